@@ -1,0 +1,31 @@
+// Bundles the extension, the worker and the CLI with esbuild. `vscode` and native packages stay external.
+import * as esbuild from 'esbuild';
+
+const watch = process.argv.includes('--watch');
+const external = ['vscode', 'sharp', 'onnxruntime-node'];
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  external,
+  logLevel: 'warning',
+};
+
+const builds = [
+  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
+  { entryPoints: ['src/worker/workerMain.ts'], outfile: 'dist/worker.js' },
+  { entryPoints: ['src/cli/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+];
+
+for (const build of builds) {
+  const options = { ...common, ...build };
+  if (watch) {
+    const context = await esbuild.context(options);
+    await context.watch();
+  } else {
+    await esbuild.build(options);
+  }
+}

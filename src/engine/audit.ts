@@ -1,0 +1,173 @@
+// The dataset audit: discover → load → scan (cached) → checks → AuditResult.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { AUDIT_RESULT_SCHEMA_VERSION, type AuditResult, type CheckRun, type DatasetAudit } from './auditResult';
+import { ALL_CHECKS } from './checks';
+import type { DatasetCheck } from './checks/check';
+import { loadConfigFile, loadConfigNear } from './config/config';
+import type { ResolvedConfig } from './config/configTypes';
+import { discoverDatasets } from './dataset/discover';
+import { loadDataset } from './dataset/loadDataset';
+import { FairframeError, throwIfAborted } from './errors';
+import { scanDataset } from './scan/scanDataset';
+import { TOOL_VERSION } from './version';
+import type { Dataset, Finding, RunOptions, ScanOutcome, Severity } from './types';
+
+export interface AuditOptions extends RunOptions {
+  /** Path of a fairframe.json; default: the one in the target folder, if any. */
+  configFile?: string;
+  /** Folder for the per-file scan cache; no cache when absent. */
+  cacheDir?: string;
+  /** Restricted mode: run only checks that decode nothing. */
+  noDecode?: boolean;
+  /** Only audit datasets with these names. */
+  datasets?: string[];
+}
+
+/** Audits every dataset found at `target` (a folder, or a manifest file). */
+export async function auditPath(target: string, options: AuditOptions = {}): Promise<AuditResult> {
+  const started = Date.now();
+  const absolute = path.resolve(target);
+  const stat = await fs.stat(absolute).catch(() => undefined);
+  if (!stat) throw new FairframeError('path-not-found', `The path '${absolute}' does not exist; pass a dataset folder or manifest file.`, { path: absolute });
+  const folder = stat.isDirectory() ? absolute : path.dirname(absolute);
+  const config = options.configFile ? await loadConfigFile(options.configFile) : await loadConfigNear(folder);
+
+  options.onProgress?.({ stage: 'discover', done: 0, message: `Looking for datasets in ${folder}` });
+  let refs = await discoverDatasets(absolute, config, options);
+  if (options.datasets?.length) refs = refs.filter((ref) => options.datasets?.includes(ref.name));
+  if (refs.length === 0) {
+    throw new FairframeError('no-dataset',
+      `No dataset found in '${absolute}'. Expected an ImageFolder (<root>/<label>/*.jpg), a manifest (CSV/TSV/JSONL with a path and a label column), metadata.csv/metadata.jsonl, or datasets declared in fairframe.json.`,
+      { path: absolute });
+  }
+
+  const audits: DatasetAudit[] = [];
+  const findings: Finding[] = [];
+  for (const ref of refs) {
+    throwIfAborted(options.signal);
+    options.onProgress?.({ stage: 'load', done: 0, message: `Reading ${ref.name}` });
+    const dataset = await loadDataset(ref, config, options);
+    const { audit, findings: datasetFindings } = await auditDataset(dataset, config, options);
+    audits.push(audit);
+    findings.push(...datasetFindings);
+  }
+
+  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  for (const finding of findings) counts[finding.severity]++;
+  return {
+    schemaVersion: AUDIT_RESULT_SCHEMA_VERSION,
+    tool: { name: 'fairframe', version: TOOL_VERSION },
+    createdAt: new Date().toISOString(),
+    target: absolute,
+    config,
+    datasets: audits,
+    findings,
+    counts,
+    durationMs: Date.now() - started,
+  };
+}
+
+/** Scans one loaded dataset and runs every check on it. A check that throws becomes an FF-D000 finding. */
+export async function auditDataset(
+  dataset: Dataset,
+  config: ResolvedConfig,
+  options: AuditOptions = {},
+): Promise<{ audit: DatasetAudit; findings: Finding[]; scans: Map<string, ScanOutcome> }> {
+  let scans = new Map<string, ScanOutcome>();
+  let scanStats = { scanned: 0, failed: 0, cacheHits: 0, decoded: 0 };
+  if (!options.noDecode) {
+    const scanned = await scanDataset(dataset, {
+      signal: options.signal,
+      onProgress: options.onProgress,
+      cacheDir: options.cacheDir,
+      maxPixels: config.thresholds.maxPixels,
+    });
+    scans = scanned.outcomes;
+    scanStats = scanned.stats;
+  }
+
+  const findings: Finding[] = [];
+  const checkRuns: CheckRun[] = [];
+  const checks = ALL_CHECKS;
+  let done = 0;
+  for (const check of checks) {
+    throwIfAborted(options.signal);
+    options.onProgress?.({ stage: 'checks', done, total: checks.length, message: check.name });
+    checkRuns.push(await runCheck(check, dataset, scans, config, options, findings));
+    done++;
+  }
+  options.onProgress?.({ stage: 'checks', done, total: checks.length });
+  for (const finding of findings) finding.dataset ??= dataset.name;
+
+  const classes: Record<string, number> = {};
+  const splits: Record<string, number> = {};
+  for (const record of dataset.records) {
+    classes[record.label] = (classes[record.label] ?? 0) + 1;
+    if (record.split !== undefined) splits[record.split] = (splits[record.split] ?? 0) + 1;
+  }
+  const attributes = dataset.attributes.map((attribute) => {
+    const values: Record<string, number> = {};
+    for (const record of dataset.records) {
+      const value = record.attributes[attribute.name];
+      values[value] = (values[value] ?? 0) + 1;
+    }
+    return { ...attribute, values };
+  });
+
+  const hash = createHash('sha256');
+  for (const record of [...dataset.records].sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0))) {
+    const outcome = scans.get(record.id);
+    const digest = outcome?.ok ? outcome.facts.sha256 : outcome?.sha256 ?? '';
+    hash.update(`${record.relPath}\0${record.label}\0${digest}\n`);
+  }
+
+  return {
+    audit: {
+      name: dataset.name,
+      root: dataset.root,
+      format: dataset.format,
+      manifest: dataset.manifest,
+      images: dataset.records.length,
+      classes,
+      splits,
+      attributes,
+      scan: scanStats,
+      checks: checkRuns,
+      contentHash: hash.digest('hex'),
+    },
+    findings,
+    scans,
+  };
+}
+
+async function runCheck(
+  check: DatasetCheck,
+  dataset: Dataset,
+  scans: Map<string, ScanOutcome>,
+  config: ResolvedConfig,
+  options: AuditOptions,
+  findings: Finding[],
+): Promise<CheckRun> {
+  if (check.needsScan && options.noDecode) {
+    return { check: check.name, status: 'skipped', reason: 'Images are not decoded in restricted mode.', summary: {}, findings: 0 };
+  }
+  try {
+    const output = await check.run({ dataset, scans, config, signal: options.signal });
+    findings.push(...output.findings);
+    return { check: check.name, status: 'ok', summary: output.summary, findings: output.findings.length };
+  } catch (error) {
+    if (FairframeError.is(error, 'cancelled')) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    findings.push({
+      rule: 'FF-D000',
+      severity: 'error',
+      message: `The ${check.name} check failed on dataset '${dataset.name}': ${message}. The other checks still ran.`,
+      location: { file: dataset.manifest ?? dataset.root },
+      evidence: { check: check.name, error: message, stack: error instanceof Error ? error.stack : undefined },
+      dataset: dataset.name,
+    });
+    return { check: check.name, status: 'failed', reason: message, summary: {}, findings: 1 };
+  }
+}

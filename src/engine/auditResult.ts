@@ -1,0 +1,42 @@
+// The versioned AuditResult: one JSON document every view and report renders from.
+import type { ResolvedConfig } from './config/configTypes';
+import type { AttributeInfo, DatasetFormat, Finding, Severity } from './types';
+
+export const AUDIT_RESULT_SCHEMA_VERSION = '1.0.0';
+
+/** Summary of one check's run on one dataset. */
+export interface CheckRun {
+  check: string;
+  status: 'ok' | 'failed' | 'skipped';
+  /** Why it failed or was skipped. */
+  reason?: string;
+  summary: Record<string, unknown>;
+  findings: number;
+}
+
+export interface DatasetAudit {
+  name: string;
+  root: string;
+  format: DatasetFormat;
+  manifest?: string;
+  images: number;
+  classes: Record<string, number>;
+  splits: Record<string, number>;
+  attributes: Array<AttributeInfo & { values: Record<string, number> }>;
+  scan: { scanned: number; failed: number; cacheHits: number; decoded: number };
+  checks: CheckRun[];
+  /** Hash over (relative path, content hash) of every record: identifies the dataset's content. */
+  contentHash: string;
+}
+
+export interface AuditResult {
+  schemaVersion: string;
+  tool: { name: 'fairframe'; version: string };
+  createdAt: string;
+  target: string;
+  config: ResolvedConfig;
+  datasets: DatasetAudit[];
+  findings: Finding[];
+  counts: Record<Severity, number>;
+  durationMs: number;
+}

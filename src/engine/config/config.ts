@@ -1,0 +1,64 @@
+// Loading, validating and resolving fairframe.json.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import Ajv from 'ajv';
+import schema from '../../../schema/fairframe.schema.json';
+import { FairframeError } from '../errors';
+import { THRESHOLD_DEFAULTS, type FairframeConfig, type ResolvedConfig } from './configTypes';
+
+export const CONFIG_FILE_NAME = 'fairframe.json';
+
+const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, strict: false });
+const validate = ajv.compile<FairframeConfig>(schema);
+
+/** Validates a parsed config object; throws 'bad-config' naming every problem. */
+export function validateConfig(raw: unknown, file = CONFIG_FILE_NAME): FairframeConfig {
+  if (!validate(raw)) {
+    const problems = (validate.errors ?? [])
+      .map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` ('${String(e.params.additionalProperty)}')` : ''}`)
+      .join('; ');
+    throw new FairframeError('bad-config', `${file} is not a valid Fairframe configuration: ${problems}.`, { file });
+  }
+  return raw;
+}
+
+/** Applies defaults. `file` is the absolute path of the config file, when there is one. */
+export function resolveConfig(raw: FairframeConfig = {}, file?: string): ResolvedConfig {
+  return {
+    file,
+    datasets: raw.datasets ?? [],
+    attributes: raw.attributes,
+    reference: raw.reference ?? {},
+    thresholds: { ...THRESHOLD_DEFAULTS, ...(raw.thresholds ?? {}) },
+    rules: raw.rules ?? {},
+  };
+}
+
+/** Reads and validates a config file; a missing, unparsable or invalid file is a 'bad-config' error. */
+export async function loadConfigFile(file: string): Promise<ResolvedConfig> {
+  const absolute = path.resolve(file);
+  let text: string;
+  try {
+    text = await fs.readFile(absolute, 'utf8');
+  } catch (error) {
+    throw new FairframeError('bad-config', `Cannot read the configuration file '${absolute}': ${(error as Error).message}.`, { file: absolute });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new FairframeError('bad-config', `${absolute} is not valid JSON: ${(error as Error).message}.`, { file: absolute });
+  }
+  return resolveConfig(validateConfig(raw, absolute), absolute);
+}
+
+/** Finds fairframe.json in `dir` (not its parents) and loads it; returns defaults when there is none. */
+export async function loadConfigNear(dir: string): Promise<ResolvedConfig> {
+  const candidate = path.join(dir, CONFIG_FILE_NAME);
+  try {
+    await fs.access(candidate);
+  } catch {
+    return resolveConfig();
+  }
+  return loadConfigFile(candidate);
+}
