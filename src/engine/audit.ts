@@ -61,6 +61,7 @@ export async function auditPath(target: string, options: AuditOptions = {}): Pro
     tool: { name: 'fairframe', version: TOOL_VERSION },
     createdAt: new Date().toISOString(),
     target: absolute,
+    root: folder,
     config,
     datasets: audits,
     findings,

@@ -33,7 +33,10 @@ export interface AuditResult {
   schemaVersion: string;
   tool: { name: 'fairframe'; version: string };
   createdAt: string;
+  /** The path audited, as given (absolute). */
   target: string;
+  /** The folder reports show paths relative to: the target, or its folder when the target is a file. */
+  root: string;
   config: ResolvedConfig;
   datasets: DatasetAudit[];
   findings: Finding[];

@@ -1,0 +1,29 @@
+// `npm run demo`: generates the synthetic demo dataset (once; deterministic) and audits it with the CLI.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const demoDir = path.join(root, 'demo');
+const dataDir = path.join(demoDir, 'data');
+const reportDir = path.join(demoDir, 'report');
+const cacheDir = path.join(demoDir, '.cache');
+
+function run(args) {
+  const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+  return result.status ?? 1;
+}
+
+if (!existsSync(path.join(demoDir, 'demo-truth.json'))) {
+  console.log(`Generating the demo dataset in ${demoDir} …`);
+  const status = run([path.join(root, 'dist/demo.js'), '--out', demoDir]);
+  if (status !== 0) process.exit(status);
+}
+console.log(`Auditing ${dataDir} …`);
+const status = run([path.join(root, 'dist/cli.js'), 'audit', dataDir, '--out', reportDir, '--cache', cacheDir, '--export-weights', 'fitzpatrick']);
+if (status === 0 || status === 1) {
+  console.log(`\nReports: ${path.join(reportDir, 'fairframe-report.md')} (also .json and .sarif)`);
+  process.exit(0);
+}
+process.exit(status);

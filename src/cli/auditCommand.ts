@@ -1,0 +1,118 @@
+// `fairframe audit`: runs the audit, writes the reports, and decides the exit code.
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { auditPath } from '../engine/audit';
+import type { AuditResult } from '../engine/auditResult';
+import { allRules } from '../engine/checks';
+import { FairframeError } from '../engine/errors';
+import { renderMarkdown, displayLocation } from '../engine/report/markdownReport';
+import { renderSarif } from '../engine/report/sarifReport';
+import { exportReweighing } from '../engine/mitigation/exportReweighing';
+import type { Severity } from '../engine/types';
+import { createProgressReporter } from './progressReporter';
+
+export interface AuditCommandOptions {
+  config?: string;
+  format?: string[];
+  out?: string;
+  failOn?: Severity;
+  cache?: string | false;
+  decode?: boolean;
+  exportWeights?: string;
+  dataset?: string[];
+  quiet?: boolean;
+}
+
+const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
+
+/** The default cache folder: outside any dataset, per user. */
+export function defaultCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'fairframe');
+}
+
+/** True when a finding at or above `failOn` exists. */
+export function meetsFailOn(result: AuditResult, failOn: Severity | undefined): boolean {
+  if (!failOn) return false;
+  return result.findings.some((finding) => RANK[finding.severity] >= RANK[failOn]);
+}
+
+/** Runs the command; returns the process exit code (0 ok, 1 --fail-on met, 2 usage or input error, 130 cancelled). */
+export async function runAuditCommand(target: string, options: AuditCommandOptions): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  const reporter = createProgressReporter(process.stderr, options.quiet ?? false);
+  try {
+    if (options.exportWeights && !options.out) throw new FairframeError('bad-config', '--export-weights needs --out <dir> to write the weights into.');
+    if (options.format && !options.out && options.format.length > 1) {
+      throw new FairframeError('bad-config', 'Several --format values need --out <dir>; with one format and no --out the report goes to standard output.');
+    }
+    const cacheDir = options.cache === false ? undefined : options.cache ?? defaultCacheDir();
+    const result = await auditPath(target, {
+      configFile: options.config,
+      cacheDir,
+      noDecode: options.decode === false,
+      datasets: options.dataset,
+      signal: controller.signal,
+      onProgress: (progress) => reporter.update(progress),
+    });
+    reporter.stop();
+
+    if (options.out) {
+      const out = path.resolve(options.out);
+      await fs.mkdir(out, { recursive: true });
+      const written: string[] = [];
+      for (const format of options.format ?? ['json', 'md', 'sarif']) {
+        const file = path.join(out, `fairframe-report.${format}`);
+        await fs.writeFile(file, renderFormat(result, format));
+        written.push(file);
+      }
+      if (options.exportWeights) {
+        const attributes = options.exportWeights.split(',').map((a) => a.trim()).filter(Boolean);
+        written.push(...(await exportReweighing(result.target, attributes, out, { configFile: options.config })));
+      }
+      printSummary(result);
+      for (const file of written) process.stderr.write(`wrote ${file}\n`);
+    } else if (options.format?.length === 1) {
+      process.stdout.write(renderFormat(result, options.format[0]));
+    } else {
+      printSummary(result);
+    }
+    return meetsFailOn(result, options.failOn) ? 1 : 0;
+  } catch (error) {
+    reporter.stop();
+    if (FairframeError.is(error, 'cancelled')) {
+      process.stderr.write('fairframe: cancelled\n');
+      return 130;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`fairframe: ${message}\n`);
+    if (!FairframeError.is(error) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return 2;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+  }
+}
+
+function renderFormat(result: AuditResult, format: string): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(result, null, 2)}\n`;
+    case 'md':
+      return renderMarkdown(result);
+    case 'sarif':
+      return `${JSON.stringify(renderSarif(result, allRules()), null, 2)}\n`;
+    default:
+      throw new FairframeError('bad-config', `Unknown report format '${format}'.`);
+  }
+}
+
+function printSummary(result: AuditResult): void {
+  const lines = [`${result.counts.error} errors, ${result.counts.warning} warnings, ${result.counts.info} notes in ${result.datasets.map((d) => `${d.name} (${d.images} images)`).join(', ')}`];
+  for (const finding of result.findings) {
+    lines.push(`${finding.severity.padEnd(7)} ${finding.rule} ${displayLocation(finding, result.root)}: ${finding.message}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

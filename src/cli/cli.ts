@@ -1,0 +1,54 @@
+// The command-line front end: `fairframe audit <path>` over the same engine the extension uses.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runAuditCommand, type AuditCommandOptions } from './auditCommand';
+import { TOOL_VERSION } from '../engine/version';
+import { allRules } from '../engine/checks';
+
+const FORMATS = ['json', 'md', 'sarif'] as const;
+
+function parseFormats(value: string): string[] {
+  const formats = value.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean);
+  const unknown = formats.filter((f) => !(FORMATS as readonly string[]).includes(f));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown format ${unknown.map((f) => `'${f}'`).join(', ')}; choose from ${FORMATS.join(', ')}.`);
+  return formats;
+}
+
+/** Builds the command tree; exported for tests. */
+export function buildProgram(): Command {
+  const program = new Command('fairframe')
+    .description('Audit image-classification datasets for bias, fairness, data quality and transparency.')
+    .version(TOOL_VERSION)
+    .showHelpAfterError();
+
+  program
+    .command('audit')
+    .description('Audit the dataset(s) at <path>: a dataset folder, a manifest file, or a folder holding several datasets.')
+    .argument('<path>', 'dataset folder, manifest (CSV/TSV/JSONL) or workspace folder')
+    .option('-c, --config <file>', 'fairframe.json to use (default: the one in <path>, if any)')
+    .option('-f, --format <list>', `report formats, comma-separated: ${FORMATS.join(', ')}`, parseFormats)
+    .option('-o, --out <dir>', 'folder to write the reports into (created if needed)')
+    .addOption(new Option('--fail-on <severity>', 'exit with code 1 when a finding of this severity (or worse) exists').choices(['error', 'warning', 'info']))
+    .option('--cache <dir>', 'scan cache folder (default: $XDG_CACHE_HOME/fairframe or ~/.cache/fairframe)')
+    .option('--no-cache', 'do not read or write the scan cache')
+    .option('--no-decode', 'run only the checks that decode no image')
+    .option('--export-weights <attributes>', 'write Kamiran–Calders reweighing weights for these attributes (comma-separated) into --out')
+    .option('--dataset <name...>', 'only audit the datasets with these names')
+    .option('--quiet', 'print no progress')
+    .action(async (target: string, options: AuditCommandOptions) => {
+      process.exitCode = await runAuditCommand(target, options);
+    });
+
+  program
+    .command('rules')
+    .description('List every rule id with its default severity and description.')
+    .action(() => {
+      for (const rule of allRules()) process.stdout.write(`${rule.id}  ${rule.defaultSeverity.padEnd(7)}  ${rule.name}: ${rule.description}\n`);
+    });
+
+  return program;
+}
+
+buildProgram().parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`fairframe: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+});

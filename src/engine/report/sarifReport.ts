@@ -1,0 +1,70 @@
+// Renders an AuditResult as SARIF 2.1.0 so code-scanning UIs show findings at the manifest line.
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { AuditResult } from '../auditResult';
+import type { RuleInfo } from '../checks/check';
+import type { Location, Severity } from '../types';
+
+const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+export const RULE_HELP_BASE = 'https://github.com/fairframe/fairframe#rule-';
+
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
+
+function artifactUri(file: string, base: string): { uri: string; uriBaseId?: string } {
+  const relative = path.relative(base, file);
+  if (relative && !relative.startsWith('..') && !path.isAbsolute(relative)) {
+    return { uri: relative.split(path.sep).map(encodeURIComponent).join('/'), uriBaseId: 'SRCROOT' };
+  }
+  return { uri: pathToFileURL(file).href };
+}
+
+function sarifLocation(location: Location, base: string): Record<string, unknown> {
+  return {
+    physicalLocation: {
+      artifactLocation: artifactUri(location.file, base),
+      ...(location.line ? { region: { startLine: location.line } } : {}),
+    },
+  };
+}
+
+/** A SARIF log object; `rules` are every rule the audit can emit (for the driver's rule table). */
+export function renderSarif(result: AuditResult, rules: RuleInfo[]): Record<string, unknown> {
+  const base = result.root;
+  const ruleIndex = new Map(rules.map((rule, index) => [rule.id, index]));
+  return {
+    $schema: SARIF_SCHEMA,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'Fairframe',
+            version: result.tool.version,
+            semanticVersion: result.tool.version,
+            informationUri: 'https://github.com/fairframe/fairframe',
+            rules: rules.map((rule) => ({
+              id: rule.id,
+              name: rule.name,
+              shortDescription: { text: rule.description },
+              helpUri: `${RULE_HELP_BASE}${rule.id.toLowerCase()}`,
+              defaultConfiguration: { level: LEVEL[rule.defaultSeverity] },
+            })),
+          },
+        },
+        originalUriBaseIds: { SRCROOT: { uri: pathToFileURL(base.endsWith(path.sep) ? base : base + path.sep).href } },
+        results: result.findings.map((finding) => ({
+          ruleId: finding.rule,
+          ...(ruleIndex.has(finding.rule) ? { ruleIndex: ruleIndex.get(finding.rule) } : {}),
+          level: LEVEL[finding.severity],
+          message: { text: finding.suggestion ? `${finding.message} ${finding.suggestion}` : finding.message },
+          locations: [sarifLocation(finding.location, base)],
+          ...(finding.related?.length
+            ? { relatedLocations: finding.related.map((location, id) => ({ id, ...sarifLocation(location, base) })) }
+            : {}),
+          properties: { dataset: finding.dataset, evidence: finding.evidence },
+        })),
+        invocations: [{ executionSuccessful: true, endTimeUtc: result.createdAt }],
+      },
+    ],
+  };
+}
