@@ -18,6 +18,9 @@ const builds = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['src/worker/workerMain.ts'], outfile: 'dist/worker.js' },
   { entryPoints: ['src/cli/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The in-editor test suite (loaded by VS Code as extensionTestsPath); mocha comes from node_modules.
+  { entryPoints: ['test/vscode/suite/index.ts'], outfile: 'out/vscode-suite/index.js', external: [...external, 'mocha'] },
+  { entryPoints: ['src/demo/demoMain.ts'], outfile: 'dist/demo.js' },
 ];
 
 for (const build of builds) {

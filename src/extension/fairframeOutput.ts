@@ -1,0 +1,24 @@
+// The 'Fairframe' log output channel, created on first use.
+import * as vscode from 'vscode';
+
+/** Lazily creates the log channel; `dispose` closes it if it was created. */
+export class FairframeOutput implements vscode.Disposable {
+  private channel: vscode.LogOutputChannel | undefined;
+
+  /** The channel, created on first call. */
+  get log(): vscode.LogOutputChannel {
+    this.channel ??= vscode.window.createOutputChannel('Fairframe', { log: true });
+    return this.channel;
+  }
+
+  /** Logs an error with its stack trace (and any stack from the worker). */
+  error(context: string, error: unknown): void {
+    const details = (error as { details?: { workerStack?: unknown } } | undefined)?.details;
+    const stack = typeof details?.workerStack === 'string' ? details.workerStack : error instanceof Error ? error.stack ?? error.message : String(error);
+    this.log.error(`${context}: ${stack}`);
+  }
+
+  dispose(): void {
+    this.channel?.dispose();
+  }
+}

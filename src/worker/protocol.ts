@@ -1,0 +1,77 @@
+// The typed protocol between the host (extension or CLI) and the audit worker child process.
+// Every message is an envelope; requests carry a body, replies carry `inReplyTo` and either
+// a body or an error. The worker posts `ready` once, before the host sends anything.
+import type { AuditResult } from '../engine/auditResult';
+import type { FairframeErrorCode } from '../engine/errors';
+import type { Progress } from '../engine/types';
+
+/** Environment variable that enables the test-only requests (`debugCrash`, `debugWork`). */
+export const TEST_HOOKS_ENV = 'FAIRFRAME_TEST_HOOKS';
+
+/** The audit options that cross the process boundary (the signal and callback stay behind). */
+export interface AuditJobOptions {
+  configFile?: string;
+  cacheDir?: string;
+  noDecode?: boolean;
+  datasets?: string[];
+}
+
+/** How the test hook makes the worker fail: an exception, heap exhaustion, SIGABRT or SIGSEGV. */
+export type CrashKind = 'throw' | 'oom' | 'abort' | 'segfault';
+
+/** Requests the host sends, each answered by exactly one reply. */
+export type WorkerRequest =
+  | { type: 'audit'; target: string; options: AuditJobOptions }
+  | { type: 'cancel'; requestId: number }
+  | { type: 'debugCrash'; kind: CrashKind }
+  | { type: 'debugWork'; steps: number; stepMs: number; ignoreCancel?: boolean };
+
+/** The reply body type for each request type. */
+export interface WorkerResponseMap {
+  audit: AuditResult;
+  /** Whether a running request with that id was found and aborted. */
+  cancel: { cancelled: boolean };
+  debugCrash: { crashed: false };
+  debugWork: { steps: number };
+}
+
+/** The name of each request. */
+export type WorkerRequestType = WorkerRequest['type'];
+
+/** Unsolicited messages from the worker. */
+export type WorkerEvent =
+  | { type: 'ready'; pid: number; testHooks: boolean }
+  | { type: 'progress'; requestId: number; progress: Progress };
+
+/** A failure as it crosses the boundary. */
+export interface WireError {
+  code: FairframeErrorCode;
+  message: string;
+  stack?: string;
+}
+
+/** Host → worker. */
+export interface RequestEnvelope {
+  id: number;
+  body: WorkerRequest;
+}
+
+/** Worker → host: an event, a successful reply or an error reply. */
+export type WorkerEnvelope =
+  | { id: number; inReplyTo?: undefined; body: WorkerEvent; error?: undefined }
+  | { id: number; inReplyTo: number; body: { type: WorkerRequestType; result: unknown }; error?: undefined }
+  | { id: number; inReplyTo: number; body?: undefined; error: WireError };
+
+/** True when a value received over IPC has the envelope's shape. */
+export function isWorkerEnvelope(value: unknown): value is WorkerEnvelope {
+  if (typeof value !== 'object' || value === null) return false;
+  const message = value as { id?: unknown; body?: unknown; error?: unknown };
+  return typeof message.id === 'number' && (typeof message.body === 'object' || typeof message.error === 'object');
+}
+
+/** True when a value received over IPC is a request envelope. */
+export function isRequestEnvelope(value: unknown): value is RequestEnvelope {
+  if (typeof value !== 'object' || value === null) return false;
+  const message = value as { id?: unknown; body?: { type?: unknown } };
+  return typeof message.id === 'number' && typeof message.body?.type === 'string';
+}

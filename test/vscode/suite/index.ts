@@ -1,0 +1,33 @@
+// Entry of the in-editor test suite (bundled to out/vscode-suite/index.js): VS Code loads it as
+// `extensionTestsPath` and calls run(), which runs mocha inside the extension host.
+import { format } from 'node:util';
+import Mocha from 'mocha';
+import * as vscode from 'vscode';
+import { registerExtensionTests, registerRestrictedModeTests } from './extension.test';
+
+/** Environment variable naming a tag to put before each line of output (the code-server rig sets it to tell the suite's lines from the workbench's log). */
+export const SUITE_TAG_ENV = 'FAIRFRAME_SUITE_TAG';
+
+function print(...args: unknown[]): void {
+  const tag = process.env[SUITE_TAG_ENV] ?? '';
+  console.log(format(...args).split('\n').map((line) => tag + line).join('\n'));
+}
+
+/** Runs every in-editor test; resolves when all pass, rejects otherwise. Ends with "N passed, N failed". */
+export function run(): Promise<void> {
+  Mocha.reporters.Base.consoleLog = print;
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
+  // Install describe/it as globals, as mocha does before it loads a test file.
+  mocha.suite.emit('pre-require', globalThis, 'extension.test', mocha);
+  // The rig runs the suite twice: in a trusted workspace, and in a restricted one.
+  if (vscode.workspace.isTrusted) registerExtensionTests();
+  else registerRestrictedModeTests();
+  return new Promise((resolve, reject) => {
+    const runner = mocha.run((failures) => {
+      const passed = runner.stats?.passes ?? 0;
+      print(`${passed} passed, ${failures} failed`);
+      if (failures > 0) reject(new Error(`${failures} in-editor test(s) failed.`));
+      else resolve();
+    });
+  });
+}
