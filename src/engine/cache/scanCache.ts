@@ -158,14 +158,17 @@ export class ScanCache {
     await this.serialised(async () => {
       if (!this.rewrite && this.pending.size === 0) return;
       const header: HeaderLine = { fairframeScanCache: SCAN_CACHE_VERSION, root: this.root };
-      const body = [...this.entries.keys()].map((key) => this.lineFor(key)).join('');
+      const keys = [...this.entries.keys()];
+      const body = keys.map((key) => this.lineFor(key)).join('');
+      // Entries set while the file is being written stay pending for the next flush.
+      const written = new Set(this.pending);
       const temp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
       try {
         await fs.mkdir(path.dirname(this.file), { recursive: true });
         await fs.writeFile(temp, `${JSON.stringify(header)}\n${body}`, 'utf8');
         await fs.rename(temp, this.file);
-        this.stats.written += this.entries.size;
-        this.pending = new Set();
+        this.stats.written += keys.length;
+        for (const key of written) this.pending.delete(key);
         this.rewrite = false;
       } catch (error) {
         this.stats.writeError = describe(error);

@@ -1,0 +1,131 @@
+// End to end: generate the demo dataset, audit it, and check that every planted defect is found
+// with its exact count — and that nothing outside the planted defects and their stated side effects is reported.
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { auditPath } from '../../src/engine/audit';
+import type { AuditResult } from '../../src/engine/auditResult';
+import { generateDemo } from '../../src/demo/generateDemo';
+import type { DemoManifest } from '../../src/demo/demoManifest';
+import type { Finding } from '../../src/engine/types';
+
+describe('demo dataset audit (end to end)', function () {
+  this.timeout(300_000);
+  let dir: string;
+  let truth: DemoManifest;
+  let result: AuditResult;
+  const byRule = (rule: string): Finding[] => result.findings.filter((f) => f.rule === rule);
+  // Member paths of a duplicate cluster, whichever way the finding groups them (flat, by split, by label).
+  const paths = (f: Finding): string[] => {
+    const grouped = (f.evidence.splits ?? f.evidence.labels) as Record<string, string[]> | undefined;
+    return [...((f.evidence.paths as string[] | undefined) ?? Object.values(grouped ?? {}).flat())].sort();
+  };
+
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ff-demo-'));
+    truth = await generateDemo(dir);
+    result = await auditPath(path.join(dir, 'data'), { cacheDir: path.join(dir, 'cache') });
+  });
+  after(async () => {
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads every row of the manifest', () => {
+    assert.equal(result.datasets.length, 1);
+    assert.equal(result.datasets[0].images, truth.counts.rows);
+    assert.deepEqual(result.datasets[0].splits, truth.counts.split);
+  });
+
+  it('reports only planted rules and their stated side effects', () => {
+    const allowed = new Set(['FF-D001', 'FF-D002', 'FF-D003', 'FF-D005', 'FF-D006', 'FF-D007', 'FF-D008', 'FF-D010', 'FF-D011', 'FF-D016',
+      'FF-D020', 'FF-D021', 'FF-D022', 'FF-D023', 'FF-D030', 'FF-D031', 'FF-D032']);
+    const unexpected = result.findings.filter((f) => !allowed.has(f.rule)).map((f) => `${f.rule}: ${f.message}`);
+    assert.deepEqual(unexpected, []);
+  });
+
+  it('finds the corrupt and empty files', () => {
+    const truncated = truth.defects.corruptFiles.filter((c) => c.kind === 'truncated').map((c) => c.file).sort();
+    const empty = truth.defects.corruptFiles.filter((c) => c.kind !== 'truncated').map((c) => c.file).sort();
+    assert.deepEqual(byRule('FF-D010').map((f) => f.evidence.path).sort(), truncated);
+    assert.deepEqual(byRule('FF-D011').map((f) => f.evidence.path).sort(), empty);
+    for (const f of byRule('FF-D010')) assert.equal(f.evidence.code, 'truncated');
+  });
+
+  it('finds the under-represented skin tones, V and VI only', () => {
+    const d003 = byRule('FF-D003');
+    const expected = Object.entries(truth.defects.underRepresentation.ratioToReference).filter(([, r]) => r < 0.5).map(([v]) => v).sort();
+    assert.deepEqual(d003.map((f) => f.evidence.value).sort(), expected);
+    assert.deepEqual(expected, ['V', 'VI']);
+    for (const f of d003) {
+      assert.equal(f.evidence.attribute, 'fitzpatrick');
+      assert.equal(f.evidence.count, truth.defects.underRepresentation.counts[f.evidence.value as string]);
+    }
+  });
+
+  it('finds the label–skin-tone association and no other', () => {
+    const d006 = byRule('FF-D006');
+    assert.equal(d006.length, 1);
+    assert.equal(d006[0].evidence.attribute, 'fitzpatrick');
+    const planted = truth.defects.labelAssociation.planted[0];
+    assert.ok(Math.abs((d006[0].evidence.chi2 as number) - planted.chi2) < 1e-6);
+    assert.ok(Math.abs((d006[0].evidence.cramersV as number) - planted.cramersV) < 1e-9);
+  });
+
+  it('finds the darker site, and every property gap it reports is planted, follows from it, or is inherent', () => {
+    const gaps = [...byRule('FF-D007'), ...byRule('FF-D008')];
+    const site = gaps.find((f) => f.evidence.partition === 'site' && f.evidence.property === 'brightness');
+    assert.ok(site, 'the brightness gap between sites is reported');
+    assert.equal(site.evidence.group, truth.defects.brightnessGap.value);
+    assert.ok(Math.abs((site.evidence.standardisedMeanDifference as number) - truth.defects.brightnessGap.smd) < 0.01);
+    const known = new Set(truth.defects.propertyGaps.map((g) => `${g.attribute}|${g.value}|${g.property}`));
+    const unexplained = gaps.filter((f) => !known.has(`${f.evidence.partition}|${f.evidence.group}|${f.evidence.property}`)).map((f) => f.message);
+    assert.deepEqual(unexplained, []);
+  });
+
+  it('finds the exact duplicates', () => {
+    const expected = truth.defects.exactDuplicates.map((d) => [d.source, d.copy].sort().join(' ')).sort();
+    assert.deepEqual(byRule('FF-D020').map((f) => paths(f).join(' ')).sort(), expected);
+  });
+
+  it('finds the near duplicates, the leaks across splits and the conflicting labels', () => {
+    const pairs = truth.defects.nearDuplicates.pairs;
+    const key = (p: { source: string; copy: string }): string => [p.source, p.copy].sort().join(' ');
+    assert.deepEqual(byRule('FF-D021').map((f) => paths(f).join(' ')).sort(), pairs.map(key).sort());
+    assert.deepEqual(byRule('FF-D023').map((f) => paths(f).join(' ')).sort(), pairs.filter((p) => p.sourceSplit !== p.copySplit).map(key).sort());
+    assert.deepEqual(byRule('FF-D022').map((f) => paths(f).join(' ')).sort(), pairs.filter((p) => p.sourceLabel !== p.copyLabel).map(key).sort());
+    assert.equal(byRule('FF-D023').length, 4);
+    assert.equal(byRule('FF-D022').length, 3);
+  });
+
+  it('finds the GPS tags, serial numbers and AI-generated images', () => {
+    const files = (rule: string): string[] => byRule(rule).map((f) => String(f.evidence.path)).sort();
+    assert.deepEqual(files('FF-D030'), truth.defects.gps.map((g) => g.file).sort());
+    assert.deepEqual(files('FF-D031'), truth.defects.serialNumbers.map((g) => g.file).sort());
+    assert.deepEqual(files('FF-D032'), truth.defects.aiGenerated.map((g) => g.file).sort());
+  });
+
+  it('finds the label typos, and the typo classes are the only small classes', () => {
+    const typos = [...new Set(truth.defects.labelTypos.map((t) => t.label))].sort();
+    const spellings = byRule('FF-D016').flatMap((f) => (f.evidence.spellings as Array<{ label: string }>).map((s) => s.label));
+    for (const typo of typos) assert.ok(spellings.includes(typo), `label typo '${typo}' is reported`);
+    assert.equal(byRule('FF-D016').length, typos.length);
+    assert.deepEqual(byRule('FF-D002').map((f) => f.evidence.label ?? f.evidence.class).sort(), typos);
+    assert.equal(byRule('FF-D001').length, 1);
+  });
+
+  it('reports small intersection cells only where typo classes or the rare skin tones are involved', () => {
+    const typos = new Set(truth.defects.labelTypos.map((t) => t.label));
+    for (const f of byRule('FF-D005')) {
+      const cells = [...(f.evidence.emptyCells as Array<{ row: string; column: string }>), ...(f.evidence.tinyCells as Array<{ row: string; column: string }>)];
+      for (const cell of cells) assert.ok(typos.has(cell.row) || ['V', 'VI'].includes(cell.column) || ['V', 'VI'].includes(cell.row), `${cell.row} × ${cell.column}`);
+    }
+  });
+
+  it('a second audit of the unchanged dataset decodes nothing', async () => {
+    const again = await auditPath(path.join(dir, 'data'), { cacheDir: path.join(dir, 'cache') });
+    assert.equal(again.datasets[0].scan.decoded, 0);
+    assert.equal(again.datasets[0].scan.cacheHits, truth.counts.rows);
+    assert.equal(again.findings.length, result.findings.length);
+  });
+});
