@@ -6,7 +6,6 @@ import type { RuleInfo } from '../checks/check';
 import type { Location, Severity } from '../types';
 
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
-export const RULE_HELP_BASE = 'https://github.com/fairframe/fairframe#rule-';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
 
@@ -41,12 +40,11 @@ export function renderSarif(result: AuditResult, rules: RuleInfo[]): Record<stri
             name: 'Fairframe',
             version: result.tool.version,
             semanticVersion: result.tool.version,
-            informationUri: 'https://github.com/fairframe/fairframe',
             rules: rules.map((rule) => ({
               id: rule.id,
               name: rule.name,
               shortDescription: { text: rule.description },
-              helpUri: `${RULE_HELP_BASE}${rule.id.toLowerCase()}`,
+              help: { text: `${rule.id} ${rule.name}: ${rule.description} See the README section ${rule.id}.` },
               defaultConfiguration: { level: LEVEL[rule.defaultSeverity] },
             })),
           },
