@@ -115,7 +115,7 @@ export interface ImageFacts {
     model?: string;
   };
   provenance: {
-    /** The IPTC DigitalSourceType value when it marks generated or composited media. */
+    /** The IPTC DigitalSourceType code, when the image declares one (any code; only AI and synthetic codes set aiGenerated). */
     digitalSourceType?: string;
     aiGenerated?: boolean;
     c2pa?: boolean;

@@ -105,7 +105,7 @@ function runIntegrityCheck(context: CheckContext): CheckOutput {
         mostCommon: canonical.label,
         editDistance: group.editDistance,
       },
-      suggestion: `Use one spelling (e.g. '${canonical.label}'): ${fix}, or map the variants to one label in fairframe.json. Fairframe never edits the data.`,
+      suggestion: `Use one spelling (e.g. '${canonical.label}'): ${fix}. Fairframe never edits the data.`,
     });
   }
 
