@@ -50,8 +50,11 @@ export function ensureInstalled(testDir) {
     const missing = checkSystem().filter((name) => name === 'libkrb5-dev');
     if (missing.length) throw new Error(`code-server needs Debian packages to build: run\n  apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`);
     console.log(`[test-vscode] installing code-server@${CODE_SERVER_VERSION} into ${paths.codeServerDir} (a few minutes, ~620 MB)`);
+    // Drop the npm_* variables of an enclosing `npm test`: their user agent names the outer Node,
+    // and code-server's install script checks the Node version from it.
+    const outer = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_')));
     const env = {
-      ...process.env,
+      ...outer,
       PATH: `${path.dirname(paths.node24)}${path.delimiter}${process.env.PATH ?? ''}`,
       npm_config_nodedir: '/usr',
     };
