@@ -16,11 +16,7 @@ describe('demo dataset audit (end to end)', function () {
   let truth: DemoManifest;
   let result: AuditResult;
   const byRule = (rule: string): Finding[] => result.findings.filter((f) => f.rule === rule);
-  // Member paths of a duplicate cluster, whichever way the finding groups them (flat, by split, by label).
-  const paths = (f: Finding): string[] => {
-    const grouped = (f.evidence.splits ?? f.evidence.labels) as Record<string, string[]> | undefined;
-    return [...((f.evidence.paths as string[] | undefined) ?? Object.values(grouped ?? {}).flat())].sort();
-  };
+  const paths = (f: Finding): string[] => [...(f.evidence.paths as string[])].sort();
 
   before(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ff-demo-'));

@@ -193,7 +193,7 @@ function runDuplicatesCheck(context: CheckContext): CheckOutput {
         message: `${members.length} ${word} images carry ${labels.size} different labels: ${parts.join('; ')}.`,
         location: members[0].source,
         related: relatedOf(members),
-        evidence: { count: members.length, labels: Object.fromEntries([...labels].map(([label, group]) => [label, pathsOf(group)])) },
+        evidence: { count: members.length, paths: pathsOf(members), labels: Object.fromEntries([...labels].map(([label, group]) => [label, pathsOf(group)])) },
         suggestion: 'Decide which label is right and fix the others in the manifest; the same image under two labels teaches the model noise.',
       });
     }
@@ -205,7 +205,7 @@ function runDuplicatesCheck(context: CheckContext): CheckOutput {
         message: `${members.length} ${word} images are spread over the splits ${names.join(', ')}: ${[...splits].map(([split, group]) => `${split}: ${listPaths(group, 3)}`).join('; ')}. Copies of test images in training inflate the measured accuracy.`,
         location: members[0].source,
         related: relatedOf(members),
-        evidence: { count: members.length, splits: Object.fromEntries([...splits].map(([split, group]) => [split, pathsOf(group)])) },
+        evidence: { count: members.length, paths: pathsOf(members), splits: Object.fromEntries([...splits].map(([split, group]) => [split, pathsOf(group)])) },
         suggestion: 'Move every copy into the same split (for example, assign splits by cluster rather than by image).',
       });
     }

@@ -24,19 +24,6 @@ export function differenceHash(luma: ArrayLike<number>, width: number, height: n
   return hex;
 }
 
-/** Number of differing bits between two 16-hex-digit hashes. */
-export function hammingDistance(a: string, b: string): number {
-  let distance = 0;
-  for (let i = 0; i < a.length; i += 8) {
-    let x = (parseInt(a.slice(i, i + 8), 16) ^ parseInt(b.slice(i, i + 8), 16)) >>> 0;
-    while (x) {
-      x &= x - 1;
-      distance++;
-    }
-  }
-  return distance;
-}
-
 /** Box (area-weighted) resampling of a single-channel plane to outWidth × outHeight; exact for integer block sizes. */
 export function areaResample(
   plane: ArrayLike<number>,

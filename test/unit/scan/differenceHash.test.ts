@@ -1,6 +1,7 @@
 // The 64-bit difference hash on planes whose bits are derived by hand.
 import * as assert from 'node:assert/strict';
-import { areaResample, differenceHash, hammingDistance } from '../../../src/engine/image/differenceHash';
+import { areaResample, differenceHash } from '../../../src/engine/image/differenceHash';
+import { hammingDistance } from '../../../src/engine/hash/hammingDistance';
 
 /** A 9×8 plane whose row y walks down 10 levels where the bit is 1 and up 10 where it is 0. */
 function planeFromRowBytes(bytes: number[]): Float64Array {

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
-import { hammingDistance } from '../../../src/engine/image/differenceHash';
+import { hammingDistance } from '../../../src/engine/hash/hammingDistance';
 import { scanImage } from '../../../src/engine/image/scanImage';
 import type { ImageFacts, ScanOutcome } from '../../../src/engine/types';
 import {
