@@ -1,4 +1,4 @@
-// `npm run demo`: generates the synthetic demo dataset (once; deterministic) and audits it with the CLI.
+// `npm run demo`: generates the synthetic demo dataset (once; deterministic) and audits it and the demo model with the CLI.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -20,8 +20,9 @@ if (!existsSync(path.join(demoDir, 'demo-truth.json'))) {
   const status = run([path.join(root, 'dist/demo.js'), '--out', demoDir]);
   if (status !== 0) process.exit(status);
 }
-console.log(`Auditing ${dataDir} …`);
-const status = run([path.join(root, 'dist/cli.js'), 'audit', dataDir, '--out', reportDir, '--cache', cacheDir, '--export-weights', 'fitzpatrick']);
+const demoModel = path.join(root, 'models/demo/lesion-cnn.onnx');
+console.log(`Auditing ${dataDir} and the demo model ${path.relative(root, demoModel)} …`);
+const status = run([path.join(root, 'dist/cli.js'), 'audit', dataDir, '--model', demoModel, '--out', reportDir, '--cache', cacheDir, '--export-weights', 'fitzpatrick']);
 if (status === 0 || status === 1) {
   console.log(`\nReports: ${path.join(reportDir, 'fairframe-report.md')} (also .json and .sarif)`);
   process.exit(0);

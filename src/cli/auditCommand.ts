@@ -21,6 +21,8 @@ export interface AuditCommandOptions {
   decode?: boolean;
   exportWeights?: string;
   dataset?: string[];
+  model?: string[];
+  split?: string;
   quiet?: boolean;
 }
 
@@ -55,6 +57,8 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
       cacheDir,
       noDecode: options.decode === false,
       datasets: options.dataset,
+      models: options.model,
+      split: options.split,
       signal: controller.signal,
       onProgress: (progress) => reporter.update(progress),
     });

@@ -16,13 +16,13 @@ function parseFormats(value: string): string[] {
 /** Builds the command tree; exported for tests. */
 export function buildProgram(): Command {
   const program = new Command('fairframe')
-    .description('Audit image-classification datasets for bias, fairness, data quality and transparency.')
+    .description('Audit image-classification datasets and ONNX image classifiers for bias, fairness, data quality and transparency.')
     .version(TOOL_VERSION)
     .showHelpAfterError();
 
   program
     .command('audit')
-    .description('Audit the dataset(s) at <path>: a dataset folder, a manifest file, or a folder holding several datasets.')
+    .description('Audit the dataset(s) at <path> (a dataset folder, a manifest file, or a folder holding several datasets), and with --model the model on them.')
     .argument('<path>', 'dataset folder, manifest (CSV/TSV/JSONL) or workspace folder')
     .option('-c, --config <file>', 'fairframe.json to use (default: the one in <path>, if any)')
     .option('-f, --format <list>', `report formats, comma-separated: ${FORMATS.join(', ')}`, parseFormats)
@@ -33,6 +33,8 @@ export function buildProgram(): Command {
     .option('--no-decode', 'run only the checks that decode no image')
     .option('--export-weights <attributes>', 'write Kamiran–Calders reweighing weights for these attributes (comma-separated) into --out')
     .option('--dataset <name...>', 'only audit the datasets with these names')
+    .option('-m, --model <file...>', 'ONNX model(s) to audit on the dataset (also: models in fairframe.json)')
+    .option('--split <name>', "split to audit the model on (default: test, else validation/val, else every image; 'all' for every image)")
     .option('--quiet', 'print no progress')
     .action(async (target: string, options: AuditCommandOptions) => {
       process.exitCode = await runAuditCommand(target, options);

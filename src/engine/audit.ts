@@ -11,6 +11,8 @@ import { discoverDatasets } from './dataset/discover';
 import { loadDataset } from './dataset/loadDataset';
 import { FairframeError, throwIfAborted } from './errors';
 import { scanDataset } from './scan/scanDataset';
+import { auditModel, type ModelTarget } from './modelAudit/modelAudit';
+import type { ModelAudit } from './modelAudit/modelAuditTypes';
 import { TOOL_VERSION } from './version';
 import type { Dataset, Finding, RunOptions, ScanOutcome, Severity } from './types';
 
@@ -23,6 +25,10 @@ export interface AuditOptions extends RunOptions {
   noDecode?: boolean;
   /** Only audit datasets with these names. */
   datasets?: string[];
+  /** ONNX model files to audit on the datasets, besides the models in fairframe.json. */
+  models?: string[];
+  /** Split to audit models on ('all' for every record). */
+  split?: string;
 }
 
 /** Audits every dataset found at `target` (a folder, or a manifest file). */
@@ -43,15 +49,33 @@ export async function auditPath(target: string, options: AuditOptions = {}): Pro
       { path: absolute });
   }
 
+  const targets = modelTargets(config, options.models);
+  if (targets.length > 0 && options.noDecode) {
+    throw new FairframeError('bad-config', 'Models are not run in restricted mode (an untrusted workspace or --no-decode); trust the workspace or drop --no-decode to audit a model.');
+  }
   const audits: DatasetAudit[] = [];
+  const models: ModelAudit[] = [];
   const findings: Finding[] = [];
   for (const ref of refs) {
     throwIfAborted(options.signal);
     options.onProgress?.({ stage: 'load', done: 0, message: `Reading ${ref.name}` });
     const dataset = await loadDataset(ref, config, options);
-    const { audit, findings: datasetFindings } = await auditDataset(dataset, config, options);
+    const { audit, findings: datasetFindings, scans } = await auditDataset(dataset, config, options);
     audits.push(audit);
     findings.push(...datasetFindings);
+    for (const target of targets) {
+      const { audit: modelAudit, findings: modelFindings } = await auditModel(target, dataset, scans, config, {
+        cacheDir: options.cacheDir,
+        split: options.split,
+        signal: options.signal,
+        onProgress: options.onProgress,
+      });
+      // With several datasets, a model whose labels fit another dataset is not an error here: it is recorded, not reported.
+      const mismatch = refs.length > 1 && modelAudit.status === 'failed' && modelFindings.every((f) => f.evidence.code === 'model-labels');
+      for (const finding of modelFindings) finding.dataset ??= dataset.name;
+      if (!mismatch) findings.push(...modelFindings);
+      models.push(modelAudit);
+    }
   }
 
   const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
@@ -64,10 +88,29 @@ export async function auditPath(target: string, options: AuditOptions = {}): Pro
     root: folder,
     config,
     datasets: audits,
+    models,
     findings,
     counts,
     durationMs: Date.now() - started,
   };
+}
+
+/** The models to audit: those named in options (with their fairframe.json entry when it names the same file), then the rest of fairframe.json's. */
+export function modelTargets(config: ResolvedConfig, files: string[] = []): ModelTarget[] {
+  const targets: ModelTarget[] = [];
+  const seen = new Set<string>();
+  for (const file of files) {
+    const absolute = path.resolve(file);
+    if (seen.has(absolute)) continue;
+    seen.add(absolute);
+    targets.push({ file: absolute, config: config.models.find((model) => model.path === absolute) });
+  }
+  for (const model of config.models) {
+    if (model.path === undefined || seen.has(model.path)) continue;
+    seen.add(model.path);
+    targets.push({ file: model.path, config: model });
+  }
+  return targets;
 }
 
 /** Scans one loaded dataset and runs every check on it. A check that throws becomes an FF-D000 finding. */

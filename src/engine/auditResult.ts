@@ -1,8 +1,9 @@
 // The versioned AuditResult: one JSON document every view and report renders from.
 import type { ResolvedConfig } from './config/configTypes';
+import type { ModelAudit } from './modelAudit/modelAuditTypes';
 import type { AttributeInfo, DatasetFormat, Finding, Severity } from './types';
 
-export const AUDIT_RESULT_SCHEMA_VERSION = '1.0.0';
+export const AUDIT_RESULT_SCHEMA_VERSION = '1.1.0';
 
 /** Summary of one check's run on one dataset. */
 export interface CheckRun {
@@ -39,6 +40,8 @@ export interface AuditResult {
   root: string;
   config: ResolvedConfig;
   datasets: DatasetAudit[];
+  /** One entry per model × dataset audited (empty without models). */
+  models: ModelAudit[];
   findings: Finding[];
   counts: Record<Severity, number>;
   durationMs: number;

@@ -8,6 +8,9 @@ export type FairframeErrorCode =
   | 'cancelled'
   | 'worker-crashed'
   | 'cache-corrupt'
+  | 'model-labels'
+  | 'bad-model'
+  | 'bad-image'
   | 'internal';
 
 /** An error a user can act on: says what failed, where, and the fix. */

@@ -129,7 +129,7 @@ export type ScanOutcome =
   | { ok: true; facts: ImageFacts }
   | { ok: false; code: ScanErrorCode; message: string; bytes?: number; width?: number; height?: number; format?: string; sha256?: string };
 
-export type Stage = 'discover' | 'load' | 'scan' | 'checks' | 'report';
+export type Stage = 'discover' | 'load' | 'scan' | 'checks' | 'infer' | 'metrics' | 'report';
 
 export interface Progress {
   stage: Stage;

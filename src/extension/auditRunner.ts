@@ -16,6 +16,8 @@ const STAGE_LABEL: Record<Progress['stage'], string> = {
   load: 'Reading manifests',
   scan: 'Scanning images',
   checks: 'Running checks',
+  infer: 'Running the model',
+  metrics: 'Computing metrics',
   report: 'Writing the report',
 };
 

@@ -14,6 +14,10 @@ export interface AuditJobOptions {
   cacheDir?: string;
   noDecode?: boolean;
   datasets?: string[];
+  /** ONNX model files to audit on the datasets (besides those in fairframe.json). */
+  models?: string[];
+  /** Split to audit models on. */
+  split?: string;
 }
 
 /** How the test hook makes the worker fail: an exception, heap exhaustion, SIGABRT or SIGSEGV. */

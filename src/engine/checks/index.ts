@@ -8,6 +8,7 @@ import { integrityCheck } from './integrityCheck';
 import { intersectionsCheck } from './intersectionsCheck';
 import { labelAttributeAssociationCheck } from './labelAttributeAssociationCheck';
 import { privacyCheck } from './privacyCheck';
+import { modelRules } from '../modelAudit/modelRules';
 
 export const ALL_CHECKS: readonly DatasetCheck[] = [
   integrityCheck,
@@ -28,7 +29,7 @@ export const CHECK_FAILED_RULE: RuleInfo = {
   defaultSeverity: 'error',
 };
 
-/** Every rule any check can emit, by id. */
+/** Every rule any check or the model audit can emit, by id. */
 export function allRules(): RuleInfo[] {
-  return [CHECK_FAILED_RULE, ...ALL_CHECKS.flatMap((check) => check.rules)].sort((a, b) => a.id.localeCompare(b.id));
+  return [CHECK_FAILED_RULE, ...ALL_CHECKS.flatMap((check) => check.rules), ...modelRules()].sort((a, b) => a.id.localeCompare(b.id));
 }

@@ -31,6 +31,8 @@ export function resolveConfig(raw: FairframeConfig = {}, file?: string): Resolve
     reference: raw.reference ?? {},
     thresholds: { ...THRESHOLD_DEFAULTS, ...(raw.thresholds ?? {}) },
     rules: raw.rules ?? {},
+    models: (raw.models ?? []).map((model) => ({ ...model, path: model.path !== undefined && file ? path.resolve(path.dirname(file), model.path) : model.path })),
+    intersections: raw.intersections,
   };
 }
 

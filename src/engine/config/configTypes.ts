@@ -16,6 +16,41 @@ export interface DatasetConfig {
   attributes?: string[];
 }
 
+/**
+ * A model declared in fairframe.json (or described by a sidecar `<model>.json`). Everything is optional: what is not
+ * given is read from the model's metadata_props or inferred from its input, and the report says which.
+ */
+export interface ModelConfig {
+  /** The .onnx file, relative to fairframe.json (not used in a sidecar). */
+  path?: string;
+  /** Class names in the order of the model's output. */
+  labels?: string[];
+  input?: string;
+  output?: string;
+  outputKind?: 'logits' | 'probabilities' | 'auto';
+  preprocess?: {
+    width?: number;
+    height?: number;
+    resize?: 'stretch' | 'center-crop' | 'pad';
+    resizeShorter?: number;
+    layout?: 'NCHW' | 'NHWC';
+    channels?: 1 | 3;
+    channelOrder?: 'RGB' | 'BGR';
+    scale?: number;
+    mean?: number[];
+    std?: number[];
+    inputType?: 'float32' | 'uint8';
+  };
+  /** Model label → dataset label, where the two are spelled differently. */
+  labelMap?: Record<string, string>;
+  /** The dataset split the model was trained on: auditing that split is warned about (FF-M005). */
+  trainedOn?: string;
+  /** Name of the intermediate tensor to use as the image embedding (default: found by graph analysis). */
+  features?: string;
+  /** Which split(s) to audit (default: 'test', else 'validation'/'val', else every record). */
+  split?: string;
+}
+
 export interface FairframeConfig {
   $schema?: string;
   datasets?: DatasetConfig[];
@@ -27,6 +62,10 @@ export interface FairframeConfig {
   thresholds?: Partial<Thresholds>;
   /** Severity per rule id, or 'off' to switch a rule off. */
   rules?: Record<string, RuleSetting>;
+  /** ONNX models to audit, with their labels and preprocessing where the model does not carry them. */
+  models?: ModelConfig[];
+  /** Attribute pairs whose intersections are audited (default: every pair of sensitive attributes). */
+  intersections?: string[][];
 }
 
 /** Every tunable threshold with its default. Each check documents which it reads. */
@@ -53,6 +92,30 @@ export interface Thresholds {
   maxPixels: number;
   /** FF-D016: labels whose normalised forms are this close (edit distance) are flagged. */
   labelEditDistance: number;
+  /** FF-M010: largest accuracy difference between groups (best − worst) before it is reported. */
+  maxAccuracyDifference: number;
+  /** FF-M011: largest ratio of error rates, worst group / best group, before it is reported. */
+  maxErrorRateRatio: number;
+  /** FF-M012: largest demographic parity difference (selection-rate gap, one class against the rest). */
+  maxDemographicParityDifference: number;
+  /** FF-M013: largest equalized odds difference (max of the TPR and FPR gaps). */
+  maxEqualizedOddsDifference: number;
+  /** FF-M014: largest equal opportunity difference (TPR gap). */
+  maxEqualOpportunityDifference: number;
+  /** FF-M015: smallest disparate impact ratio (selection rate, lowest / highest group); 0.8 is the four-fifths rule. */
+  minDisparateImpactRatio: number;
+  /** FF-M016: largest difference in expected calibration error between groups. */
+  maxCalibrationDifference: number;
+  /** FF-M017: groups with fewer audited images than this are flagged and not ranked. */
+  minMetricGroupSize: number;
+  /** Bootstrap replicates for every confidence interval of the model audit. */
+  bootstrapReplicates: number;
+  /** Confidence level of every interval of the model audit. */
+  confidenceLevel: number;
+  /** Seed of the bootstrap (results are reproducible for a seed). */
+  bootstrapSeed: number;
+  /** FF-M021: cosine similarity of model embeddings at or above which two images are near duplicates. */
+  embeddingDuplicateCosine: number;
 }
 
 export const THRESHOLD_DEFAULTS: Thresholds = {
@@ -67,6 +130,18 @@ export const THRESHOLD_DEFAULTS: Thresholds = {
   nearDuplicateDistance: 4,
   maxPixels: 100_000_000,
   labelEditDistance: 1,
+  maxAccuracyDifference: 0.05,
+  maxErrorRateRatio: 1.5,
+  maxDemographicParityDifference: 0.1,
+  maxEqualizedOddsDifference: 0.1,
+  maxEqualOpportunityDifference: 0.1,
+  minDisparateImpactRatio: 0.8,
+  maxCalibrationDifference: 0.05,
+  minMetricGroupSize: 30,
+  bootstrapReplicates: 1000,
+  confidenceLevel: 0.95,
+  bootstrapSeed: 20261201,
+  embeddingDuplicateCosine: 0.9,
 };
 
 /** Config with defaults applied and paths resolved; what the engine reads. */
@@ -78,4 +153,6 @@ export interface ResolvedConfig {
   reference: Record<string, Record<string, number>>;
   thresholds: Thresholds;
   rules: Record<string, RuleSetting>;
+  models: ModelConfig[];
+  intersections?: string[][];
 }

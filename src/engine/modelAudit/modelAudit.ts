@@ -1,0 +1,352 @@
+// The model audit: inspect → resolve the spec → choose the split → infer (cached) → metrics overall and by group with
+// intervals → fairness findings → label issues → embedding duplicates.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { ModelConfig, ResolvedConfig } from '../config/configTypes';
+import { FairframeError, throwIfAborted } from '../errors';
+import { conflictingLabelDuplicates, findEmbeddingDuplicates, findLabelIssues } from '../labels';
+import { INTERSECTION_SEPARATOR, type BootstrapOptions } from '../metrics';
+import { exposeTensors, findPenultimateTensor } from '../model/graphSurgery';
+import { runInference, type InferenceItem } from '../model/inferenceRunner';
+import { defaultedPreprocessFields, readSidecar, resolveModelSpec, type ResolvedModelSpec } from '../model/modelSpec';
+import type { ModelInfo, Prediction } from '../model/modelTypes';
+import { inspectModelBytes, loadModelProto } from '../model/onnxModel';
+import { PredictionCache } from '../model/predictionCache';
+import type { Dataset, DatasetRecord, Finding, Location, RunOptions, ScanOutcome } from '../types';
+import { pushFinding } from '../checks/check';
+import { chooseSplit, matchLabels } from './auditedRecords';
+import { formatInterval, formatNumber, formatPercent, groupFindings } from './groupFindings';
+import { groupReport, type GroupDefinition } from './groupMetrics';
+import type { GroupReport, LabelIssue, ModelAudit, ModelUsage, RecordPrediction } from './modelAuditTypes';
+import { MODEL_RULES } from './modelRules';
+import { overallMetrics, type AuditedSample } from './overallMetrics';
+
+/** Label issues reported as findings at most (all are in the result). */
+const MAX_LABEL_ISSUE_FINDINGS = 500;
+
+export interface ModelAuditOptions extends RunOptions {
+  /** Folder of the prediction cache; no cache when absent. */
+  cacheDir?: string;
+  /** Split to audit ('all' for every record); default: the model's `split`, else a held-out split, else all. */
+  split?: string;
+}
+
+/** The model's entry: its file and its fairframe.json settings (if any). */
+export interface ModelTarget {
+  file: string;
+  config?: ModelConfig;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A ModelInfo for a file that could not be inspected: enough for the report to name it. */
+async function fallbackInfo(file: string): Promise<ModelInfo> {
+  const bytes = await fs.stat(file).then((s) => s.size).catch(() => 0);
+  return { file, bytes, sha256: '', irVersion: 0, opsets: [], producer: { name: '', version: '' }, inputs: [], outputs: [], parameterCount: 0, nodeCount: 0, opTypes: {}, metadata: {} };
+}
+
+/** Sensitive attributes and the intersections to audit: each attribute, then the configured tuples or every pair. */
+export function groupDefinitions(dataset: Dataset, records: DatasetRecord[], config: ResolvedConfig): GroupDefinition[] {
+  const names = dataset.attributes.map((attribute) => attribute.name);
+  const column = (name: string): string[] => records.map((record) => record.attributes[name]);
+  const tuples: string[][] = names.map((name) => [name]);
+  if (config.intersections) {
+    for (const tuple of config.intersections) if (tuple.every((name) => names.includes(name))) tuples.push(tuple);
+  } else {
+    for (let i = 0; i < names.length; i++) for (let j = i + 1; j < names.length; j++) tuples.push([names[i], names[j]]);
+  }
+  return tuples.map((attributes) => ({ attributes, values: Object.fromEntries(attributes.map((name) => [name, column(name)])) }));
+}
+
+/** Audits one model on one dataset (whose records were scanned: `scans` gives each file's content hash). */
+export async function auditModel(
+  target: ModelTarget,
+  dataset: Dataset,
+  scans: Map<string, ScanOutcome>,
+  config: ResolvedConfig,
+  options: ModelAuditOptions = {},
+): Promise<{ audit: ModelAudit; findings: Finding[] }> {
+  const started = Date.now();
+  const file = path.resolve(target.file);
+  const modelName = `Model '${path.basename(file)}'`;
+  const findings: Finding[] = [];
+  const configLocation: Location = { file: config.file ?? dataset.manifest ?? dataset.root };
+  let info: ModelInfo | undefined;
+  const fail = async (error: unknown): Promise<{ audit: ModelAudit; findings: Finding[] }> => {
+    if (FairframeError.is(error, 'cancelled')) throw error;
+    const reason = errorMessage(error);
+    pushFinding(findings, config, MODEL_RULES.unusable, {
+      message: `${modelName} cannot be audited on dataset '${dataset.name}': ${reason}`,
+      location: { file },
+      evidence: { model: file, dataset: dataset.name, code: FairframeError.is(error) ? error.code : 'internal' },
+    });
+    return { audit: { model: info ?? (await fallbackInfo(file)), dataset: dataset.name, status: 'failed', reason }, findings };
+  };
+
+  try {
+    throwIfAborted(options.signal);
+    options.onProgress?.({ stage: 'infer', done: 0, message: `Reading ${path.basename(file)}` });
+    const bytes = await fs.readFile(file).catch((error: NodeJS.ErrnoException) => {
+      throw new FairframeError(error.code === 'ENOENT' ? 'path-not-found' : 'bad-model', `the model file '${file}' cannot be read (${error.code ?? error.message}).`, { file });
+    });
+    info = inspectModelBytes(bytes, file);
+    const proto = loadModelProto(bytes, file);
+    const sidecar = await readSidecar(file);
+    const split = chooseSplit(dataset.records, options.split ?? target.config?.split ?? sidecar?.config.split);
+    const inSplit = dataset.records.filter((record) => split === undefined || record.split === split);
+    const spec: ResolvedModelSpec = resolveModelSpec(info, {
+      sidecar: sidecar?.config,
+      config: target.config,
+      datasetLabels: [...new Set(inSplit.map((record) => record.label))],
+      model: proto,
+    });
+    const match = matchLabels(spec.labels, inSplit, spec.labelMap, modelName);
+    return await runAudit({ file, modelName, bytes, info, proto, spec, split, inSplit, match, dataset, scans, config, options, findings, configLocation, started });
+  } catch (error) {
+    return fail(error);
+  }
+}
+
+interface AuditState {
+  file: string;
+  modelName: string;
+  bytes: Uint8Array;
+  info: ModelInfo;
+  proto: ReturnType<typeof loadModelProto>;
+  spec: ResolvedModelSpec;
+  split: string | undefined;
+  inSplit: DatasetRecord[];
+  match: ReturnType<typeof matchLabels>;
+  dataset: Dataset;
+  scans: Map<string, ScanOutcome>;
+  config: ResolvedConfig;
+  options: ModelAuditOptions;
+  findings: Finding[];
+  configLocation: Location;
+  started: number;
+}
+
+async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; findings: Finding[] }> {
+  const { file, modelName, info, proto, spec, split, inSplit, match, dataset, scans, config, options, findings, configLocation } = state;
+  const evidenceBase = { model: file, dataset: dataset.name, split: split ?? 'all' };
+
+  // Which records can be run: a known label and a readable image.
+  const unknownLabel = inSplit.filter((record) => !match.index.has(record.label));
+  const known = inSplit.filter((record) => match.index.has(record.label));
+  const items: InferenceItem[] = [];
+  let unreadable = 0;
+  for (const record of known) {
+    const scan = scans.get(record.id);
+    if (!scan || !scan.ok) {
+      unreadable++;
+      continue;
+    }
+    items.push({ recordId: record.id, path: record.path, contentHash: scan.facts.sha256 });
+  }
+  if (unknownLabel.length > 0) {
+    pushFinding(findings, config, MODEL_RULES.unknownLabels, {
+      message: `${unknownLabel.length} of ${inSplit.length} images${split ? ` in split '${split}'` : ''} carry labels ${modelName} does not predict and are left out of its metrics: ${Object.entries(match.unknown).map(([label, n]) => `'${label}' (${n})`).join(', ')}. The model predicts ${match.classNames.map((c) => `'${c}'`).join(', ')}.`,
+      location: dataset.manifest ? { file: dataset.manifest } : { file: dataset.root },
+      evidence: { ...evidenceBase, unknown: match.unknown, modelLabels: match.classNames },
+      related: unknownLabel.slice(0, 50).map((record) => record.source),
+      suggestion: 'Fix the labels in the dataset, or map them with models[].labelMap in fairframe.json.',
+    });
+  }
+  // Channel order means nothing for a one-channel input.
+  const defaulted = defaultedPreprocessFields(spec).filter((key) => !(key === 'channelOrder' && spec.preprocess.channels === 1));
+  if (defaulted.length > 0) {
+    pushFinding(findings, config, MODEL_RULES.preprocessingAssumed, {
+      message: `${modelName} does not declare ${defaulted.join(', ')} of its preprocessing; assumed ${defaulted.map((key) => `${key} = ${JSON.stringify(spec.preprocess[key])}`).join(', ')}. If that is wrong, every figure below is too: declare it in the model's metadata_props, a sidecar ${path.basename(file, '.onnx')}.json or fairframe.json.`,
+      location: configLocation,
+      evidence: { ...evidenceBase, defaulted, preprocess: spec.preprocess },
+    });
+  }
+  const onTrainingSplit = spec.trainedOn !== undefined && (split === spec.trainedOn || (split === undefined && dataset.records.some((r) => r.split === spec.trainedOn)));
+  if (onTrainingSplit) {
+    pushFinding(findings, config, MODEL_RULES.trainingSplit, {
+      message: `${modelName} was trained on split '${spec.trainedOn}', and the audit ${split ? `is on that split` : 'includes it'}: accuracy is optimistic and label-error scores are not out-of-sample. Audit a held-out split with --split.`,
+      location: configLocation,
+      evidence: { ...evidenceBase, trainedOn: spec.trainedOn },
+    });
+  }
+
+  // Features for embedding duplicates: the declared tensor, or the classifier's input found by graph analysis.
+  const penultimate = spec.features && spec.sources.features !== 'inferred'
+    ? { name: spec.features, reason: `declared in the ${spec.sources.features ?? 'config'}` }
+    : findPenultimateTensor(proto, spec.outputName);
+  let modelBytes: Uint8Array = state.bytes;
+  let featureOutput: string | undefined;
+  if (penultimate && !info.outputs.some((output) => output.name === penultimate.name)) {
+    modelBytes = exposeTensors(state.bytes, [penultimate.name]);
+    featureOutput = penultimate.name;
+  } else if (penultimate) {
+    featureOutput = penultimate.name;
+  }
+
+  // The cache is keyed by the bytes actually run (the model with its feature output exposed) and the settings.
+  const runHash = modelBytes === state.bytes ? info.sha256 : createHash('sha256').update(modelBytes).digest('hex');
+  const cache = options.cacheDir ? await PredictionCache.open(options.cacheDir, runHash, spec) : undefined;
+  const inference = await runInference({
+    modelBytes,
+    spec,
+    items,
+    featureOutput,
+    cache,
+    signal: options.signal,
+    onProgress: (progress) => options.onProgress?.({ stage: 'infer', done: progress.done, total: progress.total, message: progress.message ?? `Running ${path.basename(file)}` }),
+  });
+  await cache?.flush();
+  if (inference.failures.length > 0) {
+    const byId = new Map(dataset.records.map((record) => [record.id, record]));
+    pushFinding(findings, config, MODEL_RULES.imagesNotInferred, {
+      message: `${inference.failures.length} image${inference.failures.length === 1 ? '' : 's'} could not be prepared for ${modelName} and ${inference.failures.length === 1 ? 'is' : 'are'} left out of its metrics; first: ${byId.get(inference.failures[0].recordId)?.relPath ?? inference.failures[0].recordId}: ${inference.failures[0].message}`,
+      location: dataset.manifest ? { file: dataset.manifest } : { file: dataset.root },
+      evidence: { ...evidenceBase, failures: inference.failures.slice(0, 100) },
+      related: inference.failures.slice(0, 50).flatMap((failure) => byId.get(failure.recordId)?.source ?? []),
+    });
+  }
+
+  // The audited sample: records with a prediction, in dataset order.
+  const audited: Array<{ record: DatasetRecord; prediction: Prediction }> = [];
+  for (const record of known) {
+    const prediction = inference.predictions.get(record.id);
+    if (prediction) audited.push({ record, prediction });
+  }
+  const sample: AuditedSample = {
+    yTrue: audited.map(({ record }) => match.index.get(record.label) as number),
+    yPred: audited.map(({ prediction }) => prediction.top[0]?.[0] ?? 0),
+    probs: audited.map(({ prediction }) => prediction.probs),
+    classNames: match.classNames,
+  };
+  const bootstrap: BootstrapOptions = {
+    replicates: config.thresholds.bootstrapReplicates,
+    level: config.thresholds.confidenceLevel,
+    seed: config.thresholds.bootstrapSeed,
+    signal: options.signal,
+  };
+  options.onProgress?.({ stage: 'metrics', done: 0, message: `Computing metrics for ${path.basename(file)}` });
+  const overall = overallMetrics(sample, bootstrap);
+  const groupRecords = audited.map(({ record }) => record);
+  const groups: GroupReport[] = [];
+  const definitions = groupDefinitions(dataset, groupRecords, config);
+  for (const [index, definition] of definitions.entries()) {
+    throwIfAborted(options.signal);
+    options.onProgress?.({ stage: 'metrics', done: index, total: definitions.length, message: `Metrics by ${definition.attributes.join(INTERSECTION_SEPARATOR)}` });
+    groups.push(groupReport(sample, definition, config.thresholds, bootstrap));
+  }
+
+  pushFinding(findings, config, MODEL_RULES.performance, {
+    message: `${modelName} on ${audited.length} images of '${dataset.name}'${split ? ` (split '${split}')` : ''}: accuracy ${formatPercent(overall.accuracy.estimate)} ${formatInterval(overall.accuracy, formatPercent)}, balanced accuracy ${formatPercent(overall.balancedAccuracy.estimate)} ${formatInterval(overall.balancedAccuracy, formatPercent)}, macro F1 ${formatNumber(overall.macro.f1)}, expected calibration error ${formatNumber(overall.calibration.ece.estimate)} (${Math.round(config.thresholds.confidenceLevel * 100)}% bootstrap intervals).`,
+    location: configLocation,
+    evidence: { ...evidenceBase, accuracy: overall.accuracy, balancedAccuracy: overall.balancedAccuracy, ece: overall.calibration.ece },
+  });
+  findings.push(...groupFindings(groups, config, configLocation, modelName, evidenceBase));
+
+  // Label issues by confident learning on the audited images.
+  let labelIssues: ModelAudit['labelIssues'];
+  if (audited.length > 0 && match.classNames.length > 1) {
+    const report = findLabelIssues(sample.yTrue, sample.probs, match.classNames.length);
+    const issues: LabelIssue[] = report.issues.map((example) => {
+      const record = audited[example.index].record;
+      return {
+        recordId: record.id,
+        relPath: record.relPath,
+        givenLabel: record.label,
+        suggestedLabel: match.classNames[example.suggestedLabel],
+        selfConfidence: example.selfConfidence,
+        normalizedMargin: example.normalizedMargin,
+        line: record.source.line,
+      };
+    });
+    labelIssues = { method: `confident learning (${report.filterBy})`, rankedBy: report.rankBy, estimatedNoiseRate: report.estimatedNoiseRate, issues, onTrainingSplit };
+    for (const issue of issues.slice(0, MAX_LABEL_ISSUE_FINDINGS)) {
+      const record = audited.find((entry) => entry.record.id === issue.recordId)?.record;
+      pushFinding(findings, config, MODEL_RULES.labelIssue, {
+        message: `'${issue.relPath}' is labelled '${issue.givenLabel}' but ${modelName} says '${issue.suggestedLabel}' (it gives the label ${formatPercent(issue.selfConfidence)}); confident learning flags it as probably mislabelled${onTrainingSplit ? ' (on the training split: not out-of-sample)' : ''}.`,
+        location: record?.source ?? { file: dataset.root },
+        evidence: { ...evidenceBase, ...issue },
+        suggestion: `Check the image and relabel it '${issue.suggestedLabel}' if the model is right.`,
+      });
+    }
+  }
+
+  // Near duplicates by embedding (cosine), reported when they conflict in label or cross splits.
+  let embeddingDuplicates: ModelAudit['embeddingDuplicates'];
+  const withFeatures = audited.filter(({ prediction }) => prediction.features && prediction.features.length > 0);
+  if (withFeatures.length > 1) {
+    const threshold = config.thresholds.embeddingDuplicateCosine;
+    const result = findEmbeddingDuplicates(withFeatures.map(({ prediction }) => prediction.features as Float32Array), { threshold });
+    const labels = withFeatures.map(({ record }) => record.label);
+    const conflicting = new Set(conflictingLabelDuplicates(result.clusters, labels));
+    const clusters = result.clusters.map((cluster) => {
+      const members = cluster.members.map((i) => withFeatures[i].record);
+      return { members: members.map((r) => r.relPath), labels: [...new Set(members.map((r) => r.label))], splits: [...new Set(members.map((r) => r.split ?? ''))], conflicting: conflicting.has(cluster) };
+    });
+    embeddingDuplicates = { threshold, clusters: clusters.map(({ members, labels: l, splits }) => ({ members, labels: l, splits })) };
+    for (const cluster of clusters.filter((c) => c.conflicting || c.splits.length > 1)) {
+      const first = withFeatures.find(({ record }) => record.relPath === cluster.members[0])?.record;
+      pushFinding(findings, config, MODEL_RULES.embeddingDuplicates, {
+        message: `${cluster.members.length} images look the same to ${modelName} (embedding cosine ≥ ${threshold})${cluster.conflicting ? ` but carry different labels (${cluster.labels.map((l) => `'${l}'`).join(', ')})` : ''}: ${cluster.members.slice(0, 5).join(', ')}${cluster.members.length > 5 ? ', …' : ''}.`,
+        location: first?.source ?? { file: dataset.root },
+        evidence: { ...evidenceBase, paths: cluster.members, labels: cluster.labels },
+      });
+    }
+  }
+
+  const predictions: Record<string, RecordPrediction> = {};
+  for (const { record, prediction } of audited) {
+    const predicted = prediction.top[0]?.[0] ?? 0;
+    predictions[record.relPath] = {
+      relPath: record.relPath,
+      label: record.label,
+      predicted: match.classNames[predicted],
+      confidence: prediction.top[0]?.[1] ?? 0,
+      top: prediction.top.slice(0, 3).map(([c, p]) => [match.classNames[c], p]),
+      correct: match.index.get(record.label) === predicted,
+    };
+  }
+
+  const usage: ModelUsage = {
+    labels: spec.labels,
+    classNames: match.classNames,
+    preprocess: spec.preprocess,
+    inputName: spec.inputName,
+    outputName: spec.outputName,
+    outputKind: inference.stats.outputKind,
+    outputKindSource: spec.outputKind === 'auto' ? 'detected' : 'declared',
+    fixedBatch: spec.fixedBatch,
+    trainedOn: spec.trainedOn,
+    features: penultimate,
+    sources: spec.sources,
+  };
+  return {
+    audit: {
+      model: info,
+      dataset: dataset.name,
+      status: 'ok',
+      usage,
+      split,
+      inference: {
+        records: inSplit.length,
+        inferred: inference.stats.inferred,
+        cacheHits: inference.stats.cacheHits,
+        failed: inference.failures.length,
+        excludedUnknownLabel: unknownLabel.length,
+        excludedUnreadable: unreadable,
+        batches: inference.stats.batches,
+        batchSize: inference.stats.batchSize,
+        fellBackToBatch1: inference.stats.fellBackToBatch1,
+        durationMs: Date.now() - state.started,
+      },
+      overall,
+      groups,
+      labelIssues,
+      embeddingDuplicates,
+      predictions,
+    },
+    findings,
+  };
+}

@@ -1,0 +1,145 @@
+// The model part of the AuditResult: what was run, the metrics overall and by group with intervals, label issues.
+import type { ConfidenceInterval, GroupInterval, PairInterval } from '../metrics/bootstrap';
+import type { ReliabilityBin } from '../metrics/calibration';
+import type { ModelInfo, PreprocessSpec, SettingSource } from '../model/modelTypes';
+
+/** How the model was run, as the report states it. */
+export interface ModelUsage {
+  labels: string[];
+  /** Report names of the classes: the dataset's spelling, after labelMap. */
+  classNames: string[];
+  preprocess: PreprocessSpec;
+  inputName: string;
+  outputName: string;
+  outputKind: 'logits' | 'probabilities';
+  /** How the output kind was decided: declared, or detected from the first outputs. */
+  outputKindSource: 'declared' | 'detected';
+  fixedBatch?: number;
+  trainedOn?: string;
+  /** The tensor used as the image embedding, and why. */
+  features?: { name: string; reason: string };
+  sources: Record<string, SettingSource>;
+}
+
+/** A figure with its interval (null values where undefined). */
+export type Interval = ConfidenceInterval;
+
+/** Overall classification metrics on the audited images. */
+export interface OverallMetrics {
+  images: number;
+  accuracy: Interval;
+  balancedAccuracy: Interval;
+  /** Top-k accuracy for k = 2, 3, 5 where k < number of classes. */
+  topK: Record<string, number>;
+  perClass: Array<{ class: string; precision: number | null; recall: number | null; f1: number | null; support: number; predicted: number; auc: number | null }>;
+  macro: { precision: number | null; recall: number | null; f1: number | null };
+  micro: { precision: number | null; recall: number | null; f1: number | null };
+  weighted: { precision: number | null; recall: number | null; f1: number | null };
+  /** rows = true class, columns = predicted class, in `classNames` order. */
+  confusionMatrix: number[][];
+  /** One-vs-rest ROC per class, thinned to at most 101 points for display (AUC is computed on the full curve). */
+  roc: Array<{ class: string; auc: number | null; fpr: number[]; tpr: number[] }>;
+  macroAuc: number | null;
+  logLoss: number | null;
+  calibration: { ece: Interval; maxCalibrationError: number | null; bins: ReliabilityBin[] };
+}
+
+/** One metric over the groups of one attribute (or intersection), with intervals. */
+export interface GroupMetric {
+  metric: string;
+  /** For one-vs-rest metrics: the class scored as positive. */
+  class?: string;
+  overall: Interval;
+  byGroup: GroupInterval[];
+  /** max − min over compared groups (fairlearn difference between groups). */
+  difference: Interval;
+  /** min / max over compared groups (fairlearn ratio between groups). */
+  ratio: Interval;
+  /** The compared pair (highest, lowest group) with the interval of their difference: may cover 0. */
+  gap: PairInterval;
+  gapRatio: PairInterval;
+  undefinedGroups: string[];
+}
+
+/** A fairness figure as compared with its threshold. */
+export interface FairnessFigure {
+  name: string;
+  rule: string;
+  class?: string;
+  value: number | null;
+  threshold: number;
+  /** 'max': the value must stay at or below the threshold; 'min': at or above. */
+  direction: 'max' | 'min';
+  passed: boolean | null;
+  /** The interval of the gap behind the figure, and whether it excludes "no gap". */
+  interval?: Interval;
+  excludesNoGap: boolean;
+  groups?: { higher?: string; lower?: string };
+}
+
+/** Everything measured for one sensitive attribute or one intersection of attributes. */
+export interface GroupReport {
+  /** 'fitzpatrick', or 'fitzpatrick × sex' for an intersection. */
+  name: string;
+  attributes: string[];
+  groups: Array<{ group: string; count: number; small: boolean }>;
+  metrics: GroupMetric[];
+  fairness: FairnessFigure[];
+}
+
+/** A likely label error. */
+export interface LabelIssue {
+  recordId: string;
+  relPath: string;
+  givenLabel: string;
+  suggestedLabel: string;
+  selfConfidence: number;
+  normalizedMargin: number;
+  line?: number;
+}
+
+/** One audited image's prediction, compact, for views and hovers. */
+export interface RecordPrediction {
+  relPath: string;
+  label: string;
+  predicted: string;
+  confidence: number;
+  /** Top classes as [class name, probability]. */
+  top: Array<[string, number]>;
+  correct: boolean;
+}
+
+/** The audit of one model on one dataset. */
+export interface ModelAudit {
+  model: ModelInfo;
+  dataset: string;
+  status: 'ok' | 'failed';
+  reason?: string;
+  usage?: ModelUsage;
+  /** The split audited; undefined = every record. */
+  split?: string;
+  inference?: {
+    records: number;
+    inferred: number;
+    cacheHits: number;
+    failed: number;
+    excludedUnknownLabel: number;
+    excludedUnreadable: number;
+    batches: number;
+    batchSize: number;
+    fellBackToBatch1: boolean;
+    durationMs: number;
+  };
+  overall?: OverallMetrics;
+  groups?: GroupReport[];
+  labelIssues?: {
+    method: string;
+    rankedBy: string;
+    estimatedNoiseRate: number;
+    issues: LabelIssue[];
+    /** True when the audited split is the training split (scores are then not out-of-sample). */
+    onTrainingSplit: boolean;
+  };
+  embeddingDuplicates?: { threshold: number; clusters: Array<{ members: string[]; labels: string[]; splits: string[] }> };
+  predictions?: Record<string, RecordPrediction>;
+}

@@ -1,0 +1,46 @@
+// The rules the model audit can emit (FF-M…). Ids are stable and documented in the README.
+import type { RuleInfo } from '../checks/check';
+
+function rule(id: string, name: string, defaultSeverity: RuleInfo['defaultSeverity'], description: string): RuleInfo {
+  return { id, name, description, defaultSeverity };
+}
+
+export const MODEL_RULES = {
+  unusable: rule('FF-M001', 'model-unusable', 'error',
+    'The model cannot be audited: the file is not a readable ONNX model, its input cannot be produced from images, or its labels cannot be matched to the dataset.'),
+  unknownLabels: rule('FF-M002', 'labels-unknown-to-model', 'warning',
+    "Some images carry labels the model does not predict; they are left out of the model's metrics. Map them with `models[].labelMap` or fix the labels."),
+  preprocessingAssumed: rule('FF-M003', 'preprocessing-assumed', 'info',
+    'The model does not declare its preprocessing (in metadata_props, a sidecar <model>.json or fairframe.json); defaults were assumed and may be wrong.'),
+  imagesNotInferred: rule('FF-M004', 'images-not-inferred', 'warning',
+    'Some images could not be read or preprocessed for the model; they are left out of its metrics.'),
+  trainingSplit: rule('FF-M005', 'audited-training-split', 'warning',
+    'The audited split is the one the model was trained on: its metrics are optimistic and its label-error scores are not out-of-sample.'),
+  performance: rule('FF-M006', 'model-performance', 'info',
+    'The model\'s overall accuracy, balanced accuracy and calibration on the audited images, with confidence intervals.'),
+  accuracyGap: rule('FF-M010', 'accuracy-gap', 'warning',
+    'Accuracy differs between the groups of a sensitive attribute by more than `maxAccuracyDifference` (worst-group accuracy, accuracy parity).'),
+  errorRateRatio: rule('FF-M011', 'error-rate-ratio', 'warning',
+    "The worst group's error rate is more than `maxErrorRateRatio` times the best group's (the Gender Shades comparison)."),
+  demographicParity: rule('FF-M012', 'demographic-parity', 'warning',
+    'The rate at which a class is predicted differs between groups by more than `maxDemographicParityDifference` (one class against the rest).'),
+  equalizedOdds: rule('FF-M013', 'equalized-odds', 'warning',
+    'The true- or false-positive rate of a class differs between groups by more than `maxEqualizedOddsDifference`.'),
+  equalOpportunity: rule('FF-M014', 'equal-opportunity', 'warning',
+    'The true-positive rate (recall) of a class differs between groups by more than `maxEqualOpportunityDifference`.'),
+  disparateImpact: rule('FF-M015', 'disparate-impact', 'warning',
+    'The selection rate of a class in one group is below `minDisparateImpactRatio` (the four-fifths rule) of the highest group\'s.'),
+  calibrationGap: rule('FF-M016', 'calibration-gap', 'warning',
+    'The expected calibration error differs between groups by more than `maxCalibrationDifference`: confidence means different things for different groups.'),
+  smallGroups: rule('FF-M017', 'groups-too-small', 'info',
+    'Groups with fewer than `minMetricGroupSize` audited images: their figures are shown with wide intervals and are not ranked.'),
+  labelIssue: rule('FF-M020', 'likely-label-error', 'warning',
+    'Confident learning flags the image as probably mislabelled: the model is confidently sure of another class.'),
+  embeddingDuplicates: rule('FF-M021', 'embedding-duplicates', 'warning',
+    'Images whose model embeddings are near-identical (cosine at least `embeddingDuplicateCosine`) carry different labels or sit in different splits.'),
+} as const;
+
+/** Every model-audit rule, in id order. */
+export function modelRules(): RuleInfo[] {
+  return Object.values(MODEL_RULES).sort((a, b) => a.id.localeCompare(b.id));
+}

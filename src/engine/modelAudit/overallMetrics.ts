@@ -1,0 +1,97 @@
+// Overall metrics of a model on the audited images, with bootstrap intervals on the headline figures.
+import {
+  accuracy,
+  balancedAccuracy,
+  bootstrapMetricFrames,
+  confusionMatrix,
+  eceMetric,
+  expectedCalibrationError,
+  logLoss,
+  oneVsRestAuc,
+  precisionRecallF1,
+  rocCurve,
+  topKAccuracy,
+  type BootstrapOptions,
+  type ProbabilityRow,
+} from '../metrics';
+import type { Interval, OverallMetrics } from './modelAuditTypes';
+
+/** Points kept of a ROC curve for display. */
+const ROC_DISPLAY_POINTS = 101;
+
+/** The audited sample, as class indices and probability rows. */
+export interface AuditedSample {
+  yTrue: number[];
+  yPred: number[];
+  probs: ProbabilityRow[];
+  classNames: string[];
+}
+
+function finite(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
+}
+
+/** Thins a curve to about `points` points, keeping both ends (for display only). */
+export function thinCurve(x: readonly number[], y: readonly number[], points = ROC_DISPLAY_POINTS): { x: number[]; y: number[] } {
+  if (x.length <= points) return { x: [...x], y: [...y] };
+  const keep: number[] = [];
+  for (let k = 0; k < points; k++) keep.push(Math.round((k * (x.length - 1)) / (points - 1)));
+  return { x: keep.map((i) => x[i]), y: keep.map((i) => y[i]) };
+}
+
+/** Accuracy, balanced accuracy, top-k, per-class scores, confusion matrix, ROC/AUC, log loss and calibration. */
+export function overallMetrics(sample: AuditedSample, bootstrap: BootstrapOptions): OverallMetrics {
+  const { yTrue, yPred, probs, classNames } = sample;
+  const k = classNames.length;
+  const labels = classNames.map((_, i) => i);
+  const everyone = yTrue.map(() => 'all');
+  const frames = bootstrapMetricFrames(
+    { accuracy, balancedAccuracy, ece: eceMetric() },
+    yTrue,
+    yPred,
+    everyone,
+    { ...bootstrap, probs, minGroupSize: 1 },
+  );
+  const interval = (name: string): Interval => frames[name].overall;
+  const scores = precisionRecallF1(yTrue, yPred, { labels });
+  const auc = oneVsRestAuc(yTrue, probs, labels);
+  const topK: Record<string, number> = {};
+  for (const kk of [2, 3, 5]) if (kk < k) topK[`top${kk}`] = topKAccuracy(yTrue, probs, kk);
+  const calibration = expectedCalibrationError(yTrue, probs);
+  const roc = labels.map((c) => {
+    const binary = yTrue.map((y) => (y === c ? 1 : 0));
+    const positives = binary.reduce((a: number, b) => a + b, 0);
+    if (positives === 0 || positives === binary.length) return { class: classNames[c], auc: null, fpr: [], tpr: [] };
+    const curve = rocCurve(binary, probs.map((row) => row[c]));
+    const thinned = thinCurve(curve.fpr, curve.tpr);
+    return { class: classNames[c], auc: finite(auc.perClass[c]), fpr: thinned.x, tpr: thinned.y };
+  });
+  const averaged = (a: { precision: number; recall: number; f1: number }): OverallMetrics['macro'] => ({
+    precision: finite(a.precision),
+    recall: finite(a.recall),
+    f1: finite(a.f1),
+  });
+  return {
+    images: yTrue.length,
+    accuracy: interval('accuracy'),
+    balancedAccuracy: interval('balancedAccuracy'),
+    topK,
+    perClass: labels.map((c) => ({
+      class: classNames[c],
+      precision: finite(scores.perClass.precision[c]),
+      recall: finite(scores.perClass.recall[c]),
+      f1: finite(scores.perClass.f1[c]),
+      support: scores.perClass.support[c],
+      predicted: scores.perClass.predicted[c],
+      auc: finite(auc.perClass[c]),
+    })),
+    macro: averaged(scores.macro),
+    micro: averaged(scores.micro),
+    weighted: averaged(scores.weighted),
+    confusionMatrix: confusionMatrix(yTrue, yPred, labels),
+    roc,
+    macroAuc: finite(auc.macro),
+    logLoss: yTrue.length > 0 ? finite(logLoss(yTrue, probs)) : null,
+    calibration: { ece: interval('ece'), maxCalibrationError: finite(calibration.maxCalibrationError), bins: calibration.bins },
+  };
+}
