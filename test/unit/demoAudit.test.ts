@@ -1,4 +1,4 @@
-// End to end: generate the demo dataset, audit it, and check that every planted defect is found
+// End to end: generate the demo dataset, audit it with the demo model, and check that every planted defect is found
 // with its exact count — and that nothing outside the planted defects and their stated side effects is reported.
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
@@ -9,6 +9,9 @@ import type { AuditResult } from '../../src/engine/auditResult';
 import { generateDemo } from '../../src/demo/generateDemo';
 import type { DemoManifest } from '../../src/demo/demoManifest';
 import type { Finding } from '../../src/engine/types';
+import { averagePrecisionScore } from '../../src/engine/labels';
+
+const DEMO_MODEL = path.resolve(__dirname, '../../models/demo/lesion-cnn.onnx');
 
 describe('demo dataset audit (end to end)', function () {
   this.timeout(300_000);
@@ -21,7 +24,7 @@ describe('demo dataset audit (end to end)', function () {
   before(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ff-demo-'));
     truth = await generateDemo(dir);
-    result = await auditPath(path.join(dir, 'data'), { cacheDir: path.join(dir, 'cache') });
+    result = await auditPath(path.join(dir, 'data'), { cacheDir: path.join(dir, 'cache'), models: [DEMO_MODEL] });
   });
   after(async () => {
     if (dir) await fs.rm(dir, { recursive: true, force: true });
@@ -35,7 +38,10 @@ describe('demo dataset audit (end to end)', function () {
 
   it('reports only planted rules and their stated side effects', () => {
     const allowed = new Set(['FF-D001', 'FF-D002', 'FF-D003', 'FF-D005', 'FF-D006', 'FF-D007', 'FF-D008', 'FF-D010', 'FF-D011', 'FF-D016',
-      'FF-D020', 'FF-D021', 'FF-D022', 'FF-D023', 'FF-D030', 'FF-D031', 'FF-D032']);
+      'FF-D020', 'FF-D021', 'FF-D022', 'FF-D023', 'FF-D030', 'FF-D031', 'FF-D032',
+      // The model audit: the typo label 'Melanoma' in the test split, its performance, group gaps, small groups, label errors,
+      // and a classifier embedding that does not separate images.
+      'FF-M002', 'FF-M006', 'FF-M010', 'FF-M011', 'FF-M012', 'FF-M013', 'FF-M014', 'FF-M015', 'FF-M016', 'FF-M017', 'FF-M020', 'FF-M022']);
     const unexpected = result.findings.filter((f) => !allowed.has(f.rule)).map((f) => `${f.rule}: ${f.message}`);
     assert.deepEqual(unexpected, []);
   });
@@ -118,10 +124,62 @@ describe('demo dataset audit (end to end)', function () {
     }
   });
 
-  it('a second audit of the unchanged dataset decodes nothing', async () => {
-    const again = await auditPath(path.join(dir, 'data'), { cacheDir: path.join(dir, 'cache') });
+  it('audits the demo model on the test split, leaving out the one typo-labelled test image', () => {
+    const audit = result.models[0];
+    assert.equal(audit.status, 'ok', audit.reason);
+    assert.equal(audit.split, 'test');
+    assert.equal(audit.usage?.sources.labels, 'metadata');
+    assert.equal(audit.usage?.trainedOn, 'train');
+    const testRows = truth.counts.split.test;
+    const typoInTest = truth.defects.labelTypos.filter((t) => t.file.startsWith('test/')).length;
+    const unreadableInTest = truth.defects.corruptFiles.filter((c) => c.file.startsWith('test/')).length;
+    assert.equal(audit.inference?.excludedUnknownLabel, typoInTest);
+    assert.equal(audit.inference?.excludedUnreadable, unreadableInTest);
+    assert.equal(audit.overall?.images, testRows - typoInTest - unreadableInTest);
+    assert.equal(byRule('FF-M005').length, 0, 'the held-out split is not the training split');
+  });
+
+  it('reports the planted skin-tone gap: accuracy on Fitzpatrick V is lower than on every type I–IV, with an interval that excludes no gap', () => {
+    const report = result.models[0].groups?.find((g) => g.name === 'fitzpatrick');
+    const accuracy = report?.metrics.find((m) => m.metric === 'accuracy');
+    assert.ok(accuracy);
+    const of = (group: string): number => accuracy.byGroup.find((g) => g.group === group)?.estimate ?? NaN;
+    for (const light of ['I', 'II', 'III', 'IV']) assert.ok(of('V') < of(light) - 0.1, `accuracy V ${of('V')} vs ${light} ${of(light)}`);
+    assert.ok(of('VI') < of('IV') - 0.1, `accuracy VI ${of('VI')}`);
+    const gap = byRule('FF-M010').find((f) => f.evidence.attribute === 'fitzpatrick');
+    assert.ok(gap, 'an accuracy-gap finding on fitzpatrick');
+    assert.equal(gap.severity, 'warning');
+    const figure = gap.evidence.figure as { groups: { lower: string }; excludesNoGap: boolean; interval: { lower: number; upper: number }; value: number };
+    assert.equal(figure.groups.lower, 'V');
+    assert.equal(figure.excludesNoGap, true);
+    assert.ok(figure.interval.lower > 0.05 && figure.value > 0.2, JSON.stringify(figure));
+    assert.match(gap.message, /fitzpatrick 'V' \(n=\d+\).*95% interval excludes no gap/);
+    assert.ok(byRule('FF-M017').some((f) => f.evidence.attribute === 'fitzpatrick' && JSON.stringify(f.evidence.groups).includes('"VI"')), 'type VI is flagged too small to rank');
+  });
+
+  it('ranks the planted test-split label flips first: average precision at least 0.84', () => {
+    const predictions = result.models[0].predictions ?? {};
+    const flips = new Set(truth.defects.labelFlips.map((f) => f.file));
+    const rows = Object.values(predictions);
+    assert.equal(rows.filter((r) => flips.has(r.relPath)).length, flips.size, 'every flipped image is audited');
+    const ap = averagePrecisionScore(rows.map((r) => flips.has(r.relPath)), rows.map((r) => -r.selfConfidence));
+    assert.ok(ap >= 0.84, `average precision ${ap}`);
+    const flagged = new Set(byRule('FF-M020').map((f) => String(f.evidence.relPath)));
+    const found = [...flips].filter((file) => flagged.has(file)).length;
+    assert.ok(found >= 36, `${found} of ${flips.size} flips flagged`);
+  });
+
+  it('warns when the audited split is the one the model was trained on', async () => {
+    const onTrain = await auditPath(path.join(dir, 'data'), { cacheDir: path.join(dir, 'cache'), models: [DEMO_MODEL], split: 'train' });
+    assert.equal(onTrain.findings.filter((f) => f.rule === 'FF-M005').length, 1);
+    assert.equal(onTrain.models[0].labelIssues?.onTrainingSplit, true);
+  });
+
+  it('a second audit of the unchanged dataset decodes nothing and runs the model on nothing', async () => {
+    const again = await auditPath(path.join(dir, 'data'), { cacheDir: path.join(dir, 'cache'), models: [DEMO_MODEL] });
     assert.equal(again.datasets[0].scan.decoded, 0);
     assert.equal(again.datasets[0].scan.cacheHits, truth.counts.rows);
+    assert.equal(again.models[0].inference?.inferred, 0);
     assert.equal(again.findings.length, result.findings.length);
   });
 });

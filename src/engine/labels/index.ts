@@ -4,4 +4,3 @@ export * from './labelQualityScores';
 export * from './confidentLearning';
 export * from './multiLabelIssues';
 export * from './averagePrecision';
-export * from './embeddingDuplicates';

@@ -89,7 +89,11 @@ export function defaultIntraOpThreads(): number {
   return Math.max(1, os.availableParallelism());
 }
 
-/** Images decoded at once by default: one per core plus two, to hide file reads, as the scan stage does. */
+/**
+ * Images decoded at once by default: one per core plus two, to hide file reads, as the scan stage does. libvips keeps
+ * its own thread setting (one per core): for model-sized images two threads per image measured faster than one, and
+ * leaving the global alone cannot disturb a scan running at the same time.
+ */
 export function defaultDecodeConcurrency(): number {
   return Math.max(2, Math.min(8, os.availableParallelism() + 2));
 }
@@ -156,6 +160,8 @@ async function createSession(modelBytes: Uint8Array, threads: number): Promise<o
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      // Runtime errors reach the caller as exceptions; the runtime's own log would only repeat them on stderr.
+      logSeverityLevel: 4,
     });
   } catch (error) {
     throw new FairframeError(
@@ -235,7 +241,7 @@ async function runBatches(session: ort.InferenceSession, plan: InputPlan, args: 
   const { onProgress } = args;
   // Every report below is an InferenceProgress, so the cast back is exact.
   const progress = throttledProgress(onProgress ? (report): void => onProgress(report as InferenceProgress) : undefined);
-  const message = `Running the model on ${total.toLocaleString('en-US')} images`;
+  let message = `Running the model on ${total.toLocaleString('en-US')} images`;
   let done = 0;
   let outputKind: OutputKind | undefined = spec.outputKind === 'auto' ? undefined : spec.outputKind;
   let batchSize = plan.fixedBatch ?? Math.max(1, Math.floor(args.batchSize ?? DEFAULT_INFERENCE_BATCH_SIZE));
@@ -267,7 +273,7 @@ async function runBatches(session: ort.InferenceSession, plan: InputPlan, args: 
     stats.cacheHits++;
     resolve(unit, cached.probs, cached.features);
   }
-  if (stats.cacheHits > 0) progress.report({ stage: 'infer', done, total, message });
+  if (stats.cacheHits > 0) progress.flush({ stage: 'infer', done, total, message });
 
   const batches: WorkUnit[][] = [];
   for (let start = 0; start < todo.length; start += batchSize) batches.push(todo.slice(start, start + batchSize));
@@ -309,7 +315,7 @@ async function runBatches(session: ort.InferenceSession, plan: InputPlan, args: 
   /** Runs `rows` images from `data`; throws BatchShapeError when a batched output does not have one row per image. */
   const runRows = async (data: Float32Array | Uint8Array, rows: number): Promise<RunOutput> => {
     const input = data instanceof Uint8Array ? new ort.Tensor('uint8', data, plan.dims(rows)) : new ort.Tensor('float32', data, plan.dims(rows));
-    const results = await session.run({ [spec.inputName]: input }, plan.fetches);
+    const results = await session.run({ [spec.inputName]: input }, plan.fetches, { logSeverityLevel: 4 });
     stats.batches++;
     const output = readRows(results[spec.outputName], spec.outputName, rows);
     const features = featureOutput !== undefined ? readRows(results[featureOutput], featureOutput, rows) : undefined;
@@ -351,6 +357,7 @@ async function runBatches(session: ort.InferenceSession, plan: InputPlan, args: 
         // image at a time (e.g. a reshape to batch 1 inside). Say so and carry on that way.
         stats.fellBackToBatch1 = true;
         batchSize = 1;
+        message += ' (one per run: the model refused a batch)';
         outputs = (await runOneByOne(batch)).map((output) => ({ output, row: 0 }));
       }
     }

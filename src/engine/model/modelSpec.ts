@@ -7,7 +7,7 @@ import type { ModelConfig } from '../config/configTypes';
 import { FairframeError } from '../errors';
 import type { FairframeErrorCode } from '../errors';
 import { findPenultimateTensor } from './graphSurgery';
-import type { ModelInfo, ModelSpec, OutputKind, PreprocessSpec, SettingSource, TensorInfo } from './modelTypes';
+import type { ModelInfo, ModelSpec, PreprocessSpec, SettingSource, TensorInfo } from './modelTypes';
 
 export type { ModelConfig } from '../config/configTypes';
 
@@ -481,23 +481,6 @@ export function mapLabels(spec: ModelSpec, datasetLabels: string[]): LabelMappin
   const modelIndicesOf: Record<string, number[]> = {};
   mapped.forEach((label, index) => (modelIndicesOf[label] ??= []).push(index));
   return { datasetLabelOf: mapped, modelIndicesOf };
-}
-
-/**
- * 'probabilities' when every row lies in [0, 1] and sums to 1 ± 1e-3 (a softmax output), else 'logits'.
- * No rows at all count as logits.
- */
-export function detectOutputKind(rows: Float32Array[]): OutputKind {
-  if (rows.length === 0) return 'logits';
-  for (const row of rows) {
-    let sum = 0;
-    for (const value of row) {
-      if (!(value >= 0 && value <= 1)) return 'logits';
-      sum += value;
-    }
-    if (Math.abs(sum - 1) > 1e-3) return 'logits';
-  }
-  return 'probabilities';
 }
 
 function shapeText(tensor: TensorInfo): string {

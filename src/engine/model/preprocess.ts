@@ -11,6 +11,10 @@
 // The crop and pad geometry is computed here (not by sharp) so that it follows torchvision exactly: Resize(s) takes
 // the shorter side to s and the longer to ⌊s·long/short⌋; CenterCrop pads with black when the crop is larger and
 // offsets by round-half-even((size − crop)/2), as Python's round does.
+//
+// Greyscale is Rec. 601 luma on the gamma-encoded values, with PIL's convert('L') rounding, computed here: sharp's
+// greyscale() is luminance in linear light (pure red → 127, where Rec. 601 and PIL give 76). Luma is taken after the
+// resize (PIL converts first); both steps are linear, so the two orders differ by rounding only.
 import sharp, { type Sharp } from 'sharp';
 import * as path from 'node:path';
 import { FairframeError } from '../errors';

@@ -21,7 +21,8 @@ const THRESHOLD_NAME: Record<string, string> = {
 /** A number for a message: 3 significant decimals. */
 export function formatNumber(value: number | null): string {
   if (value === null) return 'undefined';
-  return Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(3).replace(/\.?0+$/, '') || '0';
+  const text = Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(3).replace(/\.?0+$/, '') || '0';
+  return text === '-0' ? '0' : text;
 }
 
 /** A rate as a percentage with one decimal. */
@@ -83,19 +84,30 @@ export function figureMessage(report: GroupReport, figure: FairnessFigure, model
     : `the ${levelText} interval includes no gap, so it may be sampling noise`;
   const threshold = `${THRESHOLD_NAME[figure.rule]} ${formatNumber(figure.threshold)}`;
   const comparison = figure.direction === 'max' ? `above ${threshold}` : `below ${threshold}`;
-  const valueText = figure.rule === 'FF-M011' || figure.rule === 'FF-M015' ? `${formatNumber(figure.value)}×` : formatNumber(figure.value);
   const intervalText = formatInterval(figure.interval);
+  const valueText = figure.value === null
+    ? `${figure.name} unbounded (the best group makes no error)`
+    : `${figure.name} ${formatNumber(figure.value)}${figure.rule === 'FF-M011' ? '×' : ''} (${levelText} CI ${intervalText})`;
   return `${modelName}: ${subject} is ${side(figure.groups?.higher, high)} against ${side(figure.groups?.lower, low)}: ` +
-    `${figure.name} ${valueText} (${levelText} CI ${intervalText}), ${comparison}; ${significance}.`;
+    `${valueText}, ${comparison}; ${significance}.`;
 }
 
 /** Findings for every fairness figure that fails its threshold, and for small groups. */
 export function groupFindings(reports: GroupReport[], config: ResolvedConfig, location: Location, modelName: string, evidenceBase: Record<string, unknown>): Finding[] {
   const findings: Finding[] = [];
   for (const report of reports) {
-    for (const figure of report.fairness) {
-      if (figure.passed !== false) continue;
+    const failed = report.fairness.filter((figure) => figure.passed === false);
+    const fails = (rule: string, className: string | undefined): boolean =>
+      config.rules[rule] !== 'off' && failed.some((figure) => figure.rule === rule && figure.class === className);
+    for (const figure of failed) {
+      // Equalized odds led by the TPR gap is the equal-opportunity gap, and a demographic parity gap is the
+      // disparate-impact ratio's pair of rates: report each pair of groups once.
+      if (figure.rule === 'FF-M013' && figure.value === report.metrics.find((m) => m.metric === 'truePositiveRate' && m.class === figure.class)?.difference.estimate && fails('FF-M014', figure.class)) continue;
+      if (figure.rule === 'FF-M012' && fails('FF-M015', figure.class)) continue;
       const rule = RULE_BY_ID[figure.rule];
+      // A gap whose interval covers "no gap" may be noise: it is reported as information unless the rule's severity is set.
+      const severity = figure.excludesNoGap || config.rules[rule.id] !== undefined ? undefined : 'info';
+      const before = findings.length;
       pushFinding(findings, config, rule, {
         message: figureMessage(report, figure, modelName, config.thresholds.confidenceLevel),
         location,
@@ -104,6 +116,7 @@ export function groupFindings(reports: GroupReport[], config: ResolvedConfig, lo
           ? `Collect or reweigh training data for ${report.name} '${figure.groups?.lower ?? ''}' (see --export-weights), and re-audit.`
           : `Audit more images of ${report.name} '${figure.groups?.lower ?? ''}' to tell a real gap from noise.`,
       });
+      if (severity && findings.length > before) findings[findings.length - 1].severity = severity;
     }
     const small = report.groups.filter((group) => group.small);
     if (small.length > 0) {

@@ -5,7 +5,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ModelConfig, ResolvedConfig } from '../config/configTypes';
 import { FairframeError, throwIfAborted } from '../errors';
-import { conflictingLabelDuplicates, findEmbeddingDuplicates, findLabelIssues } from '../labels';
+import { findLabelIssues } from '../labels';
+import { findEmbeddingDuplicatePairs } from './embeddingDuplicates';
 import { INTERSECTION_SEPARATOR, type BootstrapOptions } from '../metrics';
 import { exposeTensors, findPenultimateTensor } from '../model/graphSurgery';
 import { runInference, type InferenceItem } from '../model/inferenceRunner';
@@ -273,25 +274,51 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
     }
   }
 
-  // Near duplicates by embedding (cosine), reported when they conflict in label or cross splits.
+  // Near duplicates by embedding (cosine), reported when a pair differs in label or split.
   let embeddingDuplicates: ModelAudit['embeddingDuplicates'];
   const withFeatures = audited.filter(({ prediction }) => prediction.features && prediction.features.length > 0);
   if (withFeatures.length > 1) {
     const threshold = config.thresholds.embeddingDuplicateCosine;
-    const result = findEmbeddingDuplicates(withFeatures.map(({ prediction }) => prediction.features as Float32Array), { threshold });
-    const labels = withFeatures.map(({ record }) => record.label);
-    const conflicting = new Set(conflictingLabelDuplicates(result.clusters, labels));
-    const clusters = result.clusters.map((cluster) => {
-      const members = cluster.members.map((i) => withFeatures[i].record);
-      return { members: members.map((r) => r.relPath), labels: [...new Set(members.map((r) => r.label))], splits: [...new Set(members.map((r) => r.split ?? ''))], conflicting: conflicting.has(cluster) };
-    });
-    embeddingDuplicates = { threshold, clusters: clusters.map(({ members, labels: l, splits }) => ({ members, labels: l, splits })) };
-    for (const cluster of clusters.filter((c) => c.conflicting || c.splits.length > 1)) {
-      const first = withFeatures.find(({ record }) => record.relPath === cluster.members[0])?.record;
+    options.onProgress?.({ stage: 'metrics', done: 0, message: `Comparing ${withFeatures.length} embeddings` });
+    const records = withFeatures.map(({ record }) => record);
+    const search = await findEmbeddingDuplicatePairs(
+      withFeatures.map(({ prediction }) => prediction.features as Float32Array),
+      records.map((record) => record.label),
+      records.map((record) => record.split),
+      threshold,
+      options.signal,
+    );
+    if (!search.discriminative) {
+      pushFinding(findings, config, MODEL_RULES.embeddingNotDiscriminative, {
+        message: `${modelName}: embedding duplicates are not reported for '${dataset.name}': ${search.skipped}. Raise embeddingDuplicateCosine (e.g. 0.99) to try a stricter threshold; the pixel-hash duplicate check still ran.`,
+        location: configLocation,
+        evidence: { ...evidenceBase, threshold, pairsCounted: search.pairs, comparisons: search.comparisons },
+      });
+    }
+    embeddingDuplicates = {
+      threshold,
+      discriminative: search.discriminative,
+      skipped: search.skipped,
+      pairs: search.pairs,
+      flagged: search.flagged,
+      flaggedPairs: search.kept.map((pair) => ({
+        paths: [records[pair.first].relPath, records[pair.second].relPath],
+        labels: [records[pair.first].label, records[pair.second].label],
+        splits: [records[pair.first].split ?? '', records[pair.second].split ?? ''],
+        similarity: pair.similarity,
+        conflictingLabels: pair.conflictingLabels,
+        crossSplit: pair.crossSplit,
+      })),
+    };
+    for (const pair of embeddingDuplicates.flaggedPairs.slice(0, MAX_LABEL_ISSUE_FINDINGS)) {
+      const first = records.find((record) => record.relPath === pair.paths[0]);
+      const why = [pair.conflictingLabels ? `different labels ('${pair.labels[0]}', '${pair.labels[1]}')` : '', pair.crossSplit ? `different splits ('${pair.splits[0]}', '${pair.splits[1]}')` : '']
+        .filter(Boolean).join(' and ');
       pushFinding(findings, config, MODEL_RULES.embeddingDuplicates, {
-        message: `${cluster.members.length} images look the same to ${modelName} (embedding cosine ≥ ${threshold})${cluster.conflicting ? ` but carry different labels (${cluster.labels.map((l) => `'${l}'`).join(', ')})` : ''}: ${cluster.members.slice(0, 5).join(', ')}${cluster.members.length > 5 ? ', …' : ''}.`,
+        message: `'${pair.paths[0]}' and '${pair.paths[1]}' look the same to ${modelName} (embedding cosine ${pair.similarity.toFixed(3)} ≥ ${threshold}) but have ${why}.`,
         location: first?.source ?? { file: dataset.root },
-        evidence: { ...evidenceBase, paths: cluster.members, labels: cluster.labels },
+        related: [records.find((record) => record.relPath === pair.paths[1])?.source ?? { file: dataset.root }],
+        evidence: { ...evidenceBase, ...pair },
       });
     }
   }
@@ -306,6 +333,7 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
       confidence: prediction.top[0]?.[1] ?? 0,
       top: prediction.top.slice(0, 3).map(([c, p]) => [match.classNames[c], p]),
       correct: match.index.get(record.label) === predicted,
+      selfConfidence: prediction.probs[match.index.get(record.label) as number],
     };
   }
 

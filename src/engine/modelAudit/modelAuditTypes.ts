@@ -107,6 +107,8 @@ export interface RecordPrediction {
   /** Top classes as [class name, probability]. */
   top: Array<[string, number]>;
   correct: boolean;
+  /** The probability the model gives the image's own label (confident learning's self-confidence). */
+  selfConfidence: number;
 }
 
 /** The audit of one model on one dataset. */
@@ -140,6 +142,16 @@ export interface ModelAudit {
     /** True when the audited split is the training split (scores are then not out-of-sample). */
     onTrainingSplit: boolean;
   };
-  embeddingDuplicates?: { threshold: number; clusters: Array<{ members: string[]; labels: string[]; splits: string[] }> };
+  /** Pairs of audited images whose embeddings have cosine ≥ threshold; those differing in label or split are listed. */
+  embeddingDuplicates?: {
+    threshold: number;
+    /** False when so many pairs match that the embedding does not tell images apart (nothing is then listed). */
+    discriminative: boolean;
+    skipped?: string;
+    pairs: number;
+    flagged: number;
+    /** The most similar flagged pairs (at most 1,000). */
+    flaggedPairs: Array<{ paths: [string, string]; labels: [string, string]; splits: [string, string]; similarity: number; conflictingLabels: boolean; crossSplit: boolean }>;
+  };
   predictions?: Record<string, RecordPrediction>;
 }

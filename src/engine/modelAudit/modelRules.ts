@@ -38,6 +38,8 @@ export const MODEL_RULES = {
     'Confident learning flags the image as probably mislabelled: the model is confidently sure of another class.'),
   embeddingDuplicates: rule('FF-M021', 'embedding-duplicates', 'warning',
     'Images whose model embeddings are near-identical (cosine at least `embeddingDuplicateCosine`) carry different labels or sit in different splits.'),
+  embeddingNotDiscriminative: rule('FF-M022', 'embedding-not-discriminative', 'info',
+    "The model's embedding puts too many pairs of images above `embeddingDuplicateCosine` to single out duplicates (a classifier's features cluster by class); embedding duplicates are not reported. The pixel-hash duplicates (FF-D020, FF-D021) still are."),
 } as const;
 
 /** Every model-audit rule, in id order. */

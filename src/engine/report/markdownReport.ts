@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import type { AuditResult, DatasetAudit } from '../auditResult';
 import type { Finding, Severity } from '../types';
+import { modelSection } from './modelMarkdown';
 
 const SEVERITY_ORDER: Severity[] = ['error', 'warning', 'info'];
 const SEVERITY_TITLE: Record<Severity, string> = { error: 'Errors', warning: 'Warnings', info: 'Information' };
@@ -72,6 +73,7 @@ export function renderMarkdown(result: AuditResult): string {
     '',
   ];
   for (const dataset of result.datasets) lines.push(...datasetSection(dataset, base));
+  for (const model of result.models ?? []) lines.push(...modelSection(model, base, result.config.thresholds.confidenceLevel));
 
   lines.push('## Findings', '');
   if (result.findings.length === 0) lines.push('No findings.', '');

@@ -62,6 +62,18 @@ export function renderSarif(result: AuditResult, rules: RuleInfo[]): Record<stri
           properties: { dataset: finding.dataset, evidence: finding.evidence },
         })),
         invocations: [{ executionSuccessful: true, endTimeUtc: result.createdAt }],
+        properties: {
+          models: (result.models ?? []).map((model) => ({
+            file: model.model.file,
+            sha256: model.model.sha256,
+            dataset: model.dataset,
+            split: model.split,
+            status: model.status,
+            accuracy: model.overall?.accuracy,
+            balancedAccuracy: model.overall?.balancedAccuracy,
+            fairness: model.groups?.flatMap((group) => group.fairness.filter((figure) => figure.passed === false).map((figure) => ({ attribute: group.name, ...figure }))),
+          })),
+        },
       },
     ],
   };

@@ -5,7 +5,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FairframeError } from '../../../src/engine/errors';
-import { defaultedPreprocessFields, detectOutputKind, mapLabels, metadataModelConfig, readSidecar, resolveModelSpec } from '../../../src/engine/model/modelSpec';
+import { defaultedPreprocessFields, mapLabels, metadataModelConfig, readSidecar, resolveModelSpec } from '../../../src/engine/model/modelSpec';
 import type { ModelConfig } from '../../../src/engine/model/modelSpec';
 import type { ModelInfo, ModelSpec } from '../../../src/engine/model/modelTypes';
 import { inspectModel, inspectModelBytes, loadModelProto } from '../../../src/engine/model/onnxModel';
@@ -265,17 +265,5 @@ describe('mapLabels', () => {
   it('reports labelMap keys that are not model labels', () => {
     assert.throws(() => mapLabels(spec(['cat', 'dog'], { kitten: 'cat' }), ['cat', 'dog']),
       (error: unknown) => FairframeError.is(error, 'model-labels') && /labelMap keys that are not model labels: 'kitten'/.test(error.message));
-  });
-});
-
-describe('detectOutputKind', () => {
-  it('probabilities only when every row is in [0, 1] and sums to 1 ± 1e-3', () => {
-    assert.equal(detectOutputKind([Float32Array.of(0.7, 0.2, 0.1), Float32Array.of(0, 1, 0)]), 'probabilities');
-    assert.equal(detectOutputKind([Float32Array.of(0.7, 0.2, 0.1), Float32Array.of(0.5, 0.2, 0.2995)]), 'probabilities'); // 0.9995
-    assert.equal(detectOutputKind([Float32Array.of(0.7, 0.2, 0.1), Float32Array.of(0.5, 0.2, 0.29)]), 'logits'); // 0.99
-    assert.equal(detectOutputKind([Float32Array.of(1.2, -0.1, -0.1)]), 'logits'); // sums to 1 but leaves [0, 1]
-    assert.equal(detectOutputKind([Float32Array.of(-1.388, 0.229, -1.838)]), 'logits');
-    assert.equal(detectOutputKind([Float32Array.of(0.5, Number.NaN, 0.5)]), 'logits');
-    assert.equal(detectOutputKind([]), 'logits');
   });
 });
