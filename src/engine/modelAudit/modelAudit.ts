@@ -91,7 +91,8 @@ export async function auditModel(
     throwIfAborted(options.signal);
     options.onProgress?.({ stage: 'infer', done: 0, message: `Reading ${path.basename(file)}` });
     const bytes = await fs.readFile(file).catch((error: NodeJS.ErrnoException) => {
-      throw new FairframeError(error.code === 'ENOENT' ? 'path-not-found' : 'bad-model', `the model file '${file}' cannot be read (${error.code ?? error.message}).`, { file });
+      if (error.code === 'ENOENT') throw new FairframeError('path-not-found', `the model file '${file}' does not exist; check the path given with --model or in fairframe.json.`, { file });
+      throw new FairframeError('bad-model', `the model file '${file}' cannot be read (${error.code ?? error.message}).`, { file });
     });
     info = inspectModelBytes(bytes, file);
     const proto = loadModelProto(bytes, file);
