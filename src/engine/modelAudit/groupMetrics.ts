@@ -45,6 +45,8 @@ function toGroupMetric(metric: string, frame: BootstrapFrame, className?: string
     byGroup: frame.byGroup,
     difference: frame.differenceBetweenGroups,
     ratio: frame.ratioBetweenGroups,
+    differenceToOverall: frame.differenceToOverall,
+    ratioToOverall: frame.ratioToOverall,
     gap: frame.gap,
     gapRatio: frame.gapRatio,
     undefinedGroups: frame.frame.undefinedGroups,
@@ -67,6 +69,7 @@ function differenceFigure(name: string, rule: string, metric: GroupMetric, thres
     threshold,
     direction: 'max',
     passed: value === null ? null : value <= threshold,
+    ratio: metric.ratio.estimate,
     interval: metric.gap,
     excludesNoGap: ciExcludesNoGap(metric.gap, 'difference'),
     groups: { higher: metric.gap.higherGroup, lower: metric.gap.lowerGroup },
@@ -130,6 +133,9 @@ export function fairnessFigures(metrics: GroupMetric[], thresholds: Thresholds):
       const figure = differenceFigure('equalized odds difference', 'FF-M013', dominant, thresholds.maxEqualizedOddsDifference);
       figure.value = tprGap === null && fprGap === null ? null : Math.max(tprGap ?? -Infinity, fprGap ?? -Infinity);
       figure.passed = figure.value === null ? null : figure.value <= thresholds.maxEqualizedOddsDifference;
+      // Equalized odds ratio = min(TPR ratio, FPR ratio) (fairlearn equalized_odds_ratio).
+      const ratios = [tpr.ratio.estimate, fpr.ratio.estimate].filter((r): r is number => r !== null);
+      figure.ratio = ratios.length > 0 ? Math.min(...ratios) : null;
       figure.class = className;
       figures.push(figure);
     }
@@ -165,8 +171,10 @@ export function groupReport(sample: AuditedSample, definition: GroupDefinition, 
     toGroupMetric('ece', frames.ece),
     ...perClass.map(({ key, metric, className }) => toGroupMetric(metric, frames[key], className)),
   ];
+  const worst = frames.accuracy.byGroup.find((group) => group.group === frames.accuracy.frame.groupMin.group);
   return {
     name: definition.attributes.join(INTERSECTION_SEPARATOR),
+    worstGroup: worst ? { group: worst.group, accuracy: worst } : undefined,
     attributes: definition.attributes,
     groups: frames.accuracy.byGroup.map((group) => ({ group: group.group, count: group.count, small: group.small })),
     metrics: groupMetrics,

@@ -55,6 +55,10 @@ export interface GroupMetric {
   difference: Interval;
   /** min / max over compared groups (fairlearn ratio between groups). */
   ratio: Interval;
+  /** max_g |v_g − overall| (fairlearn difference to overall). */
+  differenceToOverall: Interval;
+  /** min_g min(v_g / overall, overall / v_g) (fairlearn ratio to overall). */
+  ratioToOverall: Interval;
   /** The compared pair (highest, lowest group) with the interval of their difference: may cover 0. */
   gap: PairInterval;
   gapRatio: PairInterval;
@@ -71,6 +75,8 @@ export interface FairnessFigure {
   /** 'max': the value must stay at or below the threshold; 'min': at or above. */
   direction: 'max' | 'min';
   passed: boolean | null;
+  /** The matching ratio between groups (min / max), for difference figures: e.g. the equal opportunity ratio. */
+  ratio?: number | null;
   /** The interval of the gap behind the figure, and whether it excludes "no gap". */
   interval?: Interval;
   excludesNoGap: boolean;
@@ -85,6 +91,8 @@ export interface GroupReport {
   groups: Array<{ group: string; count: number; small: boolean }>;
   metrics: GroupMetric[];
   fairness: FairnessFigure[];
+  /** The group with the lowest accuracy among those compared (worst-group accuracy, Sagawa et al. 2020). */
+  worstGroup?: { group: string; accuracy: Interval };
 }
 
 /** A likely label error. */

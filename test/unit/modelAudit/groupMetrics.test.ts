@@ -42,6 +42,12 @@ describe('group metrics and fairness figures', () => {
     assert.equal(figure.passed, false);
     assert.equal(figure.excludesNoGap, true);
     assert.deepEqual(figure.groups, { higher: 'a', lower: 'b' });
+    assert.ok(Math.abs((figure.ratio ?? 0) - 0.6 / 0.95) < 1e-12);
+    assert.equal(report.worstGroup?.group, 'b');
+    assert.equal(report.worstGroup?.accuracy.estimate, 0.6);
+    // To overall (0.775): max |v − overall| = 0.175; min ratio = 0.6 / 0.775.
+    assert.ok(Math.abs((accuracy?.differenceToOverall.estimate ?? 0) - 0.175) < 1e-12);
+    assert.ok(Math.abs((accuracy?.ratioToOverall.estimate ?? 0) - 0.6 / 0.775) < 1e-12);
     // Error-rate ratio: 0.40 / 0.05 = 8.
     const ratio = report.fairness.find((f) => f.rule === 'FF-M011');
     assert.ok(Math.abs((ratio?.value ?? 0) - 8) < 1e-9);
