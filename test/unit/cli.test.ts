@@ -5,6 +5,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { AUDIT_RESULT_SCHEMA_VERSION } from '../../src/engine/auditResult';
 
 const root = path.resolve(__dirname, '../..');
 const cli = path.join(root, 'dist/cli.js');
@@ -68,7 +69,8 @@ describe('fairframe CLI', function () {
     const result = run(['audit', path.join(dir, 'data'), '--out', out, '--fail-on', 'error', '--no-cache']);
     assert.equal(result.status, 1, result.stderr);
     const json = JSON.parse(await fs.readFile(path.join(out, 'fairframe-report.json'), 'utf8'));
-    assert.equal(json.schemaVersion, '1.0.0');
+    assert.equal(json.schemaVersion, AUDIT_RESULT_SCHEMA_VERSION);
+    assert.deepEqual(json.models, []);
     assert.equal(json.datasets[0].images, 9);
     const missing = json.findings.filter((f: { rule: string }) => f.rule === 'FF-D013');
     assert.equal(missing.length, 1);

@@ -31,6 +31,12 @@ const GROUP_METRICS = {
   falsePositiveRate: 'false positive rate',
 } as const;
 
+/**
+ * One-vs-rest figures (selection rate, TPR, FPR per class, each bootstrapped) are computed for at most this many
+ * classes: beyond it (an ImageNet head) their number and cost explode; accuracy, error rate and calibration by group remain.
+ */
+export const MAX_ONE_VS_REST_CLASSES = 20;
+
 /** One group definition: a single attribute or an intersection, with a value per audited sample for each attribute. */
 export interface GroupDefinition {
   attributes: string[];
@@ -150,8 +156,9 @@ export function groupReport(sample: AuditedSample, definition: GroupDefinition, 
   const metrics: Record<string, MetricFunction> = { accuracy: base.accuracy, errorRate: base.errorRate, ece: eceMetric() };
   const perClass: Array<{ key: string; metric: string; className: string }> = [];
   const presentClasses = new Set(yTrue);
+  const oneVsRest = presentClasses.size <= MAX_ONE_VS_REST_CLASSES;
   classNames.forEach((className, c) => {
-    if (!presentClasses.has(c)) return;
+    if (!oneVsRest || !presentClasses.has(c)) return;
     const functions = fairnessMetricFunctions(c);
     for (const metric of ['selectionRate', 'truePositiveRate', 'falsePositiveRate'] as const) {
       const key = `${metric}:${c}`;
@@ -179,6 +186,7 @@ export function groupReport(sample: AuditedSample, definition: GroupDefinition, 
     groups: frames.accuracy.byGroup.map((group) => ({ group: group.group, count: group.count, small: group.small })),
     metrics: groupMetrics,
     fairness: fairnessFigures(groupMetrics, thresholds),
+    oneVsRestSkipped: oneVsRest ? undefined : `${presentClasses.size} classes: one-vs-rest figures are computed for at most ${MAX_ONE_VS_REST_CLASSES}`,
   };
 }
 

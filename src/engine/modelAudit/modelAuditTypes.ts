@@ -91,6 +91,8 @@ export interface GroupReport {
   groups: Array<{ group: string; count: number; small: boolean }>;
   metrics: GroupMetric[];
   fairness: FairnessFigure[];
+  /** Why the per-class (one-vs-rest) figures were not computed, when they were not. */
+  oneVsRestSkipped?: string;
   /** The group with the lowest accuracy among those compared (worst-group accuracy, Sagawa et al. 2020). */
   worstGroup?: { group: string; accuracy: Interval };
 }

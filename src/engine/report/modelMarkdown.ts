@@ -101,6 +101,7 @@ export function modelSection(audit: ModelAudit, base: string, level: number): st
   }
   for (const report of audit.groups ?? []) {
     lines.push(`### By ${escapeMarkdown(report.name)}`, '', ...groupTable(report, level), ...fairnessTable(report));
+    if (report.oneVsRestSkipped) lines.push(`Per-class figures not computed: ${escapeMarkdown(report.oneVsRestSkipped)}.`, '');
   }
   if (audit.labelIssues) {
     const issues = audit.labelIssues.issues;
