@@ -11,6 +11,8 @@ import { renderSarif } from '../engine/report/sarifReport';
 import { exportReweighing } from '../engine/mitigation/exportReweighing';
 import type { Severity } from '../engine/types';
 import { createProgressReporter } from './progressReporter';
+import { discoverModels } from '../engine/model/discoverModels';
+import { formatInterval, formatPercent } from '../engine/modelAudit/groupFindings';
 
 export interface AuditCommandOptions {
   config?: string;
@@ -52,12 +54,13 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
       throw new FairframeError('bad-config', 'Several --format values need --out <dir>; with one format and no --out the report goes to standard output.');
     }
     const cacheDir = options.cache === false ? undefined : options.cache ?? defaultCacheDir();
+    const models = await expandModels(target, options.model);
     const result = await auditPath(target, {
       configFile: options.config,
       cacheDir,
       noDecode: options.decode === false,
       datasets: options.dataset,
-      models: options.model,
+      models,
       split: options.split,
       signal: controller.signal,
       onProgress: (progress) => reporter.update(progress),
@@ -100,6 +103,16 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
   }
 }
 
+/** `--model auto` stands for every .onnx file under the target folder. */
+async function expandModels(target: string, models: string[] | undefined): Promise<string[] | undefined> {
+  if (!models?.includes('auto')) return models;
+  const stat = await fs.stat(target).catch(() => undefined);
+  const folder = stat?.isDirectory() ? target : path.dirname(target);
+  const found = await discoverModels(folder);
+  if (found.length === 0) throw new FairframeError('bad-config', `--model auto found no .onnx file under '${path.resolve(folder)}'; name the model file instead.`);
+  return [...models.filter((model) => model !== 'auto'), ...found];
+}
+
 function renderFormat(result: AuditResult, format: string): string {
   switch (format) {
     case 'json':
@@ -117,6 +130,13 @@ function printSummary(result: AuditResult): void {
   const lines = [`${result.counts.error} errors, ${result.counts.warning} warnings, ${result.counts.info} notes in ${result.datasets.map((d) => `${d.name} (${d.images} images)`).join(', ')}`];
   for (const finding of result.findings) {
     lines.push(`${finding.severity.padEnd(7)} ${finding.rule} ${displayLocation(finding, result.root)}: ${finding.message}`);
+  }
+  for (const model of result.models) {
+    const name = path.basename(model.model.file);
+    const accuracy = model.overall?.accuracy;
+    lines.push(model.status === 'ok' && accuracy
+      ? `model   ${name} on ${model.dataset}${model.split ? ` (${model.split})` : ''}: ${model.overall?.images} images, accuracy ${formatPercent(accuracy.estimate)} ${formatInterval(accuracy, formatPercent)}`
+      : `model   ${name} on ${model.dataset}: not audited (${model.reason ?? 'unknown reason'})`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -33,7 +33,7 @@ export function buildProgram(): Command {
     .option('--no-decode', 'run only the checks that decode no image')
     .option('--export-weights <attributes>', 'write Kamiran–Calders reweighing weights for these attributes (comma-separated) into --out')
     .option('--dataset <name...>', 'only audit the datasets with these names')
-    .option('-m, --model <file...>', 'ONNX model(s) to audit on the dataset (also: models in fairframe.json)')
+    .option('-m, --model <file...>', 'ONNX model(s) to audit on the dataset, or auto for every .onnx file under <path> (also: models in fairframe.json)')
     .option('--split <name>', "split to audit the model on (default: test, else validation/val, else every image; 'all' for every image)")
     .option('--quiet', 'print no progress')
     .action(async (target: string, options: AuditCommandOptions) => {

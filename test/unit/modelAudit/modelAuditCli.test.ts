@@ -81,6 +81,12 @@ describe('fairframe audit --model', function () {
     assert.equal(sarif.runs[0].properties.models.length, 1);
   });
 
+  it('finds the models under the workspace with --model auto and prints a line per model', () => {
+    const result = run(['audit', dir, '--model', 'auto', '--no-cache', '--quiet']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^model {3}brightness\.onnx on data \(test\): 80 images, accuracy 80\.0% \[/m);
+  });
+
   it('reports a model it cannot use as FF-M001 and still audits the dataset', async () => {
     const truncated = path.join(dir, 'truncated.onnx');
     await fs.writeFile(truncated, (await fs.readFile(path.join(fixtures, 'mean_logits.onnx'))).subarray(0, 100));
