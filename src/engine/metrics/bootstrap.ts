@@ -112,7 +112,7 @@ export function ciExcludesNoGap(interval: ConfidenceInterval, kind: 'difference'
  * The two groups whose gap is bootstrapped: the estimate's max and min groups; when every compared group ties, the
  * first and the last compared group, so that the gap still compares two different groups.
  */
-function comparedPair(frame: MetricFrame): { high: number; low: number } {
+export function comparedPair(frame: MetricFrame): { high: number; low: number } {
   let high = frame.byGroup.findIndex((group) => group.key === frame.groupMax.group);
   let low = frame.byGroup.findIndex((group) => group.key === frame.groupMin.group);
   if (high >= 0 && high === low) {
@@ -125,6 +125,79 @@ function comparedPair(frame: MetricFrame): { high: number; low: number } {
 
 const AGGREGATES = ['groupMin', 'groupMax', 'differenceBetweenGroups', 'differenceToOverall', 'ratioBetweenGroups', 'ratioToOverall', 'gap', 'gapRatio'] as const;
 type AggregateName = (typeof AGGREGATES)[number];
+
+/** Replicate draws of every aggregate of one metric. */
+export type AggregateDraws = Record<AggregateName, Float64Array>;
+
+/** New draw buffers for `count` metrics. */
+export function aggregateDrawBuffers(count: number, replicates: number): AggregateDraws[] {
+  return Array.from({ length: count }, () => Object.fromEntries(AGGREGATES.map((a) => [a, new Float64Array(replicates)])) as AggregateDraws);
+}
+
+/** Records replicate b's aggregates; all undefined when a compared group is undefined (`missing`) in it. */
+export function recordAggregates(
+  draws: AggregateDraws,
+  b: number,
+  overall: number,
+  values: Float64Array,
+  compared: readonly boolean[],
+  pair: { high: number; low: number },
+  missing: boolean,
+): void {
+  const aggregates = aggregateGroups(overall, values, compared);
+  const { high, low } = pair;
+  const pairDefined = !missing && high >= 0 && low >= 0;
+  draws.groupMin[b] = missing ? Number.NaN : aggregates.min;
+  draws.groupMax[b] = missing ? Number.NaN : aggregates.max;
+  draws.differenceBetweenGroups[b] = missing ? Number.NaN : aggregates.differenceBetweenGroups;
+  draws.differenceToOverall[b] = missing ? Number.NaN : aggregates.differenceToOverall;
+  draws.ratioBetweenGroups[b] = missing ? Number.NaN : aggregates.ratioBetweenGroups;
+  draws.ratioToOverall[b] = missing ? Number.NaN : aggregates.ratioToOverall;
+  draws.gap[b] = pairDefined ? values[high] - values[low] : Number.NaN;
+  draws.gapRatio[b] = pairDefined ? values[low] / values[high] : Number.NaN;
+}
+
+/** Percentile intervals of every figure of every metric, from the estimate frames and the replicate draws. */
+export function assembleFrames(
+  names: readonly string[],
+  frames: readonly MetricFrame[],
+  pairs: ReadonlyArray<{ high: number; low: number }>,
+  overallDraws: readonly Float64Array[],
+  groupDraws: ReadonlyArray<readonly Float64Array[]>,
+  aggregateDraws: readonly AggregateDraws[],
+  level: number,
+): Record<string, BootstrapFrame> {
+  const result: Record<string, BootstrapFrame> = {};
+  names.forEach((name, m) => {
+    const frame = frames[m];
+    const estimate = (value: number | null): number => value ?? Number.NaN;
+    const interval = (a: AggregateName, value: number | null): ConfidenceInterval => percentileInterval(estimate(value), aggregateDraws[m][a], level);
+    const { high, low } = pairs[m];
+    const pairGroups = { higherGroup: frame.byGroup[high]?.key, lowerGroup: frame.byGroup[low]?.key };
+    const highValue = high >= 0 ? estimate(frame.byGroup[high].value) : Number.NaN;
+    const lowValue = low >= 0 ? estimate(frame.byGroup[low].value) : Number.NaN;
+    result[name] = {
+      frame,
+      overall: percentileInterval(estimate(frame.overall.value), overallDraws[m], level),
+      byGroup: frame.byGroup.map((group, k) => ({
+        group: group.key,
+        count: group.count,
+        small: group.small,
+        compared: group.compared,
+        ...percentileInterval(estimate(group.value), groupDraws[m][k], level),
+      })),
+      groupMin: interval('groupMin', frame.groupMin.value),
+      groupMax: interval('groupMax', frame.groupMax.value),
+      differenceBetweenGroups: interval('differenceBetweenGroups', frame.differenceBetweenGroups.value),
+      differenceToOverall: interval('differenceToOverall', frame.differenceToOverall.value),
+      ratioBetweenGroups: interval('ratioBetweenGroups', frame.ratioBetweenGroups.value),
+      ratioToOverall: interval('ratioToOverall', frame.ratioToOverall.value),
+      gap: { ...percentileInterval(highValue - lowValue, aggregateDraws[m].gap, level), ...pairGroups },
+      gapRatio: { ...percentileInterval(lowValue / highValue, aggregateDraws[m].gapRatio, level), ...pairGroups },
+    };
+  });
+  return result;
+}
 
 /**
  * Bootstrap intervals for several metrics at once, sharing the resamples. Each replicate resamples, with replacement,
@@ -158,7 +231,7 @@ export function bootstrapMetricFrames(
 
   const overallDraws = names.map(() => new Float64Array(replicates));
   const groupDraws = names.map(() => groups.map(() => new Float64Array(replicates)));
-  const aggregateDraws = names.map(() => Object.fromEntries(AGGREGATES.map((a) => [a, new Float64Array(replicates)])) as Record<AggregateName, Float64Array>);
+  const aggregateDraws = aggregateDrawBuffers(names.length, replicates);
   const compared = frames.map((frame) => frame.byGroup.map((group) => group.compared));
   const pairs = frames.map(comparedPair);
   const values = new Float64Array(g);
@@ -191,51 +264,11 @@ export function bootstrapMetricFrames(
         groupDraws[m][k][b] = values[k];
         if (compared[m][k] && Number.isNaN(values[k])) missing = true;
       }
-      const draws = aggregateDraws[m];
-      const aggregates = aggregateGroups(overall, values, compared[m]);
-      const { high, low } = pairs[m];
-      const pairDefined = !missing && high >= 0 && low >= 0;
-      draws.groupMin[b] = missing ? Number.NaN : aggregates.min;
-      draws.groupMax[b] = missing ? Number.NaN : aggregates.max;
-      draws.differenceBetweenGroups[b] = missing ? Number.NaN : aggregates.differenceBetweenGroups;
-      draws.differenceToOverall[b] = missing ? Number.NaN : aggregates.differenceToOverall;
-      draws.ratioBetweenGroups[b] = missing ? Number.NaN : aggregates.ratioBetweenGroups;
-      draws.ratioToOverall[b] = missing ? Number.NaN : aggregates.ratioToOverall;
-      draws.gap[b] = pairDefined ? values[high] - values[low] : Number.NaN;
-      draws.gapRatio[b] = pairDefined ? values[low] / values[high] : Number.NaN;
+      recordAggregates(aggregateDraws[m], b, overall, values, compared[m], pairs[m], missing);
     }
   }
 
-  const result: Record<string, BootstrapFrame> = {};
-  names.forEach((name, m) => {
-    const frame = frames[m];
-    const estimate = (value: number | null): number => value ?? Number.NaN;
-    const interval = (a: AggregateName, value: number | null): ConfidenceInterval => percentileInterval(estimate(value), aggregateDraws[m][a], level);
-    const { high, low } = pairs[m];
-    const pairGroups = { higherGroup: frame.byGroup[high]?.key, lowerGroup: frame.byGroup[low]?.key };
-    const highValue = high >= 0 ? estimate(frame.byGroup[high].value) : Number.NaN;
-    const lowValue = low >= 0 ? estimate(frame.byGroup[low].value) : Number.NaN;
-    result[name] = {
-      frame,
-      overall: percentileInterval(estimate(frame.overall.value), overallDraws[m], level),
-      byGroup: frame.byGroup.map((group, k) => ({
-        group: group.key,
-        count: group.count,
-        small: group.small,
-        compared: group.compared,
-        ...percentileInterval(estimate(group.value), groupDraws[m][k], level),
-      })),
-      groupMin: interval('groupMin', frame.groupMin.value),
-      groupMax: interval('groupMax', frame.groupMax.value),
-      differenceBetweenGroups: interval('differenceBetweenGroups', frame.differenceBetweenGroups.value),
-      differenceToOverall: interval('differenceToOverall', frame.differenceToOverall.value),
-      ratioBetweenGroups: interval('ratioBetweenGroups', frame.ratioBetweenGroups.value),
-      ratioToOverall: interval('ratioToOverall', frame.ratioToOverall.value),
-      gap: { ...percentileInterval(highValue - lowValue, aggregateDraws[m].gap, level), ...pairGroups },
-      gapRatio: { ...percentileInterval(lowValue / highValue, aggregateDraws[m].gapRatio, level), ...pairGroups },
-    };
-  });
-  return result;
+  return assembleFrames(names, frames, pairs, overallDraws, groupDraws, aggregateDraws, level);
 }
 
 /** Bootstrap intervals for one metric (see `bootstrapMetricFrames`). */

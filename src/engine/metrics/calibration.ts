@@ -62,7 +62,7 @@ export function topClass(row: ProbabilityRow): { label: number; confidence: numb
 }
 
 /** Index of the equal-width bin (lower, upper] holding `confidence`; confidence 0 (and below) goes to bin 0, above 1 to the last. */
-function binIndex(confidence: number, bins: number): number {
+export function calibrationBinIndex(confidence: number, bins: number): number {
   let m = Math.min(bins - 1, Math.max(0, Math.ceil(confidence * bins) - 1));
   // Guard against rounding in confidence·M: compare against the same boundaries m/M that the bins report.
   while (m > 0 && confidence <= m / bins) m--;
@@ -92,7 +92,7 @@ export function expectedCalibrationError(
     let label = 0;
     for (let j = 1; j < row.length; j++) if (row[j] > row[label]) label = j;
     const confidence = row[label];
-    const m = binIndex(confidence, bins);
+    const m = calibrationBinIndex(confidence, bins);
     count[m]++;
     confidenceSum[m] += confidence;
     if (label === yTrue[i]) correct[m]++;

@@ -6,4 +6,5 @@ export * from './calibration';
 export * from './metricFrame';
 export * from './fairnessMetrics';
 export * from './bootstrap';
+export * from './countBootstrap';
 export { mulberry32 } from './seededRandom';

@@ -2,14 +2,13 @@
 // compared with their thresholds.
 import type { Thresholds } from '../config/configTypes';
 import {
-  bootstrapMetricFrames,
+  bootstrapCountFrames,
   ciExcludesNoGap,
-  eceMetric,
-  fairnessMetricFunctions,
+  COUNT_METRICS,
   INTERSECTION_SEPARATOR,
   type BootstrapFrame,
   type BootstrapOptions,
-  type MetricFunction,
+  type CountMetric,
   type PairInterval,
 } from '../metrics';
 import type { FairnessFigure, GroupMetric, GroupReport, Interval } from './modelAuditTypes';
@@ -152,22 +151,20 @@ export function fairnessFigures(metrics: GroupMetric[], thresholds: Thresholds):
 /** Builds the report of one group definition: every metric by group with intervals, and the fairness figures. */
 export function groupReport(sample: AuditedSample, definition: GroupDefinition, thresholds: Thresholds, bootstrap: BootstrapOptions): GroupReport {
   const { yTrue, yPred, probs, classNames } = sample;
-  const base = fairnessMetricFunctions(1);
-  const metrics: Record<string, MetricFunction> = { accuracy: base.accuracy, errorRate: base.errorRate, ece: eceMetric() };
+  const metrics: Record<string, CountMetric> = { accuracy: COUNT_METRICS.accuracy, errorRate: COUNT_METRICS.errorRate, ece: COUNT_METRICS.ece };
   const perClass: Array<{ key: string; metric: string; className: string }> = [];
   const presentClasses = new Set(yTrue);
   const oneVsRest = presentClasses.size <= MAX_ONE_VS_REST_CLASSES;
   classNames.forEach((className, c) => {
     if (!oneVsRest || !presentClasses.has(c)) return;
-    const functions = fairnessMetricFunctions(c);
     for (const metric of ['selectionRate', 'truePositiveRate', 'falsePositiveRate'] as const) {
       const key = `${metric}:${c}`;
-      metrics[key] = functions[metric];
+      metrics[key] = COUNT_METRICS[metric](c);
       perClass.push({ key, metric, className });
     }
   });
   const sensitive = definition.attributes.length === 1 ? definition.values[definition.attributes[0]] : definition.values;
-  const frames = bootstrapMetricFrames(metrics, yTrue, yPred, sensitive, {
+  const frames = bootstrapCountFrames(metrics, yTrue, yPred, classNames.length, sensitive, {
     ...bootstrap,
     probs,
     minGroupSize: thresholds.minMetricGroupSize,

@@ -1,10 +1,8 @@
 // Overall metrics of a model on the audited images, with bootstrap intervals on the headline figures.
 import {
-  accuracy,
-  balancedAccuracy,
-  bootstrapMetricFrames,
+  bootstrapCountFrames,
   confusionMatrix,
-  eceMetric,
+  COUNT_METRICS,
   expectedCalibrationError,
   logLoss,
   oneVsRestAuc,
@@ -45,10 +43,11 @@ export function overallMetrics(sample: AuditedSample, bootstrap: BootstrapOption
   const k = classNames.length;
   const labels = classNames.map((_, i) => i);
   const everyone = yTrue.map(() => 'all');
-  const frames = bootstrapMetricFrames(
-    { accuracy, balancedAccuracy, ece: eceMetric() },
+  const frames = bootstrapCountFrames(
+    { accuracy: COUNT_METRICS.accuracy, balancedAccuracy: COUNT_METRICS.balancedAccuracy, ece: COUNT_METRICS.ece },
     yTrue,
     yPred,
+    k,
     everyone,
     { ...bootstrap, probs, minGroupSize: 1 },
   );
