@@ -264,13 +264,21 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
       };
     });
     labelIssues = { method: `confident learning (${report.filterBy})`, rankedBy: report.rankBy, estimatedNoiseRate: report.estimatedNoiseRate, issues, onTrainingSplit };
+    const byId = new Map(audited.map(({ record }) => [record.id, record]));
     for (const issue of issues.slice(0, MAX_LABEL_ISSUE_FINDINGS)) {
-      const record = audited.find((entry) => entry.record.id === issue.recordId)?.record;
+      const record = byId.get(issue.recordId);
       pushFinding(findings, config, MODEL_RULES.labelIssue, {
         message: `'${issue.relPath}' is labelled '${issue.givenLabel}' but ${modelName} says '${issue.suggestedLabel}' (it gives the label ${formatPercent(issue.selfConfidence)}); confident learning flags it as probably mislabelled${onTrainingSplit ? ' (on the training split: not out-of-sample)' : ''}.`,
         location: record?.source ?? { file: dataset.root },
         evidence: { ...evidenceBase, ...issue },
         suggestion: `Check the image and relabel it '${issue.suggestedLabel}' if the model is right.`,
+      });
+    }
+    if (issues.length > MAX_LABEL_ISSUE_FINDINGS) {
+      pushFinding(findings, config, MODEL_RULES.labelIssue, {
+        message: `${issues.length - MAX_LABEL_ISSUE_FINDINGS} more images of '${dataset.name}' are flagged as probably mislabelled (${issues.length} in all, ${formatPercent(issues.length / audited.length)} of the audited images); the JSON report lists every one.`,
+        location: dataset.manifest ? { file: dataset.manifest } : { file: dataset.root },
+        evidence: { ...evidenceBase, total: issues.length, listed: MAX_LABEL_ISSUE_FINDINGS },
       });
     }
   }
@@ -311,14 +319,15 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
         crossSplit: pair.crossSplit,
       })),
     };
+    const byPath = new Map(records.map((record) => [record.relPath, record]));
     for (const pair of embeddingDuplicates.flaggedPairs.slice(0, MAX_LABEL_ISSUE_FINDINGS)) {
-      const first = records.find((record) => record.relPath === pair.paths[0]);
+      const first = byPath.get(pair.paths[0]);
       const why = [pair.conflictingLabels ? `different labels ('${pair.labels[0]}', '${pair.labels[1]}')` : '', pair.crossSplit ? `different splits ('${pair.splits[0]}', '${pair.splits[1]}')` : '']
         .filter(Boolean).join(' and ');
       pushFinding(findings, config, MODEL_RULES.embeddingDuplicates, {
         message: `'${pair.paths[0]}' and '${pair.paths[1]}' look the same to ${modelName} (embedding cosine ${pair.similarity.toFixed(3)} ≥ ${threshold}) but have ${why}.`,
         location: first?.source ?? { file: dataset.root },
-        related: [records.find((record) => record.relPath === pair.paths[1])?.source ?? { file: dataset.root }],
+        related: [byPath.get(pair.paths[1])?.source ?? { file: dataset.root }],
         evidence: { ...evidenceBase, ...pair },
       });
     }
