@@ -3,6 +3,7 @@ import type { RuleInfo } from '../checks/check';
 import { pushFinding } from '../checks/check';
 import type { ResolvedConfig } from '../config/configTypes';
 import type { Finding, Location } from '../types';
+import { GROUP_METRIC_NAMES } from './groupMetrics';
 import { MODEL_RULES } from './modelRules';
 import type { FairnessFigure, GroupMetric, GroupReport, Interval } from './modelAuditTypes';
 
@@ -58,19 +59,10 @@ function metricFor(report: GroupReport, figure: FairnessFigure): GroupMetric | u
   return report.metrics.find((m) => m.metric === name[figure.rule] && m.class === figure.class);
 }
 
-const METRIC_WORDS: Record<string, string> = {
-  accuracy: 'accuracy',
-  errorRate: 'error rate',
-  ece: 'expected calibration error',
-  selectionRate: 'selection rate',
-  truePositiveRate: 'true positive rate',
-  falsePositiveRate: 'false positive rate',
-};
-
 /** The sentence for one failed figure. */
 export function figureMessage(report: GroupReport, figure: FairnessFigure, modelName: string, level: number): string {
   const metric = metricFor(report, figure);
-  const words = METRIC_WORDS[metric?.metric ?? ''] ?? figure.name;
+  const words = GROUP_METRIC_NAMES[metric?.metric ?? ''] ?? figure.name;
   const subject = figure.class !== undefined ? `the ${words} of class '${figure.class}'` : `the ${words}`;
   const high = groupValue(metric, figure.groups?.higher);
   const low = groupValue(metric, figure.groups?.lower);

@@ -14,8 +14,8 @@ import {
 import type { FairnessFigure, GroupMetric, GroupReport, Interval } from './modelAuditTypes';
 import type { AuditedSample } from './overallMetrics';
 
-/** The metric names used in GroupReport.metrics, with their definitions. */
-const GROUP_METRICS = {
+/** The metric names used in GroupReport.metrics, with their definitions and the words reports use for them. */
+export const GROUP_METRIC_NAMES: Record<string, string> = {
   /** Accuracy = (1/n) Σ 1[ŷ = y]. */
   accuracy: 'accuracy',
   /** Error rate = 1 − accuracy. */
@@ -28,7 +28,7 @@ const GROUP_METRICS = {
   truePositiveRate: 'true positive rate',
   /** FPR of class c = P(ŷ = c | y ≠ c) (one-vs-rest). */
   falsePositiveRate: 'false positive rate',
-} as const;
+};
 
 /**
  * One-vs-rest figures (selection rate, TPR, FPR per class, each bootstrapped) are computed for at most this many
@@ -187,5 +187,3 @@ export function groupReport(sample: AuditedSample, definition: GroupDefinition, 
   };
 }
 
-/** Human names of the group metrics, for reports. */
-export const GROUP_METRIC_NAMES: Record<string, string> = GROUP_METRICS;
