@@ -188,6 +188,19 @@ describe('WorkerClient', function () {
       assert.deepEqual(restricted.datasets[0].checks.filter((run) => run.status === 'skipped').map((run) => run.check), needScans);
     });
 
+    it('runs the model audit in the worker: a model that cannot be used becomes a finding, and the worker lives on', async () => {
+      const worker = client();
+      const model = path.resolve(__dirname, '..', '..', 'fixtures', 'inference', 'mean_logits.onnx');
+      const result = await worker.audit(FIXTURE, { models: [model] });
+      assert.equal(result.models.length, 1);
+      assert.equal(result.models[0].status, 'failed');
+      const unusable = result.findings.filter((finding) => finding.rule === 'FF-M001');
+      assert.equal(unusable.length, 1);
+      assert.match(unusable[0].message, /declares no class labels/);
+      assert.equal((await worker.audit(FIXTURE, { noDecode: true })).datasets[0].images, 7);
+      await rejectsWith(worker.audit(FIXTURE, { noDecode: true, models: [model] }), 'bad-config');
+    });
+
     it('an engine error crosses the boundary with its code', async () => {
       const worker = client();
       await rejectsWith(worker.audit(path.join(FIXTURE, 'no-such-folder'), {}), 'path-not-found');
