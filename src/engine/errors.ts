@@ -11,6 +11,7 @@ export type FairframeErrorCode =
   | 'model-labels'
   | 'bad-model'
   | 'bad-image'
+  | 'unsupported-model'
   | 'internal';
 
 /** An error a user can act on: says what failed, where, and the fix. */
