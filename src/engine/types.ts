@@ -35,6 +35,8 @@ export interface DatasetRecord {
   split?: string;
   attributes: Record<string, string>;
   source: Location;
+  /** Absolute path of a mask of the object of interest (e.g. the lesion), from a mask column, relative to the manifest's folder. */
+  mask?: string;
 }
 
 export type DatasetFormat = 'imagefolder' | 'manifest' | 'hf-imagefolder';

@@ -12,6 +12,8 @@ export interface DatasetConfig {
   pathColumn?: string;
   labelColumn?: string;
   splitColumn?: string;
+  /** Manifest column holding the path of a mask of the object of interest (default: mask, segmentation, lesion_mask, …). */
+  maskColumn?: string;
   /** Sensitive attribute columns of this dataset (overrides the top-level list). */
   attributes?: string[];
 }

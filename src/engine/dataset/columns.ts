@@ -20,6 +20,9 @@ export const LABEL_COLUMNS: readonly string[] = [
 /** Normalised names of columns that hold the split. */
 export const SPLIT_COLUMNS: readonly string[] = ['split', 'subset', 'partition', 'datasplit', 'splitname'];
 
+/** Normalised names of columns that hold the path of a mask of the object of interest (a lesion, a face), for saliency checks. */
+export const MASK_COLUMNS: readonly string[] = ['mask', 'maskpath', 'maskfile', 'segmentation', 'segmentationmask', 'segmentationpath', 'lesionmask', 'roimask', 'objectmask'];
+
 /** Normalised names of columns guessed to hold a sensitive attribute. */
 export const ATTRIBUTE_COLUMNS: ReadonlySet<string> = new Set([
   'gender', 'sex', 'age', 'agegroup', 'agebucket', 'agerange', 'agebin', 'agecategory', 'race', 'ethnicity',

@@ -5,7 +5,7 @@ import { throwIfAborted } from '../errors';
 import type { Dataset, DatasetRecord, DatasetRef, LoadIssue, RunOptions } from '../types';
 import { UNKNOWN } from '../types';
 import { resolveAttributeColumns } from './attributes';
-import { findColumn, isMissingValue, isSplitName, LABEL_COLUMNS, matchColumn, PATH_COLUMNS, SPLIT_COLUMNS } from './columns';
+import { findColumn, isMissingValue, isSplitName, LABEL_COLUMNS, MASK_COLUMNS, matchColumn, PATH_COLUMNS, SPLIT_COLUMNS } from './columns';
 import { findDeclaration } from './declaredDatasets';
 import { findHfMetadataFiles, isManifestColumns } from './detectFolder';
 import { manifestKindOf, readManifest, readManifestColumns, type ManifestRow, type ManifestTable } from './manifestReader';
@@ -78,6 +78,8 @@ interface ManifestSource {
   pathColumn?: string;
   labelColumn?: string;
   splitColumn?: string;
+  /** Column holding a mask path (relative to the manifest's folder). */
+  maskColumn?: string;
   /** Hugging Face metadata without a label column: the label is the image's folder name. */
   labelFromFolder?: boolean;
 }
@@ -117,7 +119,7 @@ async function loadManifestDataset(
     const source = pickColumns({ file, base, split, table }, hf, declared, dataset.loadIssues);
     if (source) sources.push(source);
   }
-  const reserved = new Set(sources.flatMap((s) => [s.pathColumn, s.labelColumn, s.splitColumn]).filter((c): c is string => c !== undefined));
+  const reserved = new Set(sources.flatMap((s) => [s.pathColumn, s.labelColumn, s.splitColumn, s.maskColumn]).filter((c): c is string => c !== undefined));
   const attributes = resolveAttributeColumns(dataset.columns, reserved, declared, config, files[0].file);
   dataset.attributes = attributes.attributes;
   dataset.loadIssues.push(...attributes.issues);
@@ -198,6 +200,8 @@ async function loadManifestDataset(
       const value = row.values[column];
       record.attributes[name] = isMissingValue(value) ? UNKNOWN : (value as string);
     }
+    const mask = source.maskColumn ? row.values[source.maskColumn] : undefined;
+    if (mask !== undefined && !isMissingValue(mask)) record.mask = path.resolve(source.base, mask);
     dataset.records.push(record);
   }
   for (const source of sources) {
@@ -246,7 +250,8 @@ function pickColumns(source: ManifestSource, hf: boolean, declared: DatasetConfi
   const pathColumn = pick(declared?.pathColumn, 'pathColumn', () => (hf ? findColumn(columns, ['filename']) : undefined) ?? findColumn(columns, PATH_COLUMNS));
   const labelColumn = pick(declared?.labelColumn, 'labelColumn', () => findColumn(columns, LABEL_COLUMNS));
   const splitColumn = pick(declared?.splitColumn, 'splitColumn', () => findColumn(columns, SPLIT_COLUMNS));
-  if (pathColumn === null || labelColumn === null || splitColumn === null) return undefined;
+  const maskColumn = pick(declared?.maskColumn, 'maskColumn', () => findColumn(columns, MASK_COLUMNS));
+  if (pathColumn === null || labelColumn === null || splitColumn === null || maskColumn === null) return undefined;
   if (pathColumn === undefined) {
     issues.push({ kind: 'bad-manifest', message: `The manifest '${path.basename(source.file)}' has no image path column (such as path, file_name, filename, image); ${listColumns}. Set 'pathColumn' in fairframe.json.`, location: { file: source.file } });
     return undefined;
@@ -255,7 +260,7 @@ function pickColumns(source: ManifestSource, hf: boolean, declared: DatasetConfi
     issues.push({ kind: 'bad-manifest', message: `The manifest '${path.basename(source.file)}' has no label column (such as label, class, category, target, diagnosis); ${listColumns}. Set 'labelColumn' in fairframe.json.`, location: { file: source.file } });
     return undefined;
   }
-  return { ...source, pathColumn, labelColumn, splitColumn, labelFromFolder: labelColumn === undefined };
+  return { ...source, pathColumn, labelColumn, splitColumn, maskColumn, labelFromFolder: labelColumn === undefined };
 }
 
 /** Split: the split column's value, else the Hugging Face split folder, else a split-named top folder of the path. */

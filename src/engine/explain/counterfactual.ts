@@ -2,7 +2,8 @@
 // whose removal (baseline fill) changes the predicted class — "hide these regions and it says X".
 import { FairframeError } from '../errors';
 import type { ExplainImage, Heatmap, ModelRunner } from './explainTypes';
-import { argmax, assertImageFitsModel } from './modelRunner';
+import { argmax } from '../model/softmax';
+import { assertImageFitsModel } from './modelRunner';
 import { baselineName, createPerturber, type PerturbationBaseline } from './prepareImage';
 import { regionMask, regionSums, slicSuperpixels, type SlicOptions, type Superpixels } from './superpixels';
 

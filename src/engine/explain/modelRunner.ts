@@ -8,6 +8,7 @@ import type { ModelSpec, OutputKind } from '../model/modelTypes';
 import { tensorElementsPerImage, validatePreprocessSpec } from '../model/preprocess';
 import { detectOutputKind, softmax } from '../model/softmax';
 import type { ExplainImage, ModelRunner } from './explainTypes';
+import { argmax } from '../model/softmax';
 
 /** Inputs per model run by default when the batch axis is dynamic. */
 export const DEFAULT_EXPLAIN_BATCH_SIZE = 32;
@@ -220,13 +221,6 @@ export async function resolveClass(runner: ModelRunner, image: ExplainImage, cla
     throw new FairframeError('bad-config', `Class ${classIndex} cannot be explained: the model has ${probs.length} classes (0–${probs.length - 1}).`);
   }
   return { classIndex, probs };
-}
-
-/** Index of the largest value (the first on ties). */
-export function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
 }
 
 /** P(classIndex) for each of `count` inputs made by `makeInput(i)`, built and run PERTURBATION_CHUNK at a time. */

@@ -3,6 +3,7 @@
 // rules of cleanlab 2.x (cleanlab/count.py: get_confident_thresholds, compute_confident_joint,
 // calibrate_confident_joint, estimate_joint; cleanlab/internal/util.py: round_preserving_sum).
 import { FairframeError } from '../errors';
+import { argmax } from '../model/softmax';
 
 /** Predicted-probability rows, one per example, K columns each (out-of-sample softmax outputs). */
 export type ProbabilityRows = ReadonlyArray<ArrayLike<number>>;
@@ -101,13 +102,6 @@ export function confidentThresholds(labels: readonly number[], probs: Probabilit
   const counts = labelCounts(labels, classCount);
   for (let i = 0; i < labels.length; i++) sums[labels[i]] += probs[i][labels[i]];
   return sums.map((total, k) => Math.max(counts[k] > 0 ? total / counts[k] : MISSING_CLASS_THRESHOLD, THRESHOLD_LOWER_BOUND));
-}
-
-/** Index of the first largest entry (numpy argmax). */
-export function argmax(row: ArrayLike<number>): number {
-  let best = 0;
-  for (let k = 1; k < row.length; k++) if (row[k] > row[best]) best = k;
-  return best;
 }
 
 /**

@@ -3,7 +3,6 @@
 import { FairframeError } from '../errors';
 import type { ProbabilityRows } from './confidentJoint';
 import {
-  argmax,
   computeConfidentJoint,
   estimateJoint,
   labelCounts,
@@ -13,6 +12,7 @@ import {
 } from './confidentJoint';
 import type { LabelQualityScore } from './labelQualityScores';
 import { labelQualityScores, normalizedMargin, orderLabelIssues, selfConfidence } from './labelQualityScores';
+import { argmax } from '../model/softmax';
 
 /** How flagged examples are chosen (cleanlab's filter_by). */
 export type LabelIssueFilter = 'prune_by_noise_rate' | 'prune_by_class' | 'both' | 'confident_learning' | 'predicted_neq_given';

@@ -2,9 +2,10 @@
 // keyed by each image's content sha256, so a moved or renamed image is still a hit and a re-run after adding images
 // runs the model on the new ones only. Probabilities (and optional features) are stored as little-endian float32 in
 // base64. A corrupt, foreign or old-version file is treated as empty; a torn last line (a killed run) is skipped.
-import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
+import { JsonlCache } from '../cache/jsonlCache';
+import type { JsonlCacheStats } from '../cache/jsonlCache';
 import type { ModelSpec, OutputKind } from './modelTypes';
 
 /** Bump whenever what is stored or how predictions are computed changes: older caches are then ignored. */
@@ -18,27 +19,15 @@ export interface CachedPrediction {
   outputKind: OutputKind;
 }
 
-/** What the cache did during this session. */
-export interface PredictionCacheStats {
-  /** Entries read from disk when opened. */
-  loaded: number;
-  hits: number;
-  misses: number;
-  /** True when an existing cache file was unusable (corrupt header, another version, model or settings) and ignored. */
-  discarded: boolean;
-  /** Lines skipped because they could not be parsed or had the wrong shape. */
-  skippedLines: number;
-  /** Entries written to disk (appended or rewritten). */
-  written: number;
-  /** The last write failure, if any; writing the cache never fails a run. */
-  writeError?: string;
-}
+/** What the cache did during this session; `discarded` also covers a cache file of another model or other settings. */
+export type PredictionCacheStats = JsonlCacheStats;
 
-interface HeaderLine {
+/** The first line of the file (a type, not an interface, so that it is a JsonlCacheHeader). */
+type HeaderLine = {
   fairframePredictionCache: number;
   model: string;
   settings: string;
-}
+};
 
 /** One line after the header: content hash, output kind ('l' logits / 'p' probabilities), probs, optional features. */
 interface EntryLine {
@@ -64,22 +53,14 @@ export function predictionSettingsKey(spec: ModelSpec): string {
 }
 
 /** Per-image cache of predictions for one model file and one set of settings. */
-export class PredictionCache {
-  readonly file: string;
+export class PredictionCache extends JsonlCache<CachedPrediction> {
   readonly modelSha256: string;
   readonly settingsKey: string;
-  readonly stats: PredictionCacheStats;
-  private readonly entries = new Map<string, CachedPrediction>();
-  private pending = new Set<string>();
-  /** True when the file on disk must be rewritten rather than appended to (missing, discarded or with dead lines). */
-  private rewrite = true;
-  private writing: Promise<void> = Promise.resolve();
 
   private constructor(file: string, modelSha256: string, settingsKey: string) {
-    this.file = file;
+    super(file);
     this.modelSha256 = modelSha256;
     this.settingsKey = settingsKey;
-    this.stats = { loaded: 0, hits: 0, misses: 0, discarded: false, skippedLines: 0, written: 0 };
   }
 
   /** The cache file: `<cacheDir>/predictions-v<version>/<model sha256>-<first 16 hex of the settings key>.jsonl`. */
@@ -91,122 +72,34 @@ export class PredictionCache {
   static async open(cacheDir: string, modelSha256: string, spec: ModelSpec): Promise<PredictionCache> {
     const settingsKey = predictionSettingsKey(spec);
     const cache = new PredictionCache(PredictionCache.fileFor(cacheDir, modelSha256, settingsKey), modelSha256, settingsKey);
-    let text: string | undefined;
-    try {
-      text = await fs.readFile(cache.file, 'utf8');
-    } catch {
-      text = undefined; // no cache yet (or unreadable): start empty
-    }
-    if (text !== undefined) cache.load(text);
+    await cache.loadFile();
     return cache;
   }
 
   /** The cached prediction of an image (by content sha256); with `needFeatures`, an entry without features is a miss. */
   get(contentHash: string, needFeatures = false): CachedPrediction | undefined {
-    const entry = this.entries.get(contentHash);
-    if (entry && (!needFeatures || entry.features)) {
-      this.stats.hits++;
-      return entry;
-    }
-    this.stats.misses++;
-    return undefined;
+    return this.lookup(contentHash, (entry) => !needFeatures || entry.features !== undefined);
   }
 
   /** Records the prediction of an image (by content sha256). */
   set(contentHash: string, prediction: CachedPrediction): void {
-    // Replacing an entry appends a second line for it; on load the last line wins.
-    this.entries.set(contentHash, prediction);
-    this.pending.add(contentHash);
+    this.store(contentHash, prediction);
   }
 
-  /** Number of entries held. */
-  get size(): number {
-    return this.entries.size;
+  protected override header(): HeaderLine {
+    return { fairframePredictionCache: PREDICTION_CACHE_VERSION, model: this.modelSha256, settings: this.settingsKey };
   }
 
-  /** Entries set since the last write. */
-  get pendingCount(): number {
-    return this.pending.size;
+  protected override encodeLine(key: string, entry: CachedPrediction): EntryLine {
+    return { h: key, k: entry.outputKind === 'logits' ? 'l' : 'p', p: encodeFloats(entry.probs), ...(entry.features ? { f: encodeFloats(entry.features) } : {}) };
   }
 
-  /** Appends the entries set since the last write (cheap), or rewrites the file when it must be. */
-  async flush(): Promise<void> {
-    if (this.rewrite) return this.save();
-    await this.serialised(async () => {
-      if (this.pending.size === 0) return;
-      const keys = [...this.pending];
-      this.pending = new Set();
-      try {
-        await fs.appendFile(this.file, keys.map((key) => this.lineFor(key)).join(''), 'utf8');
-        this.stats.written += keys.length;
-      } catch (error) {
-        for (const key of keys) this.pending.add(key);
-        this.stats.writeError = describe(error);
-      }
-    });
-  }
-
-  /** Rewrites the whole cache file atomically (temp file + rename), dropping dead lines. */
-  async save(): Promise<void> {
-    await this.serialised(async () => {
-      if (!this.rewrite && this.pending.size === 0) return;
-      const header: HeaderLine = { fairframePredictionCache: PREDICTION_CACHE_VERSION, model: this.modelSha256, settings: this.settingsKey };
-      const keys = [...this.entries.keys()];
-      const body = keys.map((key) => this.lineFor(key)).join('');
-      const written = new Set(this.pending);
-      const temp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-      try {
-        await fs.mkdir(path.dirname(this.file), { recursive: true });
-        await fs.writeFile(temp, `${JSON.stringify(header)}\n${body}`, 'utf8');
-        await fs.rename(temp, this.file);
-        this.stats.written += keys.length;
-        for (const key of written) this.pending.delete(key);
-        this.rewrite = false;
-      } catch (error) {
-        this.stats.writeError = describe(error);
-        await fs.rm(temp, { force: true }).catch(() => undefined);
-      }
-    });
-  }
-
-  private load(text: string): void {
-    const lines = text.split('\n');
-    const header = parseJson(lines[0]) as Partial<HeaderLine> | undefined;
-    if (!header || header.fairframePredictionCache !== PREDICTION_CACHE_VERSION || header.model !== this.modelSha256 || header.settings !== this.settingsKey) {
-      this.stats.discarded = true;
-      return;
-    }
-    let dead = 0;
-    let classes: number | undefined;
-    for (let i = 1; i < lines.length; i++) {
-      if (lines[i] === '') continue;
-      const entry = toEntry(parseJson(lines[i]));
-      // Every entry of one model has the same number of classes; a line that disagrees is damaged.
-      if (!entry || (classes !== undefined && entry.prediction.probs.length !== classes)) {
-        this.stats.skippedLines++;
-        dead++;
-        continue;
-      }
-      classes = entry.prediction.probs.length;
-      if (this.entries.has(entry.hash)) dead++;
-      this.entries.set(entry.hash, entry.prediction);
-    }
-    this.stats.loaded = this.entries.size;
-    // Appending after a dead line is still safe; rewrite only when dead lines pile up, or after a torn last line.
-    this.rewrite = (dead > 0 && dead >= this.entries.size / 4) || !text.endsWith('\n');
-  }
-
-  private lineFor(key: string): string {
-    const entry = this.entries.get(key) as CachedPrediction;
-    const line: EntryLine = { h: key, k: entry.outputKind === 'logits' ? 'l' : 'p', p: encodeFloats(entry.probs), ...(entry.features ? { f: encodeFloats(entry.features) } : {}) };
-    return `${JSON.stringify(line)}\n`;
-  }
-
-  /** Runs cache writes one at a time. */
-  private serialised(task: () => Promise<void>): Promise<void> {
-    const run = this.writing.then(task);
-    this.writing = run.catch(() => undefined);
-    return run;
+  protected override decodeLine(value: unknown): { key: string; entry: CachedPrediction } | undefined {
+    const line = toEntry(value);
+    // Every entry of one model has the same number of classes; a line that disagrees with those read before is damaged.
+    const classes = this.entries.values().next().value?.probs.length;
+    if (!line || (classes !== undefined && line.entry.probs.length !== classes)) return undefined;
+    return line;
   }
 }
 
@@ -227,7 +120,7 @@ export function decodeFloats(text: string): Float32Array | undefined {
   return new Float32Array(copy.buffer);
 }
 
-function toEntry(value: unknown): { hash: string; prediction: CachedPrediction } | undefined {
+function toEntry(value: unknown): { key: string; entry: CachedPrediction } | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const line = value as Partial<EntryLine>;
   if (typeof line.h !== 'string' || line.h === '' || (line.k !== 'l' && line.k !== 'p') || typeof line.p !== 'string') return undefined;
@@ -239,22 +132,9 @@ function toEntry(value: unknown): { hash: string; prediction: CachedPrediction }
     features = decodeFloats(line.f);
     if (!features) return undefined;
   }
-  return { hash: line.h, prediction: { probs, outputKind: line.k === 'l' ? 'logits' : 'probabilities', ...(features ? { features } : {}) } };
+  return { key: line.h, entry: { probs, outputKind: line.k === 'l' ? 'logits' : 'probabilities', ...(features ? { features } : {}) } };
 }
 
 function isLittleEndian(): boolean {
   return new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-}
-
-function parseJson(text: string | undefined): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -76,3 +76,10 @@ export function detectOutputKind(rows: ArrayLike<ArrayLike<number>>): OutputKind
   }
   return 'probabilities';
 }
+
+/** Index of the first largest entry (numpy.argmax; NaN never wins). */
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
