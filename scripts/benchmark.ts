@@ -1,11 +1,13 @@
-// `npm run bench`: scan throughput against raw sharp decoding of the same files, and near-duplicate search time.
-// Not a test: prints a Markdown table and writes bench-data/results.json.
+// `npm run bench`: scan throughput against raw sharp decoding of the same files, near-duplicate search time, and model
+// inference (scripts/bench/inferenceBench.ts). Not a test: prints Markdown tables and writes bench-data/*.json.
+// `npm run bench -- --only scan` or `--only inference` runs one part; `--inference-n 512`, `--inference-repeats 3`, `--experiments`.
 import { promises as fs, existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { scanDataset, defaultScanConcurrency } from '../src/engine/scan/scanDataset';
 import { HammingIndex } from '../src/engine/hash/hammingIndex';
+import { runInferenceBenchmark } from './bench/inferenceBench';
 import type { Dataset } from '../src/engine/types';
 
 const args = process.argv.slice(2);
@@ -85,7 +87,7 @@ async function scan(files: string[], cacheDir?: string): Promise<{ seconds: numb
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-async function main(): Promise<void> {
+async function scanBenchmark(): Promise<void> {
   const files = await generate();
   let bytes = 0;
   for (const file of files) bytes += (await fs.stat(file)).size;
@@ -133,6 +135,17 @@ async function main(): Promise<void> {
 | near duplicates, 100,000 hashes, radius 4 | ${results.nearDuplicates.seconds} s, ${found.pairs.length} pairs, ${found.comparisons} comparisons (${found.method}) |
 | brute force, 10,000 hashes | ${results.nearDuplicates.bruteForce10kSeconds} s (×100 extrapolated to 100,000: ~${results.nearDuplicates.bruteForce100kExtrapolatedSeconds} s) |`);
   console.log(JSON.stringify(results.machine));
+}
+
+const option = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+
+async function main(): Promise<void> {
+  const only = option('--only');
+  if (only !== undefined && only !== 'scan' && only !== 'inference') throw new Error(`--only takes 'scan' or 'inference', not '${only}'.`);
+  if (only !== 'inference') await scanBenchmark();
+  if (only !== 'scan') {
+    await runInferenceBenchmark({ images: Number(option('--inference-n') ?? 512), repeats: Number(option('--inference-repeats') ?? 3), experiments: args.includes('--experiments') });
+  }
 }
 
 main().catch((error: unknown) => {

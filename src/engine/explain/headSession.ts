@@ -13,6 +13,9 @@ export interface Releasable {
   release(): Promise<void>;
 }
 
+/** sha256 of model buffers already seen, so a hover does not hash a large model on every call. */
+const modelDigests = new WeakMap<Uint8Array, string>();
+
 /**
  * Prepared models (parsed graph, session with the tensors a method needs exposed) kept across calls, keyed by method
  * and model content. Pass one as `options.sessions` to gradCam/lrp when explaining many images of one model; call
@@ -23,7 +26,12 @@ export class ExplainSessionCache {
 
   /** The entry for (method, model bytes), made by `create` on first use; a failed creation is not kept. */
   async get<T extends Releasable>(method: string, modelBytes: Uint8Array, create: () => Promise<T>): Promise<T> {
-    const key = `${method}:${createHash('sha256').update(modelBytes).digest('hex')}`;
+    let digest = modelDigests.get(modelBytes);
+    if (digest === undefined) {
+      digest = createHash('sha256').update(modelBytes).digest('hex');
+      modelDigests.set(modelBytes, digest);
+    }
+    const key = `${method}:${digest}`;
     let entry = this.entries.get(key);
     if (!entry) {
       entry = create();

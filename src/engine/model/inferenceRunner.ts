@@ -91,8 +91,8 @@ export function defaultIntraOpThreads(): number {
 
 /**
  * Images decoded at once by default: one per core plus two, to hide file reads, as the scan stage does. libvips keeps
- * its own thread setting (one per core): for model-sized images two threads per image measured faster than one, and
- * leaving the global alone cannot disturb a scan running at the same time.
+ * its own thread setting (sharp's default for this build), and leaving the global alone cannot disturb a scan running
+ * at the same time.
  */
 export function defaultDecodeConcurrency(): number {
   return Math.max(2, Math.min(8, os.availableParallelism() + 2));
@@ -162,6 +162,9 @@ async function createSession(modelBytes: Uint8Array, threads: number): Promise<o
       graphOptimizationLevel: 'all',
       // Runtime errors reach the caller as exceptions; the runtime's own log would only repeat them on stderr.
       logSeverityLevel: 4,
+      // Idle runtime threads sleep instead of spinning, leaving the cores to the decoders between runs
+      // (measured on 2 cores: 24.4 → 19.7 CPU ms per 224² image, throughput 40 → 48 images/s).
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });
   } catch (error) {
     throw new FairframeError(
