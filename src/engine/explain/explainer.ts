@@ -1,0 +1,251 @@
+// Explains one model's decisions on images: any method by name, with a model-agnostic fallback when a gradient method
+// cannot read the model's head, the map's faithfulness (deletion/insertion), the model-randomisation sanity check, a
+// counterfactual, an overlay PNG, and a cache per (model, image, method, class, parameters).
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { ModelConfig } from '../config/configTypes';
+import { FairframeError } from '../errors';
+import { readSidecar, resolveModelSpec, type ResolvedModelSpec } from '../model/modelSpec';
+import { inspectModelBytes, loadModelProto } from '../model/onnxModel';
+import { findCounterfactual, type Counterfactual } from './counterfactual';
+import type { ExplainImage, ExplainMethod, Heatmap, ModelRunner } from './explainTypes';
+import { faithfulness, spearmanRankCorrelation } from './faithfulness';
+import { gradCam } from './gradCam';
+import { ExplainSessionCache } from './headSession';
+import { renderOverlayPng } from './heatmapRender';
+import { kernelShapMap } from './kernelShap';
+import { limeMap } from './lime';
+import { lrp } from './lrp';
+import { createModelRunner, resolveClass } from './modelRunner';
+import { occlusionMap } from './occlusion';
+import { prepareExplainImage } from './prepareImage';
+import { riseMap } from './rise';
+import { randomiseClassifier } from './sanityCheck';
+
+export const EXPLAIN_METHODS: readonly ExplainMethod[] = ['gradcam', 'cam', 'lrp', 'occlusion', 'rise', 'lime', 'shap'];
+
+/** Bumped when a method's output changes, so old cache entries are not reused. */
+const EXPLANATION_CACHE_VERSION = 1;
+
+/** What to compute besides the map. */
+export interface ExplainRequest {
+  method: ExplainMethod;
+  /** Class index to explain; default: the predicted class. */
+  classIndex?: number;
+  seed?: number;
+  /** Method parameters (patch, stride, masks, samples, rule, …), passed through. */
+  params?: Record<string, number | string>;
+  faithfulness?: boolean;
+  sanity?: boolean;
+  counterfactual?: boolean;
+  signal?: AbortSignal;
+}
+
+/** An explanation with what is known about how far to trust it. */
+export interface Explanation {
+  method: ExplainMethod;
+  /** Set when the requested method could not run on this model and `method` was used instead, with the reason. */
+  fallbackFrom?: { method: ExplainMethod; reason: string };
+  classIndex: number;
+  className: string;
+  /** P(class) for the original image. */
+  probability: number;
+  predictedIndex: number;
+  predictedName: string;
+  heatmap: Heatmap;
+  /** Deletion AUC (lower = more faithful) and insertion AUC (higher = more faithful), Petsiuk et al. 2018. */
+  faithfulness?: { deletionAuc: number; insertionAuc: number; steps: number };
+  /** Spearman ρ between this map and the same method's map on a model with a randomised classifier (low = passes). */
+  sanity?: { spearman: number | null; passed: boolean | null; note?: string };
+  counterfactual?: Counterfactual;
+  milliseconds: number;
+  fromCache: boolean;
+}
+
+/** A sanity-check correlation at or above this means the map did not change enough when the model was randomised. */
+export const SANITY_MAX_SPEARMAN = 0.5;
+
+function methodParams(request: ExplainRequest): Record<string, number | string | boolean> {
+  return { ...(request.params ?? {}), seed: request.seed ?? 1 };
+}
+
+/** Explains images for one model; open with `Explainer.open`, release with `dispose`. */
+export class Explainer {
+  readonly file: string;
+  readonly spec: ResolvedModelSpec;
+  readonly modelSha256: string;
+  private readonly bytes: Uint8Array;
+  private readonly cacheDir?: string;
+  private readonly sessions = new ExplainSessionCache();
+  private runnerPromise?: Promise<ModelRunner>;
+  private randomised?: { bytes: Uint8Array; runner?: Promise<ModelRunner>; sessions: ExplainSessionCache };
+
+  private constructor(file: string, bytes: Uint8Array, spec: ResolvedModelSpec, sha256: string, cacheDir?: string) {
+    this.file = file;
+    this.bytes = bytes;
+    this.spec = spec;
+    this.modelSha256 = sha256;
+    this.cacheDir = cacheDir;
+  }
+
+  /** Reads and inspects the model, and resolves its labels and preprocessing (fairframe.json entry > sidecar > metadata). */
+  static async open(file: string, options: { config?: ModelConfig; datasetLabels?: string[]; cacheDir?: string } = {}): Promise<Explainer> {
+    const absolute = path.resolve(file);
+    const bytes = await fs.readFile(absolute).catch((error: NodeJS.ErrnoException) => {
+      throw new FairframeError(error.code === 'ENOENT' ? 'path-not-found' : 'bad-model', `The model file '${absolute}' cannot be read (${error.code ?? error.message}).`, { file: absolute });
+    });
+    const info = inspectModelBytes(bytes, absolute);
+    const sidecar = await readSidecar(absolute);
+    const spec = resolveModelSpec(info, { sidecar: sidecar?.config, config: options.config, datasetLabels: options.datasetLabels, model: loadModelProto(bytes, absolute) });
+    return new Explainer(absolute, bytes, spec, info.sha256, options.cacheDir);
+  }
+
+  /** The class index of a label name, or a 'bad-config' error listing the labels. */
+  classIndexOf(name: string): number {
+    const index = this.spec.labels.indexOf(name);
+    if (index < 0) throw new FairframeError('bad-config', `The model has no class '${name}'; its classes are ${this.spec.labels.map((l) => `'${l}'`).join(', ')}.`);
+    return index;
+  }
+
+  /** Prepares an image as the model sees it (the audit's preprocessing). */
+  prepare(image: string | Buffer): Promise<ExplainImage> {
+    return prepareExplainImage(image, this.spec);
+  }
+
+  private runner(): Promise<ModelRunner> {
+    this.runnerPromise ??= createModelRunner(this.bytes, this.spec);
+    return this.runnerPromise;
+  }
+
+  /** Runs one method; gradient methods that cannot read this model's head fall back to occlusion. */
+  private async map(bytes: Uint8Array, runner: () => Promise<ModelRunner>, sessions: ExplainSessionCache, image: ExplainImage, request: ExplainRequest, classIndex: number): Promise<{ heatmap: Heatmap; method: ExplainMethod; fallbackFrom?: Explanation['fallbackFrom'] }> {
+    const common = { classIndex, seed: request.seed, signal: request.signal };
+    const p = request.params ?? {};
+    const num = (key: string): number | undefined => (typeof p[key] === 'number' ? (p[key] as number) : undefined);
+    try {
+      switch (request.method) {
+        case 'gradcam':
+        case 'cam':
+          return { heatmap: await gradCam(bytes, image, { ...common, variant: request.method, sessions }), method: request.method };
+        case 'lrp':
+          return { heatmap: await lrp(bytes, image, { ...common, rule: p.rule === 'alphabeta' ? 'alphabeta' : 'epsilon', epsilon: num('epsilon'), alpha: num('alpha'), beta: num('beta'), sessions }), method: 'lrp' };
+        case 'occlusion':
+          return { heatmap: await occlusionMap(await runner(), image, { ...common, patch: num('patch'), stride: num('stride') }), method: 'occlusion' };
+        case 'rise':
+          return { heatmap: await riseMap(await runner(), image, { ...common, masks: num('masks'), grid: num('grid') }), method: 'rise' };
+        case 'lime':
+          return { heatmap: await limeMap(await runner(), image, { ...common, samples: num('samples') }), method: 'lime' };
+        case 'shap':
+          return { heatmap: await kernelShapMap(await runner(), image, { ...common, samples: num('samples') }), method: 'shap' };
+      }
+    } catch (error) {
+      if (!FairframeError.is(error, 'unsupported-model')) throw error;
+      const heatmap = await occlusionMap(await runner(), image, common);
+      return { heatmap, method: 'occlusion', fallbackFrom: { method: request.method, reason: error.message } };
+    }
+  }
+
+  /** Explains `image` (a file or its bytes) for the requested class (default: the predicted one). */
+  async explain(input: string | Buffer, request: ExplainRequest): Promise<Explanation> {
+    const started = Date.now();
+    const image = await this.prepare(input);
+    const runner = await this.runner();
+    const predicted = await resolveClass(runner, image, undefined, request.signal);
+    const classIndex = request.classIndex ?? predicted.classIndex;
+    if (classIndex < 0 || classIndex >= runner.classes) throw new FairframeError('bad-config', `Class ${classIndex} is out of range: the model has ${runner.classes} classes.`);
+    const key = this.cacheKey(image, request, classIndex);
+    const cached = await this.readCache(key);
+    if (cached) return { ...cached, fromCache: true, milliseconds: Date.now() - started };
+
+    const { heatmap, method, fallbackFrom } = await this.map(this.bytes, () => this.runner(), this.sessions, image, request, classIndex);
+    const result: Explanation = {
+      method,
+      fallbackFrom,
+      classIndex,
+      className: this.spec.labels[classIndex] ?? String(classIndex),
+      probability: predicted.probs[classIndex],
+      predictedIndex: predicted.classIndex,
+      predictedName: this.spec.labels[predicted.classIndex] ?? String(predicted.classIndex),
+      heatmap,
+      milliseconds: 0,
+      fromCache: false,
+    };
+    if (request.faithfulness) {
+      const f = await faithfulness(runner, image, heatmap, { signal: request.signal });
+      result.faithfulness = { deletionAuc: f.deletion.auc, insertionAuc: f.insertion.auc, steps: f.deletion.x.length - 1 };
+    }
+    if (request.sanity) result.sanity = await this.sanity(image, { ...request, method }, classIndex, heatmap);
+    if (request.counterfactual) result.counterfactual = await findCounterfactual(runner, image, heatmap, { signal: request.signal });
+    result.milliseconds = Date.now() - started;
+    await this.writeCache(key, result);
+    return result;
+  }
+
+  /** Renders the map over the image the model saw, as a PNG. */
+  async overlayPng(input: string | Buffer | ExplainImage, heatmap: Heatmap, size?: number): Promise<Buffer> {
+    const image = typeof input === 'string' || Buffer.isBuffer(input) ? await this.prepare(input) : input;
+    return renderOverlayPng(image, heatmap, { size });
+  }
+
+  private async sanity(image: ExplainImage, request: ExplainRequest, classIndex: number, original: Heatmap): Promise<Explanation['sanity']> {
+    try {
+      this.randomised ??= { bytes: randomiseClassifier(this.bytes, request.seed ?? 1), sessions: new ExplainSessionCache() };
+      const randomised = this.randomised;
+      const runner = (): Promise<ModelRunner> => (randomised.runner ??= createModelRunner(randomised.bytes, this.spec));
+      const { heatmap } = await this.map(randomised.bytes, runner, randomised.sessions, image, request, classIndex);
+      const rho = spearmanRankCorrelation(original.data, heatmap.data);
+      const spearman = Number.isFinite(rho) ? rho : null;
+      return { spearman, passed: spearman === null ? null : spearman < SANITY_MAX_SPEARMAN, note: spearman === null ? 'one of the maps is constant' : undefined };
+    } catch (error) {
+      if (!FairframeError.is(error, 'unsupported-model')) throw error;
+      return { spearman: null, passed: null, note: error.message };
+    }
+  }
+
+  private cacheKey(image: ExplainImage, request: ExplainRequest, classIndex: number): string {
+    const hash = createHash('sha256').update(new Uint8Array(image.input.buffer, image.input.byteOffset, image.input.byteLength));
+    hash.update(JSON.stringify({ method: request.method, classIndex, params: methodParams(request), f: !!request.faithfulness, s: !!request.sanity, c: !!request.counterfactual }));
+    return hash.digest('hex');
+  }
+
+  private cacheFile(key: string): string | undefined {
+    return this.cacheDir ? path.join(this.cacheDir, `explanations-v${EXPLANATION_CACHE_VERSION}`, this.modelSha256.slice(0, 32), `${key}.json`) : undefined;
+  }
+
+  private async readCache(key: string): Promise<Explanation | undefined> {
+    const file = this.cacheFile(key);
+    if (!file) return undefined;
+    try {
+      const stored = JSON.parse(await fs.readFile(file, 'utf8')) as Explanation & { heatmap: Heatmap & { data: string } };
+      const bytes = Buffer.from(stored.heatmap.data, 'base64');
+      const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      if (data.length !== stored.heatmap.width * stored.heatmap.height) return undefined;
+      return { ...stored, heatmap: { ...stored.heatmap, data } };
+    } catch {
+      return undefined; // absent or damaged: computed again
+    }
+  }
+
+  private async writeCache(key: string, result: Explanation): Promise<void> {
+    const file = this.cacheFile(key);
+    if (!file) return;
+    const data = Buffer.from(result.heatmap.data.buffer, result.heatmap.data.byteOffset, result.heatmap.data.byteLength).toString('base64');
+    const temp = `${file}.${process.pid}.tmp`;
+    try {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(temp, JSON.stringify({ ...result, heatmap: { ...result.heatmap, data } }));
+      await fs.rename(temp, file);
+    } catch {
+      await fs.rm(temp, { force: true }).catch(() => undefined); // a cache that cannot be written only costs time
+    }
+  }
+
+  /** Releases the sessions. */
+  async dispose(): Promise<void> {
+    await this.sessions.dispose();
+    await this.randomised?.sessions.dispose();
+    await (await this.runnerPromise?.catch(() => undefined))?.dispose();
+    await (await this.randomised?.runner?.catch(() => undefined))?.dispose();
+  }
+}
