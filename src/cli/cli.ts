@@ -1,6 +1,8 @@
 // The command-line front end: `fairframe audit <path>` over the same engine the extension uses.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runAuditCommand, type AuditCommandOptions } from './auditCommand';
+import { runExplainCommand, type ExplainCommandOptions } from './explainCommand';
+import { EXPLAIN_METHODS } from '../engine/explain/explainer';
 import { TOOL_VERSION } from '../engine/version';
 import { allRules } from '../engine/checks';
 
@@ -38,6 +40,25 @@ export function buildProgram(): Command {
     .option('--quiet', 'print no progress')
     .action(async (target: string, options: AuditCommandOptions) => {
       process.exitCode = await runAuditCommand(target, options);
+    });
+
+  program
+    .command('explain')
+    .description('Explain the model\'s decision on one image: an attribution map, its faithfulness, and an overlay PNG.')
+    .argument('<image>', 'image file')
+    .requiredOption('-m, --model <file>', 'ONNX model')
+    .addOption(new Option('--method <name>', 'explanation method').choices([...EXPLAIN_METHODS]).default('gradcam'))
+    .option('--class <name>', 'class to explain (name or index; default: the predicted class)')
+    .option('-o, --out <file>', 'write the overlay PNG here')
+    .option('-c, --config <file>', 'fairframe.json with the model\'s labels and preprocessing (default: the one beside the model, if any)')
+    .option('--cache <dir>', 'explanation cache folder (default: $XDG_CACHE_HOME/fairframe or ~/.cache/fairframe)')
+    .option('--no-cache', 'do not read or write the explanation cache')
+    .option('--seed <n>', 'seed of the sampling methods (rise, lime, shap)')
+    .option('--sanity', 'also run the model-randomisation sanity check')
+    .option('--counterfactual', 'also find the smallest set of regions whose removal flips the prediction')
+    .option('--json', 'print the explanation as JSON (map included)')
+    .action(async (image: string, options: ExplainCommandOptions) => {
+      process.exitCode = await runExplainCommand(image, options);
     });
 
   program

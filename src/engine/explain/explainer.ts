@@ -70,6 +70,12 @@ function methodParams(request: ExplainRequest): Record<string, number | string |
   return { ...(request.params ?? {}), seed: request.seed ?? 1 };
 }
 
+/** The number of classes of a model with one output whose last dimension is fixed. */
+function outputSize(outputs: ReadonlyArray<{ shape: Array<number | string | null> }>): number | undefined {
+  const last = outputs.length === 1 ? outputs[0].shape[outputs[0].shape.length - 1] : undefined;
+  return typeof last === 'number' && last > 0 ? last : undefined;
+}
+
 /** Explains images for one model; open with `Explainer.open`, release with `dispose`. */
 export class Explainer {
   readonly file: string;
@@ -97,7 +103,18 @@ export class Explainer {
     });
     const info = inspectModelBytes(bytes, absolute);
     const sidecar = await readSidecar(absolute);
-    const spec = resolveModelSpec(info, { sidecar: sidecar?.config, config: options.config, datasetLabels: options.datasetLabels, model: loadModelProto(bytes, absolute) });
+    const model = loadModelProto(bytes, absolute);
+    let spec: ResolvedModelSpec;
+    try {
+      spec = resolveModelSpec(info, { sidecar: sidecar?.config, config: options.config, datasetLabels: options.datasetLabels, model });
+    } catch (error) {
+      // A model that names no classes can still be explained: its classes are then called by their output index.
+      const classes = outputSize(info.outputs);
+      if (!FairframeError.is(error, 'model-labels') || options.datasetLabels || classes === undefined) throw error;
+      const labels = Array.from({ length: classes }, (_, i) => String(i));
+      spec = resolveModelSpec(info, { sidecar: sidecar?.config, config: { ...(options.config ?? {}), labels }, model });
+      spec.sources.labels = 'default';
+    }
     return new Explainer(absolute, bytes, spec, info.sha256, options.cacheDir);
   }
 

@@ -1,0 +1,82 @@
+// `fairframe explain <image> --model m.onnx`: one explanation, its trust scores, and an overlay PNG.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { loadConfigFile, loadConfigNear } from '../engine/config/config';
+import { FairframeError } from '../engine/errors';
+import { Explainer, EXPLAIN_METHODS } from '../engine/explain/explainer';
+import type { ExplainMethod } from '../engine/explain/explainTypes';
+import { defaultCacheDir } from './auditCommand';
+
+export interface ExplainCommandOptions {
+  model: string;
+  method?: string;
+  class?: string;
+  out?: string;
+  config?: string;
+  cache?: string | false;
+  seed?: string;
+  sanity?: boolean;
+  counterfactual?: boolean;
+  json?: boolean;
+}
+
+/** Runs the command; returns the exit code (0 done, 2 bad input, 130 cancelled). */
+export async function runExplainCommand(image: string, options: ExplainCommandOptions): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  let explainer: Explainer | undefined;
+  try {
+    const method = (options.method ?? 'gradcam') as ExplainMethod;
+    if (!EXPLAIN_METHODS.includes(method)) throw new FairframeError('bad-config', `Unknown method '${options.method}'; choose from ${EXPLAIN_METHODS.join(', ')}.`);
+    const imageFile = path.resolve(image);
+    await fs.access(imageFile).catch(() => {
+      throw new FairframeError('path-not-found', `The image '${imageFile}' does not exist.`);
+    });
+    const modelFile = path.resolve(options.model);
+    const config = options.config ? await loadConfigFile(options.config) : await loadConfigNear(path.dirname(modelFile));
+    const cacheDir = options.cache === false ? undefined : options.cache ?? defaultCacheDir();
+    explainer = await Explainer.open(modelFile, { config: config.models.find((m) => m.path === modelFile), cacheDir });
+    const classIndex = options.class === undefined ? undefined : /^\d+$/.test(options.class) && !explainer.spec.labels.includes(options.class) ? Number(options.class) : explainer.classIndexOf(options.class);
+    const result = await explainer.explain(imageFile, {
+      method,
+      classIndex,
+      seed: options.seed === undefined ? undefined : Number(options.seed),
+      faithfulness: true,
+      sanity: options.sanity ?? false,
+      counterfactual: options.counterfactual ?? false,
+      signal: controller.signal,
+    });
+    if (options.out) {
+      await fs.mkdir(path.dirname(path.resolve(options.out)), { recursive: true });
+      await fs.writeFile(options.out, await explainer.overlayPng(imageFile, result.heatmap));
+    }
+    if (options.json) {
+      const { heatmap, ...rest } = result;
+      process.stdout.write(`${JSON.stringify({ ...rest, heatmap: { ...heatmap, data: Array.from(heatmap.data) }, overlay: options.out }, null, 2)}\n`);
+    } else {
+      const lines = [
+        `${path.basename(imageFile)}: the model predicts '${result.predictedName}'; explaining '${result.className}' (p = ${result.probability.toFixed(3)}) with ${result.method}${result.fallbackFrom ? ` (${result.fallbackFrom.method} cannot run on this model: ${result.fallbackFrom.reason})` : ''}.`,
+      ];
+      if (result.heatmap.note) lines.push(`note: ${result.heatmap.note}`);
+      if (result.faithfulness) lines.push(`faithfulness: deletion AUC ${result.faithfulness.deletionAuc.toFixed(3)} (lower is better), insertion AUC ${result.faithfulness.insertionAuc.toFixed(3)} (higher is better)`);
+      if (result.sanity) lines.push(`sanity check (classifier randomised): Spearman ρ ${result.sanity.spearman === null ? 'undefined' : result.sanity.spearman.toFixed(3)} — ${result.sanity.passed === null ? result.sanity.note ?? 'not available' : result.sanity.passed ? 'the map depends on the learned weights' : 'the map barely changes: it may not reflect what the model learned'}`);
+      if (result.counterfactual) lines.push(`counterfactual: ${result.counterfactual.message}`);
+      if (explainer.spec.sources.labels === 'default') lines.push("note: the model names no classes; they are called by their output index (give 'labels' in a sidecar or fairframe.json).");
+      lines.push(`the map took ${result.heatmap.modelCalls} model call${result.heatmap.modelCalls === 1 ? '' : 's'}; ${result.milliseconds} ms in all${result.fromCache ? ' (from cache)' : ''}${options.out ? `; wrote ${options.out}` : ''}`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }
+    return 0;
+  } catch (error) {
+    if (FairframeError.is(error, 'cancelled')) {
+      process.stderr.write('fairframe: cancelled\n');
+      return 130;
+    }
+    process.stderr.write(`fairframe: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (!FairframeError.is(error) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return 2;
+  } finally {
+    await explainer?.dispose();
+    process.removeListener('SIGINT', onSignal);
+  }
+}
