@@ -6,7 +6,7 @@ import { AUDIT_RESULT_SCHEMA_VERSION, type AuditResult, type CheckRun, type Data
 import { ALL_CHECKS } from './checks';
 import type { DatasetCheck } from './checks/check';
 import { loadConfigFile, loadConfigNear } from './config/config';
-import type { ResolvedConfig } from './config/configTypes';
+import type { ResolvedConfig, Thresholds } from './config/configTypes';
 import { discoverDatasets } from './dataset/discover';
 import { loadDataset } from './dataset/loadDataset';
 import { FairframeError, throwIfAborted } from './errors';
@@ -29,6 +29,10 @@ export interface AuditOptions extends RunOptions {
   models?: string[];
   /** Split to audit models on ('all' for every record). */
   split?: string;
+  /** Audit only the models in `models` (their fairframe.json entries still give their settings), not the rest of fairframe.json's. */
+  onlyListedModels?: boolean;
+  /** Threshold overrides on top of fairframe.json's (e.g. an editor setting for bootstrapReplicates). */
+  thresholds?: Partial<Thresholds>;
 }
 
 /** Audits every dataset found at `target` (a folder, or a manifest file). */
@@ -38,7 +42,8 @@ export async function auditPath(target: string, options: AuditOptions = {}): Pro
   const stat = await fs.stat(absolute).catch(() => undefined);
   if (!stat) throw new FairframeError('path-not-found', `The path '${absolute}' does not exist; pass a dataset folder or manifest file.`, { path: absolute });
   const folder = stat.isDirectory() ? absolute : path.dirname(absolute);
-  const config = options.configFile ? await loadConfigFile(options.configFile) : await loadConfigNear(folder);
+  const loaded = options.configFile ? await loadConfigFile(options.configFile) : await loadConfigNear(folder);
+  const config: ResolvedConfig = options.thresholds ? { ...loaded, thresholds: { ...loaded.thresholds, ...options.thresholds } } : loaded;
 
   options.onProgress?.({ stage: 'discover', done: 0, message: `Looking for datasets in ${folder}` });
   let refs = await discoverDatasets(absolute, config, options);
@@ -49,10 +54,11 @@ export async function auditPath(target: string, options: AuditOptions = {}): Pro
       { path: absolute });
   }
 
-  const targets = modelTargets(config, options.models);
-  if (targets.length > 0 && options.noDecode) {
+  if (options.models?.length && options.noDecode) {
     throw new FairframeError('bad-config', 'Models are not run in restricted mode (an untrusted workspace or --no-decode); trust the workspace or drop --no-decode to audit a model.');
   }
+  // In restricted mode the models declared in fairframe.json are not run either: the dataset audit goes on without them.
+  const targets = options.noDecode ? [] : modelTargets(config, options.models, options.onlyListedModels);
   const audits: DatasetAudit[] = [];
   const models: ModelAudit[] = [];
   const findings: Finding[] = [];
@@ -96,7 +102,7 @@ export async function auditPath(target: string, options: AuditOptions = {}): Pro
 }
 
 /** The models to audit: those named in options (with their fairframe.json entry when it names the same file), then the rest of fairframe.json's. */
-export function modelTargets(config: ResolvedConfig, files: string[] = []): ModelTarget[] {
+export function modelTargets(config: ResolvedConfig, files: string[] = [], onlyListed = false): ModelTarget[] {
   const targets: ModelTarget[] = [];
   const seen = new Set<string>();
   for (const file of files) {
@@ -105,7 +111,7 @@ export function modelTargets(config: ResolvedConfig, files: string[] = []): Mode
     seen.add(absolute);
     targets.push({ file: absolute, config: config.models.find((model) => model.path === absolute) });
   }
-  for (const model of config.models) {
+  for (const model of onlyListed ? [] : config.models) {
     if (model.path === undefined || seen.has(model.path)) continue;
     seen.add(model.path);
     targets.push({ file: model.path, config: model });

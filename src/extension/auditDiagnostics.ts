@@ -1,8 +1,8 @@
-// Puts an audit's findings in the Problems panel: one diagnostic per finding, on its file and line.
+// Puts every current finding (datasets and models) in the Problems panel: one diagnostic per finding, on its file and line.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { AuditResult } from '../engine/auditResult';
 import type { Finding, Location, Severity } from '../engine/types';
+import type { AuditStore, StoredFinding } from './auditStore';
 
 const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
@@ -16,52 +16,65 @@ export function locationRange(location: Location): vscode.Range {
   return new vscode.Range(line, 0, line, location.line ? Number.MAX_SAFE_INTEGER : 0);
 }
 
-/** Owns the 'fairframe' DiagnosticCollection; each audited target replaces only its own diagnostics. */
+/** The file URI a finding's location names (relative locations are resolved against the audit's root). */
+export function locationUri(location: Location, root: string): vscode.Uri {
+  return vscode.Uri.file(path.resolve(root, location.file));
+}
+
+/** The diagnostic of one finding: the rule id as its code, linking to the rule's documentation. */
+export function toDiagnostic(finding: Finding, root: string, ruleDocs: (rule: string) => vscode.Uri): vscode.Diagnostic {
+  const message = finding.suggestion ? `${finding.message}\n${finding.suggestion}` : finding.message;
+  const diagnostic = new vscode.Diagnostic(locationRange(finding.location), message, SEVERITY[finding.severity]);
+  diagnostic.source = 'Fairframe';
+  diagnostic.code = { value: finding.rule, target: ruleDocs(finding.rule) };
+  if (finding.related?.length) {
+    diagnostic.relatedInformation = finding.related.slice(0, 20).map((location) => new vscode.DiagnosticRelatedInformation(
+      new vscode.Location(locationUri(location, root), locationRange(location)),
+      `Also: ${path.relative(root, path.resolve(root, location.file)) || location.file}${location.line ? `:${location.line}` : ''}`,
+    ));
+  }
+  return diagnostic;
+}
+
+/** Owns the 'fairframe' DiagnosticCollection and rebuilds it from the store on every change. */
 export class AuditDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('fairframe');
-  /** Diagnostics per audited target, per file URI. */
-  private readonly byTarget = new Map<string, Map<string, vscode.Diagnostic[]>>();
+  private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly ruleDocs: (rule: string) => vscode.Uri) {}
+  constructor(private readonly store: AuditStore, private readonly ruleDocs: (rule: string) => vscode.Uri) {
+    this.subscription = store.onDidChange(() => this.rebuild());
+  }
 
-  /** Replaces the diagnostics of `result.target` with those of `result`. */
-  set(result: AuditResult): void {
-    const files = new Map<string, vscode.Diagnostic[]>();
-    for (const finding of result.findings) {
-      const uri = vscode.Uri.file(path.resolve(result.root, finding.location.file)).toString();
-      let list = files.get(uri);
-      if (!list) files.set(uri, (list = []));
-      list.push(this.toDiagnostic(finding, result.root));
-    }
-    const touched = new Set([...(this.byTarget.get(result.target)?.keys() ?? []), ...files.keys()]);
-    this.byTarget.set(result.target, files);
-    for (const uri of touched) {
-      const all = [...this.byTarget.values()].flatMap((perFile) => perFile.get(uri) ?? []);
-      this.collection.set(vscode.Uri.parse(uri), all.length ? all : undefined);
-    }
+  /** The finding behind a diagnostic on `uri` (diagnostics come back as copies, so they are matched by rule, line and text). */
+  finding(uri: vscode.Uri, diagnostic: vscode.Diagnostic): StoredFinding | undefined {
+    const rule = typeof diagnostic.code === 'object' ? String(diagnostic.code.value) : String(diagnostic.code ?? '');
+    return this.store.findings().find((stored) =>
+      stored.finding.rule === rule
+      && locationUri(stored.finding.location, stored.root).toString() === uri.toString()
+      && locationRange(stored.finding.location).start.line === diagnostic.range.start.line
+      && diagnostic.message.startsWith(stored.finding.message));
   }
 
   /** Removes every Fairframe diagnostic. */
   clear(): void {
-    this.byTarget.clear();
     this.collection.clear();
   }
 
   dispose(): void {
+    this.subscription.dispose();
     this.collection.dispose();
   }
 
-  private toDiagnostic(finding: Finding, root: string): vscode.Diagnostic {
-    const message = finding.suggestion ? `${finding.message}\n${finding.suggestion}` : finding.message;
-    const diagnostic = new vscode.Diagnostic(locationRange(finding.location), message, SEVERITY[finding.severity]);
-    diagnostic.source = 'Fairframe';
-    diagnostic.code = { value: finding.rule, target: this.ruleDocs(finding.rule) };
-    if (finding.related?.length) {
-      diagnostic.relatedInformation = finding.related.slice(0, 20).map((location) => new vscode.DiagnosticRelatedInformation(
-        new vscode.Location(vscode.Uri.file(path.resolve(root, location.file)), locationRange(location)),
-        `Also: ${path.relative(root, path.resolve(root, location.file)) || location.file}${location.line ? `:${location.line}` : ''}`,
-      ));
+  private rebuild(): void {
+    const files = new Map<string, { uri: vscode.Uri; list: vscode.Diagnostic[] }>();
+    for (const stored of this.store.findings()) {
+      const uri = locationUri(stored.finding.location, stored.root);
+      const key = uri.toString();
+      let entry = files.get(key);
+      if (!entry) files.set(key, (entry = { uri, list: [] }));
+      entry.list.push(toDiagnostic(stored.finding, stored.root, this.ruleDocs));
     }
-    return diagnostic;
+    this.collection.clear();
+    this.collection.set([...files.values()].map(({ uri, list }) => [uri, list] as [vscode.Uri, vscode.Diagnostic[]]));
   }
 }

@@ -1,15 +1,16 @@
-// Runs audits in the worker process under a cancellable progress notification, and publishes the results.
+// Runs audits in the worker process under a cancellable progress indicator, and publishes the results to the store.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AuditResult } from '../engine/auditResult';
 import { FairframeError } from '../engine/errors';
 import type { Progress } from '../engine/types';
 import { throttleProgress } from '../worker/progressThrottle';
-import type { CrashKind } from '../worker/protocol';
+import type { AuditJobOptions, CrashKind } from '../worker/protocol';
 import { WorkerClient } from '../worker/workerClient';
-import type { AuditDiagnostics } from './auditDiagnostics';
+import type { AuditStore } from './auditStore';
 import type { AuditStatusBar } from './auditStatusBar';
 import type { FairframeOutput } from './fairframeOutput';
+import { cacheRoot } from './fairframeSettings';
 
 const STAGE_LABEL: Record<Progress['stage'], string> = {
   discover: 'Finding datasets',
@@ -28,7 +29,19 @@ export function progressText(progress: Progress): string {
   return `${STAGE_LABEL[progress.stage]}${count ? `: ${count}` : ''}${detail}`;
 }
 
-/** Starts the worker lazily, runs one audit per target at a time (a new run supersedes the old one). */
+/** What to audit besides the target, and how to show it. */
+export interface AuditRequest {
+  /** ONNX files to run on the datasets; empty or absent: a dataset-only audit (models in fairframe.json are not run). */
+  models?: string[];
+  /** Only the datasets with these names. */
+  datasets?: string[];
+  /** Shown in the status bar only (automatic audits), not as a notification. */
+  quiet?: boolean;
+  /** Errors are logged, not shown (automatic audits). */
+  silentErrors?: boolean;
+}
+
+/** Starts the worker lazily, runs one audit per target and request at a time (a new run supersedes the old one). */
 export class AuditRunner implements vscode.Disposable {
   private worker: WorkerClient | undefined;
   private readonly running = new Map<string, AbortController>();
@@ -36,46 +49,82 @@ export class AuditRunner implements vscode.Disposable {
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly output: FairframeOutput,
-    private readonly diagnostics: AuditDiagnostics,
+    private readonly store: AuditStore,
     private readonly statusBar: AuditStatusBar,
   ) {}
 
-  /** The cache folder: in the extension's global storage, never inside a dataset. */
+  /** The cache folder: the `fairframe.cacheLocation` setting, else the extension's global storage; never inside a dataset. */
   get cacheDir(): string {
-    return path.join(this.context.globalStorageUri.fsPath, 'cache');
+    return path.join(cacheRoot(this.context), 'cache');
   }
 
   /** Audits `target`; resolves to the result, or undefined when it was cancelled or failed (the error is shown). */
-  async audit(target: string): Promise<AuditResult | undefined> {
-    this.running.get(target)?.abort();
+  async audit(target: string, request: AuditRequest = {}): Promise<AuditResult | undefined> {
+    const models = request.models ?? [];
+    // Automatic audits never supersede one the user asked for, nor the other way round.
+    const key = JSON.stringify([path.resolve(target), [...models].sort(), [...(request.datasets ?? [])].sort(), request.quiet === true]);
+    this.running.get(key)?.abort();
     const controller = new AbortController();
-    this.running.set(target, controller);
+    this.running.set(key, controller);
+    this.updateBusy();
     const noDecode = !vscode.workspace.isTrusted;
-    this.output.log.info(`Auditing ${target}${noDecode ? ' (restricted mode: images are not decoded)' : ''}`);
     try {
+      if (models.length > 0 && noDecode) {
+        throw new FairframeError('bad-config', 'Models are not run in a restricted (untrusted) workspace. Trust the workspace (Manage Workspace Trust) to audit a model.');
+      }
+      this.output.log.info(`Auditing ${target}${models.length ? ` with ${models.map((model) => path.basename(model)).join(', ')}` : ''}${noDecode ? ' (restricted mode: images are not decoded)' : ''}`);
+      const replicates = vscode.workspace.getConfiguration('fairframe').get<number | null>('bootstrapReplicates');
+      const options: AuditJobOptions = {
+        cacheDir: this.cacheDir,
+        noDecode,
+        models,
+        // A dataset audit runs no model, and a model audit only the chosen one, whatever fairframe.json declares.
+        onlyListedModels: true,
+        thresholds: typeof replicates === 'number' ? { bootstrapReplicates: replicates } : undefined,
+        datasets: request.datasets,
+      };
+      const title = models.length ? `Fairframe: auditing ${models.map((model) => path.basename(model)).join(', ')} on ${request.datasets?.join(', ') ?? path.basename(target)}` : `Fairframe: auditing ${path.basename(target)}`;
       const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Fairframe: auditing ${path.basename(target)}`, cancellable: true },
+        { location: request.quiet ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title, cancellable: !request.quiet },
         async (progress, token) => {
           const cancel = token.onCancellationRequested(() => controller.abort());
           try {
-            const report = throttleProgress((update) => progress.report({ message: progressText(update) }), 250);
-            return await this.getWorker().audit(target, { cacheDir: this.cacheDir, noDecode }, { signal: controller.signal, onProgress: report });
+            const report = throttleProgress((update) => {
+              const text = progressText(update);
+              progress.report({ message: text });
+              this.statusBar.progress(text);
+            }, 250);
+            return await this.getWorker().audit(target, options, { signal: controller.signal, onProgress: report });
           } finally {
             cancel.dispose();
           }
         },
       );
-      this.diagnostics.set(result);
+      this.store.publish(result);
       this.statusBar.show(result);
       const { error, warning, info } = result.counts;
       this.output.log.info(`Audited ${target} in ${result.durationMs} ms: ${error} errors, ${warning} warnings, ${info} info.`);
       return result;
     } catch (error) {
-      this.report(error, `Audit of ${target}`);
+      if (request.silentErrors && !FairframeError.is(error, 'cancelled')) this.output.error(`Audit of ${target}`, error);
+      else this.report(error, `Audit of ${target}`);
       return undefined;
     } finally {
-      if (this.running.get(target) === controller) this.running.delete(target);
+      if (this.running.get(key) === controller) this.running.delete(key);
+      this.updateBusy();
     }
+  }
+
+  /** Cancels every running audit; resolves to how many there were. */
+  cancelAll(): number {
+    const count = this.running.size;
+    for (const controller of this.running.values()) controller.abort();
+    return count;
+  }
+
+  /** True while an audit runs. */
+  get busy(): boolean {
+    return this.running.size > 0;
   }
 
   /** Test hook: makes the worker fail; resolves to the error code the request got. */
@@ -104,6 +153,11 @@ export class AuditRunner implements vscode.Disposable {
   dispose(): void {
     for (const controller of this.running.values()) controller.abort();
     this.worker?.dispose();
+  }
+
+  private updateBusy(): void {
+    this.statusBar.busy(this.running.size);
+    void vscode.commands.executeCommand('setContext', 'fairframe.busy', this.running.size > 0);
   }
 
   private getWorker(): WorkerClient {

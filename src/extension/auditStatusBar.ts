@@ -1,10 +1,12 @@
-// The status-bar item that shows the counts of the last audit.
+// The status-bar items: the counts of the last audit, and a spinner while audits run (click it to cancel them).
 import * as vscode from 'vscode';
 import type { AuditResult } from '../engine/auditResult';
 
-/** Shows "Fairframe: N errors, N warnings, N info" after an audit; clicking opens the Problems panel. */
+/** Shows "Fairframe: N errors, N warnings, N info" after an audit, and the running work's progress. */
 export class AuditStatusBar implements vscode.Disposable {
   private item: vscode.StatusBarItem | undefined;
+  private busyItem: vscode.StatusBarItem | undefined;
+  private running = 0;
 
   /** Shows the counts of `result`. */
   show(result: AuditResult): void {
@@ -17,7 +19,29 @@ export class AuditStatusBar implements vscode.Disposable {
     this.item.show();
   }
 
+  /** Sets how many audits run; the spinner shows while any does. */
+  busy(count: number): void {
+    this.running = count;
+    if (count === 0) {
+      this.busyItem?.hide();
+      return;
+    }
+    this.busyItem ??= vscode.window.createStatusBarItem('fairframe.running', vscode.StatusBarAlignment.Left, 11);
+    this.busyItem.name = 'Fairframe (running)';
+    this.busyItem.text = `$(sync~spin) Fairframe${count > 1 ? ` (${count})` : ''}`;
+    this.busyItem.tooltip = 'Fairframe is auditing in the background. Click to cancel.';
+    this.busyItem.command = 'fairframe.cancelAudits';
+    this.busyItem.show();
+  }
+
+  /** Shows the latest progress text next to the spinner. */
+  progress(text: string): void {
+    if (this.running === 0 || !this.busyItem) return;
+    this.busyItem.text = `$(sync~spin) Fairframe: ${text}`;
+  }
+
   dispose(): void {
     this.item?.dispose();
+    this.busyItem?.dispose();
   }
 }

@@ -1,19 +1,90 @@
-// Extension entry: wires the commands to the audit runner. Activation only registers things; the worker starts on first audit.
+// Extension entry. Activation only registers things; discovery, the automatic dataset audit and the worker start
+// afterwards, so activation stays fast.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { AuditResult } from '../engine/auditResult';
 import { registerAuditCommands } from './auditCommands';
 import { AuditDiagnostics } from './auditDiagnostics';
 import { AuditRunner } from './auditRunner';
 import { AuditStatusBar } from './auditStatusBar';
+import { AuditStore } from './auditStore';
+import { DatasetsTreeProvider } from './datasetsTreeProvider';
+import { FairframeCodeActions } from './fairframeCodeActions';
 import { FairframeOutput } from './fairframeOutput';
+import { cacheRoot } from './fairframeSettings';
+import { FindingsTreeProvider } from './findingsTreeProvider';
+import { IMAGE_PATH_DOCUMENTS, ImageHoverContent, ImageHoverProvider, type OverlayProvider } from './imageHoverProvider';
+import { ModelsTreeProvider } from './modelsTreeProvider';
+import { RecordIndex } from './recordIndex';
+import { ThumbnailCache } from './thumbnailCache';
+import { WorkspaceDiscovery } from './workspaceDiscovery';
 
-/** Called by VS Code when a Fairframe command runs or a workspace with a dataset or model opens. */
-export function activate(context: vscode.ExtensionContext): void {
+/** What `activate` returns: the views' providers and hooks for tests and for other parts of Fairframe. */
+export interface FairframeApi {
+  store: AuditStore;
+  datasets: DatasetsTreeProvider;
+  models: ModelsTreeProvider;
+  findings: FindingsTreeProvider;
+  codeActions: FairframeCodeActions;
+  /** Resolves when discovery and the automatic dataset audit have finished. */
+  whenIdle(): Promise<void>;
+  /** Resolves when the background work of earlier hovers (thumbnails, records) is done. */
+  hoversSettled(): Promise<void>;
+  /** Registers the explanation overlay shown in image hovers. */
+  setOverlayProvider(provider: OverlayProvider): vscode.Disposable;
+}
+
+/** Opens the dashboard. The dashboard panel registers 'fairframe.dashboard.show'; until it does, this says so. */
+async function openDashboard(output: FairframeOutput, result: AuditResult | undefined): Promise<void> {
+  const commands = await vscode.commands.getCommands(true);
+  if (!commands.includes('fairframe.dashboard.show')) {
+    output.log.warn('The dashboard is not part of this build (no fairframe.dashboard.show command).');
+    void vscode.window.showInformationMessage('Fairframe: the dashboard is not available in this build; the Findings view and the exported report show the same results.');
+    return;
+  }
+  await vscode.commands.executeCommand('fairframe.dashboard.show', result);
+}
+
+/** Called by VS Code when a Fairframe view or command is used or a workspace with a dataset or model opens. */
+export function activate(context: vscode.ExtensionContext): FairframeApi {
   const output = new FairframeOutput();
   const readme = vscode.Uri.joinPath(context.extensionUri, 'README.md');
-  const diagnostics = new AuditDiagnostics((rule) => readme.with({ fragment: rule.toLowerCase() }));
+  const store = new AuditStore();
+  const diagnostics = new AuditDiagnostics(store, (rule) => readme.with({ fragment: rule.toLowerCase() }));
   const statusBar = new AuditStatusBar();
-  const runner = new AuditRunner(context, output, diagnostics, statusBar);
-  context.subscriptions.push(output, diagnostics, statusBar, runner, ...registerAuditCommands(runner));
+  const runner = new AuditRunner(context, output, store, statusBar);
+  const discovery = new WorkspaceDiscovery(context, store, runner, output);
+  const records = new RecordIndex(store);
+  const thumbnails = new ThumbnailCache(() => path.join(cacheRoot(context), 'thumbnails'));
+  const hoverContent = new ImageHoverContent(store, records, thumbnails);
+  const datasets = new DatasetsTreeProvider(store);
+  const models = new ModelsTreeProvider(store, (file) => hoverContent.markdown(file));
+  const findings = new FindingsTreeProvider(store);
+  const codeActions = new FairframeCodeActions(store, diagnostics);
+  context.subscriptions.push(
+    output, store, diagnostics, statusBar, runner, discovery, records, datasets, models, findings,
+    vscode.window.createTreeView('fairframe.datasets', { treeDataProvider: datasets, showCollapseAll: true }),
+    vscode.window.createTreeView('fairframe.models', { treeDataProvider: models, showCollapseAll: true }),
+    vscode.window.createTreeView('fairframe.findings', { treeDataProvider: findings, showCollapseAll: true }),
+    vscode.languages.registerHoverProvider(IMAGE_PATH_DOCUMENTS, new ImageHoverProvider(hoverContent)),
+    vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, codeActions, { providedCodeActionKinds: FairframeCodeActions.kinds }),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('fairframe.autoAuditDatasets') || event.affectsConfiguration('fairframe.cacheLocation')) discovery.schedule(0);
+    }),
+    ...registerAuditCommands({ runner, store, discovery, thumbnails, openDashboard: (result) => openDashboard(output, result) }),
+  );
+  // Deferred: discovery reads the disk and may start the worker; activation returns first.
+  discovery.schedule(0);
+  return {
+    store,
+    datasets,
+    models,
+    findings,
+    codeActions,
+    whenIdle: () => discovery.whenIdle(),
+    hoversSettled: () => hoverContent.settled(),
+    setOverlayProvider: (provider) => hoverContent.setOverlayProvider(provider),
+  };
 }
 
 /** Nothing to do: every resource is in context.subscriptions. */

@@ -4,6 +4,7 @@
 import type { AuditResult } from '../engine/auditResult';
 import type { FairframeErrorCode } from '../engine/errors';
 import type { Progress } from '../engine/types';
+import type { Thresholds } from '../engine/config/configTypes';
 
 /** Environment variable that enables the test-only requests (`debugCrash`, `debugWork`). */
 export const TEST_HOOKS_ENV = 'FAIRFRAME_TEST_HOOKS';
@@ -18,6 +19,10 @@ export interface AuditJobOptions {
   models?: string[];
   /** Split to audit models on. */
   split?: string;
+  /** Audit only `models`, not the other models of fairframe.json. */
+  onlyListedModels?: boolean;
+  /** Threshold overrides on top of fairframe.json's. */
+  thresholds?: Partial<Thresholds>;
 }
 
 /** How the test hook makes the worker fail: an exception, heap exhaustion, SIGABRT or SIGSEGV. */

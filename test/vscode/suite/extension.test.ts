@@ -1,4 +1,4 @@
-// The extension in a real VS Code, on a copy of test/vscode/workspace: a manifest with a row whose
+// The extension in a real VS Code, on a copy of test/vscode/workspace: a manifest of 9 images with a row whose
 // file is missing (line 9) and a class ('bird', 1 image) under fairframe.json's minClassCount of 3.
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
@@ -100,10 +100,10 @@ export function registerExtensionTests(): void {
 
     it('reuses the scan cache in the extension storage until fairframe.clearCache empties it', async () => {
       const warm = await audit(root);
-      assert.deepEqual(warm?.datasets[0].scan, { scanned: 7, failed: 0, cacheHits: 7, decoded: 0 });
+      assert.deepEqual(warm?.datasets[0].scan, { scanned: 9, failed: 0, cacheHits: 9, decoded: 0 });
       await vscode.commands.executeCommand('fairframe.clearCache');
       const cold = await audit(root);
-      assert.deepEqual(cold?.datasets[0].scan, { scanned: 7, failed: 0, cacheHits: 0, decoded: 7 });
+      assert.deepEqual(cold?.datasets[0].scan, { scanned: 9, failed: 0, cacheHits: 0, decoded: 9 });
     });
 
     it('a new audit of the same target supersedes the running one, which ends quietly', async () => {

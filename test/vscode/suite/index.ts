@@ -4,6 +4,7 @@ import { format } from 'node:util';
 import Mocha from 'mocha';
 import * as vscode from 'vscode';
 import { registerExtensionTests, registerRestrictedModeTests } from './extension.test';
+import { registerFeatureTests, registerFirstLookTests, registerRestrictedFeatureTests } from './features.test';
 
 /** Environment variable naming a tag to put before each line of output (the code-server rig sets it to tell the suite's lines from the workbench's log). */
 export const SUITE_TAG_ENV = 'FAIRFRAME_SUITE_TAG';
@@ -20,8 +21,15 @@ export function run(): Promise<void> {
   // Install describe/it as globals, as mocha does before it loads a test file.
   mocha.suite.emit('pre-require', globalThis, 'extension.test', mocha);
   // The rig runs the suite twice: in a trusted workspace, and in a restricted one.
-  if (vscode.workspace.isTrusted) registerExtensionTests();
-  else registerRestrictedModeTests();
+  // The first look comes before any command runs; the model audit and its quick fix come after the dataset tests.
+  if (vscode.workspace.isTrusted) {
+    registerFirstLookTests();
+    registerExtensionTests();
+    registerFeatureTests();
+  } else {
+    registerRestrictedFeatureTests();
+    registerRestrictedModeTests();
+  }
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const passed = runner.stats?.passes ?? 0;

@@ -1,0 +1,29 @@
+// The extension's settings (contributes.configuration), read where they are used.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+function settings(): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration('fairframe');
+}
+
+/** The folder every cache lives under: `fairframe.cacheLocation`, else the extension's global storage. */
+export function cacheRoot(context: vscode.ExtensionContext): string {
+  const configured = settings().get<string>('cacheLocation')?.trim();
+  return configured ? path.resolve(configured) : context.globalStorageUri.fsPath;
+}
+
+/** Whether dataset checks run by themselves after discovery and on file changes. */
+export function autoAuditDatasets(): boolean {
+  return settings().get<boolean>('autoAuditDatasets', true);
+}
+
+/** Longest side of a hover thumbnail, in pixels (32–512). */
+export function maxHoverThumbnailSize(): number {
+  const value = settings().get<number>('maxHoverThumbnailSize', 160);
+  return Math.min(512, Math.max(32, Math.round(value)));
+}
+
+/** Quiet time after the last file change before discovery and the dataset audit run again. */
+export function watchDebounceMs(): number {
+  return Math.max(100, settings().get<number>('watchDebounceMs', 500));
+}

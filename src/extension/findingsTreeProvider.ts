@@ -1,0 +1,118 @@
+// The Findings view: every current finding grouped by severity, then rule; selecting one reveals its location.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { allRules } from '../engine/checks';
+import type { Severity } from '../engine/types';
+import type { AuditStore, StoredFinding } from './auditStore';
+import { locationRange, locationUri } from './auditDiagnostics';
+
+/** A node of the Findings view. */
+export type FindingNode =
+  | { kind: 'severity'; severity: Severity; findings: StoredFinding[] }
+  | { kind: 'rule'; severity: Severity; rule: string; findings: StoredFinding[] }
+  | { kind: 'finding'; stored: StoredFinding; index: number };
+
+const SEVERITIES: Severity[] = ['error', 'warning', 'info'];
+const SEVERITY_TITLE: Record<Severity, string> = { error: 'Errors', warning: 'Warnings', info: 'Information' };
+const SEVERITY_ICON: Record<Severity, vscode.ThemeIcon> = {
+  error: new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground')),
+  warning: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')),
+  info: new vscode.ThemeIcon('info', new vscode.ThemeColor('editorInfo.foreground')),
+};
+
+/** The arguments of `fairframe.revealFinding`: where to go. */
+export interface RevealTarget {
+  uri: vscode.Uri;
+  line?: number;
+}
+
+/** Groups the store's findings by severity and rule. */
+export class FindingsTreeProvider implements vscode.TreeDataProvider<FindingNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<FindingNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+  private readonly ruleNames = new Map(allRules().map((rule) => [rule.id, rule.name]));
+
+  constructor(private readonly store: AuditStore) {
+    this.subscription = store.onDidChange(() => this.refresh());
+  }
+
+  /** Re-reads the whole view. */
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getChildren(node?: FindingNode): FindingNode[] {
+    if (!node) {
+      const all = this.store.findings();
+      return SEVERITIES.map((severity) => ({ kind: 'severity' as const, severity, findings: all.filter((stored) => stored.finding.severity === severity) }))
+        .filter((entry) => entry.findings.length > 0);
+    }
+    if (node.kind === 'severity') {
+      const rules = [...new Set(node.findings.map((stored) => stored.finding.rule))].sort();
+      return rules.map((rule) => ({ kind: 'rule', severity: node.severity, rule, findings: node.findings.filter((stored) => stored.finding.rule === rule) }));
+    }
+    if (node.kind === 'rule') return node.findings.map((stored, index) => ({ kind: 'finding', stored, index }));
+    return [];
+  }
+
+  getTreeItem(node: FindingNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'severity': {
+        const item = new vscode.TreeItem(SEVERITY_TITLE[node.severity], vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `severity:${node.severity}`;
+        item.description = `${node.findings.length}`;
+        item.iconPath = SEVERITY_ICON[node.severity];
+        return item;
+      }
+      case 'rule': {
+        const item = new vscode.TreeItem(node.rule, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `rule:${node.severity}:${node.rule}`;
+        item.description = `${this.ruleNames.get(node.rule) ?? ''} (${node.findings.length})`;
+        item.iconPath = new vscode.ThemeIcon('law');
+        item.contextValue = 'rule';
+        return item;
+      }
+      case 'finding': {
+        const { finding, root } = node.stored;
+        const item = new vscode.TreeItem(finding.message, vscode.TreeItemCollapsibleState.None);
+        item.id = `finding:${node.stored.owner}:${finding.rule}:${finding.location.file}:${finding.location.line ?? 0}:${node.index}`;
+        const file = path.resolve(root, finding.location.file);
+        item.description = `${finding.dataset ? `${finding.dataset} · ` : ''}${path.basename(file)}${finding.location.line ? `:${finding.location.line}` : ''}`;
+        const tooltip = new vscode.MarkdownString();
+        tooltip.appendMarkdown(`**${finding.rule}** `);
+        tooltip.appendText(finding.message);
+        if (finding.suggestion) {
+          tooltip.appendMarkdown('\n\n');
+          tooltip.appendText(finding.suggestion);
+        }
+        item.tooltip = tooltip;
+        item.iconPath = SEVERITY_ICON[finding.severity];
+        item.contextValue = 'finding';
+        const target: RevealTarget = { uri: locationUri(finding.location, root), line: finding.location.line };
+        item.command = { command: 'fairframe.revealFinding', title: 'Reveal Finding', arguments: [target] };
+        return item;
+      }
+    }
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}
+
+/** Opens a finding's file at its line (a model file or an image opens in its own editor). */
+export async function revealFinding(target: RevealTarget | FindingNode | undefined): Promise<void> {
+  const resolved: RevealTarget | undefined = target && 'kind' in target
+    ? target.kind === 'finding' ? { uri: locationUri(target.stored.finding.location, target.stored.root), line: target.stored.finding.location.line } : undefined
+    : target;
+  if (!resolved) return;
+  const uri = resolved.uri instanceof vscode.Uri ? resolved.uri : vscode.Uri.from(resolved.uri as vscode.Uri);
+  if (/\.(onnx|png|jpe?g|webp|gif|bmp|tiff?|avif)$/i.test(uri.fsPath)) {
+    await vscode.commands.executeCommand('revealInExplorer', uri);
+    return;
+  }
+  const range = locationRange({ file: uri.fsPath, line: resolved.line });
+  await vscode.window.showTextDocument(uri, { selection: new vscode.Range(range.start, range.start), preserveFocus: false });
+}

@@ -1,0 +1,186 @@
+// The Models view: model → inputs, outputs, labels, preprocessing, and the headline numbers of its latest audits.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Interval, LabelIssue } from '../engine/modelAudit/modelAuditTypes';
+import type { PreprocessSpec, TensorInfo } from '../engine/model/modelTypes';
+import type { AuditStore, ModelEntry, ModelResult } from './auditStore';
+
+/** A node of the Models view. */
+export type ModelNode =
+  | { kind: 'model'; model: ModelEntry }
+  | { kind: 'detail'; id: string; label: string; description?: string; tooltip?: string; icon: string; color?: string; children?: ModelNode[] }
+  | { kind: 'audit'; model: ModelEntry; result: ModelResult }
+  | { kind: 'image'; id: string; file: string; label: string; description: string };
+
+/** "80.0% [40.0%, 100.0%]" for a rate with its interval. */
+export function formatRate(interval: Interval | undefined): string {
+  if (!interval || interval.estimate === null) return 'undefined';
+  const percent = (value: number | null): string => (value === null ? '?' : `${(value * 100).toFixed(1)}%`);
+  return interval.lower === null || interval.upper === null ? percent(interval.estimate) : `${percent(interval.estimate)} [${percent(interval.lower)}, ${percent(interval.upper)}]`;
+}
+
+function tensorText(tensor: TensorInfo): string {
+  return `${tensor.elementType} [${tensor.shape.map((dim) => (dim === null ? '?' : String(dim))).join('×')}]`;
+}
+
+function preprocessText(preprocess: Partial<PreprocessSpec>): string {
+  const parts: string[] = [];
+  if (preprocess.width && preprocess.height) parts.push(`${preprocess.width}×${preprocess.height}`);
+  if (preprocess.resize) parts.push(preprocess.resize);
+  if (preprocess.layout) parts.push(preprocess.layout);
+  if (preprocess.channelOrder) parts.push(preprocess.channelOrder);
+  if (preprocess.scale !== undefined) parts.push(`scale ${Number(preprocess.scale.toPrecision(4))}`);
+  if (preprocess.mean) parts.push(`mean [${preprocess.mean.join(', ')}]`);
+  if (preprocess.std) parts.push(`std [${preprocess.std.join(', ')}]`);
+  return parts.join(', ') || 'not declared';
+}
+
+/** Lists the workspace's models and what their latest audits measured. */
+export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<ModelNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly store: AuditStore, private readonly imageTooltip: (file: string) => Promise<vscode.MarkdownString>) {
+    this.subscription = store.onDidChange(() => this.refresh());
+  }
+
+  /** Re-reads the whole view. */
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getChildren(node?: ModelNode): ModelNode[] {
+    if (!node) return this.store.models().map((model) => ({ kind: 'model', model }));
+    switch (node.kind) {
+      case 'model':
+        return this.modelChildren(node.model);
+      case 'audit':
+        return this.auditChildren(node.model, node.result);
+      case 'detail':
+        return node.children ?? [];
+      case 'image':
+        return [];
+    }
+  }
+
+  getTreeItem(node: ModelNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'model': {
+        const item = new vscode.TreeItem(path.basename(node.model.file), vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `model:${node.model.file}`;
+        item.contextValue = 'model';
+        item.resourceUri = vscode.Uri.file(node.model.file);
+        item.iconPath = node.model.error ? new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground')) : new vscode.ThemeIcon('circuit-board');
+        item.description = node.model.info ? `${formatBytes(node.model.info.bytes)} · opset ${node.model.info.opsets.find((opset) => opset.domain === '')?.version ?? '?'}` : path.relative(node.model.folder, node.model.file);
+        item.tooltip = node.model.error ?? node.model.file;
+        return item;
+      }
+      case 'audit': {
+        const { audit } = node.result;
+        const item = new vscode.TreeItem(`On ${audit.dataset}${audit.split ? ` (${audit.split})` : ''}`, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `model:${node.model.file}:audit:${audit.dataset}`;
+        item.contextValue = 'modelAudit';
+        if (audit.status === 'ok' && audit.overall) {
+          item.description = `accuracy ${formatRate(audit.overall.accuracy)}`;
+          item.iconPath = new vscode.ThemeIcon('graph');
+        } else {
+          item.description = 'not audited';
+          item.tooltip = audit.reason;
+          item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
+        }
+        return item;
+      }
+      case 'detail': {
+        const item = new vscode.TreeItem(node.label, node.children?.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        item.id = node.id;
+        item.description = node.description;
+        item.tooltip = node.tooltip ?? (node.description ? `${node.label}: ${node.description}` : node.label);
+        item.iconPath = new vscode.ThemeIcon(node.icon, node.color ? new vscode.ThemeColor(node.color) : undefined);
+        return item;
+      }
+      case 'image': {
+        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+        item.id = node.id;
+        item.description = node.description;
+        item.resourceUri = vscode.Uri.file(node.file);
+        item.iconPath = new vscode.ThemeIcon('file-media');
+        item.contextValue = 'image';
+        item.command = { command: 'vscode.open', title: 'Open Image', arguments: [vscode.Uri.file(node.file)] };
+        return item;
+      }
+    }
+  }
+
+  /** The image items get the image hover as their tooltip, made when the item is first hovered. */
+  async resolveTreeItem(item: vscode.TreeItem, node: ModelNode): Promise<vscode.TreeItem> {
+    if (node.kind === 'image') item.tooltip = await this.imageTooltip(node.file);
+    return item;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+
+  private modelChildren(model: ModelEntry): ModelNode[] {
+    const id = `model:${model.file}`;
+    const latest = this.store.modelResultsOf(model.file);
+    const usage = latest.find((entry) => entry.audit.usage)?.audit.usage;
+    const info = latest.find((entry) => entry.audit.model.inputs.length > 0)?.audit.model ?? model.info;
+    const nodes: ModelNode[] = [];
+    if (model.error) nodes.push({ kind: 'detail', id: `${id}:error`, label: 'Cannot be inspected', description: model.error, icon: 'error', color: 'list.errorForeground' });
+    if (info) {
+      nodes.push({ kind: 'detail', id: `${id}:inputs`, label: 'Inputs', description: `${info.inputs.length}`, icon: 'arrow-right',
+        children: info.inputs.map((tensor) => ({ kind: 'detail', id: `${id}:input:${tensor.name}`, label: tensor.name, description: tensorText(tensor), icon: 'symbol-field' })) });
+      nodes.push({ kind: 'detail', id: `${id}:outputs`, label: 'Outputs', description: `${info.outputs.length}`, icon: 'arrow-left',
+        children: info.outputs.map((tensor) => ({ kind: 'detail', id: `${id}:output:${tensor.name}`, label: tensor.name, description: tensorText(tensor), icon: 'symbol-field' })) });
+    } else if (!model.error) {
+      nodes.push({ kind: 'detail', id: `${id}:large`, label: 'Inputs and outputs', description: 'shown after the first audit (large model)', icon: 'info' });
+    }
+    const labels = usage?.classNames ?? model.labels;
+    nodes.push({ kind: 'detail', id: `${id}:labels`, label: 'Labels', description: labels ? labels.join(', ') : 'not declared (taken from the dataset)', icon: 'tag',
+      tooltip: labels ? `${labels.length} labels${model.describedBy ? `, from ${model.describedBy}` : ''}` : undefined });
+    const preprocess = usage?.preprocess ?? model.preprocess;
+    nodes.push({ kind: 'detail', id: `${id}:preprocess`, label: 'Preprocessing', description: preprocess ? preprocessText(preprocess) : 'not declared (defaults are assumed)', icon: 'settings-gear' });
+    for (const result of latest) nodes.push({ kind: 'audit', model, result });
+    return nodes;
+  }
+
+  private auditChildren(model: ModelEntry, result: ModelResult): ModelNode[] {
+    const { audit } = result;
+    const id = `model:${model.file}:audit:${audit.dataset}`;
+    if (audit.status !== 'ok' || !audit.overall) {
+      return [{ kind: 'detail', id: `${id}:reason`, label: 'Not audited', description: audit.reason, icon: 'error', color: 'list.errorForeground' }];
+    }
+    const nodes: ModelNode[] = [
+      { kind: 'detail', id: `${id}:accuracy`, label: 'Accuracy', description: formatRate(audit.overall.accuracy), icon: 'target', tooltip: `Accuracy on ${audit.overall.images} images, with its ${Math.round((audit.overall.accuracy.level ?? 0.95) * 100)}% bootstrap interval` },
+      { kind: 'detail', id: `${id}:balanced`, label: 'Balanced accuracy', description: formatRate(audit.overall.balancedAccuracy), icon: 'target' },
+    ];
+    for (const group of audit.groups ?? []) {
+      const failed = group.fairness.filter((figure) => figure.passed === false).length;
+      nodes.push({
+        kind: 'detail', id: `${id}:group:${group.name}`, label: `Worst group by ${group.name}`,
+        description: group.worstGroup ? `${group.worstGroup.group}: ${formatRate(group.worstGroup.accuracy)}${failed ? ` · ${failed} fairness checks fail` : ''}` : 'groups too small to rank',
+        icon: failed ? 'warning' : 'person', color: failed ? 'list.warningForeground' : undefined,
+      });
+    }
+    const issues: LabelIssue[] = audit.labelIssues?.issues ?? [];
+    const dataset = this.store.datasets().find((entry) => `${path.resolve(entry.root)}|${entry.manifest ? path.resolve(entry.manifest) : ''}` === result.datasetKey);
+    nodes.push({
+      kind: 'detail', id: `${id}:labelIssues`, label: 'Likely mislabelled', description: `${issues.length}`, icon: issues.length ? 'warning' : 'pass',
+      color: issues.length ? 'list.warningForeground' : undefined,
+      children: dataset ? issues.slice(0, 100).map((issue) => ({
+        kind: 'image', id: `${id}:issue:${issue.relPath}`, file: path.resolve(dataset.root, issue.relPath), label: issue.relPath,
+        description: `'${issue.givenLabel}' → '${issue.suggestedLabel}'`,
+      })) : [],
+    });
+    return nodes;
+  }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
