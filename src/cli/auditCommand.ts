@@ -9,6 +9,7 @@ import { FairframeError } from '../engine/errors';
 import { renderMarkdown, displayLocation } from '../engine/report/markdownReport';
 import { renderSarif } from '../engine/report/sarifReport';
 import { exportReweighing } from '../engine/mitigation/exportReweighing';
+import { writeExplanationOverlays } from '../engine/report/explanationOverlays';
 import type { Severity } from '../engine/types';
 import { createProgressReporter } from './progressReporter';
 import { discoverModels } from '../engine/model/discoverModels';
@@ -71,6 +72,8 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
       const out = path.resolve(options.out);
       await fs.mkdir(out, { recursive: true });
       const written: string[] = [];
+      const overlays = result.models.some((model) => (model.explanations?.errors.length ?? 0) > 0) ? await writeExplanationOverlays(result, out, cacheDir) : [];
+      if (overlays.length > 0) written.push(`${overlays.length} explanation overlays in ${path.join(out, 'explanations')}`);
       for (const format of options.format ?? ['json', 'md', 'sarif']) {
         const file = path.join(out, `fairframe-report.${format}`);
         await fs.writeFile(file, renderFormat(result, format));

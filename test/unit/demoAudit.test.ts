@@ -41,7 +41,7 @@ describe('demo dataset audit (end to end)', function () {
       'FF-D020', 'FF-D021', 'FF-D022', 'FF-D023', 'FF-D030', 'FF-D031', 'FF-D032',
       // The model audit: the typo label 'Melanoma' in the test split, its performance, group gaps, small groups, label errors,
       // and a classifier embedding that does not separate images.
-      'FF-M002', 'FF-M006', 'FF-M010', 'FF-M011', 'FF-M012', 'FF-M013', 'FF-M014', 'FF-M015', 'FF-M016', 'FF-M017', 'FF-M020', 'FF-M022']);
+      'FF-M002', 'FF-M006', 'FF-M010', 'FF-M011', 'FF-M012', 'FF-M013', 'FF-M014', 'FF-M015', 'FF-M016', 'FF-M017', 'FF-M020', 'FF-M022', 'FF-M030', 'FF-M031']);
     const unexpected = result.findings.filter((f) => !allowed.has(f.rule)).map((f) => `${f.rule}: ${f.message}`);
     assert.deepEqual(unexpected, []);
   });
@@ -167,6 +167,24 @@ describe('demo dataset audit (end to end)', function () {
     const flagged = new Set(byRule('FF-M020').map((f) => String(f.evidence.relPath)));
     const found = [...flips].filter((file) => flagged.has(file)).length;
     assert.ok(found >= 36, `${found} of ${flips.size} flips flagged`);
+  });
+
+  it('explains the most confident errors of each group, and measures saliency against the lesion masks by group', () => {
+    const e = result.models[0].explanations;
+    assert.ok(e);
+    assert.equal(e.method, 'gradcam');
+    assert.ok(e.errors.length >= 6, `${e.errors.length} explained errors`);
+    for (const error of e.errors) {
+      assert.notEqual(error.label, error.predicted);
+      assert.ok(error.deletionAuc !== undefined && error.insertionAuc !== undefined);
+      assert.equal(error.map.data.length, 16 * 16);
+    }
+    assert.ok(e.sanity && e.sanity.images > 0 && e.sanity.meanSpearman !== null);
+    const fitzpatrick = e.maskShare.find((m) => m.attribute === 'fitzpatrick');
+    assert.ok(fitzpatrick, 'the manifest has a mask column');
+    assert.deepEqual(fitzpatrick.byGroup.map((g) => g.group), ['I', 'II', 'III', 'IV', 'V', 'VI']);
+    for (const group of fitzpatrick.byGroup) assert.ok(group.estimate !== null && group.estimate > 0 && group.estimate < 1, JSON.stringify(group));
+    assert.ok(e.meanMaps.some((m) => m.attribute === 'fitzpatrick' && m.group === 'V'));
   });
 
   it('warns when the audited split is the one the model was trained on', async () => {

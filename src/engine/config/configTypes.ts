@@ -118,6 +118,12 @@ export interface Thresholds {
   bootstrapSeed: number;
   /** FF-M021: cosine similarity of model embeddings at or above which two images are near duplicates. */
   embeddingDuplicateCosine: number;
+  /** The most confident errors of each group explained (Grad-CAM, with faithfulness) in the audit; 0 turns it off. */
+  explainErrorsPerGroup: number;
+  /** Images per class × group whose saliency is averaged (and, with a mask column, measured against the mask); 0 turns it off. */
+  saliencyImagesPerCell: number;
+  /** FF-M030: largest difference between groups in the share of saliency inside the object mask. */
+  maxSaliencyMaskGap: number;
 }
 
 export const THRESHOLD_DEFAULTS: Thresholds = {
@@ -144,6 +150,9 @@ export const THRESHOLD_DEFAULTS: Thresholds = {
   confidenceLevel: 0.95,
   bootstrapSeed: 20261201,
   embeddingDuplicateCosine: 0.9,
+  explainErrorsPerGroup: 3,
+  saliencyImagesPerCell: 8,
+  maxSaliencyMaskGap: 0.15,
 };
 
 /** Config with defaults applied and paths resolved; what the engine reads. */

@@ -118,6 +118,11 @@ export class Explainer {
     return new Explainer(absolute, bytes, spec, info.sha256, options.cacheDir);
   }
 
+  /** An explainer for a model already read and resolved (as the model audit has it). */
+  static fromModel(file: string, bytes: Uint8Array, spec: ResolvedModelSpec, sha256: string, cacheDir?: string): Explainer {
+    return new Explainer(file, bytes, spec, sha256, cacheDir);
+  }
+
   /** The class index of a label name, or a 'bad-config' error listing the labels. */
   classIndexOf(name: string): number {
     const index = this.spec.labels.indexOf(name);

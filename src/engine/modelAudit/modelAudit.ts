@@ -7,6 +7,9 @@ import type { ModelConfig, ResolvedConfig } from '../config/configTypes';
 import { FairframeError, throwIfAborted } from '../errors';
 import { findLabelIssues } from '../labels';
 import { findEmbeddingDuplicatePairs } from './embeddingDuplicates';
+import { Explainer } from '../explain/explainer';
+import { explainAudit, type AuditExplanations } from './explainAudit';
+import { explanationFindings } from './explanationFindings';
 import { INTERSECTION_SEPARATOR, type BootstrapOptions } from '../metrics';
 import { exposeTensors, findPenultimateTensor } from '../model/graphSurgery';
 import { runInference, type InferenceItem } from '../model/inferenceRunner';
@@ -333,6 +336,25 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
     }
   }
 
+  // Explanations: the most confident errors per group, saliency by class × group, and where a mask column exists, on-object share.
+  let explanations: AuditExplanations | undefined;
+  if (audited.length > 0 && (config.thresholds.explainErrorsPerGroup > 0 || config.thresholds.saliencyImagesPerCell > 0)) {
+    options.onProgress?.({ stage: 'metrics', done: 0, message: `Explaining ${path.basename(file)}` });
+    const explainer = Explainer.fromModel(file, state.bytes, spec, info.sha256, options.cacheDir);
+    try {
+      explanations = await explainAudit(explainer, {
+        records: audited.map(({ record }) => record),
+        predictions: audited.map(({ prediction }) => prediction),
+        yTrue: sample.yTrue,
+        classNames: match.classNames,
+        attributes: dataset.attributes.map((attribute) => attribute.name),
+      }, config.thresholds, options.signal);
+    } finally {
+      await explainer.dispose();
+    }
+    findings.push(...explanationFindings(explanations, config, configLocation, modelName, evidenceBase));
+  }
+
   const predictions: Record<string, RecordPrediction> = {};
   for (const { record, prediction } of audited) {
     const predicted = prediction.top[0]?.[0] ?? 0;
@@ -383,6 +405,7 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
       groups,
       labelIssues,
       embeddingDuplicates,
+      explanations,
       predictions,
     },
     findings,

@@ -2,6 +2,7 @@
 import type { ConfidenceInterval, GroupInterval, PairInterval } from '../metrics/bootstrap';
 import type { ReliabilityBin } from '../metrics/calibration';
 import type { ModelInfo, PreprocessSpec, SettingSource } from '../model/modelTypes';
+import type { AuditExplanations } from './explainAudit';
 
 /** How the model was run, as the report states it. */
 export interface ModelUsage {
@@ -163,5 +164,7 @@ export interface ModelAudit {
     /** The most similar flagged pairs (at most 1,000). */
     flaggedPairs: Array<{ paths: [string, string]; labels: [string, string]; splits: [string, string]; similarity: number; conflictingLabels: boolean; crossSplit: boolean }>;
   };
+  /** Explained errors per group with faithfulness and the sanity check, mean saliency maps, on-object shares by group. */
+  explanations?: AuditExplanations;
   predictions?: Record<string, RecordPrediction>;
 }

@@ -40,6 +40,10 @@ export const MODEL_RULES = {
     'Images whose model embeddings are near-identical (cosine at least `embeddingDuplicateCosine`) carry different labels or sit in different splits.'),
   embeddingNotDiscriminative: rule('FF-M022', 'embedding-not-discriminative', 'info',
     "The model's embedding puts too many pairs of images above `embeddingDuplicateCosine` to single out duplicates (a classifier's features cluster by class); embedding duplicates are not reported. The pixel-hash duplicates (FF-D020, FF-D021) still are."),
+  saliencyOffObject: rule('FF-M030', 'saliency-off-object', 'warning',
+    "The share of the model's saliency that falls inside the object mask (the lesion) differs between groups by more than `maxSaliencyMaskGap`: for some groups the model looks elsewhere."),
+  explanationSanity: rule('FF-M031', 'explanation-fails-sanity', 'info',
+    "The explanation maps barely change when the model's classifier is randomised (mean Spearman ρ ≥ 0.5): they reflect the image more than what the model learned, so read them with care."),
 } as const;
 
 /** Every model-audit rule, in id order. */

@@ -56,6 +56,30 @@ function fairnessTable(report: GroupReport): string[] {
   return lines;
 }
 
+function explanationSection(audit: ModelAudit): string[] {
+  const e = audit.explanations;
+  if (!e) return [];
+  const lines = ['### Explanations', ''];
+  const trust: string[] = [];
+  if (e.faithfulness) trust.push(`mean deletion AUC ${formatNumber(e.faithfulness.meanDeletionAuc)} (lower is better), mean insertion AUC ${formatNumber(e.faithfulness.meanInsertionAuc)} (higher is better) over ${e.faithfulness.images} maps`);
+  if (e.sanity) trust.push(`sanity check (classifier randomised): mean Spearman ρ ${formatNumber(e.sanity.meanSpearman)} over ${e.sanity.images} maps${e.sanity.passed === false ? ' — **the maps barely depend on the learned weights**' : ''}`);
+  lines.push(`Method: ${e.method}${trust.length ? `; ${trust.join('; ')}` : ''}.`, '');
+  if (e.errors.length > 0) {
+    lines.push('| Image | Label | Model says | Confidence | Groups | Deletion AUC | Insertion AUC | Overlay |', '|---|---|---|---:|---|---:|---:|---|');
+    for (const error of e.errors) {
+      const groups = error.groups.map((g) => `${g.attribute} ${g.group}`).join(', ');
+      lines.push(`| \`${escapeMarkdown(error.relPath)}\` | ${escapeMarkdown(error.label)} | ${escapeMarkdown(error.predicted)} | ${formatPercent(error.confidence)} | ${escapeMarkdown(groups)} | ${formatNumber(error.deletionAuc ?? null)} | ${formatNumber(error.insertionAuc ?? null)} | ${error.overlay ? `![overlay](${encodeURI(error.overlay)})` : ''} |`);
+    }
+    lines.push('');
+  }
+  for (const report of e.maskShare) {
+    lines.push(`Share of saliency inside the object mask by ${escapeMarkdown(report.attribute)}: ${report.byGroup.map((g) => `${escapeMarkdown(g.group)} ${formatPercent(g.estimate)} ${formatInterval(g, formatPercent)} (${g.images})`).join(' · ')}; largest gap ${formatNumber(report.gap.estimate)} ${formatInterval(report.gap)}.`, '');
+  }
+  for (const note of e.notes.slice(0, 5)) lines.push(`- ${escapeMarkdown(note)}`);
+  if (e.notes.length > 0) lines.push('');
+  return lines;
+}
+
 /** The Markdown section of one model audit. */
 export function modelSection(audit: ModelAudit, base: string, level: number): string[] {
   const name = escapeMarkdown(path.basename(audit.model.file));
@@ -103,6 +127,7 @@ export function modelSection(audit: ModelAudit, base: string, level: number): st
     lines.push(`### By ${escapeMarkdown(report.name)}`, '', ...groupTable(report, level), ...fairnessTable(report));
     if (report.oneVsRestSkipped) lines.push(`Per-class figures not computed: ${escapeMarkdown(report.oneVsRestSkipped)}.`, '');
   }
+  lines.push(...explanationSection(audit));
   if (audit.labelIssues) {
     const issues = audit.labelIssues.issues;
     lines.push('### Likely label errors', '', `${issues.length} flagged by ${escapeMarkdown(audit.labelIssues.method)}, ranked by ${audit.labelIssues.rankedBy}; estimated noise rate ${formatPercent(audit.labelIssues.estimatedNoiseRate)}${audit.labelIssues.onTrainingSplit ? ' (**on the training split**: not out-of-sample)' : ''}.`, '');
