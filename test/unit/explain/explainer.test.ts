@@ -88,7 +88,7 @@ describe('Explainer', function () {
     });
   });
 
-  it('falls back to occlusion when CAM cannot read the head (MNIST has no global average pool)', async function () {
+  it('explains the real MNIST model with every method, falling back to occlusion where CAM cannot read the head (no global average pool)', async function () {
     if (!existsSync(path.join(MNIST, 'mnist.onnx'))) this.skip(); // ../shared/data/mnist is not beside the repository
     const mnist = await Explainer.open(path.join(MNIST, 'mnist.onnx'), { datasetLabels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] });
     try {
@@ -104,6 +104,13 @@ describe('Explainer', function () {
       const lrp = await mnist.explain(digit, { method: 'lrp' });
       assert.equal(lrp.method, 'lrp');
       assert.equal(lrp.heatmap.width, 28);
+      for (const method of ['occlusion', 'rise', 'lime', 'shap'] as const) {
+        const result = await mnist.explain(digit, { method, params: method === 'rise' ? { masks: 200 } : { samples: 300 } });
+        assert.equal(result.method, method);
+        assert.equal(result.heatmap.width * result.heatmap.height, 28 * 28);
+        const values = [...result.heatmap.data];
+        assert.ok(values.every(Number.isFinite) && Math.max(...values) > Math.min(...values), `${method} on MNIST`);
+      }
     } finally {
       await mnist.dispose();
     }
