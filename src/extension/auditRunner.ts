@@ -8,6 +8,7 @@ import { throttleProgress } from '../worker/progressThrottle';
 import type { AuditJobOptions, CrashKind } from '../worker/protocol';
 import { WorkerClient } from '../worker/workerClient';
 import type { AuditStore } from './auditStore';
+import type { OverlayImage, OverlayRequest } from './imageHoverProvider';
 import type { AuditStatusBar } from './auditStatusBar';
 import type { FairframeOutput } from './fairframeOutput';
 import { cacheRoot } from './fairframeSettings';
@@ -153,6 +154,19 @@ export class AuditRunner implements vscode.Disposable {
   dispose(): void {
     for (const controller of this.running.values()) controller.abort();
     this.worker?.dispose();
+  }
+
+  /** An explanation overlay for a hover, computed in the worker; nothing in an untrusted workspace (models never run there). */
+  async explainOverlay(request: OverlayRequest): Promise<OverlayImage | undefined> {
+    if (!vscode.workspace.isTrusted) return undefined;
+    try {
+      // The predicted class is explained (the hover's top-1), named by the model's own labels.
+      const reply = await this.getWorker().explain({ model: request.model, image: request.image, size: request.size, cacheDir: this.cacheDir }, { signal: request.signal });
+      return { png: Buffer.from(reply.pngBase64, 'base64'), method: reply.fallbackFrom ? `${reply.method} (${reply.fallbackFrom} unsupported)` : reply.method };
+    } catch (error) {
+      if (!FairframeError.is(error, 'cancelled')) this.output.log.warn(`No explanation overlay for ${request.image}: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
   }
 
   private updateBusy(): void {

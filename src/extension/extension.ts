@@ -73,6 +73,8 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
     }),
     ...registerAuditCommands({ runner, store, discovery, thumbnails, openDashboard: (result) => openDashboard(output, result) }),
   );
+  // Hovers show an explanation overlay (Grad-CAM, computed and cached in the worker) once a model was audited.
+  context.subscriptions.push(hoverContent.setOverlayProvider((request) => runner.explainOverlay(request)));
   // Deferred: discovery reads the disk and may start the worker; activation returns first.
   discovery.schedule(0);
   return {

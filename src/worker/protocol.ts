@@ -5,6 +5,7 @@ import type { AuditResult } from '../engine/auditResult';
 import type { FairframeErrorCode } from '../engine/errors';
 import type { Progress } from '../engine/types';
 import type { Thresholds } from '../engine/config/configTypes';
+import type { ExplainMethod } from '../engine/explain/explainTypes';
 
 /** Environment variable that enables the test-only requests (`debugCrash`, `debugWork`). */
 export const TEST_HOOKS_ENV = 'FAIRFRAME_TEST_HOOKS';
@@ -28,9 +29,35 @@ export interface AuditJobOptions {
 /** How the test hook makes the worker fail: an exception, heap exhaustion, SIGABRT or SIGSEGV. */
 export type CrashKind = 'throw' | 'oom' | 'abort' | 'segfault';
 
+/** What an explanation overlay request asks for. */
+export interface ExplainJob {
+  model: string;
+  image: string;
+  /** Default 'gradcam' (an occlusion fallback when the model's head is unsupported). */
+  method?: ExplainMethod;
+  /** Model label to explain; default: the predicted class. */
+  className?: string;
+  /** Longest side of the overlay PNG. */
+  size?: number;
+  cacheDir?: string;
+  /** fairframe.json whose `models` entry gives the model's labels and preprocessing. */
+  configFile?: string;
+}
+
+/** An overlay as it crosses the process boundary (PNG as base64). */
+export interface ExplainReply {
+  pngBase64: string;
+  method: string;
+  className: string;
+  probability: number;
+  fallbackFrom?: string;
+  milliseconds: number;
+}
+
 /** Requests the host sends, each answered by exactly one reply. */
 export type WorkerRequest =
   | { type: 'audit'; target: string; options: AuditJobOptions }
+  | { type: 'explain'; job: ExplainJob }
   | { type: 'cancel'; requestId: number }
   | { type: 'debugCrash'; kind: CrashKind }
   | { type: 'debugWork'; steps: number; stepMs: number; ignoreCancel?: boolean };
@@ -38,6 +65,7 @@ export type WorkerRequest =
 /** The reply body type for each request type. */
 export interface WorkerResponseMap {
   audit: AuditResult;
+  explain: ExplainReply;
   /** Whether a running request with that id was found and aborted. */
   cancel: { cancelled: boolean };
   debugCrash: { crashed: false };

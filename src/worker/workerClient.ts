@@ -13,6 +13,8 @@ import {
   type WorkerRequest,
   type WorkerRequestType,
   type WorkerResponseMap,
+  type ExplainJob,
+  type ExplainReply,
 } from './protocol';
 
 /** Levels of the client's log lines (those of a LogOutputChannel). */
@@ -63,6 +65,11 @@ export class WorkerClient {
   /** Audits `target` in the worker. Rejects with code 'cancelled' when `signal` fires, 'worker-crashed' when the child dies. */
   audit(target: string, options: AuditJobOptions, run: RunOptions = {}): Promise<AuditResult> {
     return this.request({ type: 'audit', target, options }, run);
+  }
+
+  /** Explains one image in the worker and renders the overlay PNG (base64). */
+  explain(job: ExplainJob, run: RunOptions = {}): Promise<ExplainReply> {
+    return this.request({ type: 'explain', job }, run);
   }
 
   /** Test hook: makes the worker fail in the given way (needs FAIRFRAME_TEST_HOOKS=1 in the child's environment). */

@@ -4,6 +4,7 @@ import { auditPath } from '../engine/audit';
 import { FairframeError, assertNever } from '../engine/errors';
 import type { RunOptions } from '../engine/types';
 import { debugCrash, debugWork } from './debugHooks';
+import { explainInWorker } from './explainJob';
 import { throttleProgress } from './progressThrottle';
 import { TEST_HOOKS_ENV, isRequestEnvelope, type RequestEnvelope, type WireError, type WorkerEnvelope } from './protocol';
 
@@ -20,6 +21,8 @@ async function dispatch(request: RequestEnvelope, run: RunOptions): Promise<unkn
   switch (body.type) {
     case 'audit':
       return auditPath(body.target, { ...body.options, signal: run.signal, onProgress: run.onProgress });
+    case 'explain':
+      return explainInWorker(body.job, run);
     case 'cancel': {
       const controller = running.get(body.requestId);
       controller?.abort();

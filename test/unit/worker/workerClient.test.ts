@@ -9,8 +9,8 @@ import type { Progress } from '../../../src/engine/types';
 import { WorkerClient, type WorkerClientOptions } from '../../../src/worker/workerClient';
 import { buildWorker } from './buildWorker';
 
-// A manifest dataset of 7 images (cat 3, dog 3, bird 1) whose line 9 names a missing file; its
-// fairframe.json sets minClassCount 3, so 'bird' is the one class too small.
+// A manifest dataset of 9 images (cat 3, dog 5, bird 1; skin_tone light 7, dark 2) whose line 9 names a missing file and
+// whose dog_05 is a copy of dog_01; its fairframe.json sets minClassCount 3, so 'bird' is the one class too small.
 const FIXTURE = path.resolve(__dirname, '..', '..', 'vscode', 'workspace');
 
 async function rejectsWith(promise: Promise<unknown>, code: FairframeErrorCode): Promise<FairframeError> {
@@ -166,21 +166,24 @@ describe('WorkerClient', function () {
       const result = await worker.audit(FIXTURE, { cacheDir }, { onProgress: (progress) => stages.add(progress.stage) });
       assert.equal(result.target, FIXTURE);
       assert.equal(result.datasets.length, 1);
-      assert.equal(result.datasets[0].images, 7);
-      assert.deepEqual(result.datasets[0].classes, { cat: 3, dog: 3, bird: 1 });
-      assert.deepEqual(result.datasets[0].scan, { scanned: 7, failed: 0, cacheHits: 0, decoded: 7 });
+      assert.equal(result.datasets[0].images, 9);
+      assert.deepEqual(result.datasets[0].classes, { cat: 3, dog: 5, bird: 1 });
+      assert.deepEqual(result.datasets[0].scan, { scanned: 9, failed: 0, cacheHits: 0, decoded: 9 });
       assert.deepEqual(result.findings.map((finding) => [finding.rule, finding.location.file, finding.location.line]).sort(), [
         ['FF-D002', path.join(FIXTURE, 'metadata.csv'), undefined],
+        ['FF-D003', path.join(FIXTURE, 'metadata.csv'), undefined],
+        ['FF-D005', path.join(FIXTURE, 'metadata.csv'), undefined],
         ['FF-D013', path.join(FIXTURE, 'metadata.csv'), 9],
+        ['FF-D020', path.join(FIXTURE, 'metadata.csv'), 5],
       ]);
-      assert.deepEqual(result.counts, { error: 1, warning: 1, info: 0 });
+      assert.deepEqual(result.counts, { error: 1, warning: 4, info: 0 });
       for (const stage of ['discover', 'load', 'scan', 'checks']) assert.ok(stages.has(stage), `progress for '${stage}'`);
     });
 
     it('passes the options across: the cache is reused, and noDecode decodes nothing', async () => {
       const worker = client();
       const cached = await worker.audit(FIXTURE, { cacheDir });
-      assert.deepEqual(cached.datasets[0].scan, { scanned: 7, failed: 0, cacheHits: 7, decoded: 0 });
+      assert.deepEqual(cached.datasets[0].scan, { scanned: 9, failed: 0, cacheHits: 9, decoded: 0 });
       const restricted = await worker.audit(FIXTURE, { noDecode: true });
       assert.deepEqual(restricted.datasets[0].scan, { scanned: 0, failed: 0, cacheHits: 0, decoded: 0 });
       const needScans = ALL_CHECKS.filter((check) => check.needsScan).map((check) => check.name);
@@ -197,14 +200,28 @@ describe('WorkerClient', function () {
       const unusable = result.findings.filter((finding) => finding.rule === 'FF-M001');
       assert.equal(unusable.length, 1);
       assert.match(unusable[0].message, /declares no class labels/);
-      assert.equal((await worker.audit(FIXTURE, { noDecode: true })).datasets[0].images, 7);
+      assert.equal((await worker.audit(FIXTURE, { noDecode: true })).datasets[0].images, 9);
       await rejectsWith(worker.audit(FIXTURE, { noDecode: true, models: [model] }), 'bad-config');
+    });
+
+    it('explains an image in the worker and returns the overlay PNG; a second request reuses the loaded model', async () => {
+      const worker = client();
+      const model = path.resolve(__dirname, '..', '..', '..', 'models', 'demo', 'lesion-cnn.onnx');
+      const image = path.join(FIXTURE, 'images', 'cat_01.png');
+      const first = await worker.explain({ model, image, size: 128 });
+      assert.equal(first.method, 'gradcam');
+      const png = Buffer.from(first.pngBase64, 'base64');
+      assert.deepEqual([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+      assert.ok(first.probability > 0 && first.probability <= 1);
+      const second = await worker.explain({ model, image, size: 128 });
+      assert.equal(second.pngBase64, first.pngBase64);
+      await rejectsWith(worker.explain({ model, image: path.join(FIXTURE, 'images', 'missing.png') }), 'bad-image');
     });
 
     it('an engine error crosses the boundary with its code', async () => {
       const worker = client();
       await rejectsWith(worker.audit(path.join(FIXTURE, 'no-such-folder'), {}), 'path-not-found');
-      assert.equal((await worker.audit(FIXTURE, { noDecode: true })).datasets[0].images, 7);
+      assert.equal((await worker.audit(FIXTURE, { noDecode: true })).datasets[0].images, 9);
     });
   });
 
