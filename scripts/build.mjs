@@ -21,6 +21,8 @@ const builds = [
   // The in-editor test suite (loaded by VS Code as extensionTestsPath); mocha comes from node_modules.
   { entryPoints: ['test/vscode/suite/index.ts'], outfile: 'out/vscode-suite/index.js', external: [...external, 'mocha'] },
   { entryPoints: ['src/demo/demoMain.ts'], outfile: 'dist/demo.js' },
+  // The dashboard webview: a browser bundle (its CSS is media/dashboard.css).
+  { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022', external: [], minify: true },
 ];
 
 for (const build of builds) {

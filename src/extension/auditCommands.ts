@@ -24,7 +24,8 @@ export interface CommandServices {
   discovery: WorkspaceDiscovery;
   thumbnails: ThumbnailCache;
   /** Opens the dashboard on a result. */
-  openDashboard: (result: AuditResult | undefined) => unknown;
+  /** Opens the dashboard on a result, focused on what the command argument names (a section, a finding). */
+  openDashboard: (result: AuditResult | undefined, argument?: unknown) => unknown;
 }
 
 /** Turns a command argument (a URI, a path string, a tree node, or nothing) into a path on disk; asks the user when there is none. */
@@ -159,7 +160,7 @@ export function registerAuditCommands(services: CommandServices): vscode.Disposa
     }),
     vscode.commands.registerCommand('fairframe.openDashboard', (argument?: unknown) => {
       const result = argument && typeof argument === 'object' && 'schemaVersion' in argument ? (argument as AuditResult) : store.lastResult;
-      return services.openDashboard(result);
+      return services.openDashboard(result, argument);
     }),
     vscode.commands.registerCommand('fairframe.exportReport', async (outDir?: unknown): Promise<string[]> => {
       const result = store.lastResult;

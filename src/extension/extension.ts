@@ -8,6 +8,7 @@ import { AuditDiagnostics } from './auditDiagnostics';
 import { AuditRunner } from './auditRunner';
 import { AuditStatusBar } from './auditStatusBar';
 import { AuditStore } from './auditStore';
+import { DashboardPanel, focusFromArgument, openDashboard, registerDashboard } from './dashboardPanel';
 import { DatasetsTreeProvider } from './datasetsTreeProvider';
 import { FairframeCodeActions } from './fairframeCodeActions';
 import { FairframeOutput } from './fairframeOutput';
@@ -32,17 +33,21 @@ export interface FairframeApi {
   hoversSettled(): Promise<void>;
   /** Registers the explanation overlay shown in image hovers. */
   setOverlayProvider(provider: OverlayProvider): vscode.Disposable;
+  /** The open dashboard panel, if any (for tests: what it rendered, and when). */
+  dashboard(): DashboardPanel | undefined;
 }
 
-/** Opens the dashboard. The dashboard panel registers 'fairframe.dashboard.show'; until it does, this says so. */
-async function openDashboard(output: FairframeOutput, result: AuditResult | undefined): Promise<void> {
-  const commands = await vscode.commands.getCommands(true);
-  if (!commands.includes('fairframe.dashboard.show')) {
-    output.log.warn('The dashboard is not part of this build (no fairframe.dashboard.show command).');
-    void vscode.window.showInformationMessage('Fairframe: the dashboard is not available in this build; the Findings view and the exported report show the same results.');
-    return;
-  }
-  await vscode.commands.executeCommand('fairframe.dashboard.show', result);
+/** Fires with the latest audit result whenever it is replaced (the store also fires for discovery changes). */
+function latestResultChanged(store: AuditStore): vscode.Event<AuditResult> {
+  return (listener, thisArgs, disposables) => {
+    let last = store.lastResult;
+    return store.onDidChange(() => {
+      if (store.lastResult && store.lastResult !== last) {
+        last = store.lastResult;
+        listener.call(thisArgs, last);
+      }
+    }, undefined, disposables);
+  };
 }
 
 /** Called by VS Code when a Fairframe view or command is used or a workspace with a dataset or model opens. */
@@ -71,7 +76,8 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('fairframe.autoAuditDatasets') || event.affectsConfiguration('fairframe.cacheLocation')) discovery.schedule(0);
     }),
-    ...registerAuditCommands({ runner, store, discovery, thumbnails, openDashboard: (result) => openDashboard(output, result) }),
+    ...registerAuditCommands({ runner, store, discovery, thumbnails, openDashboard: (result, argument) => openDashboard(context, result, focusFromArgument(argument)) }),
+    ...registerDashboard(context, { latest: () => store.lastResult, onDidChange: latestResultChanged(store) }),
   );
   // Hovers show an explanation overlay (Grad-CAM, computed and cached in the worker) once a model was audited.
   context.subscriptions.push(hoverContent.setOverlayProvider((request) => runner.explainOverlay(request)));
@@ -86,6 +92,7 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
     whenIdle: () => discovery.whenIdle(),
     hoversSettled: () => hoverContent.settled(),
     setOverlayProvider: (provider) => hoverContent.setOverlayProvider(provider),
+    dashboard: () => DashboardPanel.currentPanel,
   };
 }
 

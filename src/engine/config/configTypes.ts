@@ -110,6 +110,8 @@ export interface Thresholds {
   maxCalibrationDifference: number;
   /** FF-M017: groups with fewer audited images than this are flagged and not ranked. */
   minMetricGroupSize: number;
+  /** A group's true-positive rate of a class needs this many positives (its false-positive rate this many negatives), else it is undefined and not compared. */
+  minConditionCount: number;
   /** Bootstrap replicates for every confidence interval of the model audit. */
   bootstrapReplicates: number;
   /** Confidence level of every interval of the model audit. */
@@ -146,6 +148,7 @@ export const THRESHOLD_DEFAULTS: Thresholds = {
   minDisparateImpactRatio: 0.8,
   maxCalibrationDifference: 0.05,
   minMetricGroupSize: 30,
+  minConditionCount: 10,
   bootstrapReplicates: 1000,
   confidenceLevel: 0.95,
   bootstrapSeed: 20261201,

@@ -67,15 +67,15 @@ export const COUNT_METRICS = {
   },
   /** Selection rate of class p = column_p / n (fairlearn selection_rate, one-vs-rest). */
   selectionRate: (p: number) => (c: ConfusionCounts): number => (c.n > 0 ? columnSum(c, p) / c.n : Number.NaN),
-  /** TPR of class p = C[p][p] / row_p (recall; NaN without positives). */
-  truePositiveRate: (p: number) => (c: ConfusionCounts): number => {
+  /** TPR of class p = C[p][p] / row_p (recall); NaN with fewer than `minPositives` positives (default 1: none). */
+  truePositiveRate: (p: number, minPositives = 1) => (c: ConfusionCounts): number => {
     const row = rowSum(c, p);
-    return row > 0 ? c.matrix[p * c.k + p] / row : Number.NaN;
+    return row >= Math.max(1, minPositives) ? c.matrix[p * c.k + p] / row : Number.NaN;
   },
-  /** FPR of class p = (column_p − C[p][p]) / (n − row_p) (NaN without negatives). */
-  falsePositiveRate: (p: number) => (c: ConfusionCounts): number => {
+  /** FPR of class p = (column_p − C[p][p]) / (n − row_p); NaN with fewer than `minNegatives` negatives (default 1: none). */
+  falsePositiveRate: (p: number, minNegatives = 1) => (c: ConfusionCounts): number => {
     const negatives = c.n - rowSum(c, p);
-    return negatives > 0 ? (columnSum(c, p) - c.matrix[p * c.k + p]) / negatives : Number.NaN;
+    return negatives >= Math.max(1, minNegatives) ? (columnSum(c, p) - c.matrix[p * c.k + p]) / negatives : Number.NaN;
   },
 };
 

@@ -159,7 +159,8 @@ export function groupReport(sample: AuditedSample, definition: GroupDefinition, 
     if (!oneVsRest || !presentClasses.has(c)) return;
     for (const metric of ['selectionRate', 'truePositiveRate', 'falsePositiveRate'] as const) {
       const key = `${metric}:${c}`;
-      metrics[key] = COUNT_METRICS[metric](c);
+      // A rate over a handful of positives (or negatives) is noise: below minConditionCount it is undefined, not compared.
+      metrics[key] = metric === 'selectionRate' ? COUNT_METRICS.selectionRate(c) : COUNT_METRICS[metric](c, thresholds.minConditionCount);
       perClass.push({ key, metric, className });
     }
   });

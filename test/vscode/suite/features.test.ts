@@ -181,6 +181,8 @@ export function registerFeatureTests(): void {
       assert.match(String(worst?.item.description), /^light: 75\.0% \[25\.0%, 100\.0%\]/);
       const hover = await manifestHover(api, 5);
       assert.match(hover, /classifier\.onnx\*\* dog 54\.4% · kat 45\.6%/);
+      // The explanation overlay, made in the worker: this model has no convolution, so Grad-CAM falls back to occlusion.
+      assert.match(hover, /!\[occlusion \(gradcam unsupported\) explanation\]\(data:image\/png;base64,[A-Za-z0-9+/=]{100,}\)/);
     });
 
     it("offers a quick fix for the model's label typo that adds a labelMap entry to fairframe.json", async () => {
@@ -239,8 +241,18 @@ export function registerFeatureTests(): void {
       assert.equal(next?.models[0].status, 'ok');
     });
 
-    it('open dashboard runs without an error', async () => {
+    it('opens the dashboard on the latest result: the webview says ready, the host posts the result, every section renders', async () => {
       await vscode.commands.executeCommand('fairframe.openDashboard');
+      const panel = api.dashboard();
+      assert.ok(panel, 'a dashboard panel is open');
+      const rendered = panel.lastRendered.length > 0 ? panel.lastRendered : await new Promise<string[]>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the dashboard did not render within 60 s')), 60_000);
+        panel.onDidRender((sections) => {
+          clearTimeout(timer);
+          resolve(sections);
+        });
+      });
+      for (const section of ['overview', 'fairness', 'groups', 'heatmaps']) assert.ok(rendered.includes(section as never), `${section} rendered (got ${rendered.join(', ')})`);
     });
   });
 }

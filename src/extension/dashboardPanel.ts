@@ -1,0 +1,218 @@
+// The dashboard webview panel: one panel, restorable after reload, with a strict CSP and a typed request/reply
+// protocol (webview/protocol.ts). The host posts nothing before the webview's `ready`, and answers every request.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { AuditResult } from '../engine/auditResult';
+import type { Finding } from '../engine/types';
+import { focusForFinding, toDashboardData } from '../../webview/dashboardData';
+import { dashboardHtml, makeNonce } from '../../webview/dashboardHtml';
+import { MessageEndpoint, ProtocolRequestError } from '../../webview/messageEndpoint';
+import {
+  DASHBOARD_PROTOCOL_VERSION, DASHBOARD_SECTIONS, assertNever,
+  type DashboardFocus, type DashboardSection, type HostRequests, type RequestMessage, type WebviewRequests,
+} from '../../webview/protocol';
+
+export type { DashboardFocus, DashboardSection } from '../../webview/protocol';
+
+/** The panel's view type (for the serializer and the `onWebviewPanel:` activation event). */
+export const DASHBOARD_VIEW_TYPE = 'fairframe.dashboard';
+
+/** The command that opens the dashboard; its argument may be a DashboardFocus or a Finding. */
+export const OPEN_DASHBOARD_COMMAND = 'fairframe.openDashboard';
+
+/** The one dashboard panel. */
+export class DashboardPanel implements vscode.Disposable {
+  private static current: DashboardPanel | undefined;
+
+  private readonly endpoint: MessageEndpoint<HostRequests, WebviewRequests>;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly renderedEmitter = new vscode.EventEmitter<DashboardSection[]>();
+  private readonly disposedEmitter = new vscode.EventEmitter<void>();
+  private ready = false;
+  private disposed = false;
+
+  /** Fires with the sections drawn each time the webview has rendered a result. */
+  readonly onDidRender = this.renderedEmitter.event;
+  /** Fires when the panel is closed. */
+  readonly onDidDispose = this.disposedEmitter.event;
+  /** The sections drawn by the last render (empty before the first). */
+  lastRendered: DashboardSection[] = [];
+
+  /** The open panel, if any. */
+  static get currentPanel(): DashboardPanel | undefined {
+    return DashboardPanel.current;
+  }
+
+  /** Reveals the open panel (showing `result` and `focus`), or creates it. */
+  static show(context: vscode.ExtensionContext, result: AuditResult | undefined, focus?: DashboardFocus): DashboardPanel {
+    const open = DashboardPanel.current;
+    if (open) {
+      open.panel.reveal(undefined, false);
+      if (result && result !== open.result) open.update(result, focus);
+      else if (focus) open.focus(focus);
+      return open;
+    }
+    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Fairframe Dashboard', vscode.ViewColumn.Active, webviewOptions(context, result));
+    return new DashboardPanel(context, panel, result, focus);
+  }
+
+  /** Adopts a panel restored by VS Code after a reload. */
+  static revive(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, result: AuditResult | undefined): DashboardPanel {
+    DashboardPanel.current?.dispose();
+    panel.webview.options = webviewOptions(context, result);
+    return new DashboardPanel(context, panel, result, undefined);
+  }
+
+  private constructor(
+    private readonly context: vscode.ExtensionContext,
+    readonly panel: vscode.WebviewPanel,
+    private result: AuditResult | undefined,
+    private pendingFocus: DashboardFocus | undefined,
+  ) {
+    DashboardPanel.current = this;
+    this.endpoint = new MessageEndpoint<HostRequests, WebviewRequests>(
+      (message) => void this.panel.webview.postMessage(message),
+      (request) => this.handle(request),
+    );
+    this.panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'fairframe.svg');
+    this.disposables.push(
+      this.panel.webview.onDidReceiveMessage((message: unknown) => void this.endpoint.receive(message)),
+      this.panel.onDidDispose(() => this.dispose()),
+      // With retainContextWhenHidden off, the webview reloads when shown again and says `ready` again.
+      this.panel.onDidChangeViewState(() => {
+        if (this.panel.visible) return;
+        this.ready = false;
+        this.endpoint.rejectPending('the dashboard was hidden');
+      }),
+    );
+    this.panel.webview.html = this.html();
+  }
+
+  /** Shows a new result (the dataset roots become loadable for the galleries' images). */
+  update(result: AuditResult, focus?: DashboardFocus): void {
+    this.result = result;
+    if (focus) this.pendingFocus = focus;
+    this.panel.webview.options = webviewOptions(this.context, result);
+    if (this.ready) void this.post();
+  }
+
+  /** Scrolls the dashboard to `focus` (after the handshake, if it has not happened yet). */
+  focus(focus: DashboardFocus): void {
+    if (!this.ready) {
+      this.pendingFocus = focus;
+      return;
+    }
+    this.endpoint.request('focus', { focus }).catch((error: unknown) => this.logFailure('focus', error));
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (DashboardPanel.current === this) DashboardPanel.current = undefined;
+    this.endpoint.dispose();
+    this.panel.dispose();
+    for (const disposable of this.disposables) disposable.dispose();
+    this.disposedEmitter.fire();
+    this.disposedEmitter.dispose();
+    this.renderedEmitter.dispose();
+  }
+
+  private async handle(request: RequestMessage<WebviewRequests>): Promise<WebviewRequests[keyof WebviewRequests]['reply']> {
+    switch (request.type) {
+      case 'ready': {
+        if (request.body.protocolVersion !== DASHBOARD_PROTOCOL_VERSION) {
+          throw new ProtocolRequestError({ code: 'bad-version', message: `The dashboard speaks protocol ${request.body.protocolVersion}, the extension ${DASHBOARD_PROTOCOL_VERSION}: reload the window.` });
+        }
+        this.ready = true;
+        // The reply goes out first; the result follows it.
+        setTimeout(() => void this.post(), 0);
+        return { protocolVersion: DASHBOARD_PROTOCOL_VERSION };
+      }
+      case 'openFile': {
+        const file = this.datasetFile(request.body.dataset, request.body.relPath);
+        if (!file) throw new ProtocolRequestError({ code: 'failed', message: `'${request.body.relPath}' is not a file of dataset '${request.body.dataset}' in this audit.` });
+        await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), { preview: true });
+        return {};
+      }
+      default:
+        return assertNever(request);
+    }
+  }
+
+  private async post(): Promise<void> {
+    const focus = this.pendingFocus;
+    this.pendingFocus = undefined;
+    const data = this.result ? toDashboardData(this.result, (dataset, relPath) => this.imageUri(dataset, relPath)) : null;
+    try {
+      const reply = await this.endpoint.request('show', { data, focus });
+      this.lastRendered = reply.rendered;
+      this.renderedEmitter.fire(reply.rendered);
+    } catch (error) {
+      this.logFailure('show', error);
+    }
+  }
+
+  private imageUri(dataset: string, relPath: string): string | undefined {
+    const file = this.datasetFile(dataset, relPath);
+    return file ? this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString() : undefined;
+  }
+
+  /** The absolute path of `relPath` in the named dataset, or undefined when it would leave the dataset's root. */
+  private datasetFile(dataset: string, relPath: string): string | undefined {
+    const root = this.result?.datasets.find((d) => d.name === dataset)?.root;
+    if (!root || typeof relPath !== 'string') return undefined;
+    const file = path.resolve(root, relPath);
+    const inside = path.relative(root, file);
+    return inside && !inside.startsWith('..') && !path.isAbsolute(inside) ? file : undefined;
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const asset = (...segments: string[]): string => webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, ...segments)).toString();
+    return dashboardHtml({ cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: asset('dist', 'webview.js'), styleUri: asset('media', 'dashboard.css') });
+  }
+
+  private logFailure(what: string, error: unknown): void {
+    // A closed panel is not an error: its pending requests are rejected with 'gone'.
+    if (ProtocolRequestError.is(error, 'gone')) return;
+    console.error(`Fairframe dashboard: '${what}' failed:`, error);
+  }
+}
+
+/** Scripts on; resources only from dist/, media/ and the audited datasets' roots (for gallery images). */
+function webviewOptions(context: vscode.ExtensionContext, result: AuditResult | undefined): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  const roots = [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')];
+  for (const dataset of result?.datasets ?? []) roots.push(vscode.Uri.file(dataset.root));
+  return { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: roots };
+}
+
+/** Opens (or reveals) the dashboard on `result`, scrolled to `focus`. */
+export function openDashboard(context: vscode.ExtensionContext, result: AuditResult | undefined, focus?: DashboardFocus): DashboardPanel {
+  return DashboardPanel.show(context, result, focus);
+}
+
+/** Registers the open-dashboard command, the serializer that restores the panel after a reload, and result updates. */
+export function registerDashboard(
+  context: vscode.ExtensionContext,
+  source: { latest(): AuditResult | undefined; onDidChange: vscode.Event<AuditResult> },
+): vscode.Disposable[] {
+  return [
+    vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel): Promise<void> {
+        DashboardPanel.revive(context, panel, source.latest());
+      },
+    }),
+    source.onDidChange((result) => DashboardPanel.currentPanel?.update(result)),
+    { dispose: () => DashboardPanel.currentPanel?.dispose() },
+  ];
+}
+
+/** A DashboardFocus from a command argument: a focus, a Finding, or a section name. */
+export function focusFromArgument(argument: unknown): DashboardFocus | undefined {
+  if (typeof argument === 'string' && (DASHBOARD_SECTIONS as readonly string[]).includes(argument)) return { section: argument as DashboardSection };
+  if (typeof argument !== 'object' || argument === null) return undefined;
+  const value = argument as Record<string, unknown>;
+  if (typeof value.rule === 'string' && typeof value.severity === 'string') return focusForFinding(argument as Finding);
+  if (typeof value.section === 'string' && (DASHBOARD_SECTIONS as readonly string[]).includes(value.section)) return argument as DashboardFocus;
+  return undefined;
+}

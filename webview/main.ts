@@ -1,0 +1,157 @@
+// The dashboard webview's entry: the ready handshake, the host's requests, the persisted view state, and rendering.
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-label/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import type { DashboardData } from './dashboardData';
+import { h } from './dom';
+import { count } from './format';
+import { MessageEndpoint } from './messageEndpoint';
+import { setStyleNonce } from './plotFigure';
+import { DASHBOARD_PROTOCOL_VERSION, DASHBOARD_SECTIONS, assertNever, type DashboardFocus, type DashboardSection, type HostRequests, type RequestMessage, type WebviewRequests } from './protocol';
+import { renderFairness } from './sections/fairnessSection';
+import { renderGalleries } from './sections/galleriesSection';
+import { renderGroups } from './sections/groupsSection';
+import { renderHeatmaps } from './sections/heatmapsSection';
+import { renderOverview } from './sections/overviewSection';
+import { renderProperties } from './sections/propertiesSection';
+import { DEFAULT_VIEW_STATE, type SectionContext, type ViewState } from './sections/sectionContext';
+
+interface VsCodeApi {
+  postMessage(message: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const RENDERERS: Record<DashboardSection, (body: HTMLElement, context: SectionContext) => void> = {
+  overview: renderOverview,
+  fairness: renderFairness,
+  groups: renderGroups,
+  heatmaps: renderHeatmaps,
+  properties: renderProperties,
+  galleries: renderGalleries,
+};
+
+setStyleNonce((document.currentScript as HTMLScriptElement | null)?.nonce ?? '');
+const vscode = acquireVsCodeApi();
+let state: ViewState = { ...DEFAULT_VIEW_STATE, ...(vscode.getState() as Partial<ViewState> | undefined) };
+let data: DashboardData | null = null;
+let focusRelPath: string | undefined;
+
+const endpoint = new MessageEndpoint<WebviewRequests, HostRequests>((message) => vscode.postMessage(message), handleRequest);
+window.addEventListener('message', (event: MessageEvent) => void endpoint.receive(event.data));
+
+async function handleRequest(request: RequestMessage<HostRequests>): Promise<HostRequests[keyof HostRequests]['reply']> {
+  switch (request.type) {
+    case 'show': {
+      data = request.body.data;
+      if (request.body.focus) applyFocusState(request.body.focus);
+      const rendered = renderAll();
+      if (request.body.focus) scrollToFocus(request.body.focus);
+      announce(data ? `Dashboard updated: ${data.target}` : 'No audit yet.');
+      return { rendered };
+    }
+    case 'focus':
+      applyFocusState(request.body.focus);
+      renderAll();
+      scrollToFocus(request.body.focus);
+      return { section: request.body.focus.section };
+    default:
+      return assertNever(request);
+  }
+}
+
+function applyFocusState(focus: DashboardFocus): void {
+  const patch: Partial<ViewState> = { section: focus.section };
+  if (focus.model !== undefined) patch.model = focus.model;
+  if (focus.report !== undefined) Object.assign(patch, { fairnessReport: focus.report, chartReport: focus.report, heatmapReport: focus.report });
+  if (focus.metric !== undefined) patch.chartMetric = focus.metric;
+  focusRelPath = focus.relPath;
+  setViewState(patch);
+}
+
+function scrollToFocus(focus: DashboardFocus): void {
+  const target = (focus.relPath && document.querySelector<HTMLElement>(`#${focus.section} [data-relpath="${CSS.escape(focus.relPath)}"]`)) || document.getElementById(focus.section);
+  if (!target) return;
+  if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+  target.scrollIntoView({ block: 'start' });
+  target.focus({ preventScroll: true });
+}
+
+function setViewState(patch: Partial<ViewState>): void {
+  state = { ...state, ...patch };
+  vscode.setState(state);
+}
+
+function context(): SectionContext {
+  const model = data && data.models.length > 0 ? data.models[Math.min(state.model, data.models.length - 1)] : undefined;
+  return {
+    data: data as DashboardData,
+    state,
+    model,
+    focusRelPath,
+    update(patch, redraw) {
+      setViewState(patch);
+      const active = document.activeElement?.id;
+      renderSections(redraw);
+      if (active) restoreFocus(active);
+    },
+    openFile(dataset, relPath) {
+      endpoint.request('openFile', { dataset, relPath }).catch((error: unknown) => announce(`Could not open ${relPath}: ${error instanceof Error ? error.message : String(error)}`));
+    },
+  };
+}
+
+/** Focuses the redrawn control with this id, once its custom element has rendered. */
+function restoreFocus(id: string): void {
+  const element = document.getElementById(id) as (HTMLElement & { updateComplete?: Promise<unknown> }) | null;
+  if (!element) return;
+  element.focus();
+  void element.updateComplete?.then(() => element.focus());
+}
+
+function renderAll(): DashboardSection[] {
+  const subtitle = document.getElementById('subtitle');
+  if (subtitle) {
+    subtitle.textContent = data
+      ? `${data.target} · audited ${new Date(data.createdAt).toLocaleString()} in ${count(Math.round(data.durationMs / 100) / 10)} s · schema ${data.schemaVersion}`
+      : 'No audit yet: run “Fairframe: Audit Dataset” or “Audit Model on Dataset”.';
+  }
+  return renderSections([...DASHBOARD_SECTIONS]);
+}
+
+/** Renders sections one by one; a section that throws shows its error, and the others still render. */
+function renderSections(sections: DashboardSection[]): DashboardSection[] {
+  const rendered: DashboardSection[] = [];
+  for (const section of sections) {
+    const body = document.querySelector<HTMLElement>(`[data-body="${section}"]`);
+    if (!body) continue;
+    if (!data) {
+      body.replaceChildren(h('p', { class: 'muted' }, section === 'overview' ? 'Waiting for an audit result.' : ''));
+      continue;
+    }
+    try {
+      RENDERERS[section](body, context());
+      rendered.push(section);
+    } catch (error) {
+      body.replaceChildren(h('p', { class: 'error', attrs: { role: 'alert' } }, `This section could not be drawn: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  }
+  return rendered;
+}
+
+function announce(text: string): void {
+  const status = document.getElementById('status');
+  if (status) status.textContent = text;
+}
+
+document.querySelectorAll<HTMLAnchorElement>('nav a[data-section]').forEach((link) => {
+  link.addEventListener('click', () => setViewState({ section: link.dataset.section }));
+});
+
+renderAll();
+endpoint.request('ready', { protocolVersion: DASHBOARD_PROTOCOL_VERSION }).catch((error: unknown) => {
+  announce(`The dashboard could not connect: ${error instanceof Error ? error.message : String(error)}`);
+});

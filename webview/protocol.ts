@@ -1,0 +1,78 @@
+// The typed, versioned messages between the extension host and the dashboard webview.
+// Every message is an envelope {protocol, id, type, inReplyTo?, body?, error?}; every request gets a reply
+// (with `error` if it failed). The webview sends `ready` first; the host posts nothing before answering it.
+import type { DashboardData } from './dashboardData';
+
+/** Bumped when a message changes shape; both sides refuse a peer with another version. */
+export const DASHBOARD_PROTOCOL_VERSION = 1;
+
+/** The dashboard's sections, in page order. */
+export const DASHBOARD_SECTIONS = ['overview', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries'] as const;
+
+/** One of the dashboard's sections (also its element id). */
+export type DashboardSection = (typeof DASHBOARD_SECTIONS)[number];
+
+/** Where the dashboard should open: a section, and optionally a model, a group report, a metric or an image. */
+export interface DashboardFocus {
+  section: DashboardSection;
+  /** Index into DashboardData.models. */
+  model?: number;
+  /** GroupReport.name, e.g. 'fitzpatrick' or 'fitzpatrick × sex'. */
+  report?: string;
+  /** GroupMetric key: the metric, or 'metric:class' for one-vs-rest metrics. */
+  metric?: string;
+  /** An image (relative to its dataset root) to scroll to in the galleries. */
+  relPath?: string;
+}
+
+/** Requests the webview sends, with the body each carries and the body of its reply. */
+export type WebviewRequests = {
+  ready: { body: { protocolVersion: number }; reply: { protocolVersion: number } };
+  /** Opens an image of a dataset in the editor (the host refuses paths outside the dataset's root). */
+  openFile: { body: { dataset: string; relPath: string }; reply: Record<string, never> };
+};
+
+/** Requests the host sends, with the body each carries and the body of its reply. */
+export type HostRequests = {
+  /** Renders `data` (null: no audit yet), then scrolls to `focus`. Replies with the sections drawn. */
+  show: { body: { data: DashboardData | null; focus?: DashboardFocus }; reply: { rendered: DashboardSection[] } };
+  focus: { body: { focus: DashboardFocus }; reply: { section: DashboardSection } };
+};
+
+/** A map of request types to their bodies and replies. */
+export type RequestMap = Record<string, { body: unknown; reply: unknown }>;
+
+/** What a failed request's reply carries. */
+export interface ProtocolError {
+  code: 'unknown-type' | 'bad-version' | 'failed' | 'gone';
+  message: string;
+}
+
+/** A request envelope. */
+export type RequestMessage<M extends RequestMap> = {
+  [K in keyof M & string]: { protocol: number; id: number; type: K; inReplyTo?: undefined; body: M[K]['body']; error?: undefined };
+}[keyof M & string];
+
+/** A reply envelope: `body` on success, `error` on failure. */
+export type ReplyMessage<M extends RequestMap> = {
+  [K in keyof M & string]: { protocol: number; id: number; type: K; inReplyTo: number; body?: M[K]['reply']; error?: ProtocolError };
+}[keyof M & string];
+
+/** Everything the webview posts. */
+export type WebviewToHostMessage = RequestMessage<WebviewRequests> | ReplyMessage<HostRequests>;
+
+/** Everything the host posts. */
+export type HostToWebviewMessage = RequestMessage<HostRequests> | ReplyMessage<WebviewRequests>;
+
+/** True for an object shaped like an envelope of this protocol version (the fields, not the body, are checked). */
+export function isEnvelope(value: unknown): value is { protocol: number; id: number; type: string; inReplyTo?: number; body?: unknown; error?: ProtocolError } {
+  if (typeof value !== 'object' || value === null) return false;
+  const message = value as Record<string, unknown>;
+  return typeof message.protocol === 'number' && typeof message.id === 'number' && typeof message.type === 'string' &&
+    (message.inReplyTo === undefined || typeof message.inReplyTo === 'number');
+}
+
+/** Exhaustiveness guard for the `switch` on a message type. */
+export function assertNever(value: never): never {
+  throw new Error(`Unexpected message: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,118 @@
+// Galleries of likely label errors and of duplicate sets, shown a page at a time (the data holds at most
+// GALLERY_LIMIT entries per gallery). Each image has an empty slot where its explanation will go.
+import type { DuplicateSet, GalleryImage, LabelIssueItem } from '../dashboardData';
+import { h } from '../dom';
+import { count, percent } from '../format';
+import type { SectionContext } from './sectionContext';
+
+/** Entries added per "Show more". */
+export const GALLERY_PAGE = 24;
+
+/** Renders both galleries into `body`. */
+export function renderGalleries(body: HTMLElement, context: SectionContext): void {
+  const { model, data, state } = context;
+  const parts: HTMLElement[] = [];
+
+  const issues = model?.labelIssues;
+  if (issues) {
+    const focusIndex = context.focusRelPath ? issues.items.findIndex((i) => i.relPath === context.focusRelPath) : -1;
+    const shown = Math.max(state.labelIssuesShown || GALLERY_PAGE, focusIndex + 1);
+    const dataset = model.dataset;
+    parts.push(gallery({
+      id: 'label-issues',
+      title: `Likely label errors (${count(issues.total)})`,
+      note: `${issues.method}; estimated noise rate ${percent(issues.estimatedNoiseRate)}.${issues.onTrainingSplit ? ' Scored on the training split: these scores are not out-of-sample.' : ''}`,
+      total: issues.items.length,
+      beyond: issues.total - issues.items.length,
+      shown,
+      card: (i) => labelIssueCard(issues.items[i], dataset, context),
+      more: () => context.update({ labelIssuesShown: shown + GALLERY_PAGE }, ['galleries']),
+    }));
+  } else if (model) {
+    parts.push(h('p', { class: 'muted' }, 'No label-error scores for this model.'));
+  }
+
+  const sets = data.datasets.flatMap((d) => d.duplicates.sets.map((set) => ({ dataset: d.name, set })));
+  const total = data.datasets.reduce((sum, d) => sum + d.duplicates.total, 0);
+  if (sets.length > 0) {
+    const focusIndex = context.focusRelPath ? sets.findIndex((s) => s.set.images.some((i) => i.relPath === context.focusRelPath)) : -1;
+    const shown = Math.max(state.duplicatesShown || GALLERY_PAGE, focusIndex + 1);
+    parts.push(gallery({
+      id: 'duplicates',
+      title: `Duplicates (${count(total)} sets)`,
+      note: 'Byte-identical and near-identical images, and duplicates that cross labels or splits.',
+      total: sets.length,
+      beyond: total - sets.length,
+      shown,
+      card: (i) => duplicateCard(sets[i].set, sets[i].dataset, context),
+      more: () => context.update({ duplicatesShown: shown + GALLERY_PAGE }, ['galleries']),
+      list: true,
+    }));
+  } else {
+    parts.push(h('p', { class: 'muted' }, 'No duplicate images were found.'));
+  }
+  body.replaceChildren(...parts);
+}
+
+interface GalleryOptions {
+  id: string;
+  title: string;
+  note: string;
+  total: number;
+  beyond: number;
+  shown: number;
+  card: (index: number) => HTMLElement;
+  more: () => void;
+  list?: boolean;
+}
+
+function gallery(options: GalleryOptions): HTMLElement {
+  const shown = Math.min(options.shown, options.total);
+  const cards = Array.from({ length: shown }, (_, i) => options.card(i));
+  const footer: HTMLElement[] = [h('p', { class: 'muted gallery-count' }, `Showing ${count(shown)} of ${count(options.total + options.beyond)}.`)];
+  if (shown < options.total) {
+    const button = h('vscode-button', { attrs: { id: `${options.id}-more`, secondary: true } }, `Show ${count(Math.min(GALLERY_PAGE, options.total - shown))} more`);
+    button.addEventListener('click', options.more);
+    footer.push(button);
+  } else if (options.beyond > 0) {
+    footer.push(h('p', { class: 'muted' }, `${count(options.beyond)} more are in the report files (the dashboard lists the first ${count(options.total)}).`));
+  }
+  return h('div', { class: 'gallery-block', attrs: { 'data-gallery': options.id } },
+    h('h3', {}, options.title), h('p', { class: 'muted' }, options.note),
+    h('ul', { class: options.list ? 'gallery gallery-sets' : 'gallery', attrs: { 'aria-label': options.title } }, ...cards.map((card) => h('li', {}, card))),
+    h('div', { class: 'gallery-footer' }, ...footer));
+}
+
+function labelIssueCard(item: LabelIssueItem, dataset: string, context: SectionContext): HTMLElement {
+  return h('article', { class: 'card', attrs: { 'data-relpath': item.relPath, 'aria-label': `Likely mislabelled: ${item.relPath}` } },
+    thumbnail(item),
+    h('p', { class: 'card-path' }, item.relPath),
+    h('p', { class: 'card-labels' }, 'Labelled ', h('strong', {}, item.givenLabel), '; the model suggests ', h('strong', {}, item.suggestedLabel), '.'),
+    h('p', { class: 'muted' }, `Self-confidence ${percent(item.selfConfidence, 2)}`),
+    explanationSlot(item.relPath),
+    openButton(dataset, item.relPath, context));
+}
+
+function duplicateCard(set: DuplicateSet, dataset: string, context: SectionContext): HTMLElement {
+  return h('article', { class: `card card-set severity-${set.severity}`, attrs: { 'data-rule': set.rule, 'aria-label': `${set.rule}: ${set.count} images` } },
+    h('p', { class: 'card-message' }, h('span', { class: 'rule-id' }, `${set.rule} `), set.message),
+    h('ul', { class: 'set-images', attrs: { 'aria-label': `Images of this ${set.rule} set` } }, ...set.images.map((image) => h('li', { attrs: { 'data-relpath': image.relPath } },
+      thumbnail(image), h('p', { class: 'card-path' }, image.relPath), openButton(dataset, image.relPath, context)))),
+    set.count > set.images.length ? h('p', { class: 'muted' }, `and ${count(set.count - set.images.length)} more`) : '');
+}
+
+function thumbnail(image: GalleryImage): HTMLElement {
+  if (!image.uri) return h('div', { class: 'thumb thumb-missing', attrs: { 'aria-hidden': 'true' } }, 'no preview');
+  return h('img', { class: 'thumb', attrs: { src: image.uri, alt: image.relPath, loading: 'lazy', decoding: 'async', width: 96, height: 96 } });
+}
+
+/** Where an explanation of the image (saliency overlay and its faithfulness) is drawn once explanations exist. */
+function explanationSlot(relPath: string): HTMLElement {
+  return h('div', { class: 'explanation-slot', attrs: { 'data-explanation-for': relPath, 'aria-live': 'polite' } });
+}
+
+function openButton(dataset: string, relPath: string, context: SectionContext): HTMLElement {
+  const button = h('vscode-button', { class: 'open-button', attrs: { secondary: true, 'aria-label': `Open ${relPath}` } }, 'Open');
+  button.addEventListener('click', () => context.openFile(dataset, relPath));
+  return button;
+}

@@ -1,0 +1,55 @@
+// What every section renders from: the data, the persisted view state, and a way to change both.
+import type { DashboardData, DashboardModel } from '../dashboardData';
+import type { DashboardFocus } from '../protocol';
+
+/** The view state kept across reloads with vscode.setState (selections only, never the data). */
+export interface ViewState {
+  model: number;
+  /** Fairness table filter: a report name, or '' for all. */
+  fairnessReport: string;
+  failingOnly: boolean;
+  /** Bar chart: report × metric key. */
+  chartReport: string;
+  chartMetric: string;
+  /** Heatmaps: the label × attribute table, and the class × group metric. */
+  crossAttribute: string;
+  heatmapReport: string;
+  heatmapMetric: string;
+  /** Image properties: partition (label or attribute) and property. */
+  propertyPartition: string;
+  property: string;
+  /** Gallery entries shown (paged). */
+  labelIssuesShown: number;
+  duplicatesShown: number;
+  section?: string;
+}
+
+/** The initial view state. */
+export const DEFAULT_VIEW_STATE: ViewState = {
+  model: 0,
+  fairnessReport: '',
+  failingOnly: false,
+  chartReport: '',
+  chartMetric: 'accuracy',
+  crossAttribute: '',
+  heatmapReport: '',
+  heatmapMetric: 'truePositiveRate',
+  propertyPartition: '',
+  property: 'brightness',
+  labelIssuesShown: 0,
+  duplicatesShown: 0,
+};
+
+/** Passed to each section's render function. */
+export interface SectionContext {
+  data: DashboardData;
+  state: ViewState;
+  /** The selected model, if the audit has one. */
+  model: DashboardModel | undefined;
+  /** Changes the state (persisted) and redraws the named sections. */
+  update(patch: Partial<ViewState>, redraw: Array<DashboardFocus['section']>): void;
+  /** Asks the host to open an image of a dataset in the editor. */
+  openFile(dataset: string, relPath: string): void;
+  /** The image to scroll to after rendering, from a focus request. */
+  focusRelPath?: string;
+}
