@@ -45,7 +45,7 @@ export async function auditFixture(): Promise<FixtureAudit> {
     rows.push([name, label, 'test', site, i % 4 < 2 ? 'female' : 'male'].map(csvField).join(','));
   }
   await fs.writeFile(path.join(data, 'metadata.csv'), `${rows.join('\n')}\n`);
-  await fs.writeFile(path.join(data, 'fairframe.json'), JSON.stringify({ attributes: ['site', 'sex'], thresholds: { minMetricGroupSize: 10, bootstrapReplicates: 200 } }));
+  await fs.writeFile(path.join(data, 'fairframe.json'), JSON.stringify({ attributes: ['site', 'sex'], thresholds: { minMetricGroupSize: 10, minConditionCount: 1, bootstrapReplicates: 200 } }));
   const model = path.join(dir, 'models', 'brightness.onnx');
   await fs.mkdir(path.dirname(model));
   await fs.copyFile(path.join(root, 'test/fixtures/inference/mean_logits.onnx'), model);
