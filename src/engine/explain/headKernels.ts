@@ -145,45 +145,21 @@ function validRanges(kernel: number, size: number, out: number, stride: number, 
 
 /** out[m, oy, ox] = Σ w[m, c, ky, kx] · x[c, iy, ix] over the group's channels (no bias). */
 export function convForward(layout: ConvLayout, x: Float64Array, weights: Float64Array): Float64Array {
-  const { channels, height, width, filters, group, geometry } = layout;
-  const { outHeight, outWidth, kernel, strides, dilations, pads } = geometry;
-  const perGroupIn = channels / group;
-  const perGroupOut = filters / group;
-  const out = new Float64Array(filters * outHeight * outWidth);
-  const rows = validRanges(kernel[0], height, outHeight, strides[0], pads[0], dilations[0]);
-  const columns = validRanges(kernel[1], width, outWidth, strides[1], pads[1], dilations[1]);
-  for (let m = 0; m < filters; m++) {
-    const firstChannel = Math.floor(m / perGroupOut) * perGroupIn;
-    const outPlane = m * outHeight * outWidth;
-    for (let c = 0; c < perGroupIn; c++) {
-      const inPlane = (firstChannel + c) * height * width;
-      for (let ky = 0; ky < kernel[0]; ky++) {
-        const y0 = rows[2 * ky];
-        const y1 = rows[2 * ky + 1];
-        for (let kx = 0; kx < kernel[1]; kx++) {
-          const w = weights[((m * perGroupIn + c) * kernel[0] + ky) * kernel[1] + kx];
-          if (w === 0) continue;
-          const x0 = columns[2 * kx];
-          const x1 = columns[2 * kx + 1];
-          for (let oy = y0; oy < y1; oy++) {
-            const row = inPlane + (oy * strides[0] - pads[0] + ky * dilations[0]) * width - pads[1] + kx * dilations[1];
-            const outRow = outPlane + oy * outWidth;
-            for (let ox = x0; ox < x1; ox++) out[outRow + ox] += w * x[row + ox * strides[1]];
-          }
-        }
-      }
-    }
-  }
-  return out;
+  return convolve(layout, x, weights, false);
 }
 
 /** The transpose of convForward: in[c, iy, ix] = Σ w[m, c, ky, kx] · g[m, oy, ox] (the gradient with respect to x). */
 export function convBackward(layout: ConvLayout, g: Float64Array, weights: Float64Array): Float64Array {
+  return convolve(layout, g, weights, true);
+}
+
+/** The convolution (transpose = false: input → output) or its transpose (output-shaped → input-shaped), one loop nest for both. */
+function convolve(layout: ConvLayout, source: Float64Array, weights: Float64Array, transpose: boolean): Float64Array {
   const { channels, height, width, filters, group, geometry } = layout;
   const { outHeight, outWidth, kernel, strides, dilations, pads } = geometry;
   const perGroupIn = channels / group;
   const perGroupOut = filters / group;
-  const out = new Float64Array(channels * height * width);
+  const out = new Float64Array(transpose ? channels * height * width : filters * outHeight * outWidth);
   const rows = validRanges(kernel[0], height, outHeight, strides[0], pads[0], dilations[0]);
   const columns = validRanges(kernel[1], width, outWidth, strides[1], pads[1], dilations[1]);
   for (let m = 0; m < filters; m++) {
@@ -202,7 +178,8 @@ export function convBackward(layout: ConvLayout, g: Float64Array, weights: Float
           for (let oy = y0; oy < y1; oy++) {
             const row = inPlane + (oy * strides[0] - pads[0] + ky * dilations[0]) * width - pads[1] + kx * dilations[1];
             const outRow = outPlane + oy * outWidth;
-            for (let ox = x0; ox < x1; ox++) out[row + ox * strides[1]] += w * g[outRow + ox];
+            if (transpose) for (let ox = x0; ox < x1; ox++) out[row + ox * strides[1]] += w * source[outRow + ox];
+            else for (let ox = x0; ox < x1; ox++) out[outRow + ox] += w * source[row + ox * strides[1]];
           }
         }
       }
