@@ -65,12 +65,15 @@ export async function auditPath(target: string, options: AuditOptions = {}): Pro
   for (const ref of refs) {
     throwIfAborted(options.signal);
     options.onProgress?.({ stage: 'load', done: 0, message: `Reading ${ref.name}` });
-    const dataset = await loadDataset(ref, config, options);
-    const { audit, findings: datasetFindings, scans } = await auditDataset(dataset, config, options);
+    // A dataset found below the target with a fairframe.json of its own uses it, when the target has none.
+    const nested = !options.configFile && config.file === undefined && path.resolve(ref.root) !== folder ? await loadConfigNear(ref.root) : undefined;
+    const datasetConfig: ResolvedConfig = nested?.file ? (options.thresholds ? { ...nested, thresholds: { ...nested.thresholds, ...options.thresholds } } : nested) : config;
+    const dataset = await loadDataset(ref, datasetConfig, options);
+    const { audit, findings: datasetFindings, scans } = await auditDataset(dataset, datasetConfig, options);
     audits.push(audit);
     findings.push(...datasetFindings);
     for (const target of targets) {
-      const { audit: modelAudit, findings: modelFindings } = await auditModel(target, dataset, scans, config, {
+      const { audit: modelAudit, findings: modelFindings } = await auditModel(target, dataset, scans, datasetConfig, {
         cacheDir: options.cacheDir,
         split: options.split,
         signal: options.signal,

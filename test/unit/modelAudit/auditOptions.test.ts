@@ -55,4 +55,23 @@ describe('audit options for models', function () {
     assert.equal(result.config.thresholds.bootstrapReplicates, 0);
     assert.equal(result.models[0].overall?.accuracy.lower, null, 'no replicates, no interval');
   });
+
+  it("uses a dataset's own fairframe.json when the audited workspace folder has none", async () => {
+    const workspace = await fs.mkdtemp(path.join(os.tmpdir(), 'ff-nested-'));
+    try {
+      const data = path.join(workspace, 'data');
+      await fs.mkdir(data);
+      const rows = ['file_name,label,tone'];
+      for (let i = 0; i < 4; i++) {
+        await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 10 * i, g: 0, b: 0 } } }).png().toFile(path.join(data, `img${i}.png`));
+        rows.push(`img${i}.png,${i % 2 ? 'a' : 'b'},${i < 2 ? 'x' : 'y'}`);
+      }
+      await fs.writeFile(path.join(data, 'metadata.csv'), `${rows.join('\n')}\n`);
+      await fs.writeFile(path.join(data, 'fairframe.json'), JSON.stringify({ attributes: ['tone'] }));
+      const result = await auditPath(workspace, {});
+      assert.deepEqual(result.datasets[0].attributes.map((a) => [a.name, a.origin]), [['tone', 'config']]);
+    } finally {
+      await fs.rm(workspace, { recursive: true, force: true });
+    }
+  });
 });
