@@ -1,12 +1,17 @@
-// `npm run bench`: scan throughput against raw sharp decoding of the same files, near-duplicate search time, and model
-// inference (scripts/bench/inferenceBench.ts). Not a test: prints Markdown tables and writes bench-data/*.json.
-// `npm run bench -- --only scan` or `--only inference` runs one part; `--inference-n 512`, `--inference-repeats 3`, `--experiments`.
+// `npm run bench`: scan throughput against raw sharp decoding of the same files, near-duplicate search time, model
+// inference (scripts/bench/inferenceBench.ts) and explanation latency (scripts/bench/explainBench.ts). Not a test: prints
+// Markdown tables and writes bench-data/*.json.
+// `npm run bench -- --only scan`, `--only inference`, `--only explain` or `--only extension` runs one part; `--inference-n 512`,
+// `--inference-repeats 3`, `--experiments`; `--explain-demo-n 20`, `--explain-mobilenet-n 10`, `--explain-samples 500`;
+// `--extension-sessions 3`, `--extension-hovers 20`, `--dashboard-repeats 5` (scripts/bench/extensionBench.ts).
 import { promises as fs, existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { scanDataset, defaultScanConcurrency } from '../src/engine/scan/scanDataset';
 import { HammingIndex } from '../src/engine/hash/hammingIndex';
+import { runExplainBenchmark } from './bench/explainBench';
+import { runExtensionBenchmark } from './bench/extensionBench';
 import { runInferenceBenchmark } from './bench/inferenceBench';
 import type { Dataset } from '../src/engine/types';
 
@@ -141,10 +146,16 @@ const option = (name: string): string | undefined => (args.includes(name) ? args
 
 async function main(): Promise<void> {
   const only = option('--only');
-  if (only !== undefined && only !== 'scan' && only !== 'inference') throw new Error(`--only takes 'scan' or 'inference', not '${only}'.`);
-  if (only !== 'inference') await scanBenchmark();
-  if (only !== 'scan') {
+  if (only !== undefined && only !== 'scan' && only !== 'inference' && only !== 'explain' && only !== 'extension') throw new Error(`--only takes 'scan', 'inference', 'explain' or 'extension', not '${only}'.`);
+  if (only === undefined || only === 'scan') await scanBenchmark();
+  if (only === undefined || only === 'inference') {
     await runInferenceBenchmark({ images: Number(option('--inference-n') ?? 512), repeats: Number(option('--inference-repeats') ?? 3), experiments: args.includes('--experiments') });
+  }
+  if (only === undefined || only === 'explain') {
+    await runExplainBenchmark({ demoImages: Number(option('--explain-demo-n') ?? 20), mobileNetImages: Number(option('--explain-mobilenet-n') ?? 10), mobileNetSamples: Number(option('--explain-samples') ?? 500) });
+  }
+  if (only === undefined || only === 'extension') {
+    await runExtensionBenchmark({ sessions: Number(option('--extension-sessions') ?? 3), hovers: Number(option('--extension-hovers') ?? 20), dashboardRepeats: Number(option('--dashboard-repeats') ?? 5) });
   }
 }
 
