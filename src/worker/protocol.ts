@@ -3,28 +3,15 @@
 // a body or an error. The worker posts `ready` once, before the host sends anything.
 import type { AuditResult } from '../engine/auditResult';
 import type { FairframeErrorCode } from '../engine/errors';
-import type { Progress } from '../engine/types';
-import type { Thresholds } from '../engine/config/configTypes';
+import type { AuditOptions } from '../engine/audit';
+import type { Progress, RunOptions } from '../engine/types';
 import type { ExplainMethod } from '../engine/explain/explainTypes';
 
 /** Environment variable that enables the test-only requests (`debugCrash`, `debugWork`). */
 export const TEST_HOOKS_ENV = 'FAIRFRAME_TEST_HOOKS';
 
 /** The audit options that cross the process boundary (the signal and callback stay behind). */
-export interface AuditJobOptions {
-  configFile?: string;
-  cacheDir?: string;
-  noDecode?: boolean;
-  datasets?: string[];
-  /** ONNX model files to audit on the datasets (besides those in fairframe.json). */
-  models?: string[];
-  /** Split to audit models on. */
-  split?: string;
-  /** Audit only `models`, not the other models of fairframe.json. */
-  onlyListedModels?: boolean;
-  /** Threshold overrides on top of fairframe.json's. */
-  thresholds?: Partial<Thresholds>;
-}
+export type AuditJobOptions = Omit<AuditOptions, keyof RunOptions>;
 
 /** How the test hook makes the worker fail: an exception, heap exhaustion, SIGABRT or SIGSEGV. */
 export type CrashKind = 'throw' | 'oom' | 'abort' | 'segfault';
