@@ -440,56 +440,8 @@ export function defaultedPreprocessFields(spec: ModelSpec): PreprocessKey[] {
   return PREPROCESS_KEYS.filter((key) => spec.sources[`preprocess.${key}`] === 'default');
 }
 
-/** How the model's outputs correspond to the dataset's labels. */
-export interface LabelMapping {
-  /** Model output index → dataset label. */
-  datasetLabelOf: string[];
-  /** Dataset label → the model output indices that predict it (several when labelMap merges model classes). */
-  modelIndicesOf: Record<string, number[]>;
-}
-
-/**
- * Maps the model's outputs onto `datasetLabels` after applying `spec.labelMap` (model label → dataset label). Every
- * model label must be a dataset label and every dataset label a model label; otherwise 'model-labels' lists what is
- * missing on each side. Names that differ only in case or spaces are not merged, but the fix suggests a labelMap.
- */
-export function mapLabels(spec: ModelSpec, datasetLabels: string[]): LabelMapping {
-  const unknownKeys = Object.keys(spec.labelMap).filter((key) => !spec.labels.includes(key));
-  const mapped = spec.labels.map((label) => spec.labelMap[label] ?? label);
-  const datasetSet = new Set(datasetLabels);
-  const mappedSet = new Set(mapped);
-  const modelOnly = [...new Set(mapped.filter((label) => !datasetSet.has(label)))];
-  const datasetOnly = [...datasetSet].filter((label) => !mappedSet.has(label)).sort();
-  if (modelOnly.length > 0 || datasetOnly.length > 0 || unknownKeys.length > 0) {
-    const normalise = (label: string): string => label.trim().replace(/\s+/g, ' ').toLowerCase();
-    const suggestedLabelMap: Record<string, string> = {};
-    for (const label of modelOnly) {
-      const match = datasetOnly.find((candidate) => normalise(candidate) === normalise(label));
-      if (match !== undefined) suggestedLabelMap[spec.labels[mapped.indexOf(label)]] = match;
-    }
-    const parts = [
-      modelOnly.length ? `model labels missing from the dataset: ${listNames(modelOnly)}` : '',
-      datasetOnly.length ? `dataset labels the model does not predict: ${listNames(datasetOnly)}` : '',
-      unknownKeys.length ? `labelMap keys that are not model labels: ${listNames(unknownKeys)}` : '',
-    ].filter((part) => part !== '');
-    const fix = Object.keys(suggestedLabelMap).length > 0
-      ? `Some names differ only in case or spaces, which are not merged silently: add "labelMap": ${JSON.stringify(suggestedLabelMap)} to the model's entry in fairframe.json.`
-      : "Give the model's labels in output order (models[].labels in fairframe.json) or map them with models[].labelMap.";
-    throw new FairframeError('model-labels', `The labels of the model and the dataset do not match: ${parts.join('; ')}. ${fix}`,
-      { modelOnly, datasetOnly, unknownLabelMapKeys: unknownKeys, suggestedLabelMap });
-  }
-  const modelIndicesOf: Record<string, number[]> = {};
-  mapped.forEach((label, index) => (modelIndicesOf[label] ??= []).push(index));
-  return { datasetLabelOf: mapped, modelIndicesOf };
-}
-
 function shapeText(tensor: TensorInfo): string {
   return tensor.shape.length === 0 ? 'shape unknown' : tensor.shape.map((dim) => (dim === null ? '?' : String(dim))).join('×');
-}
-
-function listNames(names: readonly string[], max = 12): string {
-  const shown = names.slice(0, max).map((name) => `'${name}'`).join(', ');
-  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

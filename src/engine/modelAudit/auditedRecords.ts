@@ -36,6 +36,8 @@ export interface LabelMatch {
   unknown: Record<string, number>;
   /** Model labels no audited record carries. */
   absent: string[];
+  /** labelMap entries (model label → dataset label) for names that differ only in case or spaces; never applied silently. */
+  suggestedLabelMap: Record<string, string>;
 }
 
 /**
@@ -58,14 +60,23 @@ export function matchLabels(modelLabels: readonly string[], records: readonly Da
     else unknown[label] = count;
   }
   const absent = classNames.filter((name) => !counts.has(name));
+  const normalise = (label: string): string => label.trim().replace(/\s+/g, ' ').toLowerCase();
+  const suggestedLabelMap: Record<string, string> = {};
+  for (const label of Object.keys(unknown)) {
+    const i = classNames.findIndex((name) => absent.includes(name) && normalise(name) === normalise(label));
+    if (i >= 0) suggestedLabelMap[modelLabels[i]] = label;
+  }
+  const fix = Object.keys(suggestedLabelMap).length > 0
+    ? `Some names differ only in case or spaces, which are not merged silently: add "labelMap": ${JSON.stringify(suggestedLabelMap)} to the model's entry in fairframe.json.`
+    : "Give the model's labels in order under models[].labels in fairframe.json or map them with models[].labelMap.";
   if (records.length > 0 && matched * 2 <= records.length) {
     const datasetSide = [...counts.keys()].sort();
     throw new FairframeError('model-labels',
       `The labels of ${modelName} do not match the dataset's: the model predicts ${listNames(classNames)}, the dataset's labels are ${listNames(datasetSide)} ` +
-        `(${matched} of ${records.length} images match). Give the model's labels in order under models[].labels in fairframe.json or map them with models[].labelMap.`,
-      { modelLabels: classNames, datasetLabels: datasetSide });
+        `(${matched} of ${records.length} images match). ${fix}`,
+      { modelLabels: classNames, datasetLabels: datasetSide, suggestedLabelMap });
   }
-  return { index, classNames, unknown, absent };
+  return { index, classNames, unknown, absent, suggestedLabelMap };
 }
 
 function listNames(names: readonly string[], max = 12): string {

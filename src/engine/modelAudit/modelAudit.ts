@@ -155,9 +155,11 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
     pushFinding(findings, config, MODEL_RULES.unknownLabels, {
       message: `${unknownLabel.length} of ${inSplit.length} images${split ? ` in split '${split}'` : ''} carry labels ${modelName} does not predict and are left out of its metrics: ${Object.entries(match.unknown).map(([label, n]) => `'${label}' (${n})`).join(', ')}. The model predicts ${match.classNames.map((c) => `'${c}'`).join(', ')}.`,
       location: dataset.manifest ? { file: dataset.manifest } : { file: dataset.root },
-      evidence: { ...evidenceBase, unknown: match.unknown, modelLabels: match.classNames },
+      evidence: { ...evidenceBase, unknown: match.unknown, modelLabels: match.classNames, suggestedLabelMap: match.suggestedLabelMap },
       related: unknownLabel.slice(0, 50).map((record) => record.source),
-      suggestion: 'Fix the labels in the dataset, or map them with models[].labelMap in fairframe.json.',
+      suggestion: Object.keys(match.suggestedLabelMap).length > 0
+        ? `These names differ from the model's only in case or spaces: fix the labels, or add "labelMap": ${JSON.stringify(match.suggestedLabelMap)} to the model's entry in fairframe.json.`
+        : 'Fix the labels in the dataset, or map them with models[].labelMap in fairframe.json.',
     });
   }
   // Channel order means nothing for a one-channel input.

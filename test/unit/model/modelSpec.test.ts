@@ -5,9 +5,9 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FairframeError } from '../../../src/engine/errors';
-import { defaultedPreprocessFields, mapLabels, metadataModelConfig, readSidecar, resolveModelSpec } from '../../../src/engine/model/modelSpec';
+import { defaultedPreprocessFields, metadataModelConfig, readSidecar, resolveModelSpec } from '../../../src/engine/model/modelSpec';
 import type { ModelConfig } from '../../../src/engine/model/modelSpec';
-import type { ModelInfo, ModelSpec } from '../../../src/engine/model/modelTypes';
+import type { ModelInfo } from '../../../src/engine/model/modelTypes';
 import { inspectModel, inspectModelBytes, loadModelProto } from '../../../src/engine/model/onnxModel';
 import { buildClassifier, encodeModel, FLOAT, node, valueInfo } from './onnxBuilder';
 import type { ClassifierOptions } from './onnxBuilder';
@@ -228,42 +228,5 @@ describe('readSidecar', () => {
     await assert.rejects(readSidecar(model), (error: unknown) => FairframeError.is(error, 'bad-config') && /'label' is not a known key/.test(error.message));
     await fs.writeFile(path.join(dir, 'm.onnx.json'), '{}');
     await assert.rejects(readSidecar(model), (error: unknown) => FairframeError.is(error, 'bad-config') && /two sidecars, 'm\.json' and 'm\.onnx\.json'; keep one/.test(error.message));
-  });
-});
-
-describe('mapLabels', () => {
-  const spec = (labels: string[], labelMap: Record<string, string> = {}): ModelSpec => ({ ...resolveModelSpec(infoOf({ classes: labels.length }), { config: { labels } }), labelMap });
-
-  it('maps each model output to its dataset label, after labelMap', () => {
-    assert.deepEqual(mapLabels(spec(['cat', 'dog']), ['dog', 'cat', 'dog']), { datasetLabelOf: ['cat', 'dog'], modelIndicesOf: { cat: [0], dog: [1] } });
-    const mapped = mapLabels(spec(['tabby', 'tiger cat', 'beagle'], { tabby: 'cat', 'tiger cat': 'cat', beagle: 'dog' }), ['cat', 'dog']);
-    assert.deepEqual(mapped, { datasetLabelOf: ['cat', 'cat', 'dog'], modelIndicesOf: { cat: [0, 1], dog: [2] } });
-  });
-
-  it('lists what is missing on each side', () => {
-    assert.throws(() => mapLabels(spec(['cat', 'dog', 'fox']), ['cat', 'dog', 'owl', 'bee']), (error: unknown) => {
-      assert.ok(FairframeError.is(error, 'model-labels'));
-      assert.equal(error.message,
-        "The labels of the model and the dataset do not match: model labels missing from the dataset: 'fox'; dataset labels the model does not predict: 'bee', 'owl'. " +
-          "Give the model's labels in output order (models[].labels in fairframe.json) or map them with models[].labelMap.");
-      assert.deepEqual(error.details?.modelOnly, ['fox']);
-      assert.deepEqual(error.details?.datasetOnly, ['bee', 'owl']);
-      return true;
-    });
-  });
-
-  it('does not merge names that differ only in case or spaces, but suggests the labelMap', () => {
-    assert.throws(() => mapLabels(spec(['Cat', 'dog ', 'bird']), ['cat', 'dog', 'bird']), (error: unknown) => {
-      assert.ok(FairframeError.is(error, 'model-labels'));
-      assert.match(error.message, /model labels missing from the dataset: 'Cat', 'dog '; dataset labels the model does not predict: 'cat', 'dog'/);
-      assert.match(error.message, /add "labelMap": \{"Cat":"cat","dog ":"dog"\}/);
-      assert.deepEqual(error.details?.suggestedLabelMap, { Cat: 'cat', 'dog ': 'dog' });
-      return true;
-    });
-  });
-
-  it('reports labelMap keys that are not model labels', () => {
-    assert.throws(() => mapLabels(spec(['cat', 'dog'], { kitten: 'cat' }), ['cat', 'dog']),
-      (error: unknown) => FairframeError.is(error, 'model-labels') && /labelMap keys that are not model labels: 'kitten'/.test(error.message));
   });
 });

@@ -137,7 +137,13 @@ describe('audited records', () => {
     assert.deepEqual(match.classNames, ['cat', 'dog', 'bird']);
     assert.deepEqual(match.unknown, { Cat: 1 });
     assert.deepEqual(match.absent, ['bird']);
+    assert.deepEqual(match.suggestedLabelMap, {}, "'Cat' differs from 'cat' only in case, but 'cat' is not absent: nothing to map");
     assert.equal(match.index.get('dog'), 1);
+    const spelled = matchLabels(['Cat', 'dog ', 'bird'], [record('1', 'cat'), record('2', 'dog'), record('3', 'dog'), ...['4', '5', '6', '7'].map((id) => record(id, 'bird'))]);
+    assert.deepEqual(spelled.unknown, { cat: 1, dog: 2 });
+    assert.deepEqual(spelled.suggestedLabelMap, { Cat: 'cat', 'dog ': 'dog' });
+    assert.throws(() => matchLabels(['Cat', 'dog '], [record('1', 'cat'), record('2', 'dog')]),
+      (e: unknown) => FairframeError.is(e, 'model-labels') && /add "labelMap": \{"Cat":"cat","dog ":"dog"\}/.test(e.message));
     assert.throws(() => matchLabels(['0', '1'], records, {}, "Model 'm.onnx'"),
       (e: unknown) => FairframeError.is(e, 'model-labels') && /predicts '0', '1'/.test(e.message) && /'Cat', 'cat', 'dog'/.test(e.message));
   });
