@@ -16,6 +16,8 @@ const common = {
 
 const builds = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
+  // The engine parts the extension host calls, loaded on first use so that activation stays small.
+  { entryPoints: ['src/extension/hostEngine.ts'], outfile: 'dist/hostEngine.js' },
   { entryPoints: ['src/worker/workerMain.ts'], outfile: 'dist/worker.js' },
   { entryPoints: ['src/cli/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The in-editor test suite (loaded by VS Code as extensionTestsPath); mocha comes from node_modules.

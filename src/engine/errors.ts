@@ -27,7 +27,8 @@ export class FairframeError extends Error {
   }
 
   static is(value: unknown, code?: FairframeErrorCode): value is FairframeError {
-    return value instanceof FairframeError && (code === undefined || value.code === code);
+    // By name, not only instanceof: the extension host loads the engine as a second bundle with its own copy of this class.
+    return value instanceof Error && value.name === 'FairframeError' && typeof (value as { code?: unknown }).code === 'string' && (code === undefined || (value as FairframeError).code === code);
   }
 }
 

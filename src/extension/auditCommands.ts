@@ -3,11 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AuditResult } from '../engine/auditResult';
-import { allRules } from '../engine/checks';
 import { FairframeError } from '../engine/errors';
-import { exportReweighing } from '../engine/mitigation/exportReweighing';
-import { renderMarkdown } from '../engine/report/markdownReport';
-import { renderSarif } from '../engine/report/sarifReport';
 import { TEST_HOOKS_ENV, type CrashKind } from '../worker/protocol';
 import type { AuditRunner } from './auditRunner';
 import type { AuditStore, DatasetEntry, ModelEntry } from './auditStore';
@@ -16,6 +12,7 @@ import { revealFinding, type RevealTarget } from './findingsTreeProvider';
 import type { ThumbnailCache } from './thumbnailCache';
 import type { WorkspaceDiscovery } from './workspaceDiscovery';
 import { workspaceFolderPaths } from './workspaceDiscovery';
+import { hostEngine } from './lazyHostEngine';
 
 /** What the commands need. */
 export interface CommandServices {
@@ -98,8 +95,8 @@ export async function writeReports(result: AuditResult, outDir: string): Promise
   await fs.mkdir(outDir, { recursive: true });
   const files: Array<[string, string]> = [
     ['fairframe-report.json', `${JSON.stringify(result, null, 2)}\n`],
-    ['fairframe-report.md', renderMarkdown(result)],
-    ['fairframe-report.sarif', `${JSON.stringify(renderSarif(result, allRules()), null, 2)}\n`],
+    ['fairframe-report.md', hostEngine().renderMarkdown(result)],
+    ['fairframe-report.sarif', `${JSON.stringify(hostEngine().renderSarif(result, hostEngine().allRules()), null, 2)}\n`],
   ];
   const written: string[] = [];
   for (const [name, text] of files) {
@@ -196,7 +193,7 @@ export function registerAuditCommands(services: CommandServices): vscode.Disposa
         const folder = pathOf(outDir) ?? (await pickFolder('Fairframe: export the reweighing weights to…'));
         if (!folder) return [];
         await fs.mkdir(folder, { recursive: true });
-        const written = await exportReweighing(dataset.manifest ?? dataset.root, chosen, folder);
+        const written = await hostEngine().exportReweighing(dataset.manifest ?? dataset.root, chosen, folder);
         void vscode.window.showInformationMessage(`Fairframe: wrote ${written.map((file) => path.basename(file)).join(', ')} to ${folder}.`);
         return written;
       } catch (error) {

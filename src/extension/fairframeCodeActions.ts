@@ -4,11 +4,11 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CONFIG_FILE_NAME } from '../engine/config/config';
 import type { FairframeConfig } from '../engine/config/configTypes';
 import type { AuditDiagnostics } from './auditDiagnostics';
 import type { AuditStore, ModelResult, StoredFinding } from './auditStore';
 import { datasetKey } from './auditStore';
+import { hostEngine } from './lazyHostEngine';
 
 /** A labelMap entry to add: model label → dataset label. */
 export interface LabelMapSuggestion {
@@ -132,7 +132,7 @@ export class FairframeCodeActions implements vscode.CodeActionProvider {
     if (!dataset) return [];
     const audited = this.store.datasetResult(dataset);
     const classes = Object.keys(audited?.audit.classes ?? {});
-    const configFile = audited?.result.config.file ?? path.join(dataset.folder, CONFIG_FILE_NAME);
+    const configFile = audited?.result.config.file ?? path.join(dataset.folder, hostEngine().CONFIG_FILE_NAME);
     const key = datasetKey(dataset);
     let models = this.store.modelAudits().filter((entry) => entry.datasetKey === key && entry.audit.status === 'ok');
     let unknown: string[];

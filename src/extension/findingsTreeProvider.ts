@@ -1,10 +1,10 @@
 // The Findings view: every current finding grouped by severity, then rule; selecting one reveals its location.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { allRules } from '../engine/checks';
 import type { Severity } from '../engine/types';
 import type { AuditStore, StoredFinding } from './auditStore';
 import { locationRange, locationUri } from './auditDiagnostics';
+import { hostEngine } from './lazyHostEngine';
 
 /** A node of the Findings view. */
 export type FindingNode =
@@ -31,10 +31,16 @@ export class FindingsTreeProvider implements vscode.TreeDataProvider<FindingNode
   private readonly changed = new vscode.EventEmitter<FindingNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
-  private readonly ruleNames = new Map(allRules().map((rule) => [rule.id, rule.name]));
+  private ruleNamesLoaded: Map<string, string> | undefined;
 
   constructor(private readonly store: AuditStore) {
     this.subscription = store.onDidChange(() => this.refresh());
+  }
+
+  /** Rule id → name, read from the engine the first time a rule is shown. */
+  private ruleNames(): Map<string, string> {
+    this.ruleNamesLoaded ??= new Map(hostEngine().allRules().map((rule) => [rule.id, rule.name]));
+    return this.ruleNamesLoaded;
   }
 
   /** Re-reads the whole view. */
@@ -68,7 +74,7 @@ export class FindingsTreeProvider implements vscode.TreeDataProvider<FindingNode
       case 'rule': {
         const item = new vscode.TreeItem(node.rule, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `rule:${node.severity}:${node.rule}`;
-        item.description = `${this.ruleNames.get(node.rule) ?? ''} (${node.findings.length})`;
+        item.description = `${this.ruleNames().get(node.rule) ?? ''} (${node.findings.length})`;
         item.iconPath = new vscode.ThemeIcon('law');
         item.contextValue = 'rule';
         return item;

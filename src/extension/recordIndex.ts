@@ -2,10 +2,9 @@
 // for hovers. Rebuilt after each discovery.
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
-import { loadConfigNear, resolveConfig } from '../engine/config/config';
-import { loadDataset } from '../engine/dataset/loadDataset';
 import type { DatasetRecord } from '../engine/types';
 import type { AuditStore, DatasetEntry } from './auditStore';
+import { hostEngine } from './lazyHostEngine';
 
 /** A record and the dataset it belongs to. */
 export interface IndexedRecord {
@@ -57,6 +56,7 @@ export class RecordIndex implements vscode.Disposable {
 
   private async load(generation: number): Promise<void> {
     const next = new Map<string, IndexedRecord>();
+    const { loadConfigNear, loadDataset, resolveConfig } = hostEngine();
     const configs = new Map<string, Awaited<ReturnType<typeof loadConfigNear>>>();
     for (const dataset of this.store.datasets()) {
       let config = configs.get(dataset.folder);

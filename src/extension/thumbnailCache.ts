@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import sharp from 'sharp';
+import { hostEngine } from './lazyHostEngine';
 
 /** Largest image (in pixels) a thumbnail is made of; larger ones get none. */
 const MAX_INPUT_PIXELS = 100_000_000;
@@ -67,7 +67,7 @@ export class ThumbnailCache {
     }
     if (!png || !source) {
       if (signal?.aborted) return undefined;
-      const image = sharp(file, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'none' });
+      const image = hostEngine().sharp(file, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'none' });
       const metadata = await image.metadata();
       source = { width: metadata.width ?? 0, height: metadata.height ?? 0 };
       // Tiny images are enlarged with nearest-neighbour so their pixels stay visible.

@@ -3,17 +3,12 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { loadConfigNear } from '../engine/config/config';
 import type { ModelConfig, ResolvedConfig } from '../engine/config/configTypes';
-import { discoverDatasets } from '../engine/dataset/discover';
-import { discoverModels } from '../engine/model/discoverModels';
-import { metadataModelConfig, readSidecar } from '../engine/model/modelSpec';
-import { inspectModel } from '../engine/model/onnxModel';
-import { resolveConfig } from '../engine/config/config';
 import type { AuditRunner } from './auditRunner';
 import type { AuditStore, DatasetEntry, ModelEntry } from './auditStore';
 import type { FairframeOutput } from './fairframeOutput';
 import { autoAuditDatasets, cacheRoot, watchDebounceMs } from './fairframeSettings';
+import { hostEngine } from './lazyHostEngine';
 
 /** Models larger than this are not decoded in the editor process; they are inspected when audited, in the worker. */
 const MAX_INSPECT_BYTES = 64 * 1024 * 1024;
@@ -91,6 +86,7 @@ export class WorkspaceDiscovery implements vscode.Disposable {
 
   private async runOnce(): Promise<void> {
     const started = Date.now();
+    const { discoverDatasets, discoverModels, loadConfigNear, resolveConfig } = hostEngine();
     for (const folder of workspaceFolderPaths()) {
       const config = await loadConfigNear(folder).catch((error: unknown) => {
         this.output.error(`Reading fairframe.json in ${folder}`, error);
@@ -121,6 +117,7 @@ export class WorkspaceDiscovery implements vscode.Disposable {
 /** Inspects a model without running it: inputs, outputs, labels and preprocessing (fairframe.json, then sidecar, then metadata). */
 export async function describeModel(file: string, folder: string, config: ResolvedConfig): Promise<ModelEntry> {
   const entry: ModelEntry = { file, folder };
+  const { inspectModel, metadataModelConfig, readSidecar } = hostEngine();
   try {
     const stat = await fs.stat(file);
     if (stat.size <= MAX_INSPECT_BYTES) entry.info = await inspectModel(file);

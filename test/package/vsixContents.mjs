@@ -6,6 +6,7 @@ export const REQUIRED_FILES = [
   'extension/package.json',
   'extension/readme.md',
   'extension/dist/extension.js',
+  'extension/dist/hostEngine.js',
   'extension/dist/worker.js',
   'extension/dist/cli.js',
   'extension/dist/webview.js',
