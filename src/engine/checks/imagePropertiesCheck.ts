@@ -77,6 +77,52 @@ export const imagePropertiesCheck: DatasetCheck = {
   run: runImagePropertiesCheck,
 };
 
+/** Bins of the per-group histograms in the summary. */
+export const HISTOGRAM_BINS = 20;
+/** Partitions with more groups than this get no histograms (the summary stays small for many-class datasets). */
+export const HISTOGRAM_MAX_GROUPS = 50;
+
+/** One property's distribution: shared bin edges and, per partition and group, the image count in each bin. */
+export interface PropertyHistogram {
+  /** 'log1p' when the edges are on log(1 + value) (heavy-tailed properties). */
+  scale: 'linear' | 'log1p';
+  /** HISTOGRAM_BINS + 1 increasing edges over the finite values of every scanned image; bins are [e_i, e_i+1), the last closed. */
+  edges: number[];
+  /** Partition ('label' or an attribute) → group → counts per bin. */
+  counts: Record<string, Record<string, number[]>>;
+}
+
+/** Equal-width bins over [min, max] of `values` (one bin around a constant); NaN values are left out. */
+export function histogramEdges(values: readonly number[], bins = HISTOGRAM_BINS): number[] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo === Infinity) return [];
+  if (hi === lo) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
+  return Array.from({ length: bins + 1 }, (_, i) => (i === bins ? hi : lo + ((hi - lo) * i) / bins));
+}
+
+/** Counts of `values` in the bins of `edges` ([e_i, e_i+1), the last bin closed); non-finite values are not counted. */
+export function histogramCounts(values: readonly number[], edges: readonly number[]): number[] {
+  const bins = edges.length - 1;
+  const counts = new Array<number>(Math.max(0, bins)).fill(0);
+  if (bins <= 0) return counts;
+  const lo = edges[0];
+  const width = (edges[bins] - lo) / bins;
+  for (const v of values) {
+    if (!Number.isFinite(v) || v < lo || v > edges[bins]) continue;
+    counts[Math.min(bins - 1, Math.floor((v - lo) / width))]++;
+  }
+  return counts;
+}
+
 /** Descriptive statistics of one property over a set of images. */
 export interface PropertyStats {
   n: number;
@@ -133,6 +179,20 @@ function runImagePropertiesCheck(context: CheckContext): CheckOutput {
     }
     return out;
   };
+
+  // Distributions by class and group on shared edges, so that groups can be compared bin by bin.
+  const histograms = (): Record<string, PropertyHistogram> => Object.fromEntries(NUMERIC_PROPERTIES.map((p) => {
+    const raw = values.get(p.key)!;
+    const scaled = p.transform ? raw.map(p.transform.apply) : raw;
+    const edges = histogramEdges(scaled);
+    const counts: PropertyHistogram['counts'] = {};
+    for (const partition of partitions) {
+      if (partition.groups.size > HISTOGRAM_MAX_GROUPS) continue;
+      counts[partition.name] = Object.fromEntries([...partition.groups].map(([group, indices]) => [group, histogramCounts(indices.map((i) => scaled[i]), edges)]));
+    }
+    const histogram: PropertyHistogram = { scale: p.transform ? 'log1p' : 'linear', edges, counts };
+    return [p.key, histogram];
+  }));
 
   for (const partition of partitions) {
     if (partition.groups.size < 2) continue;
@@ -245,6 +305,7 @@ function runImagePropertiesCheck(context: CheckContext): CheckOutput {
       overallMix: Object.fromEntries(CATEGORICAL_PROPERTIES.map((p) => [p.key, shares(categories.get(p.key)!)])),
       byClass: describe(partitions[0]),
       byAttribute: Object.fromEntries(partitions.slice(1).map((p) => [p.name, describe(p)])),
+      histograms: histograms(),
     },
   };
 }

@@ -2,6 +2,7 @@
 // optionally kept in a cache across images (a hover runs one model call, not a model load), and the image fed as a
 // batch of one.
 import { createHash } from 'node:crypto';
+import * as os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { FairframeError } from '../errors';
 import { int64ToNumber, type Int64 } from '../model/onnxModel';
@@ -61,11 +62,12 @@ export async function withPrepared<T extends Releasable, R>(cache: ExplainSessio
   }
 }
 
-/** A CPU session, one intra-op thread (explanations run beside other work in the worker). */
+/** A CPU session with one intra-op thread per core that do not spin when idle (explanations share the worker with audits). */
 export async function createExplainSession(modelBytes: Uint8Array): Promise<ort.InferenceSession> {
   try {
     return await ort.InferenceSession.create(modelBytes, {
-      executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', logSeverityLevel: 4,
+      executionProviders: ['cpu'], intraOpNumThreads: os.availableParallelism(), interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', logSeverityLevel: 4,
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });
   } catch (error) {
     throw new FairframeError('bad-model', `ONNX Runtime could not load the model for explanation (${firstLine(error)}); re-export or re-download it.`);

@@ -41,6 +41,8 @@ export async function createModelRunner(modelBytes: Uint8Array, spec: ModelSpec,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
       logSeverityLevel: 4,
+      // Idle runtime threads would spin and take the core from image decoding in the same process.
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });
   } catch (error) {
     throw new FairframeError('bad-model', `ONNX Runtime could not load the model to explain (${firstLine(error)}); re-export or re-download it.`, { bytes: modelBytes.byteLength });

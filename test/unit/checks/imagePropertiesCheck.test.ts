@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { describeValues, imagePropertiesCheck, smdAgainstRest } from '../../../src/engine/checks/imagePropertiesCheck';
+import { describeValues, histogramCounts, histogramEdges, imagePropertiesCheck, smdAgainstRest, type PropertyHistogram } from '../../../src/engine/checks/imagePropertiesCheck';
 import { standardisedMeanDifference } from '../../../src/engine/stats/effectSize';
 import type { CheckOutput } from '../../../src/engine/checks/check';
 import { UNKNOWN, type ImageFacts } from '../../../src/engine/types';
@@ -22,6 +22,40 @@ const rowsOf = (label: string, field: keyof ImageFacts, values: unknown[]): Row[
   values.map((value) => ({ label, facts: { [field]: value } as Partial<ImageFacts> }));
 
 describe('checks/imagePropertiesCheck', () => {
+  it('bins values on equal-width edges, the last bin closed, NaN left out', () => {
+    assert.deepEqual(histogramEdges([0, 10, Number.NaN, 5], 4), [0, 2.5, 5, 7.5, 10]);
+    // 0 → bin 0; 2.5 → bin 1 ([2.5, 5)); 5 → bin 2; 9.9 and 10 → bin 3 (closed).
+    assert.deepEqual(histogramCounts([0, 2.5, 5, 9.9, 10, Number.NaN, 11], [0, 2.5, 5, 7.5, 10]), [1, 1, 1, 2]);
+    assert.deepEqual(histogramEdges([3, 3], 2), [2.5, 3, 3.5], 'a constant gets one unit-wide range');
+    assert.deepEqual(histogramEdges([Number.NaN]), []);
+    assert.deepEqual(histogramCounts([1], []), []);
+  });
+
+  it('summarises each property as histograms by class and by group on shared edges (sharpness on log(1 + x))', async () => {
+    const rows: Row[] = [
+      ...[0, 10, 20].map((brightness) => ({ label: 'a', site: 'face', facts: { brightness, sharpness: Math.E - 1 } })),
+      ...[30, 40].map((brightness) => ({ label: 'b', site: 'trunk', facts: { brightness, sharpness: 0 } })),
+    ];
+    const out = await run(rows);
+    const histograms = out.summary.histograms as Record<string, PropertyHistogram>;
+    const brightness = histograms.brightness;
+    assert.equal(brightness.scale, 'linear');
+    assert.equal(brightness.edges.length, 21);
+    assert.equal(brightness.edges[0], 0);
+    assert.equal(brightness.edges[20], 40);
+    // Bin width 2: 0 → 0, 10 → 5, 20 → 10, 30 → 15, 40 → 19 (closed last bin).
+    const nonZero = (counts: number[]): Record<number, number> => Object.fromEntries(counts.flatMap((c, i) => (c ? [[i, c]] : [])));
+    assert.deepEqual(nonZero(brightness.counts.label.a), { 0: 1, 5: 1, 10: 1 });
+    assert.deepEqual(nonZero(brightness.counts.label.b), { 15: 1, 19: 1 });
+    assert.deepEqual(nonZero(brightness.counts.site.face), { 0: 1, 5: 1, 10: 1 });
+    const sharpness = histograms.sharpness;
+    assert.equal(sharpness.scale, 'log1p');
+    assert.equal(sharpness.edges[0], 0);
+    assert.ok(Math.abs(sharpness.edges[20] - 1) < 1e-12, 'log(1 + (e − 1)) = 1');
+    assert.deepEqual(nonZero(sharpness.counts.label.a), { 19: 3 });
+    assert.deepEqual(nonZero(sharpness.counts.label.b), { 0: 2 });
+  });
+
   it('reports a class gap with the hand-computed effect size ([1,2,3] vs [4,5,6]: d = −3)', async () => {
     const out = await run([...rowsOf('a', 'brightness', [1, 2, 3]), ...rowsOf('b', 'brightness', [4, 5, 6])]);
     assert.equal(out.findings.length, 1);
