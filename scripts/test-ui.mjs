@@ -1,7 +1,8 @@
 // `npm run test:ui`: the extension used as a person would, in code-server driven by headless Chromium. Opens a copy
 // of the demo workspace (or of the fixture workspace when `npm run demo` has not run), waits for activation, opens
 // the Fairframe views, reads the Problems panel, runs "Fairframe: Audit Model on Dataset" from the palette, reads the
-// Findings tree, opens the dashboard and checks its charts and heatmaps inside the webview's iframes, and hovers an
+// Findings tree, opens the dashboard and checks its charts and heatmaps inside the webview's iframes, explains an
+// image from a gallery's Explain button and an opened image from the palette (every method computed, side by side), and hovers an
 // image path in metadata.csv until the hover shows the thumbnail and the explanation overlay. Each step is asserted
 // on what is on screen and screenshotted into .tmp/ui-screenshots/. Ends with the line "N passed, N failed".
 // Options: --no-build, --fixture (use the small fixture workspace even when the demo exists).
@@ -237,6 +238,42 @@ async function main() {
       const crossTab = await frame.locator('[data-chart="label-attribute"] g.ff-cell rect').count();
       const classGroup = await frame.locator('[data-chart="class-group"] g.ff-cell rect').count();
       if (crossTab === 0 || classGroup === 0) throw new Error(`label × attribute cells ${crossTab}, class × group cells ${classGroup}`);
+    });
+
+    // Every method's map of one image, computed in the worker and shown side by side with its faithfulness.
+    const dashboardFrame = async () => ((await page.locator('iframe.webview.ready[title="Fairframe Dashboard"]').count()) > 0
+      ? page.frameLocator('iframe.webview.ready[title="Fairframe Dashboard"]').first().frameLocator('#active-frame')
+      : webviewFrame(page, 'Fairframe Dashboard'));
+    const explanationShown = async (frame, title) => {
+      const section = frame.locator('#explanation');
+      await section.locator('.explanation-title', { hasText: title }).first().waitFor({ state: 'visible', timeout: 120_000 });
+      await waitUntil(() => section.locator('figure[data-status="pending"]').count(), (pending) => pending === 0, `every method of ${title} computed`, 600_000);
+      const methods = await section.locator('figure[data-method]').count();
+      const ok = await section.locator('figure[data-status="ok"]').count();
+      const loaded = await section.locator('figure[data-status="ok"] img').evaluateAll((nodes) => nodes.filter((node) => node.complete && node.naturalWidth > 0).length);
+      const aucs = (await section.locator('[data-cell="deletion"], [data-cell="insertion"]').allTextContents()).map((text) => Number.parseFloat(text));
+      if (methods < 2 || ok !== methods || loaded !== ok) throw new Error(`${methods} methods, ${ok} computed, ${loaded} overlays loaded`);
+      if (aucs.length !== 2 * ok || aucs.some((auc) => !(auc >= 0 && auc <= 1))) throw new Error(`deletion/insertion AUCs ${JSON.stringify(aucs)}`);
+      if ((await section.locator('.best-badge').count()) < 2) throw new Error('no method is marked most faithful');
+      await section.scrollIntoViewIfNeeded();
+      return methods;
+    };
+
+    await step('explain-gallery', async () => {
+      const frame = await dashboardFrame();
+      const button = frame.locator('#galleries .explain-button').first();
+      await button.scrollIntoViewIfNeeded({ timeout: 60_000 });
+      const relPath = ((await button.getAttribute('aria-label')) ?? '').replace(/^Explain /, '');
+      await button.click();
+      const methods = await explanationShown(frame, relPath);
+      say(`  ${relPath}: ${methods} methods`);
+    });
+
+    await step('explain-command', async () => {
+      // The image opened in the editor, then "Explain Image" from the palette explains the active image.
+      await quickOpen(page, path.basename(ws.hoverPath));
+      await runCommand(page, 'Fairframe: Explain Image');
+      await explanationShown(await dashboardFrame(), ws.hoverPath);
     });
 
     await step('hover', async () => {

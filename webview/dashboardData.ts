@@ -2,7 +2,10 @@
 // so a 100,000-image result crosses to the webview as a few hundred kilobytes. Pure: no DOM, no vscode, no node.
 import type { AuditResult, DatasetAudit } from '../src/engine/auditResult';
 import type { FairnessFigure, GroupMetric, GroupReport, Interval, ModelAudit } from '../src/engine/modelAudit/modelAuditTypes';
+import type { PropertyHistogram } from '../src/engine/checks/imagePropertiesCheck';
 import type { AttributeInfo, DatasetFormat, Finding, Severity } from '../src/engine/types';
+
+export type { PropertyHistogram } from '../src/engine/checks/imagePropertiesCheck';
 import type { DashboardFocus } from './protocol';
 
 /** Gallery entries sent per gallery; the count beyond is reported as a number. */
@@ -62,8 +65,8 @@ export interface DashboardDataset {
   attributes: Array<AttributeInfo & { values: Record<string, number> }>;
   scan: DatasetAudit['scan'];
   crossTables: CrossTable[];
-  /** Image properties by class and group, or why there are none. */
-  properties: { rows: PropertyRow[] } | { skipped: string };
+  /** Image properties by class and group (summaries, and histograms on shared edges), or why there are none. */
+  properties: { rows: PropertyRow[]; histograms: Record<string, PropertyHistogram> } | { skipped: string };
   duplicates: { total: number; sets: DuplicateSet[] };
 }
 
@@ -72,6 +75,19 @@ export interface LabelIssueItem extends GalleryImage {
   givenLabel: string;
   suggestedLabel: string;
   selfConfidence: number;
+}
+
+/** A most-confident error the audit explained, with its stored saliency map (values in [0, 1], row-major). */
+export interface ExplainedItem extends GalleryImage {
+  label: string;
+  predicted: string;
+  confidence: number;
+  groups: Array<{ attribute: string; group: string }>;
+  method: string;
+  fallbackFrom?: string;
+  deletionAuc?: number;
+  insertionAuc?: number;
+  map: { width: number; height: number; data: number[] };
 }
 
 /** One model × dataset audit as the dashboard shows it. */
@@ -93,6 +109,14 @@ export interface DashboardModel {
   confusionMatrix: number[][];
   reports: Array<Pick<GroupReport, 'name' | 'attributes' | 'groups' | 'worstGroup' | 'oneVsRestSkipped'> & { metrics: GroupMetric[]; fairness: FairnessFigure[] }>;
   labelIssues?: { method: string; total: number; estimatedNoiseRate: number; onTrainingSplit: boolean; items: LabelIssueItem[] };
+  /** The audit's explanations of the most confident errors per group. */
+  explanations?: {
+    method: string;
+    faithfulness?: { images: number; meanDeletionAuc: number; meanInsertionAuc: number };
+    sanity?: { images: number; meanSpearman: number | null; passed: boolean | null };
+    notes: string[];
+    items: ExplainedItem[];
+  };
 }
 
 /** Everything the dashboard renders. */
@@ -190,7 +214,13 @@ function propertyRows(dataset: DatasetAudit): DashboardDataset['properties'] {
       }
     }
   }
-  return rows.length > 0 ? { rows } : { skipped: 'The image-properties check measured no image (were the images decoded?).' };
+  const histograms: Record<string, PropertyHistogram> = {};
+  if (isRecord(run.summary.histograms)) {
+    for (const [property, value] of Object.entries(run.summary.histograms)) {
+      if (isRecord(value) && Array.isArray(value.edges) && isRecord(value.counts) && value.edges.length > 1) histograms[property] = value as unknown as PropertyHistogram;
+    }
+  }
+  return rows.length > 0 ? { rows, histograms } : { skipped: 'The image-properties check measured no image (were the images decoded?).' };
 }
 
 function modelData(audit: ModelAudit, imageUri: ImageUriFunction): DashboardModel {
@@ -230,6 +260,25 @@ function modelData(audit: ModelAudit, imageUri: ImageUriFunction): DashboardMode
         givenLabel: issue.givenLabel,
         suggestedLabel: issue.suggestedLabel,
         selfConfidence: issue.selfConfidence,
+      })),
+    },
+    explanations: audit.explanations && {
+      method: audit.explanations.method,
+      faithfulness: audit.explanations.faithfulness,
+      sanity: audit.explanations.sanity,
+      notes: audit.explanations.notes,
+      items: audit.explanations.errors.slice(0, GALLERY_LIMIT).map((error) => ({
+        relPath: error.relPath,
+        uri: imageUri(audit.dataset, error.relPath),
+        label: error.label,
+        predicted: error.predicted,
+        confidence: error.confidence,
+        groups: error.groups,
+        method: error.method,
+        fallbackFrom: error.fallbackFrom,
+        deletionAuc: error.deletionAuc,
+        insertionAuc: error.insertionAuc,
+        map: error.map,
       })),
     },
   };

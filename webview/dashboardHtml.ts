@@ -9,6 +9,7 @@ export const SECTION_TITLES: Record<DashboardSection, string> = {
   heatmaps: 'Heatmaps',
   properties: 'Image properties',
   galleries: 'Galleries',
+  explanation: 'Explanation',
 };
 
 /** What the page needs: the webview's resource origin, a fresh nonce and the two bundled files. */

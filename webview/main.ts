@@ -10,13 +10,14 @@ import { count } from './format';
 import { MessageEndpoint } from './messageEndpoint';
 import { setStyleNonce } from './plotFigure';
 import { DASHBOARD_PROTOCOL_VERSION, DASHBOARD_SECTIONS, assertNever, type DashboardFocus, type DashboardSection, type HostRequests, type RequestMessage, type WebviewRequests } from './protocol';
+import { renderExplanation } from './sections/explanationSection';
 import { renderFairness } from './sections/fairnessSection';
 import { renderGalleries } from './sections/galleriesSection';
 import { renderGroups } from './sections/groupsSection';
 import { renderHeatmaps } from './sections/heatmapsSection';
 import { renderOverview } from './sections/overviewSection';
 import { renderProperties } from './sections/propertiesSection';
-import { DEFAULT_VIEW_STATE, type SectionContext, type ViewState } from './sections/sectionContext';
+import { DEFAULT_VIEW_STATE, type ExplanationState, type SectionContext, type ViewState } from './sections/sectionContext';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -32,13 +33,18 @@ const RENDERERS: Record<DashboardSection, (body: HTMLElement, context: SectionCo
   heatmaps: renderHeatmaps,
   properties: renderProperties,
   galleries: renderGalleries,
+  explanation: renderExplanation,
 };
+/** Sections drawn without an audit: an image file can be explained before any audit is shown. */
+const WITHOUT_DATA: ReadonlySet<DashboardSection> = new Set(['explanation']);
 
 setStyleNonce((document.currentScript as HTMLScriptElement | null)?.nonce ?? '');
 const vscode = acquireVsCodeApi();
 let state: ViewState = { ...DEFAULT_VIEW_STATE, ...(vscode.getState() as Partial<ViewState> | undefined) };
 let data: DashboardData | null = null;
 let focusRelPath: string | undefined;
+/** The image being explained: module state, so that it survives redraws of the other sections and new audits. */
+let explanation: ExplanationState | undefined;
 
 const endpoint = new MessageEndpoint<WebviewRequests, HostRequests>((message) => vscode.postMessage(message), handleRequest);
 window.addEventListener('message', (event: MessageEvent) => void endpoint.receive(event.data));
@@ -58,6 +64,22 @@ async function handleRequest(request: RequestMessage<HostRequests>): Promise<Hos
       renderAll();
       scrollToFocus(request.body.focus);
       return { section: request.body.focus.section };
+    case 'explanation': {
+      const { view } = request.body;
+      explanation = { view, results: new Map() };
+      const shown = renderSections(['explanation']).length === 1;
+      scrollToFocus({ section: 'explanation' });
+      announce(`Explaining ${view.title} with ${view.methods.join(', ')}.`);
+      return { shown };
+    }
+    case 'explanationMethod': {
+      const { result } = request.body;
+      if (!explanation || result.id !== explanation.view.id) return { rendered: false };
+      explanation.results.set(result.method, result);
+      const rendered = renderSections(['explanation']).length === 1;
+      announce(result.status === 'ok' ? `${result.method} explanation of ${explanation.view.title} is ready.` : `${result.method} could not explain ${explanation.view.title}: ${result.error ?? 'no reason given'}`);
+      return { rendered };
+    }
     default:
       return assertNever(request);
   }
@@ -101,6 +123,12 @@ function context(): SectionContext {
     openFile(dataset, relPath) {
       endpoint.request('openFile', { dataset, relPath }).catch((error: unknown) => announce(`Could not open ${relPath}: ${error instanceof Error ? error.message : String(error)}`));
     },
+    explain(dataset, relPath) {
+      const index = data ? Math.min(state.model, data.models.length - 1) : state.model;
+      announce(`Explaining ${relPath}…`);
+      endpoint.request('explain', { dataset, relPath, model: index }).catch((error: unknown) => announce(`Could not explain ${relPath}: ${error instanceof Error ? error.message : String(error)}`));
+    },
+    explanation,
   };
 }
 
@@ -128,7 +156,7 @@ function renderSections(sections: DashboardSection[]): DashboardSection[] {
   for (const section of sections) {
     const body = document.querySelector<HTMLElement>(`[data-body="${section}"]`);
     if (!body) continue;
-    if (!data) {
+    if (!data && !WITHOUT_DATA.has(section)) {
       body.replaceChildren(h('p', { class: 'muted' }, section === 'overview' ? 'Waiting for an audit result.' : ''));
       continue;
     }

@@ -4,10 +4,10 @@
 import type { DashboardData } from './dashboardData';
 
 /** Bumped when a message changes shape; both sides refuse a peer with another version. */
-export const DASHBOARD_PROTOCOL_VERSION = 1;
+export const DASHBOARD_PROTOCOL_VERSION = 2;
 
 /** The dashboard's sections, in page order. */
-export const DASHBOARD_SECTIONS = ['overview', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries'] as const;
+export const DASHBOARD_SECTIONS = ['overview', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries', 'explanation'] as const;
 
 /** One of the dashboard's sections (also its element id). */
 export type DashboardSection = (typeof DASHBOARD_SECTIONS)[number];
@@ -25,11 +25,57 @@ export interface DashboardFocus {
   relPath?: string;
 }
 
+/** The image the Explanation section shows; one ExplanationMethodResult per method follows it. */
+export interface ExplanationView {
+  /** Grows with each explained image; results carrying an older id are dropped. */
+  id: number;
+  /** The image's path relative to its dataset root, or its file name. */
+  title: string;
+  /** Set when the image belongs to a dataset of the audit shown. */
+  dataset?: string;
+  relPath?: string;
+  /** The model's file name. */
+  model: string;
+  /** The dataset's label for the image, when known. */
+  label?: string;
+  /** The image itself (a data: URI thumbnail), when it could be read. */
+  image?: string;
+  /** The methods that will be computed, in order. */
+  methods: string[];
+}
+
+/** One method's explanation of the image in the ExplanationView with the same id. */
+export interface ExplanationMethodResult {
+  id: number;
+  /** The method asked for (one of ExplanationView.methods). */
+  method: string;
+  status: 'ok' | 'failed';
+  /** The method that ran: differs from `method` when the model's head needed a fallback (occlusion). */
+  usedMethod?: string;
+  fallbackReason?: string;
+  /** The class explained (the model's top-1) and its probability. */
+  className?: string;
+  probability?: number;
+  /** The saliency map over the image, a data:image/png URI. */
+  overlay?: string;
+  /** Petsiuk et al. 2018: area under P(class) as the most salient pixels are removed (lower = more faithful)… */
+  deletionAuc?: number;
+  /** …and as they are restored onto a blurred image (higher = more faithful). */
+  insertionAuc?: number;
+  milliseconds?: number;
+  fromCache?: boolean;
+  /** Why it failed (status 'failed'). */
+  error?: string;
+}
+
 /** Requests the webview sends, with the body each carries and the body of its reply. */
 export type WebviewRequests = {
   ready: { body: { protocolVersion: number }; reply: { protocolVersion: number } };
   /** Opens an image of a dataset in the editor (the host refuses paths outside the dataset's root). */
   openFile: { body: { dataset: string; relPath: string }; reply: Record<string, never> };
+  /** Explains an image of a dataset with the selected model (index into DashboardData.models): the host answers at
+   * once with the view's id and methods, then sends `explanation` and one `explanationMethod` per method. */
+  explain: { body: { dataset: string; relPath: string; model: number }; reply: { id: number; methods: string[] } };
 };
 
 /** Requests the host sends, with the body each carries and the body of its reply. */
@@ -37,6 +83,10 @@ export type HostRequests = {
   /** Renders `data` (null: no audit yet), then scrolls to `focus`. Replies with the sections drawn. */
   show: { body: { data: DashboardData | null; focus?: DashboardFocus }; reply: { rendered: DashboardSection[] } };
   focus: { body: { focus: DashboardFocus }; reply: { section: DashboardSection } };
+  /** Shows a new image in the Explanation section (its methods pending) and scrolls to it. */
+  explanation: { body: { view: ExplanationView }; reply: { shown: boolean } };
+  /** Fills in one method of the shown image; `rendered` is false when the view has moved on to another image. */
+  explanationMethod: { body: { result: ExplanationMethodResult }; reply: { rendered: boolean } };
 };
 
 /** A map of request types to their bodies and replies. */

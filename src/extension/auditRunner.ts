@@ -5,7 +5,7 @@ import type { AuditResult } from '../engine/auditResult';
 import { FairframeError } from '../engine/errors';
 import type { Progress } from '../engine/types';
 import { throttleProgress } from '../worker/progressThrottle';
-import type { AuditJobOptions, CrashKind } from '../worker/protocol';
+import type { AuditJobOptions, CrashKind, ExplainJob, ExplainReply } from '../worker/protocol';
 import { WorkerClient } from '../worker/workerClient';
 import type { AuditStore } from './auditStore';
 import type { OverlayImage, OverlayRequest } from './imageHoverProvider';
@@ -156,12 +156,18 @@ export class AuditRunner implements vscode.Disposable {
     this.worker?.dispose();
   }
 
+  /** One explanation computed in the worker (models kept warm there, results cached); refused in an untrusted workspace. */
+  async explainImage(job: Omit<ExplainJob, 'cacheDir'>, signal?: AbortSignal): Promise<ExplainReply> {
+    if (!vscode.workspace.isTrusted) throw new FairframeError('bad-config', 'Models are not run in a restricted (untrusted) workspace.');
+    return this.getWorker().explain({ ...job, cacheDir: this.cacheDir }, { signal });
+  }
+
   /** An explanation overlay for a hover, computed in the worker; nothing in an untrusted workspace (models never run there). */
   async explainOverlay(request: OverlayRequest): Promise<OverlayImage | undefined> {
     if (!vscode.workspace.isTrusted) return undefined;
     try {
       // The predicted class is explained (the hover's top-1), named by the model's own labels.
-      const reply = await this.getWorker().explain({ model: request.model, image: request.image, size: request.size, cacheDir: this.cacheDir }, { signal: request.signal });
+      const reply = await this.explainImage({ model: request.model, image: request.image, size: request.size }, request.signal);
       return { png: Buffer.from(reply.pngBase64, 'base64'), method: reply.fallbackFrom ? `${reply.method} (${reply.fallbackFrom} unsupported)` : reply.method };
     } catch (error) {
       if (!FairframeError.is(error, 'cancelled')) this.output.log.warn(`No explanation overlay for ${request.image}: ${error instanceof Error ? error.message : String(error)}`);

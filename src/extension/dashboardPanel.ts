@@ -9,7 +9,7 @@ import { dashboardHtml, makeNonce } from '../../webview/dashboardHtml';
 import { MessageEndpoint, ProtocolRequestError } from '../../webview/messageEndpoint';
 import {
   DASHBOARD_PROTOCOL_VERSION, DASHBOARD_SECTIONS, assertNever,
-  type DashboardFocus, type DashboardSection, type HostRequests, type RequestMessage, type WebviewRequests,
+  type DashboardFocus, type DashboardSection, type ExplanationMethodResult, type ExplanationView, type HostRequests, type RequestMessage, type WebviewRequests,
 } from '../../webview/protocol';
 
 export type { DashboardFocus, DashboardSection } from '../../webview/protocol';
@@ -20,6 +20,36 @@ export const DASHBOARD_VIEW_TYPE = 'fairframe.dashboard';
 /** The command that opens the dashboard; its argument may be a DashboardFocus or a Finding. */
 export const OPEN_DASHBOARD_COMMAND = 'fairframe.openDashboard';
 
+/** How the dashboard gets explanations (the worker, in the extension): methods, one method's result, the image. */
+export interface ExplanationSource {
+  methods(): string[];
+  /** One method's explanation; never throws (a failure is a result with status 'failed'). */
+  explainMethod(request: { file: string; model: string; method: string; signal: AbortSignal }): Promise<Omit<ExplanationMethodResult, 'id'>>;
+  /** The image as a data: URI, or undefined when it cannot be read. */
+  image(file: string): Promise<string | undefined>;
+}
+
+/** An image to explain, with the model to explain it with. */
+export interface ExplainTarget {
+  file: string;
+  model: string;
+  title: string;
+  dataset?: string;
+  relPath?: string;
+  label?: string;
+}
+
+/** An explanation being computed or shown: the view, the results so far, and how to stop it. */
+interface ExplanationState {
+  view: ExplanationView;
+  target: ExplainTarget;
+  results: ExplanationMethodResult[];
+  abort: AbortController;
+}
+
+let explanationSource: ExplanationSource | undefined;
+let nextExplanationId = 1;
+
 /** The one dashboard panel. */
 export class DashboardPanel implements vscode.Disposable {
   private static current: DashboardPanel | undefined;
@@ -28,11 +58,19 @@ export class DashboardPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly renderedEmitter = new vscode.EventEmitter<DashboardSection[]>();
   private readonly disposedEmitter = new vscode.EventEmitter<void>();
+  private readonly explainedEmitter = new vscode.EventEmitter<ExplanationMethodResult>();
+  private explanation: ExplanationState | undefined;
+  /** True once the webview has drawn the current result after its last `ready` (explanations go after it). */
+  private shown = false;
   private ready = false;
   private disposed = false;
 
   /** Fires with the sections drawn each time the webview has rendered a result. */
   readonly onDidRender = this.renderedEmitter.event;
+  /** Fires when a method of the current explanation has been computed (whether or not the webview drew it). */
+  readonly onDidExplainMethod = this.explainedEmitter.event;
+  /** Per explanation id, the methods the webview said it drew. */
+  readonly explanationRendered = new Map<number, string[]>();
   /** Fires when the panel is closed. */
   readonly onDidDispose = this.disposedEmitter.event;
   /** The sections drawn by the last render (empty before the first). */
@@ -82,6 +120,7 @@ export class DashboardPanel implements vscode.Disposable {
       this.panel.onDidChangeViewState(() => {
         if (this.panel.visible) return;
         this.ready = false;
+        this.shown = false;
         this.endpoint.rejectPending('the dashboard was hidden');
       }),
     );
@@ -105,9 +144,42 @@ export class DashboardPanel implements vscode.Disposable {
     this.endpoint.request('focus', { focus }).catch((error: unknown) => this.logFailure('focus', error));
   }
 
+  /** Starts explaining an image with every configured method (one at a time), replacing any explanation in progress.
+   * `done` resolves to the results in method order once all are computed or the explanation was cancelled. */
+  explainImage(target: ExplainTarget): { id: number; methods: string[]; done: Promise<ExplanationMethodResult[]> } {
+    const source = explanationSource;
+    if (!source) throw new Error('The dashboard has no explanation source.');
+    this.explanation?.abort.abort();
+    const id = nextExplanationId++;
+    const methods = source.methods();
+    const view: ExplanationView = { id, title: target.title, dataset: target.dataset, relPath: target.relPath, model: path.basename(target.model), label: target.label, methods };
+    const state: ExplanationState = { view, target, results: [], abort: new AbortController() };
+    this.explanation = state;
+    const done = (async (): Promise<ExplanationMethodResult[]> => {
+      view.image = await source.image(target.file).catch(() => undefined);
+      if (this.explanation === state && this.shown) await this.sendExplanationView(state);
+      for (const method of methods) {
+        if (state.abort.signal.aborted) break;
+        const result: ExplanationMethodResult = { ...(await source.explainMethod({ file: target.file, model: target.model, method, signal: state.abort.signal })), id };
+        if (state.abort.signal.aborted) break;
+        state.results.push(result);
+        this.explainedEmitter.fire(result);
+        if (this.explanation === state && this.shown) await this.sendExplanationResult(result);
+      }
+      return state.results;
+    })();
+    return { id, methods, done };
+  }
+
+  /** Stops computing the explanation with this id (what is done stays shown). */
+  cancelExplanation(id: number): void {
+    if (this.explanation?.view.id === id) this.explanation.abort.abort();
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.explanation?.abort.abort();
     if (DashboardPanel.current === this) DashboardPanel.current = undefined;
     this.endpoint.dispose();
     this.panel.dispose();
@@ -115,6 +187,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.disposedEmitter.fire();
     this.disposedEmitter.dispose();
     this.renderedEmitter.dispose();
+    this.explainedEmitter.dispose();
   }
 
   private async handle(request: RequestMessage<WebviewRequests>): Promise<WebviewRequests[keyof WebviewRequests]['reply']> {
@@ -134,8 +207,38 @@ export class DashboardPanel implements vscode.Disposable {
         await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), { preview: true });
         return {};
       }
+      case 'explain': {
+        const { dataset, relPath, model } = request.body;
+        const file = this.datasetFile(dataset, relPath);
+        const audit = typeof model === 'number' ? this.result?.models[model] : undefined;
+        if (!file) throw new ProtocolRequestError({ code: 'failed', message: `'${relPath}' is not a file of dataset '${dataset}' in this audit.` });
+        if (!audit || audit.status !== 'ok') throw new ProtocolRequestError({ code: 'failed', message: 'Pick a model that was audited to explain an image with.' });
+        if (!vscode.workspace.isTrusted) throw new ProtocolRequestError({ code: 'failed', message: 'Models are not run in a restricted (untrusted) workspace.' });
+        const label = audit.predictions?.[relPath]?.label;
+        const started = this.explainImage({ file, model: audit.model.file, title: relPath, dataset, relPath, label });
+        started.done.catch((error: unknown) => this.logFailure('explain', error));
+        return { id: started.id, methods: started.methods };
+      }
       default:
         return assertNever(request);
+    }
+  }
+
+  private async sendExplanationView(state: ExplanationState): Promise<void> {
+    try {
+      await this.endpoint.request('explanation', { view: state.view });
+    } catch (error) {
+      this.logFailure('explanation', error);
+    }
+  }
+
+  private async sendExplanationResult(result: ExplanationMethodResult): Promise<void> {
+    try {
+      const reply = await this.endpoint.request('explanationMethod', { result });
+      const drawn = this.explanationRendered.get(result.id) ?? [];
+      if (reply.rendered && !drawn.includes(result.method)) this.explanationRendered.set(result.id, [...drawn, result.method]);
+    } catch (error) {
+      this.logFailure('explanationMethod', error);
     }
   }
 
@@ -147,6 +250,14 @@ export class DashboardPanel implements vscode.Disposable {
       const reply = await this.endpoint.request('show', { data, focus });
       this.lastRendered = reply.rendered;
       this.renderedEmitter.fire(reply.rendered);
+      // After a reload the webview has lost the explanation: send it again with what is computed so far.
+      const state = this.explanation;
+      if (!this.shown && state) {
+        this.shown = true;
+        await this.sendExplanationView(state);
+        for (let i = 0; i < state.results.length; i++) await this.sendExplanationResult(state.results[i]);
+      }
+      this.shown = true;
     } catch (error) {
       this.logFailure('show', error);
     }
@@ -195,7 +306,9 @@ export function openDashboard(context: vscode.ExtensionContext, result: AuditRes
 export function registerDashboard(
   context: vscode.ExtensionContext,
   source: { latest(): AuditResult | undefined; onDidChange: vscode.Event<AuditResult> },
+  explanations: ExplanationSource,
 ): vscode.Disposable[] {
+  explanationSource = explanations;
   return [
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel): Promise<void> {

@@ -10,6 +10,7 @@ import { AuditStatusBar } from './auditStatusBar';
 import { AuditStore } from './auditStore';
 import { DashboardPanel, focusFromArgument, openDashboard, registerDashboard } from './dashboardPanel';
 import { DatasetsTreeProvider } from './datasetsTreeProvider';
+import { registerExplainImage, WorkerExplanationSource } from './explainImage';
 import { FairframeCodeActions } from './fairframeCodeActions';
 import { FairframeOutput } from './fairframeOutput';
 import { cacheRoot } from './fairframeSettings';
@@ -77,7 +78,8 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
       if (event.affectsConfiguration('fairframe.autoAuditDatasets') || event.affectsConfiguration('fairframe.cacheLocation')) discovery.schedule(0);
     }),
     ...registerAuditCommands({ runner, store, discovery, thumbnails, openDashboard: (result, argument) => openDashboard(context, result, focusFromArgument(argument)) }),
-    ...registerDashboard(context, { latest: () => store.lastResult, onDidChange: latestResultChanged(store) }),
+    ...registerDashboard(context, { latest: () => store.lastResult, onDidChange: latestResultChanged(store) }, new WorkerExplanationSource(runner, store, thumbnails)),
+    registerExplainImage({ store, records, runner, openDashboard: () => openDashboard(context, store.lastResult) }),
   );
   // Hovers show an explanation overlay (Grad-CAM, computed and cached in the worker) once a model was audited.
   context.subscriptions.push(hoverContent.setOverlayProvider((request) => runner.explainOverlay(request)));

@@ -36,14 +36,18 @@ async function explainerFor(job: ExplainJob): Promise<Explainer> {
 export async function explainInWorker(job: ExplainJob, run: RunOptions): Promise<ExplainReply> {
   const explainer = await explainerFor(job);
   const classIndex = job.className === undefined ? undefined : explainer.classIndexOf(job.className);
-  const result = await explainer.explain(job.image, { method: job.method ?? 'gradcam', classIndex, signal: run.signal });
+  const result = await explainer.explain(job.image, { method: job.method ?? 'gradcam', classIndex, faithfulness: job.faithfulness, signal: run.signal });
   const png = await explainer.overlayPng(job.image, result.heatmap, job.size);
   return {
     pngBase64: png.toString('base64'),
     method: result.method,
     className: result.className,
     probability: result.probability,
+    predictedName: result.predictedName,
     fallbackFrom: result.fallbackFrom?.method,
+    fallbackReason: result.fallbackFrom?.reason,
+    faithfulness: result.faithfulness,
     milliseconds: result.milliseconds,
+    fromCache: result.fromCache,
   };
 }

@@ -29,6 +29,8 @@ export interface ExplainJob {
   cacheDir?: string;
   /** fairframe.json whose `models` entry gives the model's labels and preprocessing. */
   configFile?: string;
+  /** Also measure deletion and insertion AUC (Petsiuk et al. 2018). */
+  faithfulness?: boolean;
 }
 
 /** An overlay as it crosses the process boundary (PNG as base64). */
@@ -37,8 +39,15 @@ export interface ExplainReply {
   method: string;
   className: string;
   probability: number;
+  /** The model's top-1 for the image. */
+  predictedName: string;
   fallbackFrom?: string;
+  /** Why the requested method could not run (with fallbackFrom). */
+  fallbackReason?: string;
+  /** Deletion AUC (lower = more faithful) and insertion AUC (higher = more faithful), when asked for. */
+  faithfulness?: { deletionAuc: number; insertionAuc: number; steps: number };
   milliseconds: number;
+  fromCache: boolean;
 }
 
 /** Requests the host sends, each answered by exactly one reply. */

@@ -49,7 +49,7 @@ describe('dashboard webview in Chromium', function () {
     const before = harness.readyCount;
     const rendered = await showFixture();
     assert.equal(harness.readyCount, before + 1);
-    assert.deepEqual(rendered, ['overview', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries']);
+    assert.deepEqual(rendered, ['overview', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries', 'explanation']);
     const page = harness.page;
     assert.deepEqual(await page.locator('.severity-count').allTextContents(), [fixture.result.counts.error, fixture.result.counts.warning, fixture.result.counts.info].map(String));
     // 64 of the 80 images are called right: 80.0%, with the engine's interval.
@@ -58,6 +58,21 @@ describe('dashboard webview in Chromium', function () {
     const modelRow = await page.locator('#overview table:has(caption:text("Models")) tbody tr').first().textContent();
     assert.match(modelRow ?? '', new RegExp(`80\\.0% ± .*95% CI ${(accuracy.lower! * 100).toFixed(1)}%–${(accuracy.upper! * 100).toFixed(1)}%`));
     assert.deepEqual(harness.pageErrors, []);
+  });
+
+  it("draws each group's distribution of an image property as a histogram on shared bins", async () => {
+    // Brightness is 230 on even images and 20 on odd ones, 20 of each per site: 20 bins over [20, 230], and each site
+    // has half its images in the first bin and half in the last.
+    const histogram = (fixture.result.datasets[0].checks.find((c) => c.check === 'image-properties')!.summary.histograms as Record<string, { edges: number[]; counts: Record<string, Record<string, number[]>> }>).brightness;
+    assert.ok(Math.abs(histogram.edges[0] - 20) < 1e-9 && Math.abs(histogram.edges[20] - 230) < 1e-9, `edges ${histogram.edges[0]}–${histogram.edges[20]}`);
+    assert.deepEqual(histogram.counts.site.north.filter((c) => c > 0), [20, 20]);
+    const chart = harness.page.locator('#properties [data-chart="property-distribution"]');
+    await chart.scrollIntoViewIfNeeded();
+    assert.equal(await chart.locator('g.ff-bin rect').count(), 2 * 20, 'a rect per bin for each of the two sites');
+    const titles = await chart.locator('g.ff-bin rect title').allTextContents();
+    assert.equal(titles.filter((t) => /: 20 images \(50\.0%\)$/.test(t)).length, 4, titles.filter((t) => !/: 0 images/.test(t)).join(' | '));
+    assert.equal(titles.filter((t) => /: 0 images \(0\.0%\)$/.test(t)).length, 36);
+    assert.match((await chart.locator('figcaption').textContent()) ?? '', /20 shared bins, bar height = share of that group's images/);
   });
 
   it('lists the failing accuracy difference with its interval, and the passing figures', async () => {
@@ -137,7 +152,8 @@ describe('dashboard webview in Chromium', function () {
     // The request crosses the page binding asynchronously: wait for it to arrive.
     for (let i = 0; i < 100 && harness.openFileRequests.length === before; i++) await new Promise((resolve) => setTimeout(resolve, 20));
     assert.deepEqual(harness.openFileRequests.at(-1), { dataset: 'data', relPath: HOSTILE_FILES[0] });
-    assert.equal(await harness.page.locator('.explanation-slot').count(), 16);
+    // Every label issue can be explained with the (audited) model.
+    assert.equal(await harness.page.locator('[data-gallery="label-issues"] .explain-button').count(), 16);
   });
 
   it('moves keyboard focus through the sections, selectors, checkbox and buttons in page order', async () => {
@@ -151,7 +167,7 @@ describe('dashboard webview in Chromium', function () {
         return active.id || (active.tagName === 'A' ? `nav:${active.textContent}` : active.tagName.toLowerCase());
       }));
     }
-    const expected = ['nav:Overview', 'nav:Fairness', 'nav:Groups', 'nav:Heatmaps', 'nav:Image properties', 'nav:Galleries',
+    const expected = ['nav:Overview', 'nav:Fairness', 'nav:Groups', 'nav:Heatmaps', 'nav:Image properties', 'nav:Galleries', 'nav:Explanation',
       'fairness-report', 'fairness-failing', 'chart-report', 'chart-metric', 'cross-attribute', 'heatmap-report', 'heatmap-metric', 'property-partition', 'property-name', 'vscode-button'];
     let at = -1;
     for (const id of expected) {
@@ -208,7 +224,7 @@ describe('dashboard webview in Chromium', function () {
     assert.equal(data.models[0].labelIssues?.total, 5000);
     assert.ok(size < 2_000_000, `the posted data is ${size} characters`);
     const reply = await harness.show(data);
-    assert.equal(reply.rendered.length, 6);
+    assert.equal(reply.rendered.length, 7);
     const gallery = harness.page.locator('[data-gallery="label-issues"]');
     assert.equal(await gallery.locator('.card').count(), GALLERY_PAGE);
     assert.equal(await gallery.locator('.gallery-count').textContent(), 'Showing 24 of 5,000.');

@@ -9,7 +9,10 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { DashboardData } from '../../webview/dashboardData';
 import { dashboardHtml, makeNonce } from '../../webview/dashboardHtml';
 import { MessageEndpoint } from '../../webview/messageEndpoint';
-import { DASHBOARD_PROTOCOL_VERSION, assertNever, type DashboardFocus, type DashboardSection, type HostRequests, type RequestMessage, type WebviewRequests } from '../../webview/protocol';
+import {
+  DASHBOARD_PROTOCOL_VERSION, assertNever, type DashboardFocus, type DashboardSection, type ExplanationMethodResult, type ExplanationView, type HostRequests, type RequestMessage,
+  type WebviewRequests,
+} from '../../webview/protocol';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -35,6 +38,12 @@ export class DashboardHarness {
   readonly dialogs: string[] = [];
   readonly pageErrors: string[] = [];
   readonly openFileRequests: Array<{ dataset: string; relPath: string }> = [];
+  readonly explainRequests: Array<{ dataset: string; relPath: string; model: number }> = [];
+  /** The methods the fake host says it will compute for an `explain` request. */
+  explainMethods: string[] = ['gradcam', 'occlusion'];
+  /** When set, the fake host refuses `explain` requests with this message (as the panel does with no model to explain). */
+  explainFailure: string | undefined;
+  private nextExplanationId = 0;
   readyCount = 0;
   private endpoint: MessageEndpoint<HostRequests, WebviewRequests> | undefined;
   private readyWaiters: Array<() => void> = [];
@@ -119,6 +128,23 @@ export class DashboardHarness {
     return this.endpoint.request('focus', { focus });
   }
 
+  /** Posts `explanation` as the host does when it starts on an image. */
+  explanation(view: ExplanationView): Promise<{ shown: boolean }> {
+    if (!this.endpoint) throw new Error('Load the page first.');
+    return this.endpoint.request('explanation', { view });
+  }
+
+  /** Posts `explanationMethod` as the host does when a method has finished. */
+  explanationMethod(result: ExplanationMethodResult): Promise<{ rendered: boolean }> {
+    if (!this.endpoint) throw new Error('Load the page first.');
+    return this.endpoint.request('explanationMethod', { result });
+  }
+
+  /** Waits (polling, no deadline of its own: the test's timeout applies) until `count` explain requests have arrived. */
+  async waitForExplainRequests(count: number): Promise<void> {
+    while (this.explainRequests.length < count) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
   /** The CSP violations the page reported. */
   violations(): Promise<Violation[]> {
     return this.page.evaluate(() => (window as unknown as { __ffViolations: Violation[] }).__ffViolations);
@@ -149,6 +175,10 @@ export class DashboardHarness {
       case 'openFile':
         this.openFileRequests.push(request.body);
         return {};
+      case 'explain':
+        this.explainRequests.push(request.body);
+        if (this.explainFailure !== undefined) throw new Error(this.explainFailure);
+        return { id: ++this.nextExplanationId, methods: [...this.explainMethods] };
       default:
         return assertNever(request);
     }

@@ -1,17 +1,36 @@
-// Galleries of likely label errors and of duplicate sets, shown a page at a time (the data holds at most
-// GALLERY_LIMIT entries per gallery). Each image has an empty slot where its explanation will go.
-import type { DuplicateSet, GalleryImage, LabelIssueItem } from '../dashboardData';
+// Galleries of the audit's explained errors (saliency over the thumbnail), likely label errors and duplicate sets, shown
+// a page at a time (the data holds at most GALLERY_LIMIT entries per gallery). Images can be opened, and explained with
+// the selected model when it was audited.
+import type { DashboardModel, DuplicateSet, ExplainedItem, GalleryImage, LabelIssueItem } from '../dashboardData';
 import { h } from '../dom';
-import { count, percent } from '../format';
+import { count, figure, percent } from '../format';
+import { saliencyCanvas } from './saliencyCanvas';
 import type { SectionContext } from './sectionContext';
 
 /** Entries added per "Show more". */
 export const GALLERY_PAGE = 24;
 
-/** Renders both galleries into `body`. */
+/** Renders the galleries into `body`. */
 export function renderGalleries(body: HTMLElement, context: SectionContext): void {
   const { model, data, state } = context;
   const parts: HTMLElement[] = [];
+
+  const explained = model?.explanations;
+  if (explained && explained.items.length > 0) {
+    const focusIndex = context.focusRelPath ? explained.items.findIndex((i) => i.relPath === context.focusRelPath) : -1;
+    const shown = Math.max(state.explainedShown || GALLERY_PAGE, focusIndex + 1);
+    const dataset = model.dataset;
+    parts.push(gallery({
+      id: 'explained-errors',
+      title: `Explained errors (${count(explained.items.length)})`,
+      note: explainedNote(explained),
+      total: explained.items.length,
+      beyond: 0,
+      shown,
+      card: (i) => explainedCard(explained.items[i], dataset, context),
+      more: () => context.update({ explainedShown: shown + GALLERY_PAGE }, ['galleries']),
+    }));
+  }
 
   const issues = model?.labelIssues;
   if (issues) {
@@ -89,15 +108,56 @@ function labelIssueCard(item: LabelIssueItem, dataset: string, context: SectionC
     h('p', { class: 'card-path' }, item.relPath),
     h('p', { class: 'card-labels' }, 'Labelled ', h('strong', {}, item.givenLabel), '; the model suggests ', h('strong', {}, item.suggestedLabel), '.'),
     h('p', { class: 'muted' }, `Self-confidence ${percent(item.selfConfidence, 2)}`),
-    explanationSlot(item.relPath),
-    openButton(dataset, item.relPath, context));
+    actions(dataset, item.relPath, context));
+}
+
+function explainedCard(item: ExplainedItem, dataset: string, context: SectionContext): HTMLElement {
+  const faithfulness = [
+    item.deletionAuc !== undefined ? `deletion AUC ${figure(item.deletionAuc)}` : '',
+    item.insertionAuc !== undefined ? `insertion AUC ${figure(item.insertionAuc)}` : '',
+  ].filter(Boolean).join(' · ');
+  return h('article', { class: 'card card-explained', attrs: { 'data-relpath': item.relPath, 'aria-label': `Explained error: ${item.relPath}` } },
+    overlaidThumbnail(item),
+    h('p', { class: 'card-path' }, item.relPath),
+    h('p', { class: 'card-labels' }, h('strong', {}, item.label), ' → ', h('strong', {}, item.predicted), ` (${percent(item.confidence)})`),
+    item.groups.length > 0 ? h('p', { class: 'muted card-groups' }, item.groups.map((g) => `${g.attribute}: ${g.group}`).join(' · ')) : '',
+    h('p', { class: 'muted card-faithfulness' }, `${item.method}${item.fallbackFrom ? ` (fallback from ${item.fallbackFrom})` : ''}${faithfulness ? `: ${faithfulness}` : ''}`),
+    actions(dataset, item.relPath, context));
+}
+
+/** The method, the mean faithfulness over the explained images, the sanity check's outcome and the audit's notes. */
+function explainedNote(explained: NonNullable<DashboardModel['explanations']>): string {
+  const parts = [`Saliency by ${explained.method} of the most confident errors per group.`];
+  const faith = explained.faithfulness;
+  if (faith) {
+    parts.push(`Mean over ${count(faith.images)} images: deletion AUC ${figure(faith.meanDeletionAuc)} (lower is better), insertion AUC ${figure(faith.meanInsertionAuc)} (higher is better).`);
+  }
+  const sanity = explained.sanity;
+  if (!sanity || sanity.images === 0 || sanity.passed === null) parts.push('Randomisation sanity check: not run.');
+  else {
+    const rho = sanity.meanSpearman === null ? 'n/a' : figure(sanity.meanSpearman);
+    parts.push(sanity.passed
+      ? `Randomisation sanity check passed: mean Spearman ρ ${rho} with the maps of a model with random weights (${count(sanity.images)} images).`
+      : `Randomisation sanity check failed: mean Spearman ρ ${rho} with the maps of a model with random weights (${count(sanity.images)} images); the maps show the image more than the model.`);
+  }
+  parts.push(...explained.notes);
+  return parts.join(' ');
+}
+
+/** The thumbnail with the stored map over it, in a box of the map's aspect (the map covers the model's input). */
+function overlaidThumbnail(item: ExplainedItem): HTMLElement {
+  const canvas = saliencyCanvas(item.map);
+  if (!item.uri) return h('div', { class: 'thumb-overlay saliency-only' }, canvas);
+  return h('div', { class: 'thumb-overlay' },
+    h('img', { attrs: { src: item.uri, alt: `${item.relPath}, with its saliency map over it`, loading: 'lazy', decoding: 'async' } }),
+    canvas);
 }
 
 function duplicateCard(set: DuplicateSet, dataset: string, context: SectionContext): HTMLElement {
   return h('article', { class: `card card-set severity-${set.severity}`, attrs: { 'data-rule': set.rule, 'aria-label': `${set.rule}: ${set.count} images` } },
     h('p', { class: 'card-message' }, h('span', { class: 'rule-id' }, `${set.rule} `), set.message),
     h('ul', { class: 'set-images', attrs: { 'aria-label': `Images of this ${set.rule} set` } }, ...set.images.map((image) => h('li', { attrs: { 'data-relpath': image.relPath } },
-      thumbnail(image), h('p', { class: 'card-path' }, image.relPath), openButton(dataset, image.relPath, context)))),
+      thumbnail(image), h('p', { class: 'card-path' }, image.relPath), actions(dataset, image.relPath, context)))),
     set.count > set.images.length ? h('p', { class: 'muted' }, `and ${count(set.count - set.images.length)} more`) : '');
 }
 
@@ -106,9 +166,16 @@ function thumbnail(image: GalleryImage): HTMLElement {
   return h('img', { class: 'thumb', attrs: { src: image.uri, alt: image.relPath, loading: 'lazy', decoding: 'async', width: 96, height: 96 } });
 }
 
-/** Where an explanation of the image (saliency overlay and its faithfulness) is drawn once explanations exist. */
-function explanationSlot(relPath: string): HTMLElement {
-  return h('div', { class: 'explanation-slot', attrs: { 'data-explanation-for': relPath, 'aria-live': 'polite' } });
+/** Explain (only with an audited model selected) and Open. */
+function actions(dataset: string, relPath: string, context: SectionContext): HTMLElement {
+  const buttons: HTMLElement[] = [];
+  if (context.model?.status === 'ok') {
+    const explain = h('vscode-button', { class: 'explain-button', attrs: { 'aria-label': `Explain ${relPath}` } }, 'Explain');
+    explain.addEventListener('click', () => context.explain(dataset, relPath));
+    buttons.push(explain);
+  }
+  buttons.push(openButton(dataset, relPath, context));
+  return h('div', { class: 'card-actions' }, ...buttons);
 }
 
 function openButton(dataset: string, relPath: string, context: SectionContext): HTMLElement {

@@ -1,6 +1,7 @@
 // Image properties by class or group, from the image-properties check's summaries: range (min–max),
-// mean ± one standard deviation, and the median, per group.
-import type { PropertyRow } from '../dashboardData';
+// mean ± one standard deviation, and the median, per group; then each group's distribution (its histogram on the
+// edges shared by all groups, as shares of the group's images so that groups of any size compare).
+import type { PropertyHistogram, PropertyRow } from '../dashboardData';
 import { h, select } from '../dom';
 import { count, figure } from '../format';
 import { Plot, bandAxisMargin, plotFigure, shortLabel } from '../plotFigure';
@@ -37,7 +38,8 @@ export function renderProperties(body: HTMLElement, context: SectionContext): vo
       h('div', { class: 'controls' },
         select('property-partition', 'Grouped by', partitions.map((p) => ({ value: p, label: p === 'label' ? 'class (label)' : p })), partition, (value) => context.update({ propertyPartition: value }, ['properties'])),
         select('property-name', 'Property', properties.map((p) => ({ value: p, label: PROPERTY_LABELS[p] ?? p })), property, (value) => context.update({ property: value }, ['properties']))),
-      propertyChart(partition, property, shown)));
+      propertyChart(partition, property, shown),
+      distributionChart(partition, property, dataset.properties.histograms?.[property], shown)));
   }
   body.replaceChildren(...(parts.length > 0 ? parts : [h('p', { class: 'muted note' }, 'No dataset in this audit.')]));
 }
@@ -65,4 +67,49 @@ function propertyChart(partition: string, property: string, rows: PropertyRow[])
   });
   return h('figure', { class: 'chart', attrs: { 'data-chart': 'properties' } }, chart,
     h('figcaption', {}, `${label} by ${partition}. Thin line: range; thick bar: mean ± one SD; dot: mean; tick: median.`));
+}
+
+/** Groups drawn as histograms at most (the largest ones); the rest are named in the caption. */
+const MAX_HISTOGRAM_GROUPS = 12;
+
+interface BinRow {
+  group: string;
+  x1: number;
+  x2: number;
+  share: number;
+  count: number;
+}
+
+function distributionChart(partition: string, property: string, histogram: PropertyHistogram | undefined, rows: PropertyRow[]): HTMLElement | string {
+  const byGroup = histogram?.counts[partition];
+  if (!histogram || !byGroup) return h('p', { class: 'muted note', attrs: { 'data-note': 'no-histogram' } }, `No distribution of this property by ${partition} in the result (too many groups, or an older result).`);
+  const label = PROPERTY_LABELS[property] ?? property;
+  const axis = histogram.scale === 'log1p' ? `log(1 + ${property})` : label;
+  const order = new Map(rows.map((r, i) => [r.group, i]));
+  const groups = Object.entries(byGroup)
+    .map(([group, counts]) => ({ group, counts, n: counts.reduce((a, b) => a + b, 0) }))
+    .filter((g) => g.n > 0)
+    .sort((a, b) => b.n - a.n)
+    .slice(0, MAX_HISTOGRAM_GROUPS)
+    .sort((a, b) => (order.get(a.group) ?? 1e9) - (order.get(b.group) ?? 1e9) || a.group.localeCompare(b.group));
+  const left = Object.keys(byGroup).length - groups.length;
+  const bins: BinRow[] = groups.flatMap((g) => g.counts.map((c, i) => ({ group: g.group, x1: histogram.edges[i], x2: histogram.edges[i + 1], share: c / g.n, count: c })));
+  const chart = plotFigure({
+    ariaLabel: `Distribution of ${label} by ${partition}: a histogram per group, as shares of the group's images`,
+    ariaDescription: groups.map((g) => `${g.group} (n=${g.n})`).join('; '),
+    width: 640,
+    height: 40 + groups.length * 56,
+    marginLeft: 120,
+    marginRight: 20,
+    x: { label: axis },
+    y: { label: 'share', axis: null },
+    fy: { label: null, domain: groups.map((g) => g.group), tickFormat: (v: string) => shortLabel(v, 16) },
+    marks: [
+      Plot.rectY(bins, { x1: 'x1', x2: 'x2', y: 'share', fy: 'group', fill: 'var(--ff-bar)', inset: 0.5, className: 'ff-bin',
+        title: (b: BinRow) => `${b.group}: ${figure(b.x1)}–${figure(b.x2)}: ${count(b.count)} images (${(b.share * 100).toFixed(1)}%)` }),
+      Plot.ruleY([0], { stroke: 'currentColor', strokeOpacity: 0.4 }),
+    ],
+  });
+  return h('figure', { class: 'chart', attrs: { 'data-chart': 'property-distribution' } }, chart,
+    h('figcaption', {}, `${label}: each group's histogram on ${histogram.edges.length - 1} shared bins, bar height = share of that group's images${histogram.scale === 'log1p' ? ', on log(1 + value) because the property is heavy-tailed' : ''}.${left > 0 ? ` ${count(left)} smaller groups are not drawn.` : ''}`));
 }

@@ -1,6 +1,6 @@
 // What every section renders from: the data, the persisted view state, and a way to change both.
 import type { DashboardData, DashboardModel } from '../dashboardData';
-import type { DashboardFocus } from '../protocol';
+import type { DashboardFocus, ExplanationMethodResult, ExplanationView } from '../protocol';
 
 /** The view state kept across reloads with vscode.setState (selections only, never the data). */
 export interface ViewState {
@@ -21,6 +21,7 @@ export interface ViewState {
   /** Gallery entries shown (paged). */
   labelIssuesShown: number;
   duplicatesShown: number;
+  explainedShown: number;
   section?: string;
 }
 
@@ -38,10 +39,19 @@ export const DEFAULT_VIEW_STATE: ViewState = {
   property: 'brightness',
   labelIssuesShown: 0,
   duplicatesShown: 0,
+  explainedShown: 0,
 };
+
+/** The image the Explanation section shows and the methods' results received so far (kept outside the DOM and the data). */
+export interface ExplanationState {
+  view: ExplanationView;
+  /** Results by method (ExplanationMethodResult.method). */
+  results: Map<string, ExplanationMethodResult>;
+}
 
 /** Passed to each section's render function. */
 export interface SectionContext {
+  /** The audit shown. The Explanation section is also drawn before any audit arrives, so it never reads this. */
   data: DashboardData;
   state: ViewState;
   /** The selected model, if the audit has one. */
@@ -50,6 +60,10 @@ export interface SectionContext {
   update(patch: Partial<ViewState>, redraw: Array<DashboardFocus['section']>): void;
   /** Asks the host to open an image of a dataset in the editor. */
   openFile(dataset: string, relPath: string): void;
+  /** Asks the host to explain an image of a dataset with the selected model (the result arrives as `explanation`). */
+  explain(dataset: string, relPath: string): void;
+  /** The image being explained, if any. */
+  explanation?: ExplanationState;
   /** The image to scroll to after rendering, from a focus request. */
   focusRelPath?: string;
 }

@@ -10,7 +10,7 @@ import { baselineName, createPerturber, type PerturbationBaseline } from './prep
 export interface RiseOptions extends ExplainOptions {
   /** Number of masks N (default 1000, the cost in model calls; the paper used 4000–8000 on ImageNet models). */
   masks?: number;
-  /** Side s of the coarse grid (default 7). */
+  /** Side s of the coarse grid (default 7, or the input's shorter side when that is smaller). */
   grid?: number;
   /** Probability p that a grid cell is kept (default 0.5). */
   keepProbability?: number;
@@ -61,7 +61,8 @@ export function riseMask(random: () => number, width: number, height: number, gr
 export async function riseMap(runner: ModelRunner, image: ExplainImage, options: RiseOptions = {}): Promise<Heatmap> {
   const { width: W, height: H } = image;
   const N = Math.floor(options.masks ?? 1000);
-  const grid = Math.floor(options.grid ?? 7);
+  // The default 7 × 7 grid needs an input of at least 7 pixels a side; smaller inputs get one cell per pixel.
+  const grid = Math.floor(options.grid ?? Math.min(7, W, H));
   const p = options.keepProbability ?? 0.5;
   const seed = options.seed ?? DEFAULT_EXPLAIN_SEED;
   const baseline = options.baseline ?? 'black';

@@ -62,6 +62,21 @@ describe('explain: riseMap', function () {
     await runner.dispose();
   });
 
+  it('an input smaller than the default grid gets one cell per pixel instead of an error (4 × 4: s = 4)', async () => {
+    const spec = explainSpec(4);
+    const runner = await createModelRunner(quadrantModel(4), spec);
+    const image = await prepareExplainImage(await pngOf(4, 4, quadrantImage(4)), spec);
+    const map = await riseMap(runner, image, { masks: 200, seed: 5 });
+    assert.equal(map.width, 4);
+    assert.equal(map.height, 4);
+    // The model reads the top-left quadrant: its 4 pixels outrank the other 12.
+    const top = [0, 1, 4, 5].map((i) => map.data[i]);
+    const rest = [...map.data].filter((_, i) => ![0, 1, 4, 5].includes(i));
+    assert.ok(Math.min(...top) > Math.max(...rest), `${top} vs ${rest}`);
+    await assert.rejects(riseMap(runner, image, { masks: 10, grid: 5 }), /1 ≤ grid ≤ 4/);
+    await runner.dispose();
+  });
+
   it('the default grid (s = 7) still ranks the quadrant first: its mean beats every other quadrant', async () => {
     const spec = explainSpec(16);
     const runner = await createModelRunner(quadrantModel(16), spec);

@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { AuditResult } from '../../../src/engine/auditResult';
 import type { FairframeApi } from '../../../src/extension/extension';
 import type { DatasetNode } from '../../../src/extension/datasetsTreeProvider';
+import type { ExplainCommandResult } from '../../../src/extension/explainImage';
 import type { FindingNode } from '../../../src/extension/findingsTreeProvider';
 import type { ModelNode } from '../../../src/extension/modelsTreeProvider';
 
@@ -99,11 +100,12 @@ export function registerFeatureTests(): void {
     it('contributes the commands, views and settings', async () => {
       const commands = await vscode.commands.getCommands(true);
       for (const command of ['fairframe.auditWorkspace', 'fairframe.auditDataset', 'fairframe.auditModel', 'fairframe.openDashboard', 'fairframe.exportReport',
-        'fairframe.exportReweighing', 'fairframe.clearCache', 'fairframe.refresh', 'fairframe.cancelAudits', 'fairframe.revealFinding']) {
+        'fairframe.exportReweighing', 'fairframe.clearCache', 'fairframe.refresh', 'fairframe.cancelAudits', 'fairframe.revealFinding', 'fairframe.explainImage']) {
         assert.ok(commands.includes(command), `${command} is registered`);
       }
       assert.equal(vscode.workspace.getConfiguration('fairframe').get('autoAuditDatasets'), true);
       assert.equal(vscode.workspace.getConfiguration('fairframe').get('maxHoverThumbnailSize'), 160);
+      assert.deepEqual(vscode.workspace.getConfiguration('fairframe').get('explainMethods'), ['gradcam', 'lrp', 'occlusion', 'rise', 'lime', 'shap']);
     });
 
     it('Datasets view: classes and guessed attribute groups with counts, shares and warning icons', async () => {
@@ -254,6 +256,31 @@ export function registerFeatureTests(): void {
       });
       for (const section of ['overview', 'fairness', 'groups', 'heatmaps']) assert.ok(rendered.includes(section as never), `${section} rendered (got ${rendered.join(', ')})`);
     });
+
+    it('explains an image with every method side by side in the dashboard, each with its deletion and insertion AUC', async () => {
+      const image = vscode.Uri.joinPath(root(), 'images', 'dog_02.png');
+      const explained = await vscode.commands.executeCommand<ExplainCommandResult | undefined>('fairframe.explainImage', image);
+      assert.ok(explained, 'the command returned its results');
+      assert.equal(explained.modelSource, 'audit', "the model audited on the image's dataset is used");
+      assert.equal(path.basename(explained.model), 'classifier.onnx');
+      assert.deepEqual(explained.results.map((result) => result.method), ['gradcam', 'lrp', 'occlusion', 'rise', 'lime', 'shap']);
+      for (const result of explained.results) {
+        assert.equal(result.status, 'ok', `${result.method}: ${result.error ?? ''}`);
+        assert.match(result.overlay ?? '', /^data:image\/png;base64,[A-Za-z0-9+/=]{100,}$/);
+        for (const auc of [result.deletionAuc, result.insertionAuc]) assert.ok(typeof auc === 'number' && auc >= 0 && auc <= 1, `${result.method}: AUC ${auc} in [0, 1]`);
+        assert.ok(result.className === 'dog' || result.className === 'kat');
+      }
+      // This model has no convolution: the gradient methods say they fell back to occlusion, and why.
+      const gradcam = explained.results[0];
+      assert.equal(gradcam.usedMethod, 'occlusion');
+      assert.ok(gradcam.fallbackReason && gradcam.fallbackReason.length > 10);
+      assert.equal(explained.results[2].usedMethod, 'occlusion');
+      const panel = api.dashboard();
+      assert.ok(panel);
+      const deadline = Date.now() + 60_000;
+      while ((panel.explanationRendered.get(explained.id)?.length ?? 0) < explained.results.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(panel.explanationRendered.get(explained.id), explained.results.map((result) => result.method), 'the webview drew every method');
+    });
   });
 }
 
@@ -271,6 +298,13 @@ export function registerRestrictedFeatureTests(): void {
       const api = await fairframeApi();
       assert.equal(await auditModel(), undefined);
       assert.equal(api.store.modelAudits().length, 0);
+    });
+
+    it('Explain Image runs no model', async () => {
+      const api = await fairframeApi();
+      const image = vscode.Uri.joinPath(root(), 'images', 'dog_02.png');
+      assert.equal(await vscode.commands.executeCommand('fairframe.explainImage', image, modelUri()), undefined);
+      assert.equal(api.dashboard()?.explanationRendered.size ?? 0, 0);
     });
 
     it('hovers show the label and groups but no thumbnail', async () => {
