@@ -8,6 +8,7 @@ import type { ModelConfig } from '../config/configTypes';
 import { FairframeError } from '../errors';
 import { readSidecar, resolveModelSpec, type ResolvedModelSpec } from '../model/modelSpec';
 import { inspectModelBytes, loadModelProto } from '../model/onnxModel';
+import type { PreprocessSpec } from '../model/modelTypes';
 import { findCounterfactual, type Counterfactual } from './counterfactual';
 import type { ExplainImage, ExplainMethod, Heatmap, ModelRunner } from './explainTypes';
 import { faithfulness, spearmanRankCorrelation } from './faithfulness';
@@ -26,7 +27,7 @@ import { randomiseClassifier } from './sanityCheck';
 export const EXPLAIN_METHODS: readonly ExplainMethod[] = ['gradcam', 'cam', 'lrp', 'occlusion', 'rise', 'lime', 'shap'];
 
 /** Bumped when a method's output changes, so old cache entries are not reused. */
-const EXPLANATION_CACHE_VERSION = 1;
+const EXPLANATION_CACHE_VERSION = 2;
 
 /** What to compute besides the map. */
 export interface ExplainRequest {
@@ -74,6 +75,14 @@ function methodParams(request: ExplainRequest): Record<string, number | string |
 function outputSize(outputs: ReadonlyArray<{ shape: Array<number | string | null> }>): number | undefined {
   const last = outputs.length === 1 ? outputs[0].shape[outputs[0].shape.length - 1] : undefined;
   return typeof last === 'number' && last > 0 ? last : undefined;
+}
+
+/** The range of each input channel after preprocessing: pixel 0 and 255 through scale, mean and std (raw 0–255 for uint8 inputs). */
+export function inputBounds(preprocess: PreprocessSpec): { low: number[]; high: number[] } {
+  const channels = Array.from({ length: preprocess.channels }, (_, c) => c);
+  if (preprocess.inputType === 'uint8') return { low: channels.map(() => 0), high: channels.map(() => 255) };
+  const at = (value: number, c: number): number => (value * preprocess.scale - (preprocess.mean[c] ?? 0)) / (preprocess.std[c] ?? 1);
+  return { low: channels.map((c) => Math.min(at(0, c), at(255, c))), high: channels.map((c) => Math.max(at(0, c), at(255, c))) };
 }
 
 /** Explains images for one model; open with `Explainer.open`, release with `dispose`. */
@@ -151,7 +160,13 @@ export class Explainer {
         case 'cam':
           return { heatmap: await gradCam(bytes, image, { ...common, variant: request.method, sessions }), method: request.method };
         case 'lrp':
-          return { heatmap: await lrp(bytes, image, { ...common, rule: p.rule === 'alphabeta' ? 'alphabeta' : 'epsilon', epsilon: num('epsilon'), alpha: num('alpha'), beta: num('beta'), sessions }), method: 'lrp' };
+          return {
+            heatmap: await lrp(bytes, image, {
+              ...common, rule: p.rule === 'alphabeta' ? 'alphabeta' : 'epsilon', epsilon: num('epsilon'), alpha: num('alpha'), beta: num('beta'), sessions,
+              inputBounds: p.inputRule === 'same' ? undefined : inputBounds(this.spec.preprocess),
+            }),
+            method: 'lrp',
+          };
         case 'occlusion':
           return { heatmap: await occlusionMap(await runner(), image, { ...common, patch: num('patch'), stride: num('stride') }), method: 'occlusion' };
         case 'rise':

@@ -12,7 +12,7 @@ import { computedInput, defaultOpset, GraphIndex, sizeOf, unsupported, type Tens
 import { convLayout, poolWindows, type PoolWindows } from './headKernels';
 import { argmax } from '../model/softmax';
 import { checkClass, createExplainSession, imageFeed, readOutput, withPrepared, type ExplainSessionCache } from './headSession';
-import { alphaBetaRule, convMap, denseMap, epsilonRule, maxPoolRule, poolMap, type LinearMap } from './lrpRules';
+import { alphaBetaRule, convMap, denseMap, epsilonRule, maxPoolRule, poolMap, zBRule, type LinearMap } from './lrpRules';
 
 /** Options of `lrp`. */
 export interface LrpOptions extends ExplainOptions {
@@ -23,6 +23,12 @@ export interface LrpOptions extends ExplainOptions {
   /** α and β of the αβ-rule, α − β = 1 (default α = 1, β = 0; α = 2, β = 1 is the other common choice). */
   alpha?: number;
   beta?: number;
+  /**
+   * The range of the model's input values per channel (in the model's channel order), e.g. from the preprocessing:
+   * with it the first layer uses the zB-rule for bounded inputs (Montavon et al. 2019) instead of `rule`, which on
+   * pixels credits bright areas for being bright.
+   */
+  inputBounds?: { low: number[]; high: number[] };
   /** Keeps the prepared model across calls (see ExplainSessionCache); without it each call loads and releases the model. */
   sessions?: ExplainSessionCache;
 }
@@ -128,6 +134,11 @@ export async function lrp(modelBytes: Uint8Array, image: ExplainImage, options: 
     const score = readOutput(results, prepared.score);
     const classIndex = options.classIndex ?? argmax(score.data);
     checkClass(classIndex, score.data.length);
+    // The input layer: the first group that is not a reshape; the zB-rule needs its input to be the image's values.
+    const first = prepared.groups.findIndex((group) => group.kind !== 'pass');
+    const reshapesOnly = prepared.groups.slice(0, Math.max(0, first)).every((group) => group.nodes.every((node) => node.opType !== 'Relu'));
+    const zb = options.inputBounds && first >= 0 && reshapesOnly ? options.inputBounds : undefined;
+    let inputRule = 'none';
     let relevance: Float64Array = new Float64Array(score.data.length);
     relevance[classIndex] = score.data[classIndex];
     for (let g = prepared.groups.length - 1; g >= 0; g--) {
@@ -149,6 +160,13 @@ export async function lrp(modelBytes: Uint8Array, image: ExplainImage, options: 
       }
       const map = linearMap(prepared, group, x);
       const { scale } = affineOf(prepared, group.nodes.slice(1), z.shape, z.shape);
+      if (zb && g === first) {
+        const bounds = elementBounds(zb, x.data.length, image.channels, feed.layout);
+        relevance = zBRule(map, x.data, bounds.low, bounds.high, relevance, scale);
+        inputRule = 'zB';
+        continue;
+      }
+      if (g === first) inputRule = rule === 'epsilon' ? 'ε' : 'αβ';
       relevance = rule === 'epsilon' ? epsilonRule(map, x.data, z.data, relevance, epsilon, scale) : alphaBetaRule(map, x.data, relevance, alpha, beta, scale);
     }
     const logit = score.data[classIndex];
@@ -165,12 +183,27 @@ export async function lrp(modelBytes: Uint8Array, image: ExplainImage, options: 
       width,
       height,
       data,
-      params: { rule, ...(rule === 'epsilon' ? { epsilon } : { alpha, beta }), logit, relevanceSum: total, conservation },
+      params: { rule, ...(rule === 'epsilon' ? { epsilon } : { alpha, beta }), inputRule, logit, relevanceSum: total, conservation },
       modelCalls: 1,
-      note: `LRP ${ruleName} from the class logit ${logit.toPrecision(4)}: the input relevance sums to ${total.toPrecision(4)} ` +
+      note: `LRP ${ruleName}${inputRule === 'zB' ? ' (zB-rule at the input layer, for pixels bounded by the preprocessing)' : ''} from the class logit ${logit.toPrecision(4)}: the input relevance sums to ${total.toPrecision(4)} ` +
         `(conservation ${Number.isFinite(conservation) ? conservation.toFixed(4) : 'undefined'}${rule === 'epsilon' ? '; the difference is relevance the biases and ε absorb or add' : '; biases are not counted as evidence'}).`,
     };
   });
+}
+
+/** Per-element bounds of the input tensor from per-channel ones (NCHW: channel = i / plane; NHWC: i mod channels). */
+function elementBounds(bounds: { low: number[]; high: number[] }, size: number, channels: number, layout: 'NCHW' | 'NHWC'): { low: Float64Array; high: Float64Array } {
+  const plane = size / channels;
+  const low = new Float64Array(size);
+  const high = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
+    const c = layout === 'NHWC' ? i % channels : Math.floor(i / plane);
+    const a = bounds.low[c] ?? bounds.low[0];
+    const b = bounds.high[c] ?? bounds.high[0];
+    low[i] = Math.min(a, b);
+    high[i] = Math.max(a, b);
+  }
+  return { low, high };
 }
 
 function spatial(x: Tensor, group: LrpGroup): number[] {

@@ -95,6 +95,38 @@ export function epsilonRule(map: LinearMap, x: Float64Array, z: ArrayLike<number
 }
 
 /**
+ * LRP-zB for the input layer, whose inputs are bounded pixels l_i ≤ x_i ≤ h_i (Montavon et al. 2017, "Explaining
+ * nonlinear classification decisions with deep Taylor decomposition"; 2019 overview, Eq. 7):
+ * R_i = Σ_j (x_i w_ij − l_i w⁺_ij − h_i w⁻_ij) / Σ_i (x_i w_ij − l_i w⁺_ij − h_i w⁻_ij) · R_j, biases left out, so
+ * relevance is conserved. A negative per-output scale s_j flips which part is positive: (s w)⁺ = s w⁻ there.
+ */
+export function zBRule(map: LinearMap, x: Float64Array, low: Float64Array, high: Float64Array, relevance: Float64Array, scale: Float64Array): Float64Array {
+  const flipped = scale.map((s) => (s < 0 ? 1 : 0));
+  const anyFlipped = flipped.some((f) => f === 1);
+  const xw = map.forward(x, 'all');
+  const lowPos = map.forward(low, 'pos');
+  const lowNeg = anyFlipped ? map.forward(low, 'neg') : undefined;
+  const highNeg = map.forward(high, 'neg');
+  const highPos = anyFlipped ? map.forward(high, 'pos') : undefined;
+  // t_j = R_j / U_j, with U_j the unscaled denominator (a positive scale cancels; a negative one swaps the parts).
+  const t = relevance.map((r, j) => {
+    if (r === 0) return 0;
+    const u = flipped[j] ? xw[j] - lowNeg![j] - highPos![j] : xw[j] - lowPos[j] - highNeg[j];
+    return u === 0 ? 0 : r / u;
+  });
+  const tKept = anyFlipped ? t.map((v, j) => (flipped[j] ? 0 : v)) : t;
+  const tFlipped = anyFlipped ? t.map((v, j) => (flipped[j] ? v : 0)) : undefined;
+  const all = map.backward(t, 'all');
+  const pos = map.backward(tKept, 'pos');
+  const neg = map.backward(tKept, 'neg');
+  const posFlipped = tFlipped && map.backward(tFlipped, 'pos');
+  const negFlipped = tFlipped && map.backward(tFlipped, 'neg');
+  return all.map((value, i) => x[i] * value
+    - low[i] * (pos[i] + (negFlipped ? negFlipped[i] : 0))
+    - high[i] * (neg[i] + (posFlipped ? posFlipped[i] : 0)));
+}
+
+/**
  * LRP-αβ (α − β = 1): R_i = Σ_j (α (x_i w_ij)⁺ / Σ_i (x_i w_ij)⁺ − β (x_i w_ij)⁻ / Σ_i (x_i w_ij)⁻) R_j, biases left
  * out. (x w)⁺ = x⁺w⁺ + x⁻w⁻ and (x w)⁻ = x⁺w⁻ + x⁻w⁺, so negative inputs (normalised pixels) are handled too. A neuron
  * whose contributions all have one sign (e.g. after average pooling of Relu outputs) shares its relevance in

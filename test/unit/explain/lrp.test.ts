@@ -51,6 +51,29 @@ describe('LRP', () => {
     });
   });
 
+  describe('zB-rule at the input (pixels bounded by l ≤ x ≤ h)', () => {
+    it('by hand: z = 2x₁ − x₂ at x = (1, 0.5), l = 0, h = 1: U = 1.5 − 0 − (1·(−1)) = 2.5, R = (2, 0.5) / 2.5 · 1.5 = (1.2, 0.3)', async () => {
+      const image = { input: Float32Array.of(1, 0.5), pixels: new Uint8Array(2), width: 2, height: 1, channels: 1 as const };
+      const map = await lrp(twoInputModel(), image, { inputBounds: { low: [0], high: [1] } });
+      assert.ok(Math.abs(map.data[0] - 1.2) < 1e-6 && Math.abs(map.data[1] - 0.3) < 1e-6, `${map.data[0]}, ${map.data[1]}`);
+      assert.equal(map.params.inputRule, 'zB');
+      assert.match(map.note ?? '', /zB-rule at the input layer/);
+      // Bounds the other way round are the same range.
+      const swapped = await lrp(twoInputModel(), image, { inputBounds: { low: [1], high: [0] } });
+      assert.deepEqual(Array.from(swapped.data), Array.from(map.data));
+    });
+
+    it('conserves relevance with zero biases, with BatchNormalization folded into the first Conv', async () => {
+      const image = randomImage(3, 16, 8, -1.5, 1.5);
+      for (let classIndex = 0; classIndex < 5; classIndex++) {
+        const map = await lrp(conservationModel(), image, { classIndex, inputBounds: { low: [-1.5, -1.5, -1.5], high: [1.5, 1.5, 1.5] } });
+        const logit = Number(map.params.logit);
+        assert.equal(map.params.inputRule, 'zB');
+        assert.ok(Math.abs(sum(map.data) - logit) <= 1e-4 * Math.abs(logit), `class ${classIndex}: Σ R = ${sum(map.data)}, logit ${logit}`);
+      }
+    });
+  });
+
   describe('conservation with zero biases (Σ R_input = logit)', () => {
     for (const { name, options } of RULES) {
       it(`${name}: to 1e-4 relative for every class, through Conv, BatchNormalization, AveragePool, strided Conv, GAP, MatMul + Add and a final Softmax, on normalised (signed) inputs`, async () => {
