@@ -87,6 +87,8 @@ export interface ExplainedItem extends GalleryImage {
   fallbackFrom?: string;
   deletionAuc?: number;
   insertionAuc?: number;
+  randomDeletionAuc?: number;
+  randomInsertionAuc?: number;
   map: { width: number; height: number; data: number[] };
 }
 
@@ -112,7 +114,7 @@ export interface DashboardModel {
   /** The audit's explanations of the most confident errors per group. */
   explanations?: {
     method: string;
-    faithfulness?: { images: number; meanDeletionAuc: number; meanInsertionAuc: number };
+    faithfulness?: { images: number; meanDeletionAuc: number; meanInsertionAuc: number; meanRandomDeletionAuc?: number; meanRandomInsertionAuc?: number };
     sanity?: { images: number; meanSpearman: number | null; passed: boolean | null };
     notes: string[];
     items: ExplainedItem[];
@@ -278,6 +280,8 @@ function modelData(audit: ModelAudit, imageUri: ImageUriFunction): DashboardMode
         fallbackFrom: error.fallbackFrom,
         deletionAuc: error.deletionAuc,
         insertionAuc: error.insertionAuc,
+        randomDeletionAuc: error.randomDeletionAuc,
+        randomInsertionAuc: error.randomInsertionAuc,
         map: error.map,
       })),
     },

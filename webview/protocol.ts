@@ -62,6 +62,9 @@ export interface ExplanationMethodResult {
   deletionAuc?: number;
   /** …and as they are restored onto a blurred image (higher = more faithful). */
   insertionAuc?: number;
+  /** The same two AUCs for a seeded random pixel order on this image: the chance level. */
+  randomDeletionAuc?: number;
+  randomInsertionAuc?: number;
   milliseconds?: number;
   fromCache?: boolean;
   /** Why it failed (status 'failed'). */

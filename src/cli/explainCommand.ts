@@ -59,7 +59,10 @@ export async function runExplainCommand(image: string, options: ExplainCommandOp
         `${path.basename(imageFile)}: the model predicts '${result.predictedName}'; explaining '${result.className}' (p = ${result.probability.toFixed(3)}) with ${result.method}${result.fallbackFrom ? ` (${result.fallbackFrom.method} cannot run on this model: ${result.fallbackFrom.reason})` : ''}.`,
       ];
       if (result.heatmap.note) lines.push(`note: ${result.heatmap.note}`);
-      if (result.faithfulness) lines.push(`faithfulness: deletion AUC ${result.faithfulness.deletionAuc.toFixed(3)} (lower is better), insertion AUC ${result.faithfulness.insertionAuc.toFixed(3)} (higher is better)`);
+      if (result.faithfulness) {
+        const f = result.faithfulness;
+        lines.push(`faithfulness: deletion AUC ${f.deletionAuc.toFixed(3)} (lower is better), insertion AUC ${f.insertionAuc.toFixed(3)} (higher is better); a random pixel order gives ${f.randomDeletionAuc.toFixed(3)} and ${f.randomInsertionAuc.toFixed(3)}`);
+      }
       if (result.sanity) lines.push(`sanity check (classifier randomised): Spearman ρ ${result.sanity.spearman === null ? 'undefined' : result.sanity.spearman.toFixed(3)} — ${result.sanity.passed === null ? result.sanity.note ?? 'not available' : result.sanity.passed ? 'the map depends on the learned weights' : 'the map barely changes: it may not reflect what the model learned'}`);
       if (result.counterfactual) lines.push(`counterfactual: ${result.counterfactual.message}`);
       if (explainer.spec.sources.labels === 'default') lines.push("note: the model names no classes; they are called by their output index (give 'labels' in a sidecar or fairframe.json).");

@@ -49,6 +49,8 @@ export class WorkerExplanationSource implements ExplanationSource {
         overlay: `data:image/png;base64,${reply.pngBase64}`,
         deletionAuc: reply.faithfulness?.deletionAuc,
         insertionAuc: reply.faithfulness?.insertionAuc,
+        randomDeletionAuc: reply.faithfulness?.randomDeletionAuc,
+        randomInsertionAuc: reply.faithfulness?.randomInsertionAuc,
         milliseconds: reply.milliseconds,
         fromCache: reply.fromCache,
       };

@@ -44,8 +44,8 @@ export interface ExplainReply {
   fallbackFrom?: string;
   /** Why the requested method could not run (with fallbackFrom). */
   fallbackReason?: string;
-  /** Deletion AUC (lower = more faithful) and insertion AUC (higher = more faithful), when asked for. */
-  faithfulness?: { deletionAuc: number; insertionAuc: number; steps: number };
+  /** Deletion AUC (lower = more faithful) and insertion AUC (higher = more faithful), when asked for, with the AUCs of a random pixel order. */
+  faithfulness?: { deletionAuc: number; insertionAuc: number; steps: number; randomDeletionAuc: number; randomInsertionAuc: number };
   milliseconds: number;
   fromCache: boolean;
 }

@@ -169,6 +169,19 @@ describe('dashboard explanations in Chromium', function () {
     await harness.setTheme('vscode-dark');
   });
 
+  it('reads each AUC against a random pixel order: at chance it is marked and cannot be the best', async () => {
+    await harness.explanation(view({ id: 10, methods: ['gradcam', 'rise'] }));
+    // Deletion: both within 0.01 of chance (0.359) or worse → no deletion badge; insertion 0.92 beats 0.44, 0.445 does not.
+    const chance = { randomDeletionAuc: 0.359, randomInsertionAuc: 0.44 };
+    await harness.explanationMethod(okResult({ id: 10, usedMethod: 'gradcam', deletionAuc: 0.351, insertionAuc: 0.92, ...chance }));
+    await harness.explanationMethod(okResult({ id: 10, method: 'rise', usedMethod: 'rise', deletionAuc: 0.364, insertionAuc: 0.445, ...chance }));
+    const marks = await section().locator('.chance-badge').evaluateAll((b) => b.map((e) => `${e.closest('figure')?.getAttribute('data-method')}:${e.parentElement?.getAttribute('data-cell')}`));
+    assert.deepEqual(marks.sort(), ['gradcam:deletion', 'rise:deletion', 'rise:insertion']);
+    const badges = await section().locator('.best-badge').evaluateAll((b) => b.map((e) => `${e.closest('figure')?.getAttribute('data-method')}:${e.parentElement?.getAttribute('data-cell')}`));
+    assert.deepEqual(badges, ['gradcam:insertion']);
+    assert.match((await section().locator('[data-note="chance"]').textContent()) ?? '', /random pixel order on this image gives deletion AUC 0\.359 and insertion AUC 0\.440/);
+  });
+
   it('drops a result for an image it no longer shows, and changes nothing', async () => {
     await harness.explanation(view());
     await harness.explanationMethod(okResult());

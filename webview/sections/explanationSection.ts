@@ -36,6 +36,7 @@ export function renderExplanation(body: HTMLElement, context: SectionContext): v
         'Deletion AUC: the area under P(class) as the most salient pixels are removed — lower is better. ',
         'Insertion AUC: the area as they are restored onto a blurred copy — higher is better. ',
         methods.length > 1 ? '“★ most faithful” marks the best finished method by each.' : ''),
+      chanceLine(explanation),
       h('p', { class: 'muted explanation-note' },
         'Faithfulness: Petsiuk et al. 2018 (RISE) deletion/insertion AUC on this image; one image is anecdotal — see the audit’s mean over explained errors.')));
 }
@@ -88,10 +89,34 @@ function methodFigure(view: ExplanationView, method: string, result: Explanation
       ? h('img', { class: 'explanation-image', attrs: { src: result.overlay, alt: `${shownMethod} saliency for ${result.className ?? 'the top class'} over ${view.title}` } })
       : h('div', { class: 'explanation-image explanation-placeholder' }, 'no overlay'),
     h('dl', { class: 'faithfulness' },
-      h('dt', {}, 'Deletion AUC'), h('dd', { attrs: { 'data-cell': 'deletion' } }, figure(result.deletionAuc), bestBadge(best.deletion.has(method))),
-      h('dt', {}, 'Insertion AUC'), h('dd', { attrs: { 'data-cell': 'insertion' } }, figure(result.insertionAuc), bestBadge(best.insertion.has(method))),
+      h('dt', {}, 'Deletion AUC'), h('dd', { attrs: { 'data-cell': 'deletion' } }, figure(result.deletionAuc), bestBadge(best.deletion.has(method)), chanceBadge(!beatsChance(result, 'deletion'))),
+      h('dt', {}, 'Insertion AUC'), h('dd', { attrs: { 'data-cell': 'insertion' } }, figure(result.insertionAuc), bestBadge(best.insertion.has(method)), chanceBadge(!beatsChance(result, 'insertion'))),
       h('dt', {}, 'Time'), h('dd', { attrs: { 'data-cell': 'time' } }, result.fromCache ? 'cached' : result.milliseconds === undefined ? 'n/a' : `${count(Math.round(result.milliseconds))} ms`)));
   return element;
+}
+
+/** How far an AUC must beat the random pixel order's to count as better than chance. */
+export const CHANCE_MARGIN = 0.01;
+
+/** True unless the result's AUC is within CHANCE_MARGIN of the random order's, or worse (true when either is unknown). */
+function beatsChance(result: ExplanationMethodResult, curve: 'deletion' | 'insertion'): boolean {
+  const auc = curve === 'deletion' ? result.deletionAuc : result.insertionAuc;
+  const chance = curve === 'deletion' ? result.randomDeletionAuc : result.randomInsertionAuc;
+  if (auc === undefined || chance === undefined || !Number.isFinite(auc) || !Number.isFinite(chance)) return true;
+  return curve === 'deletion' ? auc < chance - CHANCE_MARGIN : auc > chance + CHANCE_MARGIN;
+}
+
+function chanceBadge(atChance: boolean): HTMLElement | '' {
+  return atChance ? h('span', { class: 'chance-badge' }, '≈ chance') : '';
+}
+
+/** The random pixel order's AUCs on this image, read from the first result that has them. */
+function chanceLine(explanation: ExplanationState): HTMLElement | '' {
+  const withChance = [...explanation.results.values()].find((result) => result.randomDeletionAuc !== undefined && result.randomInsertionAuc !== undefined);
+  if (!withChance) return '';
+  return h('p', { class: 'muted explanation-chance', attrs: { 'data-note': 'chance' } },
+    `Chance level: a random pixel order on this image gives deletion AUC ${figure(withChance.randomDeletionAuc)} and insertion AUC ${figure(withChance.randomInsertionAuc)}. `,
+    `“≈ chance” marks an AUC within ${CHANCE_MARGIN} of it or worse; such a curve says nothing about the map${withChance.randomDeletionAuc !== undefined && withChance.randomDeletionAuc < 0.1 ? ' (here removing any pixels already collapses the prediction)' : ''}.`);
 }
 
 function bestBadge(isBest: boolean): HTMLElement | '' {
@@ -103,8 +128,10 @@ function bestMethods(explanation: ExplanationState, methods: number): BestMethod
   const best: BestMethods = { deletion: new Set(), insertion: new Set() };
   if (methods < 2) return best;
   const finished = [...explanation.results.values()].filter((result) => result.status === 'ok');
+  // Only an AUC better than chance can be the best.
   const pick = (value: (result: ExplanationMethodResult) => number | undefined, sign: 1 | -1, into: Set<string>): void => {
-    const scored = finished.filter((result) => Number.isFinite(value(result)));
+    const curve = sign === 1 ? 'deletion' : 'insertion';
+    const scored = finished.filter((result) => Number.isFinite(value(result)) && beatsChance(result, curve));
     if (scored.length === 0) return;
     const top = Math.min(...scored.map((result) => sign * (value(result) as number)));
     for (const result of scored) if (sign * (value(result) as number) === top) into.add(result.method);

@@ -130,7 +130,7 @@ function explainedNote(explained: NonNullable<DashboardModel['explanations']>): 
   const parts = [`Saliency by ${explained.method} of the most confident errors per group.`];
   const faith = explained.faithfulness;
   if (faith) {
-    parts.push(`Mean over ${count(faith.images)} images: deletion AUC ${figure(faith.meanDeletionAuc)} (lower is better), insertion AUC ${figure(faith.meanInsertionAuc)} (higher is better).`);
+    parts.push(`Mean over ${count(faith.images)} images: deletion AUC ${figure(faith.meanDeletionAuc)} (lower is better), insertion AUC ${figure(faith.meanInsertionAuc)} (higher is better)${faith.meanRandomDeletionAuc !== undefined && faith.meanRandomInsertionAuc !== undefined ? `; a random pixel order gives ${figure(faith.meanRandomDeletionAuc)} and ${figure(faith.meanRandomInsertionAuc)}` : ''}.`);
   }
   const sanity = explained.sanity;
   if (!sanity || sanity.images === 0 || sanity.passed === null) parts.push('Randomisation sanity check: not run.');

@@ -11,7 +11,7 @@ import { inspectModelBytes, loadModelProto } from '../model/onnxModel';
 import type { PreprocessSpec } from '../model/modelTypes';
 import { findCounterfactual, type Counterfactual } from './counterfactual';
 import type { ExplainImage, ExplainMethod, Heatmap, ModelRunner } from './explainTypes';
-import { faithfulness, spearmanRankCorrelation } from './faithfulness';
+import { faithfulness, randomOrderFaithfulness, spearmanRankCorrelation } from './faithfulness';
 import { gradCam } from './gradCam';
 import { ExplainSessionCache } from './headSession';
 import { renderOverlayPng } from './heatmapRender';
@@ -27,7 +27,7 @@ import { randomiseClassifier } from './sanityCheck';
 export const EXPLAIN_METHODS: readonly ExplainMethod[] = ['gradcam', 'cam', 'lrp', 'occlusion', 'rise', 'lime', 'shap'];
 
 /** Bumped when a method's output changes, so old cache entries are not reused. */
-const EXPLANATION_CACHE_VERSION = 2;
+const EXPLANATION_CACHE_VERSION = 3;
 
 /** What to compute besides the map. */
 export interface ExplainRequest {
@@ -55,8 +55,11 @@ export interface Explanation {
   predictedIndex: number;
   predictedName: string;
   heatmap: Heatmap;
-  /** Deletion AUC (lower = more faithful) and insertion AUC (higher = more faithful), Petsiuk et al. 2018. */
-  faithfulness?: { deletionAuc: number; insertionAuc: number; steps: number };
+  /**
+   * Deletion AUC (lower = more faithful) and insertion AUC (higher = more faithful), Petsiuk et al. 2018, with the
+   * same AUCs for a seeded random pixel order on this image (chance level).
+   */
+  faithfulness?: { deletionAuc: number; insertionAuc: number; steps: number; randomDeletionAuc: number; randomInsertionAuc: number };
   /** Spearman ρ between this map and the same method's map on a model with a randomised classifier (low = passes). */
   sanity?: { spearman: number | null; passed: boolean | null; note?: string };
   counterfactual?: Counterfactual;
@@ -93,6 +96,7 @@ export class Explainer {
   private readonly bytes: Uint8Array;
   private readonly cacheDir?: string;
   private readonly sessions = new ExplainSessionCache();
+  private readonly randomOrders = new Map<string, Promise<{ deletion: number; insertion: number }>>();
   private runnerPromise?: Promise<ModelRunner>;
   private randomised?: { bytes: Uint8Array; runner?: Promise<ModelRunner>; sessions: ExplainSessionCache };
 
@@ -210,13 +214,27 @@ export class Explainer {
     };
     if (request.faithfulness) {
       const f = await faithfulness(runner, image, heatmap, { signal: request.signal });
-      result.faithfulness = { deletionAuc: f.deletion.auc, insertionAuc: f.insertion.auc, steps: f.deletion.x.length - 1 };
+      const chance = await this.randomOrder(runner, image, classIndex, request.signal);
+      result.faithfulness = { deletionAuc: f.deletion.auc, insertionAuc: f.insertion.auc, steps: f.deletion.x.length - 1, randomDeletionAuc: chance.deletion, randomInsertionAuc: chance.insertion };
     }
     if (request.sanity) result.sanity = await this.sanity(image, { ...request, method }, classIndex, heatmap);
     if (request.counterfactual) result.counterfactual = await findCounterfactual(runner, image, heatmap, { signal: request.signal });
     result.milliseconds = Date.now() - started;
     await this.writeCache(key, result);
     return result;
+  }
+
+  /** The random-order AUCs of an image and class, computed once per image for all methods (the last 64 kept). */
+  private async randomOrder(runner: ModelRunner, image: ExplainImage, classIndex: number, signal?: AbortSignal): Promise<{ deletion: number; insertion: number }> {
+    const key = `${createHash('sha256').update(new Uint8Array(image.input.buffer, image.input.byteOffset, image.input.byteLength)).digest('hex')}:${classIndex}`;
+    let entry = this.randomOrders.get(key);
+    if (!entry) {
+      entry = randomOrderFaithfulness(runner, image, classIndex, { signal }).then((f) => ({ deletion: f.deletion.auc, insertion: f.insertion.auc }));
+      entry.catch(() => this.randomOrders.delete(key));
+      this.randomOrders.set(key, entry);
+      if (this.randomOrders.size > 64) this.randomOrders.delete(this.randomOrders.keys().next().value as string);
+    }
+    return entry;
   }
 
   /** Renders the map over the image the model saw, as a PNG. */

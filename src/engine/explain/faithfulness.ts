@@ -3,6 +3,7 @@
 // deletion AUC) and rise fast (high insertion AUC). And the rank correlation used by the sanity checks of Adebayo et
 // al. ("Sanity Checks for Saliency Maps", NeurIPS 2018): a map that survives randomising the model is not explaining it.
 import { FairframeError } from '../errors';
+import { mulberry32 } from '../metrics/seededRandom';
 import type { ExplainImage, Heatmap, ModelRunner } from './explainTypes';
 import { assertImageFitsModel, classProbabilities } from './modelRunner';
 import { baselineName, createPerturber, type PerturbationBaseline } from './prepareImage';
@@ -78,6 +79,17 @@ export async function faithfulness(runner: ModelRunner, image: ExplainImage, map
   const deletion = await curve(runner, image, map, true, options.deletionBaseline ?? 'black', steps, options.signal);
   const insertion = await curve(runner, image, map, false, options.insertionBaseline ?? 'blur', steps, options.signal);
   return { classIndex: map.classIndex, method: map.method, deletion, insertion, modelCalls: runner.calls - callsBefore };
+}
+
+/**
+ * The same curves for a seeded random pixel order: the chance level a map's AUCs are read against. When a model's
+ * P(class) collapses as soon as any pixels are replaced (the baseline itself is out of distribution), every map's
+ * deletion AUC sits at this level and deletion says nothing about the map.
+ */
+export async function randomOrderFaithfulness(runner: ModelRunner, image: ExplainImage, classIndex: number, options: FaithfulnessOptions & { seed?: number } = {}): Promise<FaithfulnessResult> {
+  const random = mulberry32(options.seed ?? 1);
+  const data = Float32Array.from({ length: image.width * image.height }, () => random());
+  return faithfulness(runner, image, { method: 'occlusion', classIndex, width: image.width, height: image.height, data, params: { order: 'random' }, modelCalls: 0 }, options);
 }
 
 /** Ranks 1…n with ties given the average of the ranks they span (as scipy.stats.rankdata 'average'). */

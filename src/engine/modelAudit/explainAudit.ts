@@ -36,6 +36,9 @@ export interface ExplainedError {
   fallbackFrom?: string;
   deletionAuc?: number;
   insertionAuc?: number;
+  /** The AUCs of a random pixel order on this image (chance level). */
+  randomDeletionAuc?: number;
+  randomInsertionAuc?: number;
   sanitySpearman?: number | null;
   map: StoredMap;
   /** Path of an overlay PNG relative to the report folder, when the reports were written with one. */
@@ -55,7 +58,8 @@ export interface MaskShareReport {
 export interface AuditExplanations {
   method: string;
   errors: ExplainedError[];
-  faithfulness?: { images: number; meanDeletionAuc: number; meanInsertionAuc: number };
+  /** Means over the explained images, and the same means for a random pixel order (chance level). */
+  faithfulness?: { images: number; meanDeletionAuc: number; meanInsertionAuc: number; meanRandomDeletionAuc: number; meanRandomInsertionAuc: number };
   sanity?: { images: number; meanSpearman: number | null; passed: boolean | null };
   /** Mean normalised saliency per attribute × class × group. */
   meanMaps: Array<{ attribute: string; class: string; group: string; images: number; map: StoredMap }>;
@@ -237,6 +241,8 @@ export async function explainAudit(explainer: Explainer, sample: ExplainSample, 
         fallbackFrom: explanation.fallbackFrom?.method,
         deletionAuc: explanation.faithfulness?.deletionAuc,
         insertionAuc: explanation.faithfulness?.insertionAuc,
+        randomDeletionAuc: explanation.faithfulness?.randomDeletionAuc,
+        randomInsertionAuc: explanation.faithfulness?.randomInsertionAuc,
         sanitySpearman: explanation.sanity?.spearman,
         map: stored(downsample(positiveMass(explanation.heatmap), explanation.heatmap.width, explanation.heatmap.height)),
       });
@@ -247,6 +253,8 @@ export async function explainAudit(explainer: Explainer, sample: ExplainSample, 
         images: withFaithfulness.length,
         meanDeletionAuc: withFaithfulness.reduce((s, e) => s + (e.deletionAuc as number), 0) / withFaithfulness.length,
         meanInsertionAuc: withFaithfulness.reduce((s, e) => s + (e.insertionAuc as number), 0) / withFaithfulness.length,
+        meanRandomDeletionAuc: withFaithfulness.reduce((s, e) => s + (e.randomDeletionAuc ?? Number.NaN), 0) / withFaithfulness.length,
+        meanRandomInsertionAuc: withFaithfulness.reduce((s, e) => s + (e.randomInsertionAuc ?? Number.NaN), 0) / withFaithfulness.length,
       };
     }
     const spearman = result.errors.map((e) => e.sanitySpearman).filter((v): v is number => typeof v === 'number');

@@ -61,7 +61,10 @@ function explanationSection(audit: ModelAudit): string[] {
   if (!e) return [];
   const lines = ['### Explanations', ''];
   const trust: string[] = [];
-  if (e.faithfulness) trust.push(`mean deletion AUC ${formatNumber(e.faithfulness.meanDeletionAuc)} (lower is better), mean insertion AUC ${formatNumber(e.faithfulness.meanInsertionAuc)} (higher is better) over ${e.faithfulness.images} maps`);
+  if (e.faithfulness) {
+    const f = e.faithfulness;
+    trust.push(`mean deletion AUC ${formatNumber(f.meanDeletionAuc)} (lower is better), mean insertion AUC ${formatNumber(f.meanInsertionAuc)} (higher is better) over ${f.images} maps; a random pixel order gives ${formatNumber(f.meanRandomDeletionAuc)} and ${formatNumber(f.meanRandomInsertionAuc)}`);
+  }
   if (e.sanity) trust.push(`sanity check (classifier randomised): mean Spearman ρ ${formatNumber(e.sanity.meanSpearman)} over ${e.sanity.images} maps${e.sanity.passed === false ? ' — **the maps barely depend on the learned weights**' : ''}`);
   lines.push(`Method: ${e.method}${trust.length ? `; ${trust.join('; ')}` : ''}.`, '');
   if (e.errors.length > 0) {

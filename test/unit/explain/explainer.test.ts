@@ -54,6 +54,11 @@ describe('Explainer', function () {
     const f = first.faithfulness;
     assert.ok(f && f.deletionAuc >= 0 && f.deletionAuc <= 1 && f.insertionAuc >= 0 && f.insertionAuc <= 1, JSON.stringify(f));
     assert.equal(f.steps, 32);
+    // The chance level: one random pixel order per image and class, the same for every method.
+    assert.ok(f.randomDeletionAuc >= 0 && f.randomDeletionAuc <= 1 && f.randomInsertionAuc >= 0 && f.randomInsertionAuc <= 1, JSON.stringify(f));
+    const occlusion = await explainer.explain(image, { method: 'occlusion', faithfulness: true });
+    assert.equal(occlusion.faithfulness?.randomDeletionAuc, f.randomDeletionAuc);
+    assert.equal(occlusion.faithfulness?.randomInsertionAuc, f.randomInsertionAuc);
     assert.ok(first.sanity && first.sanity.spearman !== null && first.sanity.spearman >= -1 && first.sanity.spearman <= 1, JSON.stringify(first.sanity));
     assert.ok(first.counterfactual && typeof first.counterfactual.flipped === 'boolean');
     const again = await explainer.explain(image, { method: 'gradcam', faithfulness: true, sanity: true, counterfactual: true });

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Heatmap } from '../../../src/engine/explain/explainTypes';
-import { averageRanks, faithfulness, pixelOrder, spearmanRankCorrelation, trapezoidAuc } from '../../../src/engine/explain/faithfulness';
+import { averageRanks, faithfulness, pixelOrder, randomOrderFaithfulness, spearmanRankCorrelation, trapezoidAuc } from '../../../src/engine/explain/faithfulness';
 import { createModelRunner } from '../../../src/engine/explain/modelRunner';
 import { occlusionMap } from '../../../src/engine/explain/occlusion';
 import { prepareExplainImage } from '../../../src/engine/explain/prepareImage';
@@ -47,6 +47,27 @@ describe('explain: faithfulness', function () {
     const blurred = await faithfulness(runner, image, map, { steps: 4 });
     assert.equal(blurred.insertion.baseline, 'blur');
     assert.ok(blurred.insertion.y[0] > 0.5 && Math.abs(blurred.insertion.y[4] - probs[0]) < 1e-7);
+    await runner.dispose();
+  });
+
+  it('a random pixel order sits between the true map and its reverse, and is seeded', async () => {
+    const spec = explainSpec(16);
+    const runner = await createModelRunner(quadrantModel(16), spec);
+    const image = await prepareExplainImage(await pngOf(16, 16, quadrantImage(16)), spec);
+    const map = await occlusionMap(runner, image, { baseline: 'black' });
+    const options = { steps: 16, insertionBaseline: 'black' as const };
+    const truth = await faithfulness(runner, image, map, options);
+    const flipped = await faithfulness(runner, image, { ...map, data: map.data.map((v) => -v) }, options);
+    const chance = await randomOrderFaithfulness(runner, image, map.classIndex, options);
+    assert.ok(truth.deletion.auc < chance.deletion.auc && chance.deletion.auc < flipped.deletion.auc, `deletion ${truth.deletion.auc} < ${chance.deletion.auc} < ${flipped.deletion.auc}`);
+    assert.ok(truth.insertion.auc > chance.insertion.auc && chance.insertion.auc > flipped.insertion.auc, `insertion ${truth.insertion.auc} > ${chance.insertion.auc} > ${flipped.insertion.auc}`);
+    // Both ends of a curve do not depend on the order.
+    assert.equal(chance.deletion.y[0], truth.deletion.y[0]);
+    assert.ok(Math.abs(chance.deletion.y[16] - truth.deletion.y[16]) < 1e-7);
+    const again = await randomOrderFaithfulness(runner, image, map.classIndex, options);
+    assert.deepEqual(again.deletion.y, chance.deletion.y);
+    const other = await randomOrderFaithfulness(runner, image, map.classIndex, { ...options, seed: 2 });
+    assert.notDeepEqual(other.deletion.y, chance.deletion.y);
     await runner.dispose();
   });
 

@@ -267,7 +267,7 @@ export function registerFeatureTests(): void {
       for (const result of explained.results) {
         assert.equal(result.status, 'ok', `${result.method}: ${result.error ?? ''}`);
         assert.match(result.overlay ?? '', /^data:image\/png;base64,[A-Za-z0-9+/=]{100,}$/);
-        for (const auc of [result.deletionAuc, result.insertionAuc]) assert.ok(typeof auc === 'number' && auc >= 0 && auc <= 1, `${result.method}: AUC ${auc} in [0, 1]`);
+        for (const auc of [result.deletionAuc, result.insertionAuc, result.randomDeletionAuc, result.randomInsertionAuc]) assert.ok(typeof auc === 'number' && auc >= 0 && auc <= 1, `${result.method}: AUC ${auc} in [0, 1]`);
         assert.ok(result.className === 'dog' || result.className === 'kat');
       }
       // This model has no convolution: the gradient methods say they fell back to occlusion, and why.
@@ -275,6 +275,8 @@ export function registerFeatureTests(): void {
       assert.equal(gradcam.usedMethod, 'occlusion');
       assert.ok(gradcam.fallbackReason && gradcam.fallbackReason.length > 10);
       assert.equal(explained.results[2].usedMethod, 'occlusion');
+      // The chance level is the image's, the same for every method.
+      assert.equal(new Set(explained.results.map((result) => result.randomDeletionAuc)).size, 1);
       const panel = api.dashboard();
       assert.ok(panel);
       const deadline = Date.now() + 60_000;
