@@ -102,6 +102,8 @@ export interface DashboardModel {
   split?: string;
   images: number;
   classNames: string[];
+  /** How the model's preprocessing fits an image to its input (the stored maps cover that input). */
+  resize?: 'stretch' | 'center-crop' | 'pad';
   accuracy?: Interval;
   balancedAccuracy?: Interval;
   ece?: Interval;
@@ -236,6 +238,7 @@ function modelData(audit: ModelAudit, imageUri: ImageUriFunction): DashboardMode
     split: audit.split,
     images: audit.overall?.images ?? 0,
     classNames: audit.usage?.classNames ?? [],
+    resize: audit.usage?.preprocess.resize,
     accuracy: audit.overall?.accuracy,
     balancedAccuracy: audit.overall?.balancedAccuracy,
     ece: audit.overall?.calibration.ece,

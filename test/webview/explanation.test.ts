@@ -283,6 +283,15 @@ describe('dashboard explanations in Chromium', function () {
     assert.deepEqual(pixels, [68, 1, 84, 255, 59, 82, 139, 255, 33, 145, 140, 255, 253, 231, 37, 255]);
     assert.equal(await card.locator('.thumb-overlay img').getAttribute('alt'), 'img47.png, with its saliency map over it');
     assert.equal(await harness.page.locator('.explain-button').count() > 0, true);
+    // The image is fitted under the map as the model's preprocessing fits it: stretched, centre-cropped or padded.
+    const fitOf = async (): Promise<string> => card.locator('.thumb-overlay img').evaluate((img) => getComputedStyle(img).objectFit);
+    for (const [resize, fit] of [['stretch', 'fill'], ['center-crop', 'cover'], ['pad', 'contain']] as const) {
+      const fitted = structuredClone(handMade);
+      fitted.models[0].resize = resize;
+      await harness.show(fitted);
+      assert.equal(await fitOf(), fit, resize);
+    }
+    await harness.show(handMade);
 
     const failed = structuredClone(handMade);
     failed.models[0].status = 'failed';

@@ -117,7 +117,7 @@ function explainedCard(item: ExplainedItem, dataset: string, context: SectionCon
     item.insertionAuc !== undefined ? `insertion AUC ${figure(item.insertionAuc)}` : '',
   ].filter(Boolean).join(' · ');
   return h('article', { class: 'card card-explained', attrs: { 'data-relpath': item.relPath, 'aria-label': `Explained error: ${item.relPath}` } },
-    overlaidThumbnail(item),
+    overlaidThumbnail(item, context.model?.resize),
     h('p', { class: 'card-path' }, item.relPath),
     h('p', { class: 'card-labels' }, h('strong', {}, item.label), ' → ', h('strong', {}, item.predicted), ` (${percent(item.confidence)})`),
     item.groups.length > 0 ? h('p', { class: 'muted card-groups' }, item.groups.map((g) => `${g.attribute}: ${g.group}`).join(' · ')) : '',
@@ -144,11 +144,15 @@ function explainedNote(explained: NonNullable<DashboardModel['explanations']>): 
   return parts.join(' ');
 }
 
-/** The thumbnail with the stored map over it, in a box of the map's aspect (the map covers the model's input). */
-function overlaidThumbnail(item: ExplainedItem): HTMLElement {
+/**
+ * The thumbnail with the stored map over it, in a box of the map's aspect (the map covers the model's input): the
+ * image is fitted as the model's preprocessing fits it — stretched, centre-cropped (cover) or padded (contain).
+ */
+function overlaidThumbnail(item: ExplainedItem, resize: 'stretch' | 'center-crop' | 'pad' | undefined): HTMLElement {
   const canvas = saliencyCanvas(item.map);
   if (!item.uri) return h('div', { class: 'thumb-overlay saliency-only' }, canvas);
-  return h('div', { class: 'thumb-overlay' },
+  const fit = resize === 'center-crop' ? 'fit-cover' : resize === 'pad' ? 'fit-contain' : 'fit-fill';
+  return h('div', { class: `thumb-overlay ${fit}` },
     h('img', { attrs: { src: item.uri, alt: `${item.relPath}, with its saliency map over it`, loading: 'lazy', decoding: 'async' } }),
     canvas);
 }
