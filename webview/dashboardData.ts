@@ -1,6 +1,7 @@
 // What the dashboard draws: an AuditResult reduced to aggregates and capped galleries (no per-image predictions),
 // so a 100,000-image result crosses to the webview as a few hundred kilobytes. Pure: no DOM, no vscode, no node.
 import type { AuditResult, DatasetAudit } from '../src/engine/auditResult';
+import type { ExplainedError } from '../src/engine/modelAudit/explainAudit';
 import type { FairnessFigure, GroupMetric, GroupReport, Interval, ModelAudit } from '../src/engine/modelAudit/modelAuditTypes';
 import type { PropertyHistogram } from '../src/engine/checks/imagePropertiesCheck';
 import type { AttributeInfo, DatasetFormat, Finding, Severity } from '../src/engine/types';
@@ -78,19 +79,8 @@ export interface LabelIssueItem extends GalleryImage {
 }
 
 /** A most-confident error the audit explained, with its stored saliency map (values in [0, 1], row-major). */
-export interface ExplainedItem extends GalleryImage {
-  label: string;
-  predicted: string;
-  confidence: number;
-  groups: Array<{ attribute: string; group: string }>;
-  method: string;
-  fallbackFrom?: string;
-  deletionAuc?: number;
-  insertionAuc?: number;
-  randomDeletionAuc?: number;
-  randomInsertionAuc?: number;
-  map: { width: number; height: number; data: number[] };
-}
+export type ExplainedItem = GalleryImage & Pick<ExplainedError,
+  'label' | 'predicted' | 'confidence' | 'groups' | 'method' | 'fallbackFrom' | 'deletionAuc' | 'insertionAuc' | 'randomDeletionAuc' | 'randomInsertionAuc' | 'map'>;
 
 /** One model × dataset audit as the dashboard shows it. */
 export interface DashboardModel {

@@ -2,7 +2,6 @@
 // real engine, and what a person sees and does — the fairness table, charts, heatmaps, galleries, the keyboard,
 // the themes — plus hostile names that must stay text.
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,10 +12,9 @@ import { GALLERY_LIMIT, toDashboardData } from '../../webview/dashboardData';
 import { intervalText } from '../../webview/format';
 import { GALLERY_PAGE } from '../../webview/sections/galleriesSection';
 import { DashboardHarness, hasChromium, type ThemeKind } from './dashboardHarness';
-import { HOSTILE_FILES, HOSTILE_SITE, auditFixture, type FixtureAudit } from './fixtureAudit';
+import { HOSTILE_FILES, HOSTILE_SITE, SCREENSHOTS, openFixtureDashboard, type FixtureAudit } from './fixtureAudit';
 
 const ROOT = path.resolve(__dirname, '../..');
-const SCREENSHOTS = path.join(ROOT, '.tmp/screenshots');
 
 describe('dashboard webview in Chromium', function () {
   this.timeout(240_000);
@@ -25,12 +23,7 @@ describe('dashboard webview in Chromium', function () {
 
   before(async function () {
     if (!(await hasChromium())) this.skip();
-    const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
-    assert.equal(build.status, 0, build.stderr);
-    await fs.mkdir(SCREENSHOTS, { recursive: true });
-    fixture = await auditFixture();
-    const dataset = fixture.result.datasets[0];
-    harness = await DashboardHarness.start({ [dataset.name]: dataset.root });
+    ({ fixture, harness } = await openFixtureDashboard());
     // Each test starts from a rendered page, so that any one of them can run alone.
     await showFixture();
   });

@@ -2,7 +2,6 @@
 // by method as the host's results arrive (stale ones dropped, hostile text kept as text), and the explained-errors
 // gallery draws each stored map in viridis over its thumbnail.
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
@@ -11,11 +10,10 @@ import { figure } from '../../webview/format';
 import type { ExplanationMethodResult, ExplanationView } from '../../webview/protocol';
 import { EXPLANATION_EMPTY_TEXT } from '../../webview/sections/explanationSection';
 import { viridisColor } from '../../webview/sections/saliencyCanvas';
-import { DashboardHarness, hasChromium } from './dashboardHarness';
-import { HOSTILE_FILES, auditFixture, type FixtureAudit } from './fixtureAudit';
+import type { DashboardHarness} from './dashboardHarness';
+import { hasChromium } from './dashboardHarness';
+import { HOSTILE_FILES, SCREENSHOTS, openFixtureDashboard, type FixtureAudit } from './fixtureAudit';
 
-const ROOT = path.resolve(__dirname, '../..');
-const SCREENSHOTS = path.join(ROOT, '.tmp/screenshots');
 /** A 2×2 RGB PNG (viridis 0, 0.5 / 0.75, 1), a data:image/png URI as the host's overlays are. */
 const TINY_PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAACXBIWXMAAAPoAAAD6AG1e1JrAAAAFklEQVQI12NwYQxRnNjDEHcy6e9zVQAegAVqZxDbVQAAAABJRU5ErkJggg==';
 const HOSTILE = '<img src=x onerror=window.__pwned=4>';
@@ -44,12 +42,7 @@ describe('dashboard explanations in Chromium', function () {
 
   before(async function () {
     if (!(await hasChromium())) this.skip();
-    const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
-    assert.equal(build.status, 0, build.stderr);
-    await fs.mkdir(SCREENSHOTS, { recursive: true });
-    fixture = await auditFixture();
-    const dataset = fixture.result.datasets[0];
-    harness = await DashboardHarness.start({ [dataset.name]: dataset.root });
+    ({ fixture, harness } = await openFixtureDashboard());
     data = toDashboardData(fixture.result, (name, relPath) => harness.imageUri(name, relPath));
     imageUri = `data:image/png;base64,${(await fs.readFile(path.join(fixture.data, 'img47.png'))).toString('base64')}`;
     // A 32×32 overlay: a viridis ramp from left to right, as a real PNG.

@@ -1,11 +1,14 @@
 // A small dataset audited by the real engine with a model whose every answer is known, with hostile file names,
 // labels and attribute values, so the dashboard's escaping is tested on what the engine really emits.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { auditPath } from '../../src/engine/audit';
 import type { AuditResult } from '../../src/engine/auditResult';
+import { DashboardHarness } from './dashboardHarness';
 
 /** File names that would run script if they were ever parsed as markup. */
 export const HOSTILE_FILES = ['<img src=x onerror=window.__pwned=1>.png', '"><svg onload=window.__pwned=2>.png'];
@@ -52,4 +55,18 @@ export async function auditFixture(): Promise<FixtureAudit> {
   await fs.writeFile(path.join(dir, 'models', 'brightness.json'), JSON.stringify({ labels: ['bright', 'dark'], preprocess: { resize: 'stretch', scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] } }));
   const result = await auditPath(data, { models: [model] });
   return { dir, data, result };
+}
+
+/** Where the browser suites save their screenshots (git-ignored). */
+export const SCREENSHOTS = path.resolve(__dirname, '../../.tmp/screenshots');
+
+/** What every browser suite starts from: the bundles built, the fixture audited, and the dashboard page served on it. */
+export async function openFixtureDashboard(): Promise<{ fixture: FixtureAudit; harness: DashboardHarness }> {
+  const root = path.resolve(__dirname, '../..');
+  const build = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { cwd: root, encoding: 'utf8' });
+  assert.equal(build.status, 0, build.stderr);
+  await fs.mkdir(SCREENSHOTS, { recursive: true });
+  const fixture = await auditFixture();
+  const dataset = fixture.result.datasets[0];
+  return { fixture, harness: await DashboardHarness.start({ [dataset.name]: dataset.root }) };
 }

@@ -22,6 +22,9 @@ export const HEAD_OPERATORS = new Set([
 /** Runs and differentiates a head over one graph. */
 export class HeadAutodiff {
   /** `method` names the explanation in error messages. */
+  /** The weights of each Gemm/MatMul as read for a given input shape: the graph's constants never change, so they are laid out once. */
+  private readonly linearLayouts = new Map<onnx.INodeProto, { key: string; layout: ReturnType<HeadAutodiff['layoutLinear']> }>();
+
   constructor(private readonly index: GraphIndex, private readonly opset: number, private readonly method = 'Grad-CAM') {}
 
   /** The input of every step and the head's output: values[i] is step i's input, values[steps.length] the output. */
@@ -241,6 +244,15 @@ export class HeadAutodiff {
    * Gemm Y = α·A'·B' + β·C (A' = Aᵀ when transA, B' = Bᵀ when transB) with B constant; MatMul x · W with W a constant matrix.
    */
   linear(step: HeadStep, x: Tensor): { rows: number; inner: number; columns: number; weight: Float64Array; bias?: Float64Array; shape: number[] } {
+    const key = x.shape.join(',');
+    const cached = this.linearLayouts.get(step.node);
+    if (cached?.key === key) return cached.layout;
+    const layout = this.layoutLinear(step, x);
+    this.linearLayouts.set(step.node, { key, layout });
+    return layout;
+  }
+
+  private layoutLinear(step: HeadStep, x: Tensor): { rows: number; inner: number; columns: number; weight: Float64Array; bias?: Float64Array; shape: number[] } {
     const { node, op } = step;
     const inputs = node.input ?? [];
     const where = `the ${op} '${node.name ?? step.output}'`;
