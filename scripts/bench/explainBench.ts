@@ -207,7 +207,8 @@ async function benchModel(name: string, model: string, config: ModelConfig | und
 
   const [withFaithfulness, withSanity] = runs.slice(EXPLAIN_METHODS.length);
   const steps = withFaithfulness.explanations[0].faithfulness?.steps ?? 0;
-  const faithfulnessCalls = 2 * (steps + 1); // deletion and insertion curves of steps + 1 points each
+  // Deletion and insertion curves of steps + 1 points each, for the map and for the random pixel order (chance level).
+  const faithfulnessCalls = 4 * (steps + 1);
   const faithfulnessWarm = summarise(withFaithfulness.warm);
   const faithfulnessAdded = round(faithfulnessWarm.medianMs - gradCam.warm.medianMs);
   const deletion = median(withFaithfulness.explanations.map((e) => e.faithfulness?.deletionAuc ?? NaN));
