@@ -82,7 +82,7 @@ interface BinRow {
 
 function distributionChart(partition: string, property: string, histogram: PropertyHistogram | undefined, rows: PropertyRow[]): HTMLElement | string {
   const byGroup = histogram?.counts[partition];
-  if (!histogram || !byGroup) return h('p', { class: 'muted note', attrs: { 'data-note': 'no-histogram' } }, `No distribution of this property by ${partition} in the result (too many groups, or an older result).`);
+  if (!histogram || !byGroup) return h('p', { class: 'muted note', attrs: { 'data-note': 'no-histogram' } }, `No distribution of this property by ${partition} in the result (no image had a value for it, the partition has more than 50 groups, or the result predates distributions).`);
   const label = PROPERTY_LABELS[property] ?? property;
   const axis = histogram.scale === 'log1p' ? `log(1 + ${property})` : label;
   const order = new Map(rows.map((r, i) => [r.group, i]));
