@@ -1,11 +1,11 @@
 // Runs the in-editor test suite in a desktop VS Code through @vscode/test-electron, for those who
 // have one: VSCODE_EXECUTABLE=/path/to/code node scripts/test-electron.mjs
 // (CI uses scripts/test-vscode.mjs, which needs no VS Code download.)
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildUnlessSkipped } from './vscode/script.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const executable = process.env.VSCODE_EXECUTABLE;
@@ -16,10 +16,7 @@ if (!executable) {
 }
 
 async function main() {
-  if (!process.argv.includes('--no-build')) {
-    const build = spawnSync(process.execPath, [path.join(repo, 'scripts', 'build.mjs')], { cwd: repo, stdio: 'inherit' });
-    if (build.status !== 0) throw new Error('The build failed; see above.');
-  }
+  buildUnlessSkipped(repo);
   const { runTests } = await import('@vscode/test-electron');
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'fairframe-electron-'));
   const workspace = path.join(tmpDir, 'workspace');

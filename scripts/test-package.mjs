@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startCodeServer } from './vscode/codeServer.mjs';
 import { checkSystem, ensureInstalled } from './vscode/install.mjs';
+import { fairframeLog, keepServerLogs, runScript, systemReady } from './vscode/script.mjs';
 import { checkModuleScopes, checkVsixEntries, LINUX_X64_NATIVES, markdownImages, packageOf } from '../test/package/vsixContents.mjs';
 import { launchBrowser, runCommand, screenshot, waitForWorkbench, withTimeout } from '../test/ui/workbench.mjs';
 
@@ -89,19 +90,6 @@ function summarise(vsix, entries) {
   say(`${path.relative(repo, vsix)}: ${megabytes(statSync(vsix).size)} compressed, ${entries.length} files, ${megabytes(total)} unpacked`);
   for (const [key, group] of [...groups].sort((a, b) => b[1].bytes - a[1].bytes)) say(`    ${megabytes(group.bytes).padStart(10)}  ${String(group.files).padStart(3)} files  ${key}`);
   for (const { name, size } of entries.filter((entry) => LINUX_X64_NATIVES.some(({ pattern }) => pattern.test(entry.name)))) say(`    native: ${name.replace('extension/node_modules/', '')} (${megabytes(size)})`);
-}
-
-/** The Fairframe output channel's log (written by the extension host under the server's log folder), or ''. */
-function fairframeLog(userData) {
-  const root = path.join(userData, 'logs');
-  if (!existsSync(root)) return '';
-  for (const session of readdirSync(root)) {
-    for (const host of readdirSync(path.join(root, session)).filter((name) => name.startsWith('exthost'))) {
-      const file = path.join(root, session, host, EXTENSION_ID, 'Fairframe.log');
-      if (existsSync(file)) return readFileSync(file, 'utf8');
-    }
-  }
-  return '';
 }
 
 /**
@@ -180,13 +168,7 @@ async function driveWorkbench(tools, tmpDir) {
     await server.stop();
     rmSync(logsDir, { recursive: true, force: true });
     mkdirSync(logsDir, { recursive: true });
-    for (const [from, to] of [[path.join(userData, 'logs'), 'server'], [server.logFile, 'code-server.log']]) {
-      try {
-        cpSync(from, path.join(logsDir, to), { recursive: true });
-      } catch {
-        // not written in this run
-      }
-    }
+    keepServerLogs(logsDir, userData, server.logFile);
   };
   const log = () => fairframeLog(userData);
   const audits = (text) => (text.match(/Audited .* in \d+ ms/g) ?? []).length;
@@ -245,10 +227,7 @@ async function main() {
   const missing = checkSystem();
   const unzip = await run('unzip', ['-v']).catch(() => ({ code: 1 }));
   if (unzip.code !== 0) missing.push('unzip');
-  if (missing.length) {
-    console.error(`[test-package] missing Debian packages: ${missing.join(', ')}. Install them with:\n  apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`);
-    return 2;
-  }
+  if (!systemReady('test-package', missing)) return 2;
   const tools = ensureInstalled(testDir);
   mkdirSync(outDir, { recursive: true });
   for (const name of readdirSync(outDir).filter((file) => file.endsWith('.png'))) rmSync(path.join(outDir, name));
@@ -280,20 +259,4 @@ async function main() {
   return passed === results.length ? 0 : 1;
 }
 
-function abandon(reason) {
-  console.error(`[test-package] ${reason}`);
-  const exit = () => process.exit(1);
-  cleanup().then(exit, exit);
-  setTimeout(exit, 20_000).unref();
-}
-setTimeout(() => abandon(`gave up after ${OVERALL_TIMEOUT_MS / 60_000} minutes.`), OVERALL_TIMEOUT_MS).unref();
-process.once('SIGINT', () => abandon('interrupted.'));
-process.once('SIGTERM', () => abandon('terminated.'));
-
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(`[test-package] ${error.stack ?? error}`);
-    cleanup().finally(() => process.exit(1));
-  },
-);
+runScript('test-package', main, { timeoutMs: OVERALL_TIMEOUT_MS, cleanup: () => cleanup() });

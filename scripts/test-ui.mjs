@@ -7,13 +7,14 @@
 // on what is on screen and screenshotted into .tmp/ui-screenshots/. Ends with the line "N passed, N failed".
 // Options: --no-build, --fixture (use the small fixture workspace even when the demo exists).
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startCodeServer } from './vscode/codeServer.mjs';
 import { checkSystem, ensureInstalled } from './vscode/install.mjs';
+import { buildUnlessSkipped, fairframeLog, keepServerLogs, runScript, systemReady } from './vscode/script.mjs';
 import { copyWorkspace, hasDemo } from '../test/ui/demoWorkspace.mjs';
 import {
   developmentUrl, dismiss, launchBrowser, pickQuickItem, quickOpen, retry, runCommand, screenshot, scrollIntoContainer, waitForWorkbench, webviewFrame, widenSideBar, withTimeout,
@@ -28,19 +29,6 @@ const started = Date.now();
 const say = (message) => console.log(`[test-ui] ${message}`);
 
 let cleanup = async () => undefined;
-
-/** Finds the Fairframe output channel's log file under the server's log folder (created on the first log line). */
-function fairframeLog(userData) {
-  const root = path.join(userData, 'logs');
-  if (!existsSync(root)) return '';
-  for (const session of readdirSync(root)) {
-    for (const host of readdirSync(path.join(root, session)).filter((name) => name.startsWith('exthost'))) {
-      const file = path.join(root, session, host, 'fairframe.fairframe', 'Fairframe.log');
-      if (existsSync(file)) return readFileSync(file, 'utf8');
-    }
-  }
-  return '';
-}
 
 /** Polls `read()` until `test(value)` holds; throws with `what` after `timeoutMs`. */
 async function waitUntil(read, test, what, timeoutMs = 180_000) {
@@ -57,16 +45,9 @@ async function waitUntil(read, test, what, timeoutMs = 180_000) {
 const count = (text, pattern) => (text.match(pattern) ?? []).length;
 
 async function main() {
-  const missing = checkSystem();
-  if (missing.length) {
-    console.error(`[test-ui] missing Debian packages: ${missing.join(', ')}. Install them with:\n  apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`);
-    return 2;
-  }
+  if (!systemReady('test-ui', checkSystem())) return 2;
   const tools = ensureInstalled(testDir);
-  if (!process.argv.includes('--no-build')) {
-    const build = spawnSync(process.execPath, [path.join(repo, 'scripts', 'build.mjs')], { cwd: repo, stdio: 'inherit' });
-    if (build.status !== 0) throw new Error('The build failed; see above.');
-  }
+  buildUnlessSkipped(repo);
   rmSync(shotsDir, { recursive: true, force: true });
   mkdirSync(shotsDir, { recursive: true });
 
@@ -102,13 +83,7 @@ async function main() {
     await server.stop();
     rmSync(logsDir, { recursive: true, force: true });
     mkdirSync(logsDir, { recursive: true });
-    for (const [from, to] of [[path.join(userData, 'logs'), 'server'], [server.logFile, 'code-server.log']]) {
-      try {
-        cpSync(from, path.join(logsDir, to), { recursive: true });
-      } catch {
-        // not written in this run
-      }
-    }
+    keepServerLogs(logsDir, userData, server.logFile);
     rmSync(tmpDir, { recursive: true, force: true });
   };
 
@@ -313,20 +288,4 @@ async function main() {
   return failed > 0 ? 1 : 0;
 }
 
-function abandon(reason) {
-  console.error(`[test-ui] ${reason}`);
-  const exit = () => process.exit(1);
-  cleanup().then(exit, exit);
-  setTimeout(exit, 20_000).unref();
-}
-setTimeout(() => abandon(`gave up after ${OVERALL_TIMEOUT_MS / 60_000} minutes.`), OVERALL_TIMEOUT_MS).unref();
-process.once('SIGINT', () => abandon('interrupted.'));
-process.once('SIGTERM', () => abandon('terminated.'));
-
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(`[test-ui] ${error.stack ?? error}`);
-    cleanup().finally(() => process.exit(1));
-  },
-);
+runScript('test-ui', main, { timeoutMs: OVERALL_TIMEOUT_MS, cleanup: () => cleanup() });

@@ -2,13 +2,13 @@
 // extension host, driven by headless Chromium. Installs Node 24 and code-server into the
 // git-ignored .vscode-test/ on first use. Runs the suite in a trusted and in a restricted workspace;
 // exits 0 when every test passed, and ends with the line "N passed, N failed".
-import { spawnSync } from 'node:child_process';
 import { cpSync, createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCodeServer } from './vscode/codeServer.mjs';
 import { checkSystem, ensureInstalled } from './vscode/install.mjs';
+import { buildUnlessSkipped, keepServerLogs, runScript, systemReady } from './vscode/script.mjs';
 import { samplePeakRss } from './vscode/processTree.mjs';
 import { runSuiteInBrowser, workbenchUrl } from './vscode/runInBrowser.mjs';
 
@@ -26,17 +26,9 @@ const SUMMARY = /^(\d+) passed, (\d+) failed$/;
 const SUITE_LINE_TAG = '[fairframe-suite] ';
 
 async function main() {
-  const missing = checkSystem();
-  if (missing.length) {
-    console.error(`[test-vscode] missing Debian packages: ${missing.join(', ')}. Install them with:\n  apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`);
-    return 2;
-  }
+  if (!systemReady('test-vscode', checkSystem())) return 2;
   const tools = ensureInstalled(testDir);
-
-  if (!process.argv.includes('--no-build')) {
-    const build = spawnSync(process.execPath, [path.join(repo, 'scripts', 'build.mjs')], { cwd: repo, stdio: 'inherit' });
-    if (build.status !== 0) throw new Error('The build failed; see above.');
-  }
+  buildUnlessSkipped(repo);
 
   const memory = samplePeakRss(process.pid);
   const totals = { passed: 0, failed: 0 };
@@ -115,32 +107,10 @@ async function runPass(tools, { name, trust }) {
     activeServer = undefined;
     workbenchLog.end();
     // Keep the server side's logs (extension host, Fairframe output channel) for a post-mortem.
-    for (const [from, to] of [[path.join(tmpDir, 'user-data', 'logs'), 'server'], [path.join(tmpDir, 'code-server.log'), 'code-server.log']]) {
-      try {
-        cpSync(from, path.join(logsDir, to), { recursive: true });
-      } catch {
-        // not written in this run
-      }
-    }
+    keepServerLogs(logsDir, path.join(tmpDir, 'user-data'), path.join(tmpDir, 'code-server.log'));
     rmSync(tmpDir, { recursive: true, force: true });
   }
   return { code, summary, logsDir };
 }
 
-function abandon(reason) {
-  console.error(`[test-vscode] ${reason}`);
-  const exit = () => process.exit(1);
-  (activeServer ? activeServer.stop() : Promise.resolve()).then(exit, exit);
-  setTimeout(exit, 10_000).unref();
-}
-setTimeout(() => abandon(`gave up after ${OVERALL_TIMEOUT_MS / 60_000} minutes.`), OVERALL_TIMEOUT_MS).unref();
-process.once('SIGINT', () => abandon('interrupted.'));
-process.once('SIGTERM', () => abandon('terminated.'));
-
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(`[test-vscode] ${error.stack ?? error}`);
-    process.exit(1);
-  },
-);
+runScript('test-vscode', main, { timeoutMs: OVERALL_TIMEOUT_MS, cleanup: async () => activeServer?.stop(), graceMs: 10_000 });

@@ -1,7 +1,7 @@
 // The extension's settings (contributes.configuration), read where they are used.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ExplainMethod } from '../engine/explain/explainTypes';
+import { EXPLAIN_METHODS, type ExplainMethod } from '../engine/explain/explainTypes';
 
 function settings(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration('fairframe');
@@ -29,13 +29,10 @@ export function watchDebounceMs(): number {
   return Math.max(100, settings().get<number>('watchDebounceMs', 500));
 }
 
-/** Every explanation method, in the order the dashboard shows them (the engine's EXPLAIN_METHODS, without loading it). */
-const ALL_METHODS: readonly ExplainMethod[] = ['gradcam', 'cam', 'lrp', 'occlusion', 'rise', 'lime', 'shap'];
-
 /** The methods "Explain Image" computes, in order: `fairframe.explainMethods`, unknown names dropped, duplicates once. */
 export function explainMethods(): ExplainMethod[] {
   const configured = settings().get<unknown>('explainMethods');
-  const names = Array.isArray(configured) ? configured.filter((name): name is ExplainMethod => typeof name === 'string' && (ALL_METHODS as readonly string[]).includes(name)) : [];
+  const names = Array.isArray(configured) ? configured.filter((name): name is ExplainMethod => typeof name === 'string' && (EXPLAIN_METHODS as readonly string[]).includes(name)) : [];
   const unique = [...new Set(names)];
   return unique.length > 0 ? unique : ['gradcam', 'lrp', 'occlusion', 'rise', 'lime', 'shap'];
 }

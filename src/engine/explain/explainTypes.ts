@@ -4,6 +4,9 @@ import type { ModelSpec } from '../model/modelTypes';
 
 export type ExplainMethod = 'cam' | 'gradcam' | 'lrp' | 'occlusion' | 'rise' | 'lime' | 'shap';
 
+/** Every method, in the order they are listed and shown. */
+export const EXPLAIN_METHODS: readonly ExplainMethod[] = ['gradcam', 'cam', 'lrp', 'occlusion', 'rise', 'lime', 'shap'];
+
 /** One image prepared for explanation: the model input and the pixels it came from (after resizing). */
 export interface ExplainImage {
   /** The preprocessed input tensor of one image, in the model's layout (spec.preprocess.layout), batch axis dropped. */

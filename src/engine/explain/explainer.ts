@@ -24,7 +24,7 @@ import { prepareExplainImage } from './prepareImage';
 import { riseMap } from './rise';
 import { randomiseClassifier } from './sanityCheck';
 
-export const EXPLAIN_METHODS: readonly ExplainMethod[] = ['gradcam', 'cam', 'lrp', 'occlusion', 'rise', 'lime', 'shap'];
+export { EXPLAIN_METHODS } from './explainTypes';
 
 /** Bumped when a method's output changes, so old cache entries are not reused. */
 const EXPLANATION_CACHE_VERSION = 3;
@@ -86,6 +86,11 @@ export function inputBounds(preprocess: PreprocessSpec): { low: number[]; high: 
   if (preprocess.inputType === 'uint8') return { low: channels.map(() => 0), high: channels.map(() => 255) };
   const at = (value: number, c: number): number => (value * preprocess.scale - (preprocess.mean[c] ?? 0)) / (preprocess.std[c] ?? 1);
   return { low: channels.map((c) => Math.min(at(0, c), at(255, c))), high: channels.map((c) => Math.max(at(0, c), at(255, c))) };
+}
+
+/** SHA-256 of the model input an image became: the key of its explanations. */
+function inputHash(image: ExplainImage): string {
+  return createHash('sha256').update(new Uint8Array(image.input.buffer, image.input.byteOffset, image.input.byteLength)).digest('hex');
 }
 
 /** Explains images for one model; open with `Explainer.open`, release with `dispose`. */
@@ -195,7 +200,8 @@ export class Explainer {
     const predicted = await resolveClass(runner, image, undefined, request.signal);
     const classIndex = request.classIndex ?? predicted.classIndex;
     if (classIndex < 0 || classIndex >= runner.classes) throw new FairframeError('bad-config', `Class ${classIndex} is out of range: the model has ${runner.classes} classes.`);
-    const key = this.cacheKey(image, request, classIndex);
+    const imageHash = inputHash(image);
+    const key = this.cacheKey(imageHash, request, classIndex);
     const cached = await this.readCache(key);
     if (cached) return { ...cached, fromCache: true, milliseconds: Date.now() - started };
 
@@ -214,7 +220,7 @@ export class Explainer {
     };
     if (request.faithfulness) {
       const f = await faithfulness(runner, image, heatmap, { signal: request.signal });
-      const chance = await this.randomOrder(runner, image, classIndex, request.signal);
+      const chance = await this.randomOrder(runner, image, `${imageHash}:${classIndex}`, classIndex, request.signal);
       result.faithfulness = { deletionAuc: f.deletion.auc, insertionAuc: f.insertion.auc, steps: f.deletion.x.length - 1, randomDeletionAuc: chance.deletion, randomInsertionAuc: chance.insertion };
     }
     if (request.sanity) result.sanity = await this.sanity(image, { ...request, method }, classIndex, heatmap);
@@ -225,8 +231,7 @@ export class Explainer {
   }
 
   /** The random-order AUCs of an image and class, computed once per image for all methods (the last 64 kept). */
-  private async randomOrder(runner: ModelRunner, image: ExplainImage, classIndex: number, signal?: AbortSignal): Promise<{ deletion: number; insertion: number }> {
-    const key = `${createHash('sha256').update(new Uint8Array(image.input.buffer, image.input.byteOffset, image.input.byteLength)).digest('hex')}:${classIndex}`;
+  private async randomOrder(runner: ModelRunner, image: ExplainImage, key: string, classIndex: number, signal?: AbortSignal): Promise<{ deletion: number; insertion: number }> {
     let entry = this.randomOrders.get(key);
     if (!entry) {
       entry = randomOrderFaithfulness(runner, image, classIndex, { signal }).then((f) => ({ deletion: f.deletion.auc, insertion: f.insertion.auc }));
@@ -258,8 +263,8 @@ export class Explainer {
     }
   }
 
-  private cacheKey(image: ExplainImage, request: ExplainRequest, classIndex: number): string {
-    const hash = createHash('sha256').update(new Uint8Array(image.input.buffer, image.input.byteOffset, image.input.byteLength));
+  private cacheKey(imageHash: string, request: ExplainRequest, classIndex: number): string {
+    const hash = createHash('sha256').update(imageHash);
     hash.update(JSON.stringify({ method: request.method, classIndex, params: methodParams(request), f: !!request.faithfulness, s: !!request.sanity, c: !!request.counterfactual }));
     return hash.digest('hex');
   }

@@ -8,6 +8,7 @@ import { FairframeError } from '../errors';
 import { int64ToNumber, type Int64 } from '../model/onnxModel';
 import type { ExplainImage } from './explainTypes';
 import type { GraphIndex, Tensor } from './headGraph';
+import { cpuSessionOptions } from '../model/ortSession';
 
 /** Something a cache can release. */
 export interface Releasable {
@@ -65,10 +66,7 @@ export async function withPrepared<T extends Releasable, R>(cache: ExplainSessio
 /** A CPU session with one intra-op thread per core that do not spin when idle (explanations share the worker with audits). */
 export async function createExplainSession(modelBytes: Uint8Array): Promise<ort.InferenceSession> {
   try {
-    return await ort.InferenceSession.create(modelBytes, {
-      executionProviders: ['cpu'], intraOpNumThreads: os.availableParallelism(), interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', logSeverityLevel: 4,
-      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-    });
+    return await ort.InferenceSession.create(modelBytes, cpuSessionOptions(os.availableParallelism()));
   } catch (error) {
     throw new FairframeError('bad-model', `ONNX Runtime could not load the model for explanation (${firstLine(error)}); re-export or re-download it.`);
   }

@@ -9,6 +9,7 @@ import { tensorElementsPerImage, validatePreprocessSpec } from '../model/preproc
 import { detectOutputKind, softmax } from '../model/softmax';
 import type { ExplainImage, ModelRunner } from './explainTypes';
 import { argmax } from '../model/softmax';
+import { cpuSessionOptions } from '../model/ortSession';
 
 /** Inputs per model run by default when the batch axis is dynamic. */
 export const DEFAULT_EXPLAIN_BATCH_SIZE = 32;
@@ -34,16 +35,7 @@ export async function createModelRunner(modelBytes: Uint8Array, spec: ModelSpec,
   validatePreprocessSpec(spec.preprocess);
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(modelBytes, {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: Math.max(1, Math.floor(options.threads ?? os.availableParallelism())),
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      logSeverityLevel: 4,
-      // Idle runtime threads would spin and take the core from image decoding in the same process.
-      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-    });
+    session = await ort.InferenceSession.create(modelBytes, cpuSessionOptions(options.threads ?? os.availableParallelism()));
   } catch (error) {
     throw new FairframeError('bad-model', `ONNX Runtime could not load the model to explain (${firstLine(error)}); re-export or re-download it.`, { bytes: modelBytes.byteLength });
   }
