@@ -4,7 +4,6 @@ export * from './classificationMetrics';
 export * from './rocAuc';
 export * from './calibration';
 export * from './metricFrame';
-export * from './fairnessMetrics';
 export * from './bootstrap';
 export * from './countBootstrap';
 export { mulberry32 } from './seededRandom';

@@ -1,16 +1,17 @@
 // The Explainer on the committed demo model and the real MNIST model: every method gives a map of the image's size,
 // gradient methods fall back when the head is unsupported, results are cached, and the trust scores are computed.
 import * as assert from 'node:assert/strict';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { EXPLAIN_METHODS, Explainer } from '../../../src/engine/explain/explainer';
 import { classifierWeightName, randomiseClassifier } from '../../../src/engine/explain/sanityCheck';
 import { loadModelProto } from '../../../src/engine/model/onnxModel';
+import { requireSharedData, sharedDataPath } from '../sharedData';
 
 const DEMO_MODEL = path.resolve(__dirname, '../../../models/demo/lesion-cnn.onnx');
-const MNIST = path.resolve(__dirname, '../../../../shared/data/mnist');
+const MNIST = sharedDataPath('mnist');
 
 /** A 64×64 skin-coloured image with a dark round lesion left of centre. */
 async function lesionImage(): Promise<Buffer> {
@@ -94,7 +95,7 @@ describe('Explainer', function () {
   });
 
   it('explains the real MNIST model with every method, falling back to occlusion where CAM cannot read the head (no global average pool)', async function () {
-    if (!existsSync(path.join(MNIST, 'mnist.onnx'))) this.skip(); // ../shared/data/mnist is not beside the repository
+    requireSharedData(this, path.join(MNIST, 'mnist.onnx'));
     const mnist = await Explainer.open(path.join(MNIST, 'mnist.onnx'), { datasetLabels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] });
     try {
       const digit = await sharp({ create: { width: 28, height: 28, channels: 3, background: { r: 0, g: 0, b: 0 } } })

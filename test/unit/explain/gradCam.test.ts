@@ -1,7 +1,7 @@
 // CAM and Grad-CAM: analytic models where the right map is known, the head's gradient against finite differences,
 // CAM = Grad-CAM on a GAP head, the errors, and the demo and MNIST models.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FairframeError } from '../../../src/engine/errors';
 import type { ExplainImage, Heatmap } from '../../../src/engine/explain/explainTypes';
@@ -13,9 +13,10 @@ import { ExplainSessionCache } from '../../../src/engine/explain/headSession';
 import { loadModelProto } from '../../../src/engine/model/onnxModel';
 import { readIdx } from '../model/idx';
 import { GAP_HEAD, headWithOperator, noConvModel, quadrantDenseModel, quadrantGapModel, randomImage, richHeadModel, seededRandom, topLeftShare } from './analyticModels';
+import { requireSharedData, sharedDataPath } from '../sharedData';
 
 const DEMO_MODEL = path.resolve(__dirname, '../../../models/demo/lesion-cnn.onnx');
-const MNIST = path.resolve(__dirname, '../../../../shared/data/mnist');
+const MNIST = sharedDataPath('mnist');
 
 /** The map divided by its maximum. */
 function normalised(data: ArrayLike<number>): number[] {
@@ -74,12 +75,15 @@ describe('Grad-CAM and CAM', () => {
       assert.equal(findCamLayer(loadModelProto(richHeadModel()), 'probability')?.score, 'probs');
     });
 
-    it('finds the last Relu before MaxPool on the demo model and MNIST', function () {
+    it('finds the last Relu before MaxPool on the demo model', function () {
       const demo = findCamLayer(loadModelProto(readFileSync(DEMO_MODEL)));
       assert.equal(demo?.featureMap, '/features/features.14/Relu_output_0');
       assert.deepEqual(demo?.head.map((step) => step.op), ['MaxPool', 'GlobalAveragePool', 'Flatten', 'Gemm']);
       assert.equal(demo?.cam?.featureMap, '/features/features.15/MaxPool_output_0');
-      if (!existsSync(path.join(MNIST, 'mnist.onnx'))) return;
+    });
+
+    it('finds the last Relu before MaxPool on MNIST', function () {
+      requireSharedData(this, path.join(MNIST, 'mnist.onnx'));
       const mnist = findCamLayer(loadModelProto(readFileSync(path.join(MNIST, 'mnist.onnx'))));
       assert.equal(mnist?.featureMap, 'ReLU114_Output_0');
       assert.deepEqual(mnist?.head.map((step) => step.op), ['MaxPool', 'Reshape', 'MatMul', 'Add']);
@@ -223,7 +227,7 @@ describe('Grad-CAM and CAM', () => {
     });
 
     it('maps the real MNIST model at 28 × 28 from its 14 × 14 feature map', async function () {
-      if (!existsSync(path.join(MNIST, 'mnist.onnx'))) this.skip(); // ../shared/data/mnist is not present
+      requireSharedData(this, path.join(MNIST, 'mnist.onnx'), path.join(MNIST, 't10k-images-idx3-ubyte.gz'));
       const images = readIdx(readFileSync(path.join(MNIST, 't10k-images-idx3-ubyte.gz')));
       const input = Float32Array.from(images.data.subarray(0, 784), (v) => v / 255);
       const map = await gradCam(readFileSync(path.join(MNIST, 'mnist.onnx')), { input, pixels: images.data.slice(0, 784), width: 28, height: 28, channels: 1 });

@@ -1,7 +1,7 @@
 // Layer-wise relevance propagation: hand-computed relevance, conservation with zero biases, analytic quadrant maps,
 // the errors, and the demo and MNIST models.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FairframeError } from '../../../src/engine/errors';
 import type { Heatmap } from '../../../src/engine/explain/explainTypes';
@@ -9,9 +9,10 @@ import { ExplainSessionCache } from '../../../src/engine/explain/headSession';
 import { lrp, type LrpOptions } from '../../../src/engine/explain/lrp';
 import { readIdx } from '../model/idx';
 import { conservationModel, headWithOperator, quadrantDenseModel, quadrantGapModel, randomImage, residualModel, topLeftShare, twoInputModel } from './analyticModels';
+import { requireSharedData, sharedDataPath } from '../sharedData';
 
 const DEMO_MODEL = path.resolve(__dirname, '../../../models/demo/lesion-cnn.onnx');
-const MNIST = path.resolve(__dirname, '../../../../shared/data/mnist');
+const MNIST = sharedDataPath('mnist');
 const RULES: Array<{ name: string; options: LrpOptions }> = [
   { name: 'ε', options: { rule: 'epsilon' } },
   { name: 'αβ (α = 1, β = 0)', options: { rule: 'alphabeta', alpha: 1, beta: 0 } },
@@ -141,7 +142,7 @@ describe('LRP', () => {
       });
 
       it(`${name}: the real MNIST model gives a 28 × 28 map with no relevance on the black background`, async function () {
-        if (!existsSync(path.join(MNIST, 'mnist.onnx'))) this.skip(); // ../shared/data/mnist is not present
+        requireSharedData(this, path.join(MNIST, 'mnist.onnx'), path.join(MNIST, 't10k-images-idx3-ubyte.gz'));
         const images = readIdx(readFileSync(path.join(MNIST, 't10k-images-idx3-ubyte.gz')));
         const pixels = images.data.slice(0, 784);
         const input = Float32Array.from(pixels, (v) => v / 255);

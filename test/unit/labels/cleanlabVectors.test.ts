@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import {
   argmaxConfusionJoint,
   findLabelIssueMask,
@@ -10,9 +9,10 @@ import {
   numLabelIssues,
 } from '../../../src/engine/labels';
 import type { LabelIssueFilter } from '../../../src/engine/labels';
+import { requireSharedData, sharedDataPath } from '../sharedData';
 
 // Masks asserted by cleanlab's own tests (tests/test_filter_count.py), frozen in shared/data/vectors.
-const vectorFile = path.resolve(__dirname, '../../../../shared/data/vectors/cleanlab_filter_tests.json');
+const vectorFile = sharedDataPath('vectors', 'cleanlab_filter_tests.json');
 
 interface VectorCase {
   test: string;
@@ -36,7 +36,7 @@ function caseNamed(cases: VectorCase[], prefix: string): VectorCase {
 describe('labels/cleanlab vectors', function () {
   const cases = loadCases();
   beforeEach(function () {
-    if (cases === null) this.skip(); // ../shared/data/vectors is not present on this machine.
+    requireSharedData(this, vectorFile);
   });
   const all = (): VectorCase[] => cases ?? [];
 

@@ -4,13 +4,13 @@ import {
   bootstrapMetricFrame,
   bootstrapMetricFrames,
   ciExcludesNoGap,
-  fairnessMetricFunctions,
   mulberry32,
   percentileInterval,
   quantile,
 } from '../../../src/engine/metrics';
+import { perSampleMetrics } from './perSampleMetrics';
 
-const { selectionRate, truePositiveRate, accuracy } = fairnessMetricFunctions();
+const { selectionRate, truePositiveRate, accuracy } = perSampleMetrics();
 
 /** A group of n samples, truth 1, with the first `selected` predicted 1. */
 function group(key: string, n: number, selected: number): { yTrue: number[]; yPred: number[]; groups: string[] } {

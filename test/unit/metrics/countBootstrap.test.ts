@@ -7,12 +7,11 @@ import {
   bootstrapMetricFrames,
   confusionCounts,
   COUNT_METRICS,
-  eceMetric,
   expectedCalibrationError,
-  fairnessMetricFunctions,
   mulberry32,
   type BootstrapFrame,
 } from '../../../src/engine/metrics';
+import { eceMetric, perSampleMetrics } from './perSampleMetrics';
 
 function sample(n: number, k: number, seed: number): { yTrue: number[]; yPred: number[]; probs: Float32Array[]; groups: string[] } {
   const random = mulberry32(seed);
@@ -51,7 +50,7 @@ describe('count-based bootstrap', () => {
     const { yTrue, yPred, probs, groups } = sample(600, 4, 9);
     const options = { replicates: 300, seed: 42, probs, minGroupSize: 10 };
     const generic = bootstrapMetricFrames(
-      { accuracy, balancedAccuracy, ece: eceMetric(), sel: fairnessMetricFunctions(2).selectionRate, tpr: fairnessMetricFunctions(2).truePositiveRate, fpr: fairnessMetricFunctions(2).falsePositiveRate },
+      { accuracy, balancedAccuracy, ece: eceMetric, sel: perSampleMetrics(2).selectionRate, tpr: perSampleMetrics(2).truePositiveRate, fpr: perSampleMetrics(2).falsePositiveRate },
       yTrue, yPred, groups, options,
     );
     const counted = bootstrapCountFrames(

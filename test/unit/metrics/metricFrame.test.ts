@@ -6,8 +6,8 @@ import {
   frameRatio,
   INTERSECTION_SEPARATOR,
   metricFrame,
-  truePositiveRate,
 } from '../../../src/engine/metrics';
+import { truePositiveRate } from './perSampleMetrics';
 
 /** `count` samples of group `key`, of which `correct` are predicted right (truth 1 throughout). */
 function block(key: string, count: number, correct: number): { yTrue: number[]; yPred: number[]; groups: string[] } {

@@ -1,7 +1,7 @@
 // Graph surgery: finding the penultimate tensor and exposing intermediate tensors as outputs that onnxruntime runs.
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
@@ -10,8 +10,9 @@ import { FairframeError } from '../../../src/engine/errors';
 import { exposeTensors, findPenultimateTensor } from '../../../src/engine/model/graphSurgery';
 import { loadModelProto } from '../../../src/engine/model/onnxModel';
 import { buildClassifier, encodeModel, FLOAT, INT64, node, readTensorFile, tensor, valueInfo, weights } from './onnxBuilder';
+import { requireSharedData, sharedDataPath } from '../sharedData';
 
-const MNIST_DIR = path.resolve(__dirname, '../../../../shared/data/mnist');
+const MNIST_DIR = sharedDataPath('mnist');
 const MNIST = path.join(MNIST_DIR, 'mnist.onnx');
 const reference = JSON.parse(readFileSync(path.resolve(__dirname, '../../fixtures/model/mnistReference.json'), 'utf8'));
 
@@ -25,7 +26,7 @@ function imageBatch(batch: number, channels: number, size: number): ort.Tensor {
 
 describe('findPenultimateTensor', () => {
   it('MNIST: the reshaped pooled features that the final MatMul reads', function () {
-    if (!existsSync(MNIST)) this.skip(); // ../shared/data is absent on this checkout
+    requireSharedData(this, MNIST);
     const found = findPenultimateTensor(loadModelProto(readFileSync(MNIST)));
     assert.equal(found?.name, 'Pooling160_Output_0_reshape0');
     assert.equal(found?.name, reference.penultimate.name);
@@ -96,7 +97,7 @@ describe('findPenultimateTensor', () => {
 
 describe('exposeTensors', () => {
   it('MNIST: adds the penultimate tensor as an output; onnxruntime returns it and the logits are unchanged', async function () {
-    if (!existsSync(MNIST)) this.skip(); // ../shared/data is absent on this checkout
+    requireSharedData(this, MNIST);
     const original = readFileSync(MNIST);
     const before = sha(original);
     const exposed = exposeTensors(original, [reference.penultimate.name]);

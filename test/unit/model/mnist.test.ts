@@ -3,7 +3,7 @@
 // shared/data/mnist/PROVENANCE.json, measured independently with onnxruntime on the raw IDX tensors.
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
@@ -11,8 +11,9 @@ import { runInference, type InferenceItem } from '../../../src/engine/model/infe
 import { preprocessImage } from '../../../src/engine/model/preprocess';
 import type { ModelSpec } from '../../../src/engine/model/modelTypes';
 import { encodeGreyPng, readIdx } from './idx';
+import { requireSharedData, sharedDataPath } from '../sharedData';
 
-const MNIST = path.resolve(__dirname, '../../../../shared/data/mnist');
+const MNIST = sharedDataPath('mnist');
 
 interface Provenance {
   labels: string[];
@@ -31,9 +32,7 @@ describe('MNIST end to end (real model, 10,000 test images)', function () {
   let spec: ModelSpec;
 
   before(async function () {
-    if (!existsSync(path.join(MNIST, 'mnist.onnx')) || !existsSync(path.join(MNIST, 't10k-images-idx3-ubyte.gz'))) {
-      this.skip(); // the shared data folder (../shared/data/mnist beside the repository) is not present
-    }
+    requireSharedData(this, path.join(MNIST, 'mnist.onnx'), path.join(MNIST, 't10k-images-idx3-ubyte.gz'), path.join(MNIST, 'PROVENANCE.json'));
     provenance = JSON.parse(await fs.readFile(path.join(MNIST, 'PROVENANCE.json'), 'utf8')) as Provenance;
     const images = readIdx(await fs.readFile(path.join(MNIST, 't10k-images-idx3-ubyte.gz')));
     idxPixels = images.data;

@@ -1,7 +1,7 @@
 // Resolving how a model is used: precedence of fairframe.json > sidecar > metadata > input shape > defaults, label
 // mapping, output choice and the output kind.
 import * as assert from 'node:assert/strict';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FairframeError } from '../../../src/engine/errors';
@@ -11,8 +11,9 @@ import type { ModelInfo } from '../../../src/engine/model/modelTypes';
 import { inspectModel, inspectModelBytes, loadModelProto } from '../../../src/engine/model/onnxModel';
 import { buildClassifier, encodeModel, FLOAT, node, valueInfo } from './onnxBuilder';
 import type { ClassifierOptions } from './onnxBuilder';
+import { requireSharedData, sharedDataPath } from '../sharedData';
 
-const MNIST = path.resolve(__dirname, '../../../../shared/data/mnist/mnist.onnx');
+const MNIST = sharedDataPath('mnist', 'mnist.onnx');
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 function infoOf(options: ClassifierOptions = {}): ModelInfo {
@@ -29,7 +30,7 @@ function rejects(action: () => unknown, code: 'bad-config' | 'bad-model' | 'mode
 
 describe('resolveModelSpec', () => {
   it('MNIST: size, channels and batch from the input shape; normalisation defaulted and said so', async function () {
-    if (!existsSync(MNIST)) this.skip(); // ../shared/data is absent on this checkout
+    requireSharedData(this, MNIST);
     const spec = resolveModelSpec(await inspectModel(MNIST), { config: { labels: DIGITS } });
     assert.deepEqual(spec.preprocess, {
       width: 28, height: 28, resize: 'stretch', layout: 'NCHW', channels: 1, channelOrder: 'RGB', scale: 1 / 255, mean: [0], std: [1], inputType: 'float32',
@@ -49,7 +50,7 @@ describe('resolveModelSpec', () => {
   });
 
   it('MNIST without labels: the sorted dataset labels when their count equals the output size, marked inferred', async function () {
-    if (!existsSync(MNIST)) this.skip();
+    requireSharedData(this, MNIST);
     const info = await inspectModel(MNIST);
     const spec = resolveModelSpec(info, { datasetLabels: ['7', '3', '0', '9', '1', '2', '8', '4', '6', '5', '3'] });
     assert.deepEqual(spec.labels, DIGITS);

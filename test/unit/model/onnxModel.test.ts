@@ -1,7 +1,7 @@
 // Inspecting ONNX files: the real MNIST model (numbers frozen by test/fixtures/model/mnistReference.py), models built
 // here, files that are not models, and finding models in a folder.
 import * as assert from 'node:assert/strict';
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
@@ -10,8 +10,9 @@ import { FairframeError } from '../../../src/engine/errors';
 import { discoverModels } from '../../../src/engine/model/discoverModels';
 import { elementTypeName, inspectModel, inspectModelBytes, loadModelProto } from '../../../src/engine/model/onnxModel';
 import { buildClassifier, encodeModel, FLOAT, FLOAT16, node, readTensorFile, tensor, valueInfo } from './onnxBuilder';
+import { requireSharedData, sharedDataPath } from '../sharedData';
 
-const MNIST_DIR = path.resolve(__dirname, '../../../../shared/data/mnist');
+const MNIST_DIR = sharedDataPath('mnist');
 const MNIST = path.join(MNIST_DIR, 'mnist.onnx');
 const FIXTURES = path.resolve(__dirname, '../../fixtures/model');
 const reference = JSON.parse(readFileSync(path.join(FIXTURES, 'mnistReference.json'), 'utf8'));
@@ -26,7 +27,7 @@ function assertBadModel(action: () => unknown, pattern: RegExp): void {
 
 describe('inspectModel on mnist.onnx', function () {
   before(function () {
-    if (!existsSync(MNIST)) this.skip(); // ../shared/data is absent on this checkout
+    requireSharedData(this, MNIST);
   });
 
   it('reports the file, opsets, producer, inputs and outputs', async () => {

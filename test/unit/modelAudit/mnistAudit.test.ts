@@ -2,14 +2,15 @@
 // preprocessing resolved from the model alone → inference (batch-1 model) → metrics. The figures must be those in
 // shared/data/mnist/PROVENANCE.json, measured independently on the raw IDX tensors.
 import * as assert from 'node:assert/strict';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { auditPath } from '../../../src/engine/audit';
 import type { AuditResult } from '../../../src/engine/auditResult';
 import { encodeGreyPng, readIdx } from '../model/idx';
+import { requireSharedData, sharedDataPath } from '../sharedData';
 
-const MNIST = path.resolve(__dirname, '../../../../shared/data/mnist');
+const MNIST = sharedDataPath('mnist');
 
 interface Provenance {
   measured: { top1_pixels_scaled_to_0_1: number; per_class_recall_pixels_scaled_to_0_1: Record<string, number> };
@@ -22,7 +23,7 @@ describe('model audit of the real MNIST model on the MNIST test set', function (
   let provenance: Provenance;
 
   before(async function () {
-    if (!existsSync(path.join(MNIST, 'mnist.onnx'))) this.skip(); // ../shared/data/mnist is not beside the repository
+    requireSharedData(this, path.join(MNIST, 'mnist.onnx'), path.join(MNIST, 't10k-images-idx3-ubyte.gz'), path.join(MNIST, 'PROVENANCE.json'));
     provenance = JSON.parse(await fs.readFile(path.join(MNIST, 'PROVENANCE.json'), 'utf8')) as Provenance;
     const images = readIdx(await fs.readFile(path.join(MNIST, 't10k-images-idx3-ubyte.gz')));
     const labels = readIdx(await fs.readFile(path.join(MNIST, 't10k-labels-idx1-ubyte.gz')));
