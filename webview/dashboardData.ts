@@ -2,7 +2,7 @@
 // so a 100,000-image result crosses to the webview as a few hundred kilobytes. Pure: no DOM, no vscode, no node.
 import type { AuditResult, DatasetAudit } from '../src/engine/auditResult';
 import type { ExplainedError } from '../src/engine/modelAudit/explainAudit';
-import type { FairnessFigure, GroupMetric, GroupReport, Interval, ModelAudit } from '../src/engine/modelAudit/modelAuditTypes';
+import type { FairnessFigure, GroupMetric, GroupReport, Interval, LabelIssueSummary, ModelAudit } from '../src/engine/modelAudit/modelAuditTypes';
 import type { PropertyHistogram } from '../src/engine/checks/imagePropertiesCheck';
 import type { AttributeInfo, DatasetFormat, Finding, Severity } from '../src/engine/types';
 
@@ -73,6 +73,10 @@ export interface DashboardDataset {
 
 /** A likely label error with its image. */
 export interface LabelIssueItem extends GalleryImage {
+  /** Position in the ranking, 1 = likeliest error. */
+  rank: number;
+  /** True when the image has a finding of its own (FF-M020). */
+  reported: boolean;
   givenLabel: string;
   suggestedLabel: string;
   selfConfidence: number;
@@ -102,7 +106,8 @@ export interface DashboardModel {
   /** rows = true class, columns = predicted class, in classNames order. */
   confusionMatrix: number[][];
   reports: Array<Pick<GroupReport, 'name' | 'attributes' | 'groups' | 'worstGroup' | 'oneVsRestSkipped'> & { metrics: GroupMetric[]; fairness: FairnessFigure[] }>;
-  labelIssues?: { method: string; total: number; estimatedNoiseRate: number; onTrainingSplit: boolean; items: LabelIssueItem[] };
+  /** The audit's label-issue summary (same figures as the JSON and the report) and the top of its ranked list. */
+  labelIssues?: Pick<LabelIssueSummary, 'method' | 'audited' | 'flagged' | 'estimatedNoiseRate' | 'estimatedIssueCount' | 'errorRate' | 'perImage' | 'onTrainingSplit'> & { items: LabelIssueItem[] };
   /** The audit's explanations of the most confident errors per group. */
   explanations?: {
     method: string;
@@ -246,10 +251,16 @@ function modelData(audit: ModelAudit, imageUri: ImageUriFunction): DashboardMode
     })),
     labelIssues: issues && {
       method: issues.method,
-      total: issues.issues.length,
+      audited: issues.audited,
+      flagged: issues.flagged,
       estimatedNoiseRate: issues.estimatedNoiseRate,
+      estimatedIssueCount: issues.estimatedIssueCount,
+      errorRate: issues.errorRate,
+      perImage: issues.perImage,
       onTrainingSplit: issues.onTrainingSplit,
       items: issues.issues.slice(0, GALLERY_LIMIT).map((issue) => ({
+        rank: issue.rank,
+        reported: issue.rank <= issues.perImage.count,
         relPath: issue.relPath,
         uri: imageUri(audit.dataset, issue.relPath),
         givenLabel: issue.givenLabel,

@@ -214,7 +214,7 @@ describe('dashboard webview in Chromium', function () {
     const size = JSON.stringify(data).length;
     assert.ok(!('predictions' in data.models[0]), 'per-image predictions stay on the host');
     assert.equal(data.models[0].labelIssues?.items.length, GALLERY_LIMIT);
-    assert.equal(data.models[0].labelIssues?.total, 5000);
+    assert.equal(data.models[0].labelIssues?.flagged, 5000);
     assert.ok(size < 2_000_000, `the posted data is ${size} characters`);
     const reply = await harness.show(data);
     assert.equal(reply.rendered.length, 7);
@@ -276,7 +276,8 @@ function scaledResult(result: AuditResult, images: number): AuditResult {
   audit.predictions = {};
   for (let i = 0; i < images; i++) audit.predictions[`img${i}.png`] = { relPath: `img${i}.png`, label: 'bright', predicted: 'bright', confidence: 0.9, top: [['bright', 0.9], ['dark', 0.1]], correct: true, selfConfidence: 0.9 };
   const issue = audit.labelIssues!.issues[0];
-  audit.labelIssues!.issues = Array.from({ length: 5000 }, (_, i) => ({ ...issue, recordId: `img${i}.png`, relPath: `img${i % 80}.png` }));
+  audit.labelIssues!.issues = Array.from({ length: 5000 }, (_, i) => ({ ...issue, rank: i + 1, recordId: `img${i}.png`, relPath: `img${i % 80}.png` }));
+  audit.labelIssues!.flagged = 5000;
   const duplicate = large.findings.find((f) => f.rule === 'FF-D020') as Finding;
   for (let i = 0; i < 3000; i++) large.findings.push({ ...duplicate, message: `set ${i}` });
   return large;

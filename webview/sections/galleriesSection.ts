@@ -39,10 +39,10 @@ export function renderGalleries(body: HTMLElement, context: SectionContext): voi
     const dataset = model.dataset;
     parts.push(gallery({
       id: 'label-issues',
-      title: `Likely label errors (${count(issues.total)})`,
-      note: `${issues.method}; estimated noise rate ${percent(issues.estimatedNoiseRate)}.${issues.onTrainingSplit ? ' Scored on the training split: these scores are not out-of-sample.' : ''}`,
+      title: `Likely label errors (${count(issues.flagged)} flagged)`,
+      note: labelIssueNote(issues),
       total: issues.items.length,
-      beyond: issues.total - issues.items.length,
+      beyond: issues.flagged - issues.items.length,
       shown,
       card: (i) => labelIssueCard(issues.items[i], dataset, context),
       more: () => context.update({ labelIssuesShown: shown + GALLERY_PAGE }, ['galleries']),
@@ -102,9 +102,21 @@ function gallery(options: GalleryOptions): HTMLElement {
     h('div', { class: 'gallery-footer' }, ...footer));
 }
 
+/** The label-issue figures in the words of the report: flagged count, noise estimate, and how many are reported one by one. */
+function labelIssueNote(issues: NonNullable<DashboardModel['labelIssues']>): string {
+  const { perImage } = issues;
+  const reported = issues.flagged === 0
+    ? ''
+    : perImage.count === 0
+      ? ` The model disagrees with ${percent(issues.errorRate)} of the labels (labelIssueMaxModelError ${percent(perImage.maxModelError)}): most flags are likely its own mistakes, so none is reported one by one.`
+      : ` The model disagrees with ${percent(issues.errorRate)} of the labels, so the top ${count(perImage.count)} are reported one by one as ${perImage.severity === 'warning' ? 'warnings' : 'information'} (FF-M020).`;
+  return `${count(issues.flagged)} of ${count(issues.audited)} images flagged by ${issues.method}, ranked likeliest first; estimated noise rate ${percent(issues.estimatedNoiseRate)}, about ${count(issues.estimatedIssueCount)} wrong labels.${reported}${issues.onTrainingSplit ? ' Scored on the training split: these scores are not out-of-sample.' : ''}`;
+}
+
 function labelIssueCard(item: LabelIssueItem, dataset: string, context: SectionContext): HTMLElement {
-  return h('article', { class: 'card', attrs: { 'data-relpath': item.relPath, 'aria-label': `Likely mislabelled: ${item.relPath}` } },
+  return h('article', { class: 'card', attrs: { 'data-relpath': item.relPath, 'data-rank': String(item.rank), 'aria-label': `Likely mislabelled, rank ${item.rank}: ${item.relPath}` } },
     thumbnail(item),
+    h('p', { class: 'card-rank' }, `#${item.rank}${item.reported ? ' · reported' : ''}`),
     h('p', { class: 'card-path' }, item.relPath),
     h('p', { class: 'card-labels' }, 'Labelled ', h('strong', {}, item.givenLabel), '; the model suggests ', h('strong', {}, item.suggestedLabel), '.'),
     h('p', { class: 'muted' }, `Self-confidence ${percent(item.selfConfidence, 2)}`),

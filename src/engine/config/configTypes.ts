@@ -126,6 +126,8 @@ export interface Thresholds {
   saliencyImagesPerCell: number;
   /** FF-M030: largest difference between groups in the share of saliency inside the object mask. */
   maxSaliencyMaskGap: number;
+  /** FF-M020: error rate of the model at which no flagged image is reported one by one (fewer the closer it gets; information past half). */
+  labelIssueMaxModelError: number;
 }
 
 export const THRESHOLD_DEFAULTS: Thresholds = {
@@ -156,6 +158,7 @@ export const THRESHOLD_DEFAULTS: Thresholds = {
   explainErrorsPerGroup: 3,
   saliencyImagesPerCell: 8,
   maxSaliencyMaskGap: 0.15,
+  labelIssueMaxModelError: 0.2,
 };
 
 /** Config with defaults applied and paths resolved; what the engine reads. */

@@ -5,7 +5,6 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ModelConfig, ResolvedConfig } from '../config/configTypes';
 import { FairframeError, throwIfAborted } from '../errors';
-import { findLabelIssues } from '../labels';
 import { findEmbeddingDuplicatePairs } from './embeddingDuplicates';
 import { Explainer } from '../explain/explainer';
 import { explainAudit, type AuditExplanations } from './explainAudit';
@@ -22,12 +21,13 @@ import { pushFinding } from '../checks/check';
 import { chooseSplit, matchLabels } from './auditedRecords';
 import { formatInterval, formatNumber, formatPercent, groupFindings } from './groupFindings';
 import { groupReport, type GroupDefinition } from './groupMetrics';
-import type { GroupReport, LabelIssue, ModelAudit, ModelUsage, RecordPrediction } from './modelAuditTypes';
+import { labelIssueFindings } from './labelIssueFindings';
+import type { GroupReport, ModelAudit, ModelUsage, RecordPrediction } from './modelAuditTypes';
 import { MODEL_RULES } from './modelRules';
 import { overallMetrics, type AuditedSample } from './overallMetrics';
 
-/** Label issues reported as findings at most (all are in the result). */
-const MAX_LABEL_ISSUE_FINDINGS = 500;
+/** Embedding-duplicate pairs reported as findings at most (the result lists up to 1,000). */
+const MAX_PAIR_FINDINGS = 500;
 
 export interface ModelAuditOptions extends RunOptions {
   /** Folder of the prediction cache; no cache when absent. */
@@ -252,40 +252,22 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
   });
   findings.push(...groupFindings(groups, config, configLocation, modelName, evidenceBase));
 
-  // Label issues by confident learning on the audited images.
+  // Label issues by confident learning on the audited images: a summary, the ranked list, per-image findings for its top.
   let labelIssues: ModelAudit['labelIssues'];
   if (audited.length > 0 && match.classNames.length > 1) {
-    const report = findLabelIssues(sample.yTrue, sample.probs, match.classNames.length);
-    const issues: LabelIssue[] = report.issues.map((example) => {
-      const record = audited[example.index].record;
-      return {
-        recordId: record.id,
-        relPath: record.relPath,
-        givenLabel: record.label,
-        suggestedLabel: match.classNames[example.suggestedLabel],
-        selfConfidence: example.selfConfidence,
-        normalizedMargin: example.normalizedMargin,
-        line: record.source.line,
-      };
+    const result = labelIssueFindings({
+      sample,
+      records: audited.map(({ record }) => record),
+      errorRate: 1 - (overall.accuracy.estimate ?? 0),
+      onTrainingSplit,
+      config,
+      modelName,
+      datasetName: dataset.name,
+      datasetLocation: dataset.manifest ? { file: dataset.manifest } : { file: dataset.root },
+      evidenceBase,
     });
-    labelIssues = { method: `confident learning (${report.filterBy})`, rankedBy: report.rankBy, estimatedNoiseRate: report.estimatedNoiseRate, issues, onTrainingSplit };
-    const byId = new Map(audited.map(({ record }) => [record.id, record]));
-    for (const issue of issues.slice(0, MAX_LABEL_ISSUE_FINDINGS)) {
-      const record = byId.get(issue.recordId);
-      pushFinding(findings, config, MODEL_RULES.labelIssue, {
-        message: `'${issue.relPath}' is labelled '${issue.givenLabel}' but ${modelName} says '${issue.suggestedLabel}' (it gives the label ${formatPercent(issue.selfConfidence)}); confident learning flags it as probably mislabelled${onTrainingSplit ? ' (on the training split: not out-of-sample)' : ''}.`,
-        location: record?.source ?? { file: dataset.root },
-        evidence: { ...evidenceBase, ...issue },
-        suggestion: `Check the image and relabel it '${issue.suggestedLabel}' if the model is right.`,
-      });
-    }
-    if (issues.length > MAX_LABEL_ISSUE_FINDINGS) {
-      pushFinding(findings, config, MODEL_RULES.labelIssue, {
-        message: `${issues.length - MAX_LABEL_ISSUE_FINDINGS} more images of '${dataset.name}' are flagged as probably mislabelled (${issues.length} in all, ${formatPercent(issues.length / audited.length)} of the audited images); the JSON report lists every one.`,
-        location: dataset.manifest ? { file: dataset.manifest } : { file: dataset.root },
-        evidence: { ...evidenceBase, total: issues.length, listed: MAX_LABEL_ISSUE_FINDINGS },
-      });
-    }
+    labelIssues = result.labelIssues;
+    findings.push(...result.findings);
   }
 
   // Near duplicates by embedding (cosine), reported when a pair differs in label or split.
@@ -325,7 +307,7 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
       })),
     };
     const byPath = new Map(records.map((record) => [record.relPath, record]));
-    for (const pair of embeddingDuplicates.flaggedPairs.slice(0, MAX_LABEL_ISSUE_FINDINGS)) {
+    for (const pair of embeddingDuplicates.flaggedPairs.slice(0, MAX_PAIR_FINDINGS)) {
       const first = byPath.get(pair.paths[0]);
       const why = [pair.conflictingLabels ? `different labels ('${pair.labels[0]}', '${pair.labels[1]}')` : '', pair.crossSplit ? `different splits ('${pair.splits[0]}', '${pair.splits[1]}')` : '']
         .filter(Boolean).join(' and ');

@@ -100,6 +100,8 @@ export interface GroupReport {
 
 /** A likely label error. */
 export interface LabelIssue {
+  /** 1 for the likeliest error (lowest self-confidence) among the flagged images. */
+  rank: number;
   recordId: string;
   relPath: string;
   givenLabel: string;
@@ -107,6 +109,28 @@ export interface LabelIssue {
   selfConfidence: number;
   normalizedMargin: number;
   line?: number;
+}
+
+/** Confident learning on the audited images: the figures every view shows, and every flagged image, ranked. */
+export interface LabelIssueSummary {
+  method: string;
+  rankedBy: string;
+  /** Images examined. */
+  audited: number;
+  /** Images flagged as probably mislabelled (= issues.length): the label-issue count of every view. */
+  flagged: number;
+  /** 1 − trace of the estimated joint Q̂ (the calibrated confident joint's off-diagonal mass; cleanlab 'off_diagonal_calibrated'). */
+  estimatedNoiseRate: number;
+  /** round(estimatedNoiseRate · audited). */
+  estimatedIssueCount: number;
+  /** 1 − accuracy of the model against the given labels. */
+  errorRate: number;
+  /** How many of the top-ranked flagged images got a finding (FF-M020) of their own, and why. */
+  perImage: { share: number; count: number; severity: 'warning' | 'info'; maxModelError: number };
+  /** Every flagged image, likeliest error first. */
+  issues: LabelIssue[];
+  /** True when the audited split is the training split (scores are then not out-of-sample). */
+  onTrainingSplit: boolean;
 }
 
 /** One audited image's prediction, compact, for views and hovers. */
@@ -145,14 +169,7 @@ export interface ModelAudit {
   };
   overall?: OverallMetrics;
   groups?: GroupReport[];
-  labelIssues?: {
-    method: string;
-    rankedBy: string;
-    estimatedNoiseRate: number;
-    issues: LabelIssue[];
-    /** True when the audited split is the training split (scores are then not out-of-sample). */
-    onTrainingSplit: boolean;
-  };
+  labelIssues?: LabelIssueSummary;
   /** Pairs of audited images whose embeddings have cosine ≥ threshold; those differing in label or split are listed. */
   embeddingDuplicates?: {
     threshold: number;

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import type { GroupReport, ModelAudit } from '../modelAudit/modelAuditTypes';
 import { formatInterval, formatNumber, formatPercent } from '../modelAudit/groupFindings';
+import { formatProbability, labelIssueSentence, perImageSentence } from '../modelAudit/labelIssueFindings';
 import { escapeMarkdown } from './markdownReport';
 
 /** Label issues listed in the report at most (all are in the JSON). */
@@ -132,12 +133,16 @@ export function modelSection(audit: ModelAudit, base: string, level: number): st
   }
   lines.push(...explanationSection(audit));
   if (audit.labelIssues) {
-    const issues = audit.labelIssues.issues;
-    lines.push('### Likely label errors', '', `${issues.length} flagged by ${escapeMarkdown(audit.labelIssues.method)}, ranked by ${audit.labelIssues.rankedBy}; estimated noise rate ${formatPercent(audit.labelIssues.estimatedNoiseRate)}${audit.labelIssues.onTrainingSplit ? ' (**on the training split**: not out-of-sample)' : ''}.`, '');
+    const summary = audit.labelIssues;
+    const issues = summary.issues;
+    lines.push('### Likely label errors', '', `${escapeMarkdown(labelIssueSentence(summary, 'the audited split'))} ${escapeMarkdown(perImageSentence(summary))} Ranked by ${summary.rankedBy}, ${escapeMarkdown(summary.method)}${summary.onTrainingSplit ? ' (**on the training split**: not out-of-sample)' : ''}.`, '');
     if (issues.length > 0) {
-      lines.push('| Image | Label | Model says | P(label) |', '|---|---|---|---:|');
-      for (const issue of issues.slice(0, MAX_LISTED_ISSUES)) lines.push(`| \`${escapeMarkdown(issue.relPath)}\` | ${escapeMarkdown(issue.givenLabel)} | ${escapeMarkdown(issue.suggestedLabel)} | ${formatPercent(issue.selfConfidence)} |`);
-      if (issues.length > MAX_LISTED_ISSUES) lines.push(`| … ${issues.length - MAX_LISTED_ISSUES} more in the JSON report | | | |`);
+      lines.push('| Rank | Image | Label | Model says | P(label) | Reported |', '|---:|---|---|---|---:|---|');
+      for (const issue of issues.slice(0, MAX_LISTED_ISSUES)) {
+        const reported = issue.rank <= summary.perImage.count ? `FF-M020 (${summary.perImage.severity})` : 'list only';
+        lines.push(`| ${issue.rank} | \`${escapeMarkdown(issue.relPath)}\` | ${escapeMarkdown(issue.givenLabel)} | ${escapeMarkdown(issue.suggestedLabel)} | ${formatProbability(issue.selfConfidence)} | ${reported} |`);
+      }
+      if (issues.length > MAX_LISTED_ISSUES) lines.push(`| | … ${issues.length - MAX_LISTED_ISSUES} more in the JSON report | | | | |`);
       lines.push('');
     }
   }
