@@ -1,7 +1,7 @@
 // End to end: generate the demo dataset, audit it with the demo model, and check that every planted defect is found
 // with its exact count — and that nothing outside the planted defects and their stated side effects is reported.
 import * as assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { auditPath } from '../../src/engine/audit';
@@ -10,8 +10,26 @@ import { generateDemo } from '../../src/demo/generateDemo';
 import type { DemoManifest } from '../../src/demo/demoManifest';
 import type { Finding } from '../../src/engine/types';
 import { averagePrecisionScore } from '../../src/engine/labels';
+import { THRESHOLD_DEFAULTS } from '../../src/engine/config/configTypes';
+import { DARK_SITE } from '../../src/demo/demoDesign';
 
 const DEMO_MODEL = path.resolve(__dirname, '../../models/demo/lesion-cnn.onnx');
+
+/** A group-versus-rest standardised mean difference measured by scripts/reference/demoReference.py. */
+interface ReferenceGap {
+  attribute: string;
+  value: string;
+  property: string;
+  n: number;
+  smd: number;
+}
+
+// Figures computed outside the engine (numpy, scipy, Pillow) on the demo as generated with the default seed, frozen.
+const reference = JSON.parse(readFileSync(path.resolve(__dirname, '../fixtures/demo/demoReference.json'), 'utf8')) as {
+  rows: number;
+  associations: Array<{ rows: string; columns: string; chi2: number; dof: number; pValue: number; cramersV: number }>;
+  propertyGaps: ReferenceGap[];
+};
 
 describe('demo dataset audit (end to end)', function () {
   this.timeout(300_000);
@@ -32,6 +50,7 @@ describe('demo dataset audit (end to end)', function () {
 
   it('reads every row of the manifest', () => {
     assert.equal(result.datasets.length, 1);
+    assert.equal(truth.counts.rows, reference.rows, 'the demo the reference was computed on');
     assert.equal(result.datasets[0].images, truth.counts.rows);
     assert.deepEqual(result.datasets[0].splits, truth.counts.split);
   });
@@ -41,7 +60,7 @@ describe('demo dataset audit (end to end)', function () {
       'FF-D020', 'FF-D021', 'FF-D022', 'FF-D023', 'FF-D030', 'FF-D031', 'FF-D032',
       // The model audit: the typo label 'Melanoma' in the test split, its performance, group gaps, small groups, label errors,
       // and a classifier embedding that does not separate images.
-      'FF-M002', 'FF-M006', 'FF-M010', 'FF-M011', 'FF-M012', 'FF-M013', 'FF-M014', 'FF-M015', 'FF-M016', 'FF-M017', 'FF-M020', 'FF-M022', 'FF-M030', 'FF-M031']);
+      'FF-M002', 'FF-M006', 'FF-M010', 'FF-M011', 'FF-M012', 'FF-M013', 'FF-M014', 'FF-M015', 'FF-M016', 'FF-M017', 'FF-M020', 'FF-M022', 'FF-M023', 'FF-M030', 'FF-M031']);
     const unexpected = result.findings.filter((f) => !allowed.has(f.rule)).map((f) => `${f.rule}: ${f.message}`);
     assert.deepEqual(unexpected, []);
   });
@@ -65,22 +84,31 @@ describe('demo dataset audit (end to end)', function () {
     }
   });
 
-  it('finds the label–skin-tone association and no other', () => {
+  it('finds the label–skin-tone association and no other, with scipy\'s chi-square and Cramér\'s V', () => {
     const d006 = byRule('FF-D006');
     assert.equal(d006.length, 1);
     assert.equal(d006[0].evidence.attribute, 'fitzpatrick');
-    const planted = truth.defects.labelAssociation.planted[0];
-    assert.ok(Math.abs((d006[0].evidence.chi2 as number) - planted.chi2) < 1e-6);
+    const planted = reference.associations.find((a) => a.columns === 'fitzpatrick');
+    assert.ok(planted);
+    assert.ok(Math.abs((d006[0].evidence.chi2 as number) - planted.chi2) < 1e-6, `${String(d006[0].evidence.chi2)} vs ${planted.chi2}`);
     assert.ok(Math.abs((d006[0].evidence.cramersV as number) - planted.cramersV) < 1e-9);
+    // The other attributes were drawn independently of the label: scipy finds no association at the audit's level.
+    for (const other of reference.associations.filter((a) => a.columns !== 'fitzpatrick')) assert.ok(other.pValue >= 0.01, JSON.stringify(other));
   });
 
   it('finds the darker site, and every property gap it reports is planted, follows from it, or is inherent', () => {
     const gaps = [...byRule('FF-D007'), ...byRule('FF-D008')];
     const site = gaps.find((f) => f.evidence.partition === 'site' && f.evidence.property === 'brightness');
     assert.ok(site, 'the brightness gap between sites is reported');
-    assert.equal(site.evidence.group, truth.defects.brightnessGap.value);
-    assert.ok(Math.abs((site.evidence.standardisedMeanDifference as number) - truth.defects.brightnessGap.smd) < 0.01);
-    const known = new Set(truth.defects.propertyGaps.map((g) => `${g.attribute}|${g.value}|${g.property}`));
+    assert.equal(site.evidence.group, DARK_SITE);
+    const darkSite = reference.propertyGaps.find((g) => g.attribute === 'site' && g.value === DARK_SITE && g.property === 'brightness');
+    assert.ok(darkSite && darkSite.smd < -1.5, JSON.stringify(darkSite));
+    assert.ok(Math.abs((site.evidence.standardisedMeanDifference as number) - darkSite.smd) < 0.01);
+    // Gaps the generator explains: the darker site (and what it moves), and skin or lesion colour; never sex or age.
+    const explained = (g: ReferenceGap): boolean => g.attribute === 'site' || g.attribute === 'fitzpatrick' || g.attribute === 'label';
+    const large = reference.propertyGaps.filter((g) => Math.abs(g.smd) >= THRESHOLD_DEFAULTS.minEffectSize);
+    assert.deepEqual(large.filter((g) => !explained(g)), [], 'no sex or age-group gap in the reference');
+    const known = new Set(large.map((g) => `${g.attribute}|${g.value}|${g.property}`));
     const unexplained = gaps.filter((f) => !known.has(`${f.evidence.partition}|${f.evidence.group}|${f.evidence.property}`)).map((f) => f.message);
     assert.deepEqual(unexplained, []);
   });
@@ -164,9 +192,15 @@ describe('demo dataset audit (end to end)', function () {
     assert.equal(rows.filter((r) => flips.has(r.relPath)).length, flips.size, 'every flipped image is audited');
     const ap = averagePrecisionScore(rows.map((r) => flips.has(r.relPath)), rows.map((r) => -r.selfConfidence));
     assert.ok(ap >= 0.84, `average precision ${ap}`);
-    const flagged = new Set(byRule('FF-M020').map((f) => String(f.evidence.relPath)));
+    const summary = result.models[0].labelIssues;
+    assert.ok(summary);
+    const flagged = new Set(summary.issues.map((issue) => issue.relPath));
     const found = [...flips].filter((file) => flagged.has(file)).length;
     assert.ok(found >= 36, `${found} of ${flips.size} flips flagged`);
+    // Per-image findings are the top of that ranking, as many as the model's error rate allows.
+    const perImage = byRule('FF-M020').map((f) => String(f.evidence.relPath));
+    assert.deepEqual(perImage, summary.issues.slice(0, summary.perImage.count).map((issue) => issue.relPath));
+    assert.equal(byRule('FF-M023').length, 1);
   });
 
   it('explains the most confident errors of each group, and measures saliency against the lesion masks by group', () => {
