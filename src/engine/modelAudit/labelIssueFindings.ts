@@ -123,8 +123,7 @@ export function perImageSentence(summary: LabelIssueSummary): string {
 
 /** The summary figures as finding evidence. */
 function summaryEvidence(summary: LabelIssueSummary): Record<string, unknown> {
-  const { issues: _issues, ...rest } = summary;
-  return rest;
+  return Object.fromEntries(Object.entries(summary).filter(([key]) => key !== 'issues'));
 }
 
 /** A probability as a percentage, with enough digits to tell a tiny one from zero. */

@@ -18,7 +18,7 @@ interface Provenance {
 }
 
 describe('model audit of the real MNIST model on the MNIST test set', function () {
-  this.timeout(300_000);
+  this.timeout(600_000);
   let dir: string;
   let result: AuditResult;
   let provenance: Provenance;
