@@ -221,6 +221,9 @@ describe('dashboard webview in Chromium', function () {
     const gallery = harness.page.locator('[data-gallery="label-issues"]');
     assert.equal(await gallery.locator('.card').count(), GALLERY_PAGE);
     assert.equal(await gallery.locator('.gallery-count').textContent(), 'Showing 24 of 5,000.');
+    // The ranked list: the same flagged count as the JSON, in rank order.
+    assert.match((await gallery.locator('h3').textContent()) ?? '', /\(5,000 flagged\)/);
+    assert.deepEqual(await gallery.locator('.card').evaluateAll((cards) => cards.slice(0, 3).map((card) => card.getAttribute('data-rank'))), ['1', '2', '3']);
     await harness.page.locator('#label-issues-more').click();
     await harness.page.waitForFunction((n) => document.querySelectorAll('[data-gallery="label-issues"] .card').length === n, GALLERY_PAGE * 2);
     assert.equal(await harness.page.locator('[data-gallery="duplicates"] .card').count(), GALLERY_PAGE);
