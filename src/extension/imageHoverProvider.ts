@@ -161,7 +161,7 @@ export class ImageHoverContent {
     for (const entry of this.store.modelAudits()) {
       if (entry.datasetKey !== key) continue;
       const issue: LabelIssue | undefined = entry.audit.labelIssues?.issues.find((candidate) => candidate.relPath === record.relPath);
-      if (issue) flags.push(`Likely mislabelled: ${path.basename(entry.audit.model.file)} suggests '${issue.suggestedLabel}' (self-confidence ${issue.selfConfidence.toFixed(2)}).`);
+      if (issue) flags.push(`Likely mislabelled: ${path.basename(entry.audit.model.file)} suggests '${issue.suggestedLabel}' (self-confidence ${issue.selfConfidence.toFixed(2)}; rank ${issue.rank} of ${entry.audit.labelIssues?.flagged ?? '?'} flagged).`);
     }
     for (const finding of this.store.datasetResult(dataset)?.findings ?? []) {
       const paths = finding.evidence.paths;
