@@ -25,7 +25,7 @@ function missing(files: readonly string[]): string[] {
 export function requireSharedData(context: Mocha.Context, ...files: string[]): void {
   const absent = missing(files);
   if (absent.length === 0) return;
-  const names = absent.map((file) => path.relative(path.dirname(SHARED_DATA), file)).join(', ');
+  const names = absent.map((file) => path.relative(path.resolve(__dirname, '../..'), file)).join(', ');
   if (process.env.CI === 'true') throw new Error(`The reference data ${names} is missing; under CI it must be present (place the shared data folder beside the repository).`);
   if (!reported.has(names)) {
     reported.add(names);
