@@ -135,7 +135,7 @@ export function modelSection(audit: ModelAudit, base: string, level: number): st
   if (audit.labelIssues) {
     const summary = audit.labelIssues;
     const issues = summary.issues;
-    lines.push('### Likely label errors', '', `${escapeMarkdown(labelIssueSentence(summary, 'the audited split'))} ${escapeMarkdown(perImageSentence(summary))} Ranked by ${summary.rankedBy}, ${escapeMarkdown(summary.method)}${summary.onTrainingSplit ? ' (**on the training split**: not out-of-sample)' : ''}.`, '');
+    lines.push('### Likely label errors', '', `${labelIssueSentence(summary, 'the audited split')} ${perImageSentence(summary)} Ranked by ${summary.rankedBy}, ${escapeMarkdown(summary.method)}${summary.onTrainingSplit ? ' (**on the training split**: not out-of-sample)' : ''}.`, '');
     if (issues.length > 0) {
       lines.push('| Rank | Image | Label | Model says | P(label) | Reported |', '|---:|---|---|---|---:|---|');
       for (const issue of issues.slice(0, MAX_LISTED_ISSUES)) {
