@@ -62,6 +62,8 @@ export async function auditPath(target: string, options: AuditOptions = {}): Pro
   const audits: DatasetAudit[] = [];
   const models: ModelAudit[] = [];
   const findings: Finding[] = [];
+  // Label mismatches held back per model: reported only if the model fits no dataset at all.
+  const heldBack = new Map<string, Finding[]>();
   for (const ref of refs) {
     throwIfAborted(options.signal);
     options.onProgress?.({ stage: 'load', done: 0, message: `Reading ${ref.name}` });
@@ -79,12 +81,17 @@ export async function auditPath(target: string, options: AuditOptions = {}): Pro
         signal: options.signal,
         onProgress: options.onProgress,
       });
-      // With several datasets, a model whose labels fit another dataset is not an error here: it is recorded, not reported.
+      // With several datasets, a model whose labels fit another dataset is not an error here: it is recorded, and
+      // reported below only when the model fits none of them.
       const mismatch = refs.length > 1 && modelAudit.status === 'failed' && modelFindings.every((f) => f.evidence.code === 'model-labels');
       for (const finding of modelFindings) finding.dataset ??= dataset.name;
-      if (!mismatch) findings.push(...modelFindings);
+      if (mismatch) heldBack.set(target.file, [...(heldBack.get(target.file) ?? []), ...modelFindings]);
+      else findings.push(...modelFindings);
       models.push(modelAudit);
     }
+  }
+  for (const [file, held] of heldBack) {
+    if (models.every((model) => path.resolve(model.model.file) !== path.resolve(file) || model.status === 'failed')) findings.push(...held);
   }
 
   const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
