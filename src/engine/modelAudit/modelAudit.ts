@@ -23,6 +23,7 @@ import { chooseSplit, matchLabels } from './auditedRecords';
 import { formatInterval, formatNumber, formatPercent, groupFindings } from './groupFindings';
 import { groupReport, type GroupDefinition } from './groupMetrics';
 import type { GroupReport, LabelIssue, ModelAudit, ModelUsage, RecordPrediction } from './modelAuditTypes';
+import { inferenceFailureFindings } from './inferenceFailureFindings';
 import { MODEL_RULES } from './modelRules';
 import { overallMetrics, type AuditedSample } from './overallMetrics';
 
@@ -206,21 +207,16 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
     onProgress: (progress) => options.onProgress?.({ stage: 'infer', done: progress.done, total: progress.total, message: progress.message ?? `Running ${path.basename(file)}` }),
   });
   await cache?.flush();
-  if (inference.failures.length > 0) {
-    const byId = new Map(dataset.records.map((record) => [record.id, record]));
-    pushFinding(findings, config, MODEL_RULES.imagesNotInferred, {
-      message: `${inference.failures.length} image${inference.failures.length === 1 ? '' : 's'} could not be prepared for ${modelName} and ${inference.failures.length === 1 ? 'is' : 'are'} left out of its metrics; first: ${byId.get(inference.failures[0].recordId)?.relPath ?? inference.failures[0].recordId}: ${inference.failures[0].message}`,
-      location: dataset.manifest ? { file: dataset.manifest } : { file: dataset.root },
-      evidence: { ...evidenceBase, failures: inference.failures.slice(0, 100) },
-      related: inference.failures.slice(0, 50).flatMap((failure) => byId.get(failure.recordId)?.source ?? []),
-    });
-  }
+  inferenceFailureFindings(inference.failures, items.length, dataset, config, modelName, evidenceBase, findings);
 
   // The audited sample: records with a prediction, in dataset order.
   const audited: Array<{ record: DatasetRecord; prediction: Prediction }> = [];
   for (const record of known) {
     const prediction = inference.predictions.get(record.id);
     if (prediction) audited.push({ record, prediction });
+  }
+  if (audited.length === 0 && inference.failures.some((failure) => failure.kind === 'non-finite-output')) {
+    throw new FairframeError('bad-model', `its output holds NaN or ±Infinity for every image it ran on (${inference.failures.length} of ${items.length}; first: ${inference.failures[0].message}).`);
   }
   const sample: AuditedSample = {
     yTrue: audited.map(({ record }) => match.index.get(record.label) as number),

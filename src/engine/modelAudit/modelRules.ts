@@ -16,6 +16,8 @@ export const MODEL_RULES = {
     'Some images could not be read or preprocessed for the model; they are left out of its metrics.'),
   trainingSplit: rule('FF-M005', 'audited-training-split', 'warning',
     'The audited split is the one the model was trained on: its metrics are optimistic and its label-error scores are not out-of-sample.'),
+  nonFiniteOutput: rule('FF-M007', 'model-output-non-finite', 'error',
+    "The model's output holds NaN or ±Infinity for some images; they are left out of its metrics, which describe only the rest."),
   performance: rule('FF-M006', 'model-performance', 'info',
     'The model\'s overall accuracy, balanced accuracy and calibration on the audited images, with confidence intervals.'),
   accuracyGap: rule('FF-M010', 'accuracy-gap', 'warning',
