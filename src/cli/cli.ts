@@ -38,6 +38,7 @@ export function buildProgram(): Command {
     .option('-m, --model <file...>', 'ONNX model(s) to audit on the dataset, or auto for every .onnx file under <path> (also: models in fairframe.json)')
     .option('--split <name>', "split to audit the model on (default: test, else validation/val, else every image; 'all' for every image)")
     .option('--quiet', 'print no progress')
+    .option('--verbose', 'print the stack trace of any internal error on standard error')
     .action(async (target: string, options: AuditCommandOptions) => {
       process.exitCode = await runAuditCommand(target, options);
     });

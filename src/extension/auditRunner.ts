@@ -103,6 +103,8 @@ export class AuditRunner implements vscode.Disposable {
       );
       this.store.publish(result);
       this.statusBar.show(result);
+      // Internal errors became findings with plain messages; their stacks go to the log.
+      for (const diagnostic of result.diagnostics ?? []) this.output.log.error(`Internal error while ${diagnostic.context}: ${diagnostic.stack ?? diagnostic.message}`);
       const { error, warning, info } = result.counts;
       this.output.log.info(`Audited ${target} in ${result.durationMs} ms: ${error} errors, ${warning} warnings, ${info} info.`);
       return result;

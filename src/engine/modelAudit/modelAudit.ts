@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { AuditDiagnostic } from '../auditResult';
 import type { ModelConfig, ResolvedConfig } from '../config/configTypes';
 import { FairframeError, throwIfAborted } from '../errors';
 import { findLabelIssues } from '../labels';
@@ -73,22 +74,26 @@ export async function auditModel(
   scans: Map<string, ScanOutcome>,
   config: ResolvedConfig,
   options: ModelAuditOptions = {},
-): Promise<{ audit: ModelAudit; findings: Finding[] }> {
+): Promise<{ audit: ModelAudit; findings: Finding[]; diagnostics?: AuditDiagnostic[] }> {
   const started = Date.now();
   const file = path.resolve(target.file);
   const modelName = `Model '${path.basename(file)}'`;
   const findings: Finding[] = [];
   const configLocation: Location = { file: config.file ?? dataset.manifest ?? dataset.root };
   let info: ModelInfo | undefined;
-  const fail = async (error: unknown): Promise<{ audit: ModelAudit; findings: Finding[] }> => {
+  const fail = async (error: unknown): Promise<{ audit: ModelAudit; findings: Finding[]; diagnostics?: AuditDiagnostic[] }> => {
     if (FairframeError.is(error, 'cancelled')) throw error;
     const reason = errorMessage(error);
+    // An internal error (not a FairframeError, whose message says it all) keeps its stack for the log.
+    const diagnostics: AuditDiagnostic[] | undefined = FairframeError.is(error)
+      ? undefined
+      : [{ context: `auditing model '${path.basename(file)}' on dataset '${dataset.name}'`, message: reason, stack: error instanceof Error ? error.stack : undefined }];
     pushFinding(findings, config, MODEL_RULES.unusable, {
       message: `${modelName} cannot be audited on dataset '${dataset.name}': ${reason}`,
       location: { file },
       evidence: { model: file, dataset: dataset.name, code: FairframeError.is(error) ? error.code : 'internal' },
     });
-    return { audit: { model: info ?? (await fallbackInfo(file)), dataset: dataset.name, status: 'failed', reason }, findings };
+    return { audit: { model: info ?? (await fallbackInfo(file)), dataset: dataset.name, status: 'failed', reason }, findings, diagnostics };
   };
 
   try {

@@ -84,7 +84,7 @@ describe('non-finite model outputs', function () {
         labelMap: {},
         sources: {},
       },
-      items: files.map((file, i) => ({ recordId: String(i), path: file })),
+      items: files.map((file, i) => ({ recordId: String(i), path: file, contentHash: `content-${i}` })),
     });
     assert.deepEqual(result.failures, [{ recordId: '0', message: "the model's output holds NaN in 2 of 2 values", kind: 'non-finite-output' }]);
     assert.equal(result.stats.outputKind, 'logits');
