@@ -24,6 +24,7 @@ import { chooseSplit, matchLabels } from './auditedRecords';
 import { formatInterval, formatNumber, formatPercent, groupFindings } from './groupFindings';
 import { groupReport, type GroupDefinition } from './groupMetrics';
 import type { GroupReport, LabelIssue, ModelAudit, ModelUsage, RecordPrediction } from './modelAuditTypes';
+import { unknownIntersectionFindings } from './configuredIntersections';
 import { inferenceFailureFindings } from './inferenceFailureFindings';
 import { MODEL_RULES } from './modelRules';
 import { overallMetrics, type AuditedSample } from './overallMetrics';
@@ -54,7 +55,8 @@ async function fallbackInfo(file: string): Promise<ModelInfo> {
   return { file, bytes, sha256: '', irVersion: 0, opsets: [], producer: { name: '', version: '' }, inputs: [], outputs: [], parameterCount: 0, nodeCount: 0, opTypes: {}, metadata: {} };
 }
 
-/** Sensitive attributes and the intersections to audit: each attribute, then the configured tuples or every pair. */
+/** Sensitive attributes and the intersections to audit: each attribute, then the configured tuples (those naming an
+ * attribute the dataset lacks are reported by `unknownIntersectionFindings`) or every pair. */
 export function groupDefinitions(dataset: Dataset, records: DatasetRecord[], config: ResolvedConfig): GroupDefinition[] {
   const names = dataset.attributes.map((attribute) => attribute.name);
   const column = (name: string): string[] => records.map((record) => record.attributes[name]);
@@ -240,6 +242,7 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
   const groupRecords = audited.map(({ record }) => record);
   const groups: GroupReport[] = [];
   const definitions = groupDefinitions(dataset, groupRecords, config);
+  unknownIntersectionFindings(dataset, config, configLocation, modelName, evidenceBase, findings);
   for (const [index, definition] of definitions.entries()) {
     throwIfAborted(options.signal);
     options.onProgress?.({ stage: 'metrics', done: index, total: definitions.length, message: `Metrics by ${definition.attributes.join(INTERSECTION_SEPARATOR)}` });

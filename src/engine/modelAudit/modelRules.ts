@@ -20,6 +20,8 @@ export const MODEL_RULES = {
     "The model's output holds NaN or ±Infinity for some images; they are left out of its metrics, which describe only the rest."),
   performance: rule('FF-M006', 'model-performance', 'info',
     'The model\'s overall accuracy, balanced accuracy and calibration on the audited images, with confidence intervals.'),
+  unknownIntersection: rule('FF-M008', 'intersection-unknown-attribute', 'warning',
+    'An intersection listed under `intersections` in fairframe.json names an attribute the dataset does not have; that intersection is not audited.'),
   accuracyGap: rule('FF-M010', 'accuracy-gap', 'warning',
     'Accuracy differs between the groups of a sensitive attribute by more than `maxAccuracyDifference` (worst-group accuracy, accuracy parity).'),
   errorRateRatio: rule('FF-M011', 'error-rate-ratio', 'warning',
