@@ -27,6 +27,7 @@ export interface AuditCommandOptions {
   model?: string[];
   split?: string;
   quiet?: boolean;
+  verbose?: boolean;
 }
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
@@ -67,6 +68,7 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
       onProgress: (progress) => reporter.update(progress),
     });
     reporter.stop();
+    printDiagnostics(result, options.verbose === true);
 
     if (options.out) {
       const out = path.resolve(options.out);
@@ -104,6 +106,17 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
   } finally {
     process.removeListener('SIGINT', onSignal);
   }
+}
+
+/** Internal errors on stderr: with their stacks under --verbose, else one line that says where to find them. */
+export function printDiagnostics(result: AuditResult, verbose: boolean, write: (text: string) => void = (text) => process.stderr.write(text)): void {
+  const diagnostics = result.diagnostics ?? [];
+  if (diagnostics.length === 0) return;
+  if (!verbose) {
+    write(`fairframe: ${diagnostics.length} internal error${diagnostics.length === 1 ? '' : 's'} (see the findings); rerun with --verbose for the stack trace${diagnostics.length === 1 ? '' : 's'}, also kept under "diagnostics" in the JSON report.\n`);
+    return;
+  }
+  for (const diagnostic of diagnostics) write(`fairframe: internal error while ${diagnostic.context}: ${diagnostic.stack ?? diagnostic.message}\n`);
 }
 
 /** `--model auto` stands for every .onnx file under the target folder. */

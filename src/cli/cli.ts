@@ -38,6 +38,7 @@ export function buildProgram(): Command {
     .option('-m, --model <file...>', 'ONNX model(s) to audit on the dataset, or auto for every .onnx file under <path> (also: models in fairframe.json)')
     .option('--split <name>', "split to audit the model on (default: test, else validation/val, else every image; 'all' for every image)")
     .option('--quiet', 'print no progress')
+    .option('--verbose', 'print the stack trace of any internal error on standard error')
     .action(async (target: string, options: AuditCommandOptions) => {
       process.exitCode = await runAuditCommand(target, options);
     });
@@ -50,7 +51,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--method <name>', 'explanation method').choices([...EXPLAIN_METHODS]).default('gradcam'))
     .option('--class <name>', 'class to explain (name or index; default: the predicted class)')
     .option('-o, --out <file>', 'write the overlay PNG here')
-    .option('-c, --config <file>', 'fairframe.json with the model\'s labels and preprocessing (default: the one beside the model, if any)')
+    .option('-c, --config <file>', 'fairframe.json with the model\'s labels and preprocessing (default: the nearest one at or above the model\'s folder that declares it)')
     .option('--cache <dir>', 'explanation cache folder (default: $XDG_CACHE_HOME/fairframe or ~/.cache/fairframe)')
     .option('--no-cache', 'do not read or write the explanation cache')
     .option('--seed <n>', 'seed of the sampling methods (rise, lime, shap)')

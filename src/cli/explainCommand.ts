@@ -1,7 +1,7 @@
 // `fairframe explain <image> --model m.onnx`: one explanation, its trust scores, and an overlay PNG.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { loadConfigFile, loadConfigNear } from '../engine/config/config';
+import { findModelDeclaration } from '../engine/explain/modelDeclaration';
 import { FairframeError } from '../engine/errors';
 import { Explainer, EXPLAIN_METHODS } from '../engine/explain/explainer';
 import type { ExplainMethod } from '../engine/explain/explainTypes';
@@ -34,9 +34,9 @@ export async function runExplainCommand(image: string, options: ExplainCommandOp
       throw new FairframeError('path-not-found', `The image '${imageFile}' does not exist.`);
     });
     const modelFile = path.resolve(options.model);
-    const config = options.config ? await loadConfigFile(options.config) : await loadConfigNear(path.dirname(modelFile));
+    const declaration = await findModelDeclaration(modelFile, options.config);
     const cacheDir = options.cache === false ? undefined : options.cache ?? defaultCacheDir();
-    explainer = await Explainer.open(modelFile, { config: config.models.find((m) => m.path === modelFile), cacheDir });
+    explainer = await Explainer.open(modelFile, { config: declaration.config, cacheDir });
     const classIndex = options.class === undefined ? undefined : /^\d+$/.test(options.class) && !explainer.spec.labels.includes(options.class) ? Number(options.class) : explainer.classIndexOf(options.class);
     const result = await explainer.explain(imageFile, {
       method,

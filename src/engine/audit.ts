@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { AUDIT_RESULT_SCHEMA_VERSION, type AuditResult, type CheckRun, type DatasetAudit } from './auditResult';
+import { AUDIT_RESULT_SCHEMA_VERSION, type AuditDiagnostic, type AuditResult, type CheckRun, type DatasetAudit } from './auditResult';
 import { ALL_CHECKS } from './checks';
 import type { DatasetCheck } from './checks/check';
 import { loadConfigFile, loadConfigNear } from './config/config';
@@ -62,6 +62,9 @@ export async function auditPath(target: string, options: AuditOptions = {}): Pro
   const audits: DatasetAudit[] = [];
   const models: ModelAudit[] = [];
   const findings: Finding[] = [];
+  // Label mismatches held back per model: reported only if the model fits no dataset at all.
+  const heldBack = new Map<string, Finding[]>();
+  const diagnostics: AuditDiagnostic[] = [];
   for (const ref of refs) {
     throwIfAborted(options.signal);
     options.onProgress?.({ stage: 'load', done: 0, message: `Reading ${ref.name}` });
@@ -73,22 +76,34 @@ export async function auditPath(target: string, options: AuditOptions = {}): Pro
     audits.push(audit);
     findings.push(...datasetFindings);
     for (const target of targets) {
-      const { audit: modelAudit, findings: modelFindings } = await auditModel(target, dataset, scans, datasetConfig, {
+      const { audit: modelAudit, findings: modelFindings, diagnostics: modelDiagnostics } = await auditModel(target, dataset, scans, datasetConfig, {
         cacheDir: options.cacheDir,
         split: options.split,
         signal: options.signal,
         onProgress: options.onProgress,
       });
-      // With several datasets, a model whose labels fit another dataset is not an error here: it is recorded, not reported.
+      // With several datasets, a model whose labels fit another dataset is not an error here: it is recorded, and
+      // reported below only when the model fits none of them.
       const mismatch = refs.length > 1 && modelAudit.status === 'failed' && modelFindings.every((f) => f.evidence.code === 'model-labels');
       for (const finding of modelFindings) finding.dataset ??= dataset.name;
-      if (!mismatch) findings.push(...modelFindings);
+      if (mismatch) heldBack.set(target.file, [...(heldBack.get(target.file) ?? []), ...modelFindings]);
+      else findings.push(...modelFindings);
       models.push(modelAudit);
+      diagnostics.push(...(modelDiagnostics ?? []));
     }
+  }
+  for (const [file, held] of heldBack) {
+    if (models.every((model) => path.resolve(model.model.file) !== path.resolve(file) || model.status === 'failed')) findings.push(...held);
   }
 
   const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
   for (const finding of findings) counts[finding.severity]++;
+  // A check that threw keeps its stack in the finding's evidence; it is a diagnostic too.
+  for (const finding of findings) {
+    if (finding.rule === 'FF-D000' && typeof finding.evidence.stack === 'string') {
+      diagnostics.push({ context: `running the ${String(finding.evidence.check)} check on dataset '${finding.dataset}'`, message: String(finding.evidence.error), stack: finding.evidence.stack });
+    }
+  }
   return {
     schemaVersion: AUDIT_RESULT_SCHEMA_VERSION,
     tool: { name: 'fairframe', version: TOOL_VERSION },
@@ -101,6 +116,7 @@ export async function auditPath(target: string, options: AuditOptions = {}): Pro
     findings,
     counts,
     durationMs: Date.now() - started,
+    diagnostics,
   };
 }
 

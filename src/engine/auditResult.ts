@@ -15,6 +15,14 @@ export interface CheckRun {
   findings: number;
 }
 
+/** An internal error met during the audit, kept with its stack for the log; the finding it caused has a plain message. */
+export interface AuditDiagnostic {
+  /** What was being done ("auditing model 'x.onnx' on dataset 'd'"). */
+  context: string;
+  message: string;
+  stack?: string;
+}
+
 export interface DatasetAudit {
   name: string;
   root: string;
@@ -45,4 +53,6 @@ export interface AuditResult {
   findings: Finding[];
   counts: Record<Severity, number>;
   durationMs: number;
+  /** Internal errors with their stacks (empty when none); the CLI prints them with --verbose, the editor logs them. */
+  diagnostics?: AuditDiagnostic[];
 }

@@ -111,6 +111,8 @@ export interface ImageFacts {
   dhash: string;
   sha256: string;
   exif: {
+    /** Why the EXIF block could not be parsed: GPS and serials are then unknown, not absent. */
+    unreadable?: string;
     gps?: { latitude: number; longitude: number };
     serials?: Record<string, string>;
     make?: string;

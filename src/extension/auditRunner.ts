@@ -11,6 +11,7 @@ import type { AuditStore } from './auditStore';
 import type { OverlayImage, OverlayRequest } from './imageHoverProvider';
 import type { AuditStatusBar } from './auditStatusBar';
 import type { FairframeOutput } from './fairframeOutput';
+import { explainSettings } from './explainSettings';
 import { cacheRoot } from './fairframeSettings';
 
 const STAGE_LABEL: Record<Progress['stage'], string> = {
@@ -103,6 +104,8 @@ export class AuditRunner implements vscode.Disposable {
       );
       this.store.publish(result);
       this.statusBar.show(result);
+      // Internal errors became findings with plain messages; their stacks go to the log.
+      for (const diagnostic of result.diagnostics ?? []) this.output.log.error(`Internal error while ${diagnostic.context}: ${diagnostic.stack ?? diagnostic.message}`);
       const { error, warning, info } = result.counts;
       this.output.log.info(`Audited ${target} in ${result.durationMs} ms: ${error} errors, ${warning} warnings, ${info} info.`);
       return result;
@@ -166,8 +169,8 @@ export class AuditRunner implements vscode.Disposable {
   async explainOverlay(request: OverlayRequest): Promise<OverlayImage | undefined> {
     if (!vscode.workspace.isTrusted) return undefined;
     try {
-      // The predicted class is explained (the hover's top-1), named by the model's own labels.
-      const reply = await this.explainImage({ model: request.model, image: request.image, size: request.size }, request.signal);
+      // The class the hover names (its top-1) is explained, with the model resolved as its audit did.
+      const reply = await this.explainImage({ model: request.model, image: request.image, size: request.size, className: request.className, ...explainSettings(this.store, request.model) }, request.signal);
       return { png: Buffer.from(reply.pngBase64, 'base64'), method: reply.fallbackFrom ? `${reply.method} (${reply.fallbackFrom} unsupported)` : reply.method };
     } catch (error) {
       if (!FairframeError.is(error, 'cancelled')) this.output.log.warn(`No explanation overlay for ${request.image}: ${error instanceof Error ? error.message : String(error)}`);

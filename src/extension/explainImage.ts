@@ -10,6 +10,7 @@ import { extensionOf, IMAGE_EXTENSIONS } from '../engine/dataset/imageExtensions
 import type { AuditRunner } from './auditRunner';
 import type { AuditStore, ModelEntry } from './auditStore';
 import type { DashboardPanel, ExplainTarget, ExplanationSource } from './dashboardPanel';
+import { explainSettings } from './explainSettings';
 import { explainMethods } from './fairframeSettings';
 import type { RecordIndex } from './recordIndex';
 import type { ThumbnailCache } from './thumbnailCache';
@@ -37,7 +38,7 @@ export class WorkerExplanationSource implements ExplanationSource {
         method: request.method as ExplainMethod,
         size: EXPLANATION_SIZE,
         faithfulness: true,
-        configFile: this.store.lastResult?.config.file,
+        ...explainSettings(this.store, request.model),
       }, request.signal);
       return {
         method: request.method,

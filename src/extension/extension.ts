@@ -60,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
   const statusBar = new AuditStatusBar();
   const runner = new AuditRunner(context, output, store, statusBar);
   const discovery = new WorkspaceDiscovery(context, store, runner, output);
-  const records = new RecordIndex(store);
+  const records = new RecordIndex(store, (context, error) => output.error(context, error));
   const thumbnails = new ThumbnailCache(() => path.join(cacheRoot(context), 'thumbnails'));
   const hoverContent = new ImageHoverContent(store, records, thumbnails);
   const datasets = new DatasetsTreeProvider(store);

@@ -113,10 +113,15 @@ export class ImageHoverContent {
       md.appendText('The file does not exist.');
       return md;
     }
+    const problem = this.records.problemFor(facts.file);
     if (!indexed) {
-      md.appendMarkdown('\n\n');
-      md.appendText(this.records.ready ? 'Not part of a discovered dataset.' : 'Reading the datasets…');
+      md.appendMarkdown(problem ? '\n\n$(error) ' : '\n\n');
+      md.appendText(problem ? `${problem} (see the Fairframe output).` : this.records.ready ? 'Not part of a discovered dataset.' : 'Reading the datasets…');
       return md;
+    }
+    if (problem) {
+      md.appendMarkdown('\n\n$(warning) ');
+      md.appendText(`${problem}.`);
     }
     const { record, dataset } = indexed;
     md.appendMarkdown('\n\n**Label** ');

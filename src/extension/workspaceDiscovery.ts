@@ -1,17 +1,14 @@
 // Finds the datasets and models of the workspace after activation, watches their files (debounced), and runs the
 // dataset-only audit by itself so imbalance warnings reach the Problems panel without a command.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ModelConfig, ResolvedConfig } from '../engine/config/configTypes';
 import type { AuditRunner } from './auditRunner';
 import type { AuditStore, DatasetEntry, ModelEntry } from './auditStore';
+import { describeModel } from './describeModel';
 import type { FairframeOutput } from './fairframeOutput';
 import { autoAuditDatasets, cacheRoot, watchDebounceMs } from './fairframeSettings';
 import { hostEngine } from './lazyHostEngine';
 
-/** Models larger than this are not decoded in the editor process; they are inspected when audited, in the worker. */
-const MAX_INSPECT_BYTES = 64 * 1024 * 1024;
 const WATCHED = '**/{*.csv,*.tsv,*.jsonl,*.json,*.onnx,*.png,*.jpg,*.jpeg,*.webp,*.bmp,*.gif,*.tif,*.tiff,*.avif}';
 
 /** The folders Fairframe works on: the workspace folders on disk. */
@@ -97,9 +94,16 @@ export class WorkspaceDiscovery implements vscode.Disposable {
         return [];
       });
       const datasets: DatasetEntry[] = refs.map((ref) => ({ ...ref, folder }));
-      const files = await discoverModels(folder).catch(() => []);
+      const files = await discoverModels(folder).catch((error: unknown) => {
+        this.output.error(`Looking for models in ${folder}`, error);
+        return [];
+      });
       const models: ModelEntry[] = [];
-      for (const file of files) models.push(await describeModel(file, folder, config));
+      for (const file of files) {
+        const model = await describeModel(file, folder, config);
+        if (model.error) this.output.log.warn(`Model ${file}: ${model.error}`);
+        models.push(model);
+      }
       this.store.setDiscovery(folder, datasets, models);
       this.output.log.info(`Found ${datasets.length} dataset(s) and ${models.length} model(s) in ${folder} in ${Date.now() - started} ms.`);
       if (datasets.length > 0 && autoAuditDatasets()) await this.runner.audit(folder, { quiet: true, silentErrors: true });
@@ -111,40 +115,5 @@ export class WorkspaceDiscovery implements vscode.Disposable {
     const root = cacheRoot(this.context);
     const relative = path.relative(root, uri.fsPath);
     return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-  }
-}
-
-/** Inspects a model without running it: inputs, outputs, labels and preprocessing (fairframe.json, then sidecar, then metadata). */
-export async function describeModel(file: string, folder: string, config: ResolvedConfig): Promise<ModelEntry> {
-  const entry: ModelEntry = { file, folder };
-  const { inspectModel, metadataModelConfig, readSidecar } = hostEngine();
-  try {
-    const stat = await fs.stat(file);
-    if (stat.size <= MAX_INSPECT_BYTES) entry.info = await inspectModel(file);
-    const declared: ModelConfig | undefined = config.models.find((model) => model.path === file);
-    const sidecar = await readSidecar(file).catch(() => undefined);
-    const metadata = entry.info ? safe(() => metadataModelConfig(entry.info?.metadata ?? {}, file)) : undefined;
-    for (const [source, described] of [['fairframe.json', declared], [sidecar ? path.basename(sidecar.file) : 'sidecar', sidecar?.config], ['metadata_props', metadata]] as const) {
-      if (!described) continue;
-      if (!entry.labels && described.labels) {
-        entry.labels = described.labels;
-        entry.describedBy ??= source;
-      }
-      if (!entry.preprocess && described.preprocess) {
-        entry.preprocess = described.preprocess;
-        entry.describedBy ??= source;
-      }
-    }
-  } catch (error) {
-    entry.error = error instanceof Error ? error.message : String(error);
-  }
-  return entry;
-}
-
-function safe<T>(make: () => T): T | undefined {
-  try {
-    return make();
-  } catch {
-    return undefined;
   }
 }

@@ -1,8 +1,8 @@
 // The worker side of an explanation overlay request: one Explainer per model kept warm (sessions loaded once), so a
 // hover after the first costs a Grad-CAM pass and a PNG encode.
 import * as path from 'node:path';
-import { loadConfigFile } from '../engine/config/config';
 import { Explainer } from '../engine/explain/explainer';
+import { findModelDeclaration } from '../engine/explain/modelDeclaration';
 import type { RunOptions } from '../engine/types';
 import type { ExplainJob, ExplainReply } from './protocol';
 
@@ -11,15 +11,16 @@ const KEPT_EXPLAINERS = 2;
 const explainers = new Map<string, Promise<Explainer>>();
 
 async function explainerFor(job: ExplainJob): Promise<Explainer> {
-  const key = `${path.resolve(job.model)}\u0000${job.configFile ?? ''}\u0000${job.cacheDir ?? ''}`;
+  const key = JSON.stringify([path.resolve(job.model), job.configFile ?? '', job.cacheDir ?? '', job.modelConfig ?? null, job.datasetLabels ?? null]);
   let entry = explainers.get(key);
   if (entry) {
     explainers.delete(key);
   } else {
     entry = (async () => {
-      const config = job.configFile ? await loadConfigFile(job.configFile) : undefined;
+      // The model's settings resolve as in the audit: its fairframe.json entry, then sidecar, metadata and input shape.
       const file = path.resolve(job.model);
-      return Explainer.open(file, { config: config?.models.find((model) => model.path === file), cacheDir: job.cacheDir });
+      const config = job.modelConfig ?? (await findModelDeclaration(file, job.configFile)).config;
+      return Explainer.open(file, { config, datasetLabels: job.datasetLabels, cacheDir: job.cacheDir });
     })();
     entry.catch(() => explainers.delete(key));
   }

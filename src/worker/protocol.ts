@@ -5,6 +5,7 @@ import type { AuditResult } from '../engine/auditResult';
 import type { FairframeErrorCode } from '../engine/errors';
 import type { AuditOptions } from '../engine/audit';
 import type { Progress, RunOptions } from '../engine/types';
+import type { ModelConfig } from '../engine/config/configTypes';
 import type { ExplainMethod } from '../engine/explain/explainTypes';
 
 /** Environment variable that enables the test-only requests (`debugCrash`, `debugWork`). */
@@ -27,8 +28,13 @@ export interface ExplainJob {
   /** Longest side of the overlay PNG. */
   size?: number;
   cacheDir?: string;
-  /** fairframe.json whose `models` entry gives the model's labels and preprocessing. */
+  /** fairframe.json whose `models` entry gives the model's labels and preprocessing; without it (and without
+   * `modelConfig`) the nearest fairframe.json at or above the model's folder that declares the model. */
   configFile?: string;
+  /** The fairframe.json entry the model's audit used (`{}` when it had none): wins over `configFile`. */
+  modelConfig?: ModelConfig;
+  /** The audited dataset's labels, for a model that declares none (the audit names its outputs by them). */
+  datasetLabels?: string[];
   /** Also measure deletion and insertion AUC (Petsiuk et al. 2018). */
   faithfulness?: boolean;
 }

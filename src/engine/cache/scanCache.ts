@@ -9,7 +9,7 @@ import { JsonlCache } from './jsonlCache';
 import type { JsonlCacheStats } from './jsonlCache';
 
 /** Bump whenever ImageFacts, ScanOutcome or how they are computed changes: older caches are then ignored. */
-export const SCAN_CACHE_VERSION = 1;
+export const SCAN_CACHE_VERSION = 2;
 
 /** What the cache did during this session; `discarded` also covers a cache file of another root. */
 export type ScanCacheStats = JsonlCacheStats;

@@ -15,6 +15,12 @@ const EXIF_SERIAL: RuleInfo = {
   description: 'An image carries device serial numbers (camera body, lens) in its EXIF metadata.',
   defaultSeverity: 'info',
 };
+const EXIF_UNREADABLE: RuleInfo = {
+  id: 'FF-D034',
+  name: 'exif-unreadable',
+  description: 'Images carry EXIF metadata that cannot be parsed, so they could not be checked for GPS coordinates or serial numbers.',
+  defaultSeverity: 'warning',
+};
 const AI_GENERATED: RuleInfo = {
   id: 'FF-D032',
   name: 'ai-generated',
@@ -45,7 +51,7 @@ const STRIP_METADATA = 'Strip the metadata in a copy of the dataset (e.g. re-enc
 export const privacyCheck: DatasetCheck = {
   name: 'privacy',
   description: 'Finds GPS coordinates and device serial numbers in EXIF metadata, images marked as AI-generated, and C2PA manifests.',
-  rules: [EXIF_GPS, EXIF_SERIAL, AI_GENERATED, C2PA_MANIFEST],
+  rules: [EXIF_GPS, EXIF_SERIAL, EXIF_UNREADABLE, AI_GENERATED, C2PA_MANIFEST],
   thresholds: [],
   needsScan: true,
   run: runPrivacyCheck,
@@ -60,6 +66,7 @@ function runPrivacyCheck(context: CheckContext): CheckOutput {
   const { dataset, scans, config } = context;
   const findings: Finding[] = [];
   const counts = { gps: 0, serials: 0, aiGenerated: 0, c2pa: 0, scanned: 0 };
+  const unreadable: Array<{ record: (typeof dataset.records)[number]; reason: string }> = [];
   const digitalSourceTypes: Record<string, number> = {};
 
   for (const record of dataset.records) {
@@ -68,6 +75,9 @@ function runPrivacyCheck(context: CheckContext): CheckOutput {
     counts.scanned++;
     const { exif, provenance } = outcome.facts;
     const location = record.source;
+
+    // An EXIF block that cannot be parsed is not a clean one: GPS and serials are unknown there.
+    if (exif.unreadable !== undefined) unreadable.push({ record, reason: exif.unreadable });
 
     const gps = exif.gps;
     if (gps && Number.isFinite(gps.latitude) && Number.isFinite(gps.longitude)) {
@@ -120,10 +130,24 @@ function runPrivacyCheck(context: CheckContext): CheckOutput {
     }
   }
 
+  if (unreadable.length > 0) {
+    const named = unreadable.slice(0, 5).map(({ record }) => `'${record.relPath}'`).join(', ');
+    pushFinding(findings, config, EXIF_UNREADABLE, {
+      message: `${unreadable.length} of ${counts.scanned} images carry EXIF metadata that cannot be read (${named}${unreadable.length > 5 ? ` and ${unreadable.length - 5} more` : ''}; first: ${unreadable[0].reason}), so they were not checked for GPS coordinates or device serial numbers.`,
+      location: dataset.manifest ? { file: dataset.manifest } : { file: dataset.root },
+      evidence: { count: unreadable.length, of: counts.scanned, images: unreadable.slice(0, 1000).map(({ record, reason }) => ({ path: record.relPath, reason })) },
+      related: unreadable.slice(0, 50).map(({ record }) => record.source),
+      suggestion: `Inspect these images' metadata with an EXIF tool (e.g. exiftool); ${STRIP_METADATA.charAt(0).toLowerCase()}${STRIP_METADATA.slice(1)}`,
+    });
+  }
+
   return {
     findings,
     summary: {
       imagesScanned: counts.scanned,
+      // Images whose EXIF (if any) was read: the ones the GPS and serial checks actually covered.
+      exifChecked: counts.scanned - unreadable.length,
+      exifUnreadable: unreadable.length,
       withGps: counts.gps,
       withSerialNumbers: counts.serials,
       aiGenerated: counts.aiGenerated,

@@ -63,12 +63,27 @@ async function hfMetadataIn(dir: string, names: string[]): Promise<string | unde
   return undefined;
 }
 
+/** What detection knows besides the folder: the roots declared in fairframe.json. */
+export interface DetectOptions {
+  /** True for a folder declared as a dataset; such a folder is never a class folder of an ImageFolder. */
+  isDeclaredRoot?: (dir: string) => boolean;
+}
+
 /**
  * The datasets rooted at `dir`, checked in this order (the first that matches wins):
  * Hugging Face metadata; manifests (one dataset each); ImageFolder with split folders; plain ImageFolder.
+ * A folder whose class folders are mostly datasets of their own (metadata, manifest or declared) is not an ImageFolder
+ * of them: `data/ds1/metadata.csv` and `data/ds2/metadata.csv` are two datasets, not one labelled 'ds1' and 'ds2'.
  */
-export async function detectDatasetsAt(dir: string, listing?: DirListing): Promise<DetectedDataset[]> {
+export async function detectDatasetsAt(dir: string, listing?: DirListing, options: DetectOptions = {}): Promise<DetectedDataset[]> {
   const list = listing ?? (await readDirSafe(dir));
+  const own = await manifestDatasetsAt(dir, list);
+  if (own.length > 0) return own;
+  return (await isImageFolder(dir, list, options)) ? [{ format: 'imagefolder' }] : [];
+}
+
+/** The datasets `dir` describes by metadata or manifest files (its own, or its split folders' metadata), if any. */
+async function manifestDatasetsAt(dir: string, list: DirListing): Promise<DetectedDataset[]> {
   const hf = await findHfMetadataFiles(dir, list);
   if (hf.length === 1 && hf[0].split === undefined) return [{ format: 'hf-imagefolder', manifest: hf[0].file }];
   if (hf.length > 0) return [{ format: 'hf-imagefolder' }];
@@ -80,9 +95,7 @@ export async function detectDatasetsAt(dir: string, listing?: DirListing): Promi
     const columns = await readManifestColumns(file);
     if (columns && isManifestColumns(columns)) manifests.push({ format: 'manifest', manifest: file });
   }
-  if (manifests.length > 0) return manifests;
-
-  return (await isImageFolder(dir, list)) ? [{ format: 'imagefolder' }] : [];
+  return manifests;
 }
 
 /** Visible sub-folders of a listing (symlinks included; they are resolved by whoever reads them). */
@@ -112,9 +125,10 @@ async function shapeOf(dir: string, listing: DirListing): Promise<FolderShape> {
 /**
  * ImageFolder: split folders (train/, test/, val/, valid/, validation/, dev/) holding class folders, with at least
  * two class names overall; or at least two class folders holding images directly that outnumber the other non-empty
- * sub-folders (so a project folder with a few image folders among others is not taken for a dataset).
+ * sub-folders (so a project folder with a few image folders among others is not taken for a dataset), fewer than half
+ * of which are datasets of their own.
  */
-async function isImageFolder(dir: string, listing: DirListing): Promise<boolean> {
+async function isImageFolder(dir: string, listing: DirListing, options: DetectOptions): Promise<boolean> {
   const splits = subFolders(listing).filter(isSplitName);
   if (splits.length > 0) {
     const classes = new Set<string>();
@@ -125,5 +139,12 @@ async function isImageFolder(dir: string, listing: DirListing): Promise<boolean>
     if (classes.size >= 2) return true;
   }
   const shape = await shapeOf(dir, listing);
-  return shape.classDirs.length >= 2 && shape.classDirs.length > shape.otherDirs.length;
+  if (shape.classDirs.length < 2 || shape.classDirs.length <= shape.otherDirs.length) return false;
+  // Class folders that are datasets in their own right make this a folder of datasets, when they are half or more.
+  let datasets = 0;
+  for (const name of shape.classDirs) {
+    const child = path.join(dir, name);
+    if (options.isDeclaredRoot?.(child) || (await manifestDatasetsAt(child, await readDirSafe(child))).length > 0) datasets++;
+  }
+  return datasets * 2 < shape.classDirs.length;
 }

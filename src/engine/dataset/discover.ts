@@ -56,6 +56,7 @@ export async function discoverDatasets(target: string, config: ResolvedConfig, o
   }
 
   const declaredRoots = declared.map((declaration) => declaration.root);
+  const isDeclaredRoot = (dir: string): boolean => declaredRoots.includes(path.resolve(dir));
   if (declaredRoots.some((root) => isInside(root, absolute))) return refs;
 
   const visited = new Set<string>();
@@ -69,7 +70,7 @@ export async function discoverDatasets(target: string, config: ResolvedConfig, o
     folders++;
     const listing = await readDirSafe(dir);
     if (listing.error) return;
-    const found = await detectDatasetsAt(dir, listing);
+    const found = await detectDatasetsAt(dir, listing, { isDeclaredRoot });
     if (found.length > 0) {
       const base = path.basename(dir) || 'dataset';
       for (const detected of found) {

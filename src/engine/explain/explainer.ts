@@ -141,9 +141,10 @@ export class Explainer {
     return new Explainer(file, bytes, spec, sha256, cacheDir);
   }
 
-  /** The class index of a label name, or a 'bad-config' error listing the labels. */
+  /** The class index of a label name (the model's, or its dataset name after `labelMap`), or a 'bad-config' error listing the labels. */
   classIndexOf(name: string): number {
-    const index = this.spec.labels.indexOf(name);
+    let index = this.spec.labels.indexOf(name);
+    if (index < 0) index = this.spec.labels.findIndex((label) => this.spec.labelMap[label] === name);
     if (index < 0) throw new FairframeError('bad-config', `The model has no class '${name}'; its classes are ${this.spec.labels.map((l) => `'${l}'`).join(', ')}.`);
     return index;
   }

@@ -19,14 +19,17 @@ const DIGITAL_SOURCE_TYPE_ATTRIBUTE = /DigitalSourceType\s*=\s*["']([^"']*)["']/
 const DIGITAL_SOURCE_TYPE_ELEMENT = /<(?:[\w.-]+:)?DigitalSourceType\b[^>]*>\s*([^<\s]+)\s*</;
 const DIGITAL_SOURCE_TYPE_RESOURCE = /<(?:[\w.-]+:)?DigitalSourceType\b[^>]*\brdf:resource\s*=\s*["']([^"']*)["']/;
 
-/** Reads GPS, device serials, make and model from EXIF. A malformed block yields what could be read, never an error. */
+/**
+ * Reads GPS, device serials, make and model from EXIF. A block that cannot be parsed is `{ unreadable: reason }`, never
+ * an error and never "no GPS": what it holds is unknown.
+ */
 export function readExif(exif: Buffer | undefined): ImageFacts['exif'] {
   if (!exif || exif.length === 0) return {};
   let tags: ReturnType<typeof exifReader>;
   try {
     tags = exifReader(exif);
-  } catch {
-    return {};
+  } catch (error) {
+    return { unreadable: error instanceof Error ? error.message : String(error) };
   }
   const result: ImageFacts['exif'] = {};
   const gps = tags.GPSInfo;

@@ -11,7 +11,7 @@ import type { ModelSpec, OutputKind, Prediction } from './modelTypes';
 import type { PredictionCache } from './predictionCache';
 import { predictionSettingsKey } from './predictionCache';
 import { preprocessInto, tensorElementsPerImage, validatePreprocessSpec } from './preprocess';
-import { detectOutputKind, softmax, topK } from './softmax';
+import { detectOutputKind, nonFiniteProblem, softmax, topK } from './softmax';
 import { cpuSessionOptions } from './ortSession';
 
 /** Images per model run when the model's batch axis is dynamic and no size is asked for. */
@@ -55,10 +55,11 @@ export interface InferenceStats {
   outputKind: OutputKind;
 }
 
-/** A record whose image could not be used. */
+/** A record whose image could not be used ('image'), or whose model output held NaN or ±Infinity ('non-finite-output'). */
 export interface InferenceFailure {
   recordId: string;
   message: string;
+  kind: 'image' | 'non-finite-output';
 }
 
 /** Predictions by record id, the records that failed, and what the run did. */
@@ -246,6 +247,10 @@ async function runBatches(session: ort.InferenceSession, plan: InputPlan, args: 
     for (const recordId of unit.recordIds) predictions.set(recordId, { recordId, probs, top, ...(features ? { features } : {}) });
     done += unit.recordIds.length;
   };
+  const reject = (unit: WorkUnit, message: string): void => {
+    for (const recordId of unit.recordIds) failures.push({ recordId, message, kind: 'non-finite-output' });
+    done += unit.recordIds.length;
+  };
 
   // One unit per distinct content; answered from the cache when it can be.
   const units = new Map<string, WorkUnit>();
@@ -264,7 +269,9 @@ async function runBatches(session: ort.InferenceSession, plan: InputPlan, args: 
     }
     outputKind ??= cached.outputKind; // the kind detected when the entries were made
     stats.cacheHits++;
-    resolve(unit, cached.probs, cached.features);
+    const problem = nonFiniteProblem(cached.probs);
+    if (problem) reject(unit, problem);
+    else resolve(unit, cached.probs, cached.features);
   }
   if (stats.cacheHits > 0) progress.flush({ stage: 'infer', done, total, message });
 
@@ -358,11 +365,22 @@ async function runBatches(session: ort.InferenceSession, plan: InputPlan, args: 
     if (spec.labels.length > 0 && classes !== spec.labels.length) {
       throw new FairframeError('bad-config', `The model output '${spec.outputName}' gives ${classes} values per image but ${spec.labels.length} labels are declared; declare one label per output class, in output order.`);
     }
+    // A row holding NaN or ±Infinity is that image's failure: it tells nothing of the output kind, and is neither
+    // cached nor counted as a prediction.
+    const rows = outputs.map(({ output, row }) => output.values.subarray(row * output.classes, (row + 1) * output.classes));
+    const problems = rows.map((values) => nonFiniteProblem(values));
     if (outputKind === undefined) {
-      outputKind = detectOutputKind(outputs.map(({ output, row }) => output.values.subarray(row * classes, (row + 1) * classes)));
+      const finite = rows.filter((_, index) => problems[index] === undefined);
+      if (finite.length > 0) outputKind = detectOutputKind(finite);
     }
     outputs.forEach(({ output, row }, index) => {
-      const values = output.values.subarray(row * output.classes, (row + 1) * output.classes);
+      const values = rows[index];
+      const problem = problems[index];
+      if (problem !== undefined) {
+        stats.inferred++;
+        reject(batch.units[index], problem);
+        return;
+      }
       const probs = outputKind === 'logits' ? softmax(values) : values.slice();
       const features = output.features?.slice(row * output.featureSize, (row + 1) * output.featureSize);
       const unit = batch.units[index];
@@ -392,7 +410,7 @@ async function runBatches(session: ort.InferenceSession, plan: InputPlan, args: 
       refill();
       throwIfAborted(signal);
       for (const { unit, message: text } of batch.failed) {
-        for (const recordId of unit.recordIds) failures.push({ recordId, message: text });
+        for (const recordId of unit.recordIds) failures.push({ recordId, message: text, kind: 'image' });
         done += unit.recordIds.length;
       }
       if (batch.units.length > 0) await inferBatch(batch);

@@ -83,3 +83,17 @@ export function argmax(values: ArrayLike<number>): number {
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
   return best;
 }
+
+/** Why a row of model output cannot be used ("the model's output holds NaN in 2 of 2 values"), or undefined when every value is finite. */
+export function nonFiniteProblem(values: ArrayLike<number>): string | undefined {
+  let nan = 0;
+  let infinite = 0;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (Number.isNaN(value)) nan++;
+    else if (value === Infinity || value === -Infinity) infinite++;
+  }
+  if (nan === 0 && infinite === 0) return undefined;
+  const parts = [nan > 0 ? `NaN in ${nan}` : '', infinite > 0 ? `±Infinity in ${infinite}` : ''].filter(Boolean).join(' and ');
+  return `the model's output holds ${parts} of ${values.length} values`;
+}

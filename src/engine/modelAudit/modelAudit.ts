@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { AuditDiagnostic } from '../auditResult';
 import type { ModelConfig, ResolvedConfig } from '../config/configTypes';
 import { FairframeError, throwIfAborted } from '../errors';
 import { findEmbeddingDuplicatePairs } from './embeddingDuplicates';
@@ -23,6 +24,8 @@ import { formatInterval, formatNumber, formatPercent, groupFindings } from './gr
 import { groupReport, type GroupDefinition } from './groupMetrics';
 import { labelIssueFindings } from './labelIssueFindings';
 import type { GroupReport, ModelAudit, ModelUsage, RecordPrediction } from './modelAuditTypes';
+import { unknownIntersectionFindings } from './configuredIntersections';
+import { inferenceFailureFindings } from './inferenceFailureFindings';
 import { MODEL_RULES } from './modelRules';
 import { overallMetrics, type AuditedSample } from './overallMetrics';
 
@@ -52,7 +55,8 @@ async function fallbackInfo(file: string): Promise<ModelInfo> {
   return { file, bytes, sha256: '', irVersion: 0, opsets: [], producer: { name: '', version: '' }, inputs: [], outputs: [], parameterCount: 0, nodeCount: 0, opTypes: {}, metadata: {} };
 }
 
-/** Sensitive attributes and the intersections to audit: each attribute, then the configured tuples or every pair. */
+/** Sensitive attributes and the intersections to audit: each attribute, then the configured tuples (those naming an
+ * attribute the dataset lacks are reported by `unknownIntersectionFindings`) or every pair. */
 export function groupDefinitions(dataset: Dataset, records: DatasetRecord[], config: ResolvedConfig): GroupDefinition[] {
   const names = dataset.attributes.map((attribute) => attribute.name);
   const column = (name: string): string[] => records.map((record) => record.attributes[name]);
@@ -72,22 +76,26 @@ export async function auditModel(
   scans: Map<string, ScanOutcome>,
   config: ResolvedConfig,
   options: ModelAuditOptions = {},
-): Promise<{ audit: ModelAudit; findings: Finding[] }> {
+): Promise<{ audit: ModelAudit; findings: Finding[]; diagnostics?: AuditDiagnostic[] }> {
   const started = Date.now();
   const file = path.resolve(target.file);
   const modelName = `Model '${path.basename(file)}'`;
   const findings: Finding[] = [];
   const configLocation: Location = { file: config.file ?? dataset.manifest ?? dataset.root };
   let info: ModelInfo | undefined;
-  const fail = async (error: unknown): Promise<{ audit: ModelAudit; findings: Finding[] }> => {
+  const fail = async (error: unknown): Promise<{ audit: ModelAudit; findings: Finding[]; diagnostics?: AuditDiagnostic[] }> => {
     if (FairframeError.is(error, 'cancelled')) throw error;
     const reason = errorMessage(error);
+    // An internal error (not a FairframeError, whose message says it all) keeps its stack for the log.
+    const diagnostics: AuditDiagnostic[] | undefined = FairframeError.is(error)
+      ? undefined
+      : [{ context: `auditing model '${path.basename(file)}' on dataset '${dataset.name}'`, message: reason, stack: error instanceof Error ? error.stack : undefined }];
     pushFinding(findings, config, MODEL_RULES.unusable, {
       message: `${modelName} cannot be audited on dataset '${dataset.name}': ${reason}`,
       location: { file },
       evidence: { model: file, dataset: dataset.name, code: FairframeError.is(error) ? error.code : 'internal' },
     });
-    return { audit: { model: info ?? (await fallbackInfo(file)), dataset: dataset.name, status: 'failed', reason }, findings };
+    return { audit: { model: info ?? (await fallbackInfo(file)), dataset: dataset.name, status: 'failed', reason }, findings, diagnostics };
   };
 
   try {
@@ -206,21 +214,16 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
     onProgress: (progress) => options.onProgress?.({ stage: 'infer', done: progress.done, total: progress.total, message: progress.message ?? `Running ${path.basename(file)}` }),
   });
   await cache?.flush();
-  if (inference.failures.length > 0) {
-    const byId = new Map(dataset.records.map((record) => [record.id, record]));
-    pushFinding(findings, config, MODEL_RULES.imagesNotInferred, {
-      message: `${inference.failures.length} image${inference.failures.length === 1 ? '' : 's'} could not be prepared for ${modelName} and ${inference.failures.length === 1 ? 'is' : 'are'} left out of its metrics; first: ${byId.get(inference.failures[0].recordId)?.relPath ?? inference.failures[0].recordId}: ${inference.failures[0].message}`,
-      location: dataset.manifest ? { file: dataset.manifest } : { file: dataset.root },
-      evidence: { ...evidenceBase, failures: inference.failures.slice(0, 100) },
-      related: inference.failures.slice(0, 50).flatMap((failure) => byId.get(failure.recordId)?.source ?? []),
-    });
-  }
+  inferenceFailureFindings(inference.failures, items.length, dataset, config, modelName, evidenceBase, findings);
 
   // The audited sample: records with a prediction, in dataset order.
   const audited: Array<{ record: DatasetRecord; prediction: Prediction }> = [];
   for (const record of known) {
     const prediction = inference.predictions.get(record.id);
     if (prediction) audited.push({ record, prediction });
+  }
+  if (audited.length === 0 && inference.failures.some((failure) => failure.kind === 'non-finite-output')) {
+    throw new FairframeError('bad-model', `its output holds NaN or ±Infinity for every image it ran on (${inference.failures.length} of ${items.length}; first: ${inference.failures[0].message}).`);
   }
   const sample: AuditedSample = {
     yTrue: audited.map(({ record }) => match.index.get(record.label) as number),
@@ -239,6 +242,7 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
   const groupRecords = audited.map(({ record }) => record);
   const groups: GroupReport[] = [];
   const definitions = groupDefinitions(dataset, groupRecords, config);
+  unknownIntersectionFindings(dataset, config, configLocation, modelName, evidenceBase, findings);
   for (const [index, definition] of definitions.entries()) {
     throwIfAborted(options.signal);
     options.onProgress?.({ stage: 'metrics', done: index, total: definitions.length, message: `Metrics by ${definition.attributes.join(INTERSECTION_SEPARATOR)}` });

@@ -74,6 +74,35 @@ describe('dataset discovery', () => {
     assert.deepEqual(await discoverDatasets(path.join(dir, 'loose.png'), configIn(dir)), []);
   });
 
+  it('finds two Hugging Face datasets side by side as two datasets, not one ImageFolder labelled by their names', async () => {
+    await writeImages(dir, ['data/ds1/a.png', 'data/ds1/b.png', 'data/ds2/a.png', 'data/ds2/b.png']);
+    await writeText(dir, 'data/ds1/metadata.csv', 'file_name,label\na.png,cat\nb.png,dog\n');
+    await writeText(dir, 'data/ds2/metadata.csv', 'file_name,label\na.png,cat\nb.png,dog\n');
+    const expected = [
+      ['ds1', 'data/ds1', 'hf-imagefolder', 'data/ds1/metadata.csv'],
+      ['ds2', 'data/ds2', 'hf-imagefolder', 'data/ds2/metadata.csv'],
+    ];
+    const view = (refs: Awaited<ReturnType<typeof discoverDatasets>>): unknown[] => refs.map((r) => [r.name, path.relative(dir, r.root), r.format, r.manifest && path.relative(dir, r.manifest)]);
+    assert.deepEqual(view(await discoverDatasets(dir, configIn(dir))), expected);
+    assert.deepEqual(view(await discoverDatasets(path.join(dir, 'data'), configIn(dir))), expected);
+  });
+
+  it('does not audit the parent of two declared datasets as a third one', async () => {
+    await writeImages(dir, ['data/left/1.png', 'data/left/2.png', 'data/right/1.png', 'data/right/2.png']);
+    const config = configIn(dir, { datasets: [{ path: 'data/left' }, { path: 'data/right' }] });
+    const refs = await discoverDatasets(dir, config);
+    assert.deepEqual(refs.map((r) => [r.name, path.relative(dir, r.root), r.declared]), [['left', 'data/left', true], ['right', 'data/right', true]]);
+  });
+
+  it('keeps one dataset with split folders holding metadata, and an ImageFolder with one stray manifest', async () => {
+    await writeImages(dir, ['splits/train/a.png', 'splits/test/b.png', 'plain/cat/1.png', 'plain/dog/1.png', 'plain/fox/1.png']);
+    await writeText(dir, 'splits/train/metadata.csv', 'file_name,label\na.png,cat\n');
+    await writeText(dir, 'splits/test/metadata.csv', 'file_name,label\nb.png,dog\n');
+    await writeText(dir, 'plain/dog/notes.csv', 'path,label\n1.png,dog\n');
+    const refs = await discoverDatasets(dir, configIn(dir));
+    assert.deepEqual(refs.map((r) => [r.name, r.format, r.manifest]), [['plain', 'imagefolder', undefined], ['splits', 'hf-imagefolder', undefined]]);
+  });
+
   it('stops with a cancelled error when the signal has fired', async () => {
     await writeImages(dir, ['x/a/1.png', 'x/b/1.png']);
     const controller = new AbortController();

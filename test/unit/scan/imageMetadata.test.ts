@@ -26,8 +26,10 @@ describe('imageMetadata', () => {
     assert.deepEqual(readProvenance(undefined, iim), { digitalSourceType: 'trainedAlgorithmicMedia', aiGenerated: true });
   });
 
-  it('a malformed EXIF block yields no facts instead of an error', () => {
-    assert.deepEqual(readExif(Buffer.from('Exif\0\0garbage')), {});
+  it('a malformed EXIF block is marked unreadable (not "no GPS"), and no block at all is no facts', () => {
+    const malformed = readExif(Buffer.from('Exif\0\0garbage'));
+    assert.deepEqual(Object.keys(malformed), ['unreadable']);
+    assert.ok((malformed.unreadable ?? '').length > 0);
     assert.deepEqual(readExif(Buffer.alloc(0)), {});
   });
 });
