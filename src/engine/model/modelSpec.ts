@@ -1,10 +1,10 @@
 // Resolves how a model is to be used (labels, input, output, preprocessing) from fairframe.json, a sidecar JSON,
 // the model's metadata_props and its input shape, recording where each setting came from.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { onnx } from 'onnx-proto';
 import type { ModelConfig } from '../config/configTypes';
 import { FairframeError } from '../errors';
+import { readGuardedText } from '../io/guardedFile';
 import type { FairframeErrorCode } from '../errors';
 import { findPenultimateTensor } from './graphSurgery';
 import type { ModelInfo, ModelSpec, PreprocessSpec, SettingSource, TensorInfo } from './modelTypes';
@@ -198,8 +198,9 @@ export async function readSidecar(modelFile: string): Promise<Sidecar | undefine
   const candidates = [...new Set([`${stem}.json`, `${absolute}.json`])];
   const found: Array<{ file: string; text: string }> = [];
   for (const file of candidates) {
-    const text = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    const text = await readGuardedText(file, 'sidecar').catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT' || error.code === 'EISDIR') return undefined;
+      if (FairframeError.is(error)) throw new FairframeError('bad-config', error.message, { file });
       throw new FairframeError('bad-config', `The model sidecar '${file}' cannot be read: ${error.message}.`, { file });
     });
     if (text !== undefined) found.push({ file, text });

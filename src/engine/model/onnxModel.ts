@@ -1,9 +1,9 @@
 // Reads a `.onnx` file into a ModelInfo: inputs, outputs, opsets, weights count and metadata, without running it.
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { FairframeError } from '../errors';
+import { readGuardedFile } from '../io/guardedFile';
 import type { ModelInfo, TensorInfo } from './modelTypes';
 
 /** An int64 field as protobufjs decodes it: a number, or a Long when the 'long' package is loadable. */
@@ -167,11 +167,12 @@ export async function inspectModel(file: string): Promise<ModelInfo> {
   const absolute = path.resolve(file);
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(absolute);
+    bytes = await readGuardedFile(absolute, 'model');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new FairframeError('path-not-found', `The model file '${absolute}' does not exist; check the path in fairframe.json or on the command line.`, { file: absolute });
     if (code === 'EISDIR') throw new FairframeError('bad-model', `'${absolute}' is a folder, not an .onnx model file; name the .onnx file itself.`, { file: absolute });
+    if (FairframeError.is(error)) throw new FairframeError('bad-model', error.message, { file: absolute });
     throw new FairframeError('bad-model', `The model file '${absolute}' cannot be read: ${(error as Error).message}.`, { file: absolute });
   }
   return inspectModelBytes(bytes, absolute);

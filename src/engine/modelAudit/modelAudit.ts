@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ModelConfig, ResolvedConfig } from '../config/configTypes';
 import { FairframeError, throwIfAborted } from '../errors';
+import { readGuardedFile } from '../io/guardedFile';
 import { findLabelIssues } from '../labels';
 import { findEmbeddingDuplicatePairs } from './embeddingDuplicates';
 import { Explainer } from '../explain/explainer';
@@ -93,7 +94,8 @@ export async function auditModel(
   try {
     throwIfAborted(options.signal);
     options.onProgress?.({ stage: 'infer', done: 0, message: `Reading ${path.basename(file)}` });
-    const bytes = await fs.readFile(file).catch((error: NodeJS.ErrnoException) => {
+    const bytes = await readGuardedFile(file, 'model').catch((error: NodeJS.ErrnoException) => {
+      if (FairframeError.is(error)) throw new FairframeError('bad-model', error.message, { file });
       if (error.code === 'ENOENT') throw new FairframeError('path-not-found', `the model file '${file}' does not exist; check the path given with --model or in fairframe.json.`, { file });
       throw new FairframeError('bad-model', `the model file '${file}' cannot be read (${error.code ?? error.message}).`, { file });
     });
