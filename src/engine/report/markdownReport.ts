@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import type { AuditResult, DatasetAudit } from '../auditResult';
 import type { Finding, Severity } from '../types';
+import { escapeControl } from './displayText';
 import { modelSection } from './modelMarkdown';
 
 const SEVERITY_ORDER: Severity[] = ['error', 'warning', 'info'];
@@ -9,8 +10,7 @@ const SEVERITY_TITLE: Record<Severity, string> = { error: 'Errors', warning: 'Wa
 
 /** Escapes text from data (file names, labels, attribute values) so it cannot change the Markdown around it. */
 export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/[\r\n\t]+/g, ' ')
+  return escapeControl(text)
     .replace(/[\\`*_{}[\]()<>#+!|~]/g, (ch) => `\\${ch}`)
     .replace(/&/g, '&amp;');
 }
