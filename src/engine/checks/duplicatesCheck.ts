@@ -141,7 +141,7 @@ function runDuplicatesCheck(context: CheckContext): CheckOutput {
   const clusters = [...clustersByRoot.values()].filter((cluster) => cluster.members.length >= 2);
 
   const findings: Finding[] = [];
-  const scores: Record<string, number> = {};
+  const scores: Record<string, number> = Object.create(null);
   let exactGroups = 0;
   let nearClusters = 0;
   let imagesInClusters = 0;

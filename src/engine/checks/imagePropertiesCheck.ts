@@ -170,7 +170,7 @@ function runImagePropertiesCheck(context: CheckContext): CheckOutput {
   const findings: Finding[] = [];
   const location = { file: dataset.manifest ?? dataset.root };
   const describe = (partition: Partition): Record<string, unknown> => {
-    const out: Record<string, unknown> = {};
+    const out: Record<string, unknown> = Object.create(null);
     for (const [group, indices] of partition.groups) {
       const stats: Record<string, unknown> = { n: indices.length };
       for (const p of NUMERIC_PROPERTIES) stats[p.key] = describeValues(indices.map((i) => values.get(p.key)![i]));
@@ -406,7 +406,7 @@ function countValues(values: readonly string[]): Map<string, number> {
 
 /** Share of each value, in order of first appearance. */
 function shares(values: readonly string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
+  const counts: Record<string, number> = Object.create(null);
   for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
   for (const value of Object.keys(counts)) counts[value] /= values.length;
   return counts;

@@ -75,7 +75,7 @@ function runIntegrityCheck(context: CheckContext): CheckOutput {
   }
 
   const scanFailures: Partial<Record<ScanErrorCode, number>> = {};
-  const scores: Record<string, number> = {};
+  const scores: Record<string, number> = Object.create(null);
   let scanned = 0;
   for (const record of dataset.records) {
     const outcome = scans.get(record.id);

@@ -60,7 +60,7 @@ function runPrivacyCheck(context: CheckContext): CheckOutput {
   const { dataset, scans, config } = context;
   const findings: Finding[] = [];
   const counts = { gps: 0, serials: 0, aiGenerated: 0, c2pa: 0, scanned: 0 };
-  const digitalSourceTypes: Record<string, number> = {};
+  const digitalSourceTypes: Record<string, number> = Object.create(null);
 
   for (const record of dataset.records) {
     const outcome = scans.get(record.id);

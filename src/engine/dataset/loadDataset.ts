@@ -1,4 +1,5 @@
 // Loads a discovered dataset into records: reads manifests or folder layouts, resolves paths safely, records issues.
+import { pushAll } from '../arrays';
 import * as path from 'node:path';
 import type { DatasetConfig, ResolvedConfig } from '../config/configTypes';
 import { throwIfAborted } from '../errors';
@@ -35,7 +36,7 @@ export async function loadDataset(ref: DatasetRef, config: ResolvedConfig, optio
     loadIssues: [],
   };
   const walk = await walkImages(ref.root, { signal: options.signal });
-  dataset.loadIssues.push(...walk.issues);
+  pushAll(dataset.loadIssues, walk.issues);
   if (ref.format === 'imagefolder') loadImageFolder(dataset, walk, declaration?.config, config);
   else await loadManifestDataset(dataset, walk, ref, declaration?.config, config, options);
   options.onProgress?.({ stage: 'load', done: dataset.records.length, total: dataset.records.length, message: `Read ${ref.name}` });
@@ -61,11 +62,11 @@ function loadImageFolder(dataset: Dataset, walk: WalkResult, declared: DatasetCo
       relPath: file.relPath,
       label: splitLayout ? parts[1] : parts[0],
       split: splitLayout ? parts[0] : undefined,
-      attributes: {},
+      attributes: Object.create(null) as Record<string, string>,
       source: { file: file.path },
     });
   }
-  dataset.loadIssues.push(...resolveAttributeColumns([], new Set(), declared, config, dataset.root).issues);
+  pushAll(dataset.loadIssues, resolveAttributeColumns([], new Set(), declared, config, dataset.root).issues);
 }
 
 interface ManifestSource {
@@ -114,7 +115,7 @@ async function loadManifestDataset(
   const sources: ManifestSource[] = [];
   for (const { file, base, split } of files) {
     const table = await readManifest(file, options);
-    dataset.loadIssues.push(...table.issues);
+    pushAll(dataset.loadIssues, table.issues);
     for (const column of table.columns) if (!dataset.columns.includes(column)) dataset.columns.push(column);
     const source = pickColumns({ file, base, split, table }, hf, declared, dataset.loadIssues);
     if (source) sources.push(source);
@@ -122,7 +123,7 @@ async function loadManifestDataset(
   const reserved = new Set(sources.flatMap((s) => [s.pathColumn, s.labelColumn, s.splitColumn, s.maskColumn]).filter((c): c is string => c !== undefined));
   const attributes = resolveAttributeColumns(dataset.columns, reserved, declared, config, files[0].file);
   dataset.attributes = attributes.attributes;
-  dataset.loadIssues.push(...attributes.issues);
+  pushAll(dataset.loadIssues, attributes.issues);
 
   const index = new PathIndex(ref.root, walk.rootReal ?? ref.root, walk.files);
   const pending: PendingRow[] = [];
@@ -193,7 +194,7 @@ async function loadManifestDataset(
       relPath,
       label: label as string,
       split: splitOf(source, row, relPath),
-      attributes: {},
+      attributes: Object.create(null) as Record<string, string>,
       source: location,
     };
     for (const [name, column] of attributes.columns) {

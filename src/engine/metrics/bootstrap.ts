@@ -167,7 +167,7 @@ export function assembleFrames(
   aggregateDraws: readonly AggregateDraws[],
   level: number,
 ): Record<string, BootstrapFrame> {
-  const result: Record<string, BootstrapFrame> = {};
+  const result: Record<string, BootstrapFrame> = Object.create(null);
   names.forEach((name, m) => {
     const frame = frames[m];
     const estimate = (value: number | null): number => value ?? Number.NaN;

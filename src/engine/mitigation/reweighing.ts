@@ -88,7 +88,7 @@ export function computeReweighing(dataset: Dataset, attributes: string[]): Rewei
 
   const groupKeysSorted = [...groupCounts.keys()].sort(compareGroups);
   const labelsSorted = [...labelCounts.keys()].sort(compareValues);
-  const classWeights: Record<string, number> = {};
+  const classWeights: Record<string, number> = Object.create(null);
   for (const label of labelsSorted) classWeights[label] = n / (labelsSorted.length * (labelCounts.get(label) ?? 1));
 
   const cells: ReweighingCell[] = [];

@@ -122,12 +122,12 @@ export function inspectModelBytes(bytes: Uint8Array, file: string): ModelInfo {
   }
   const graph = model.graph as onnx.IGraphProto;
   const initializerNames = new Set((graph.initializer ?? []).map((tensor) => tensor.name ?? ''));
-  const opTypes: Record<string, number> = {};
+  const opTypes: Record<string, number> = Object.create(null);
   for (const node of graph.node ?? []) {
     const op = node.domain ? `${node.domain}.${node.opType ?? ''}` : node.opType ?? '';
     opTypes[op] = (opTypes[op] ?? 0) + 1;
   }
-  const metadata: Record<string, string> = {};
+  const metadata: Record<string, string> = Object.create(null);
   for (const entry of model.metadataProps ?? []) metadata[entry.key ?? ''] = entry.value ?? '';
   const modelVersion = int64ToNumber(model.modelVersion);
   return {

@@ -53,7 +53,7 @@ export function matchLabels(modelLabels: readonly string[], records: readonly Da
   });
   const counts = new Map<string, number>();
   for (const record of records) counts.set(record.label, (counts.get(record.label) ?? 0) + 1);
-  const unknown: Record<string, number> = {};
+  const unknown: Record<string, number> = Object.create(null);
   let matched = 0;
   for (const [label, count] of counts) {
     if (index.has(label)) matched += count;
@@ -61,7 +61,7 @@ export function matchLabels(modelLabels: readonly string[], records: readonly Da
   }
   const absent = classNames.filter((name) => !counts.has(name));
   const normalise = (label: string): string => label.trim().replace(/\s+/g, ' ').toLowerCase();
-  const suggestedLabelMap: Record<string, string> = {};
+  const suggestedLabelMap: Record<string, string> = Object.create(null);
   for (const label of Object.keys(unknown)) {
     const i = classNames.findIndex((name) => absent.includes(name) && normalise(name) === normalise(label));
     if (i >= 0) suggestedLabelMap[modelLabels[i]] = label;

@@ -1,5 +1,6 @@
 // The model audit: inspect → resolve the spec → choose the split → infer (cached) → metrics overall and by group with
 // intervals → fairness findings → label issues → embedding duplicates.
+import { pushAll } from '../arrays';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -252,7 +253,7 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
     location: configLocation,
     evidence: { ...evidenceBase, accuracy: overall.accuracy, balancedAccuracy: overall.balancedAccuracy, ece: overall.calibration.ece },
   });
-  findings.push(...groupFindings(groups, config, configLocation, modelName, evidenceBase));
+  pushAll(findings, groupFindings(groups, config, configLocation, modelName, evidenceBase));
 
   // Label issues by confident learning on the audited images.
   let labelIssues: ModelAudit['labelIssues'];
@@ -356,10 +357,10 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
     } finally {
       await explainer.dispose();
     }
-    findings.push(...explanationFindings(explanations, config, configLocation, modelName, evidenceBase));
+    pushAll(findings, explanationFindings(explanations, config, configLocation, modelName, evidenceBase));
   }
 
-  const predictions: Record<string, RecordPrediction> = {};
+  const predictions: Record<string, RecordPrediction> = Object.create(null);
   for (const { record, prediction } of audited) {
     const predicted = prediction.top[0]?.[0] ?? 0;
     predictions[record.relPath] = {
