@@ -64,5 +64,10 @@ export async function loadConfigNear(dir: string): Promise<ResolvedConfig> {
   } catch {
     return resolveConfig();
   }
+  // Found, not named: it must not lead outside its folder through a symlink.
+  const [real, dirReal] = await Promise.all([fs.realpath(candidate), fs.realpath(dir)]).catch(() => [candidate, dir]);
+  if (path.dirname(real) !== dirReal) {
+    throw new FairframeError('bad-config', `${candidate} is a symlink to '${real}', outside its folder; it is not read. Replace it with a file, or name it with --config.`, { file: candidate });
+  }
   return loadConfigFile(candidate);
 }

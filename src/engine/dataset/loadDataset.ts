@@ -1,5 +1,6 @@
 // Loads a discovered dataset into records: reads manifests or folder layouts, resolves paths safely, records issues.
 import { pushAll } from '../arrays';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { DatasetConfig, ResolvedConfig } from '../config/configTypes';
 import { throwIfAborted } from '../errors';
@@ -113,7 +114,14 @@ async function loadManifestDataset(
   }
 
   const sources: ManifestSource[] = [];
+  const rootReal = walk.rootReal ?? (await realOrUndefined(ref.root)) ?? ref.root;
   for (const { file, base, split } of files) {
+    // A manifest is read only when it lies inside the dataset once symlinks are resolved (as images, FF-D015).
+    const fileReal = await realOrUndefined(file);
+    if (fileReal !== undefined && !isInside(rootReal, fileReal)) {
+      dataset.loadIssues.push(escapesIssue(path.basename(file), dataset.root, { file }));
+      continue;
+    }
     const table = await readManifest(file, options);
     pushAll(dataset.loadIssues, table.issues);
     for (const column of table.columns) if (!dataset.columns.includes(column)) dataset.columns.push(column);
@@ -202,7 +210,13 @@ async function loadManifestDataset(
       record.attributes[name] = isMissingValue(value) ? UNKNOWN : (value as string);
     }
     const mask = source.maskColumn ? row.values[source.maskColumn] : undefined;
-    if (mask !== undefined && !isMissingValue(mask)) record.mask = path.resolve(source.base, mask);
+    if (mask !== undefined && !isMissingValue(mask)) {
+      const maskPath = path.resolve(source.base, mask);
+      const maskReal = await realOrUndefined(maskPath);
+      if (!isInside(index.root, maskPath) || (maskReal !== undefined && !isInside(index.rootReal, maskReal))) {
+        dataset.loadIssues.push(escapesIssue(mask, dataset.root, location));
+      } else record.mask = maskPath;
+    }
     dataset.records.push(record);
   }
   for (const source of sources) {
@@ -309,4 +323,9 @@ function escapesIssue(raw: string, root: string, location: LoadIssue['location']
     location,
     path: raw,
   };
+}
+
+/** The real path of a file (symlinks resolved), or undefined when it cannot be resolved. */
+async function realOrUndefined(file: string): Promise<string | undefined> {
+  return fs.realpath(file).catch(() => undefined);
 }

@@ -1,5 +1,6 @@
 // Resolves how a model is to be used (labels, input, output, preprocessing) from fairframe.json, a sidecar JSON,
 // the model's metadata_props and its input shape, recording where each setting came from.
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { onnx } from 'onnx-proto';
 import type { ModelConfig } from '../config/configTypes';
@@ -197,7 +198,12 @@ export async function readSidecar(modelFile: string): Promise<Sidecar | undefine
   const stem = absolute.replace(/\.onnx$/i, '');
   const candidates = [...new Set([`${stem}.json`, `${absolute}.json`])];
   const found: Array<{ file: string; text: string }> = [];
+  const folderReal = await fs.realpath(path.dirname(absolute)).catch(() => path.dirname(absolute));
   for (const file of candidates) {
+    const real = await fs.realpath(file).catch(() => undefined);
+    if (real !== undefined && path.dirname(real) !== folderReal) {
+      throw new FairframeError('bad-config', `The model sidecar '${file}' is a symlink to '${real}', outside the model's folder; it is not read. Replace it with a file.`, { file });
+    }
     const text = await readGuardedText(file, 'sidecar').catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT' || error.code === 'EISDIR') return undefined;
       if (FairframeError.is(error)) throw new FairframeError('bad-config', error.message, { file });
