@@ -1,4 +1,5 @@
 // The dataset audit: discover → load → scan (cached) → checks → AuditResult.
+import { plainRecord } from './dictionary';
 import { pushAll } from './arrays';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -167,7 +168,7 @@ export async function auditDataset(
       const value = record.attributes[attribute.name];
       values[value] = (values[value] ?? 0) + 1;
     }
-    return { ...attribute, values };
+    return { ...attribute, values: plainRecord(values) };
   });
 
   const hash = createHash('sha256');

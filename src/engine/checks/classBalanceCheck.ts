@@ -1,4 +1,5 @@
 // Class balance: how unevenly images are spread over the labels (FF-D001, FF-D002).
+import { plainRecord } from '../dictionary';
 import { maxOf, minOf } from '../arrays';
 import { normalisedEntropy, shannonEntropy } from '../stats/entropy';
 import { compareValues, datasetLocation, formatCount, formatNumber, formatPercent, tally } from '../stats/tally';
@@ -72,7 +73,7 @@ export function balancedClassWeights(counts: ReadonlyMap<string, number> | Recor
   const n = entries.reduce((sum, [, count]) => sum + count, 0);
   const weights: Record<string, number> = Object.create(null);
   for (const [label, count] of entries) weights[label] = n / (entries.length * count);
-  return weights;
+  return plainRecord(weights);
 }
 
 function resamplingPlan(classes: ClassDistribution['classes']): Record<string, unknown> {
@@ -87,8 +88,8 @@ function resamplingPlan(classes: ClassDistribution['classes']): Record<string, u
     drop[entry.label] = entry.count - min;
   }
   return {
-    oversample: { description: 'Draw extra copies of each class, with replacement, until it matches the majority class.', targetPerClass: max, extraDraws, totalAfter: max * present.length },
-    undersample: { description: 'Drop images of each class at random until it matches the minority class.', targetPerClass: min, drop, totalAfter: min * present.length },
+    oversample: { description: 'Draw extra copies of each class, with replacement, until it matches the majority class.', targetPerClass: max, extraDraws: plainRecord(extraDraws), totalAfter: max * present.length },
+    undersample: { description: 'Drop images of each class at random until it matches the minority class.', targetPerClass: min, drop: plainRecord(drop), totalAfter: min * present.length },
   };
 }
 
@@ -180,7 +181,7 @@ function run(context: CheckContext): CheckOutput {
       normalisedEntropy: overall.normalisedEntropy,
       classWeights,
       resampling: resamplingPlan(overall.classes),
-      perSplit: hasSplits ? perSplit : undefined,
+      perSplit: hasSplits ? plainRecord(perSplit) : undefined,
     },
   };
 }

@@ -1,5 +1,6 @@
 // Duplicates: byte-identical files (same SHA-256) and near duplicates (64-bit dHashes within a
 // Hamming radius), clustered by union-find, with label conflicts and split leakage inside clusters.
+import { plainRecord } from '../dictionary';
 import { throwIfAborted } from '../errors';
 import { hammingDistance, isHex64 } from '../hash/hammingDistance';
 import { HammingIndex } from '../hash/hammingIndex';
@@ -229,7 +230,7 @@ function runDuplicatesCheck(context: CheckContext): CheckOutput {
       invalidHashes,
       scoreMeaning: 'Per image in a cluster: the smallest dHash distance to another image (0 for identical bytes or identical hashes).',
     },
-    scores,
+    scores: plainRecord(scores),
   };
 }
 

@@ -1,5 +1,6 @@
 // Privacy and provenance metadata: GPS positions and device serial numbers in EXIF, images marked
 // as AI-generated (IPTC DigitalSourceType), and C2PA content credentials.
+import { plainRecord } from '../dictionary';
 import type { Finding } from '../types';
 import { pushFinding, type CheckContext, type CheckOutput, type DatasetCheck, type RuleInfo } from './check';
 
@@ -128,7 +129,7 @@ function runPrivacyCheck(context: CheckContext): CheckOutput {
       withSerialNumbers: counts.serials,
       aiGenerated: counts.aiGenerated,
       withC2pa: counts.c2pa,
-      digitalSourceTypes,
+      digitalSourceTypes: plainRecord(digitalSourceTypes),
     },
   };
 }

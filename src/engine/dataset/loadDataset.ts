@@ -1,4 +1,5 @@
 // Loads a discovered dataset into records: reads manifests or folder layouts, resolves paths safely, records issues.
+import { dictionary, plainRecord } from '../dictionary';
 import { pushAll } from '../arrays';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -63,7 +64,7 @@ function loadImageFolder(dataset: Dataset, walk: WalkResult, declared: DatasetCo
       relPath: file.relPath,
       label: splitLayout ? parts[1] : parts[0],
       split: splitLayout ? parts[0] : undefined,
-      attributes: Object.create(null) as Record<string, string>,
+      attributes: {},
       source: { file: file.path },
     });
   }
@@ -202,13 +203,15 @@ async function loadManifestDataset(
       relPath,
       label: label as string,
       split: splitOf(source, row, relPath),
-      attributes: Object.create(null) as Record<string, string>,
+      attributes: {},
       source: location,
     };
+    const values: Record<string, string> = dictionary();
     for (const [name, column] of attributes.columns) {
       const value = row.values[column];
-      record.attributes[name] = isMissingValue(value) ? UNKNOWN : (value as string);
+      values[name] = isMissingValue(value) ? UNKNOWN : (value as string);
     }
+    record.attributes = plainRecord(values);
     const mask = source.maskColumn ? row.values[source.maskColumn] : undefined;
     if (mask !== undefined && !isMissingValue(mask)) {
       const maskPath = path.resolve(source.base, mask);

@@ -38,7 +38,7 @@ export function readExif(exif: Buffer | undefined): ImageFacts['exif'] {
       result.gps = { latitude, longitude };
     }
   }
-  const serials: Record<string, string> = Object.create(null);
+  const serials: Record<string, string> = {};
   for (const group of [tags.Image, tags.Photo]) {
     if (!group) continue;
     for (const [key, value] of Object.entries(group)) {

@@ -1,5 +1,6 @@
 // Seeded, group-stratified bootstrap percentile confidence intervals for every figure of a MetricFrame
 // (Efron & Tibshirani 1993, "An Introduction to the Bootstrap", ch. 13: the percentile interval).
+import { plainRecord } from '../dictionary';
 import { throwIfAborted } from '../errors';
 import type { MetricFrame, MetricFrameOptions, MetricFunction, SensitiveFeatures } from './metricFrame';
 import { aggregateGroups, groupSamples, metricFrame } from './metricFrame';
@@ -196,7 +197,7 @@ export function assembleFrames(
       gapRatio: { ...percentileInterval(lowValue / highValue, aggregateDraws[m].gapRatio, level), ...pairGroups },
     };
   });
-  return result;
+  return plainRecord(result);
 }
 
 /**

@@ -1,4 +1,5 @@
 // Reweighing (Kamiran & Calders 2012): per-record weights that make label and group independent in the weighted data.
+import { plainRecord } from '../dictionary';
 import { FairframeError } from '../errors';
 import { attributeValue, compareValues } from '../stats/tally';
 import type { Dataset } from '../types';
@@ -109,7 +110,7 @@ export function computeReweighing(dataset: Dataset, attributes: string[]): Rewei
     groups: groupKeysSorted.map((key) => ({ group: toGroup(key), groupKey: display(key), count: groupCounts.get(key) ?? 0 })),
     labels: labelsSorted.map((label) => ({ label, count: labelCounts.get(label) ?? 0, classWeight: classWeights[label] })),
     cells,
-    classWeights,
+    classWeights: plainRecord(classWeights),
     recordWeights: dataset.records.map((record, index) => weightOf(groupKeys[index], record.label)),
   };
 }

@@ -244,7 +244,7 @@ export function resolveModelSpec(info: ModelInfo, options: ResolveModelSpecOptio
   if (options.config) layers.push({ source: 'config', config: parseModelConfig(options.config, `the entry of ${name} in fairframe.json`, 'bad-config', true) });
   if (options.sidecar !== undefined) layers.push({ source: 'sidecar', config: parseModelConfig(options.sidecar, `the sidecar of ${name}`) });
   layers.push({ source: 'metadata', config: metadataModelConfig(info.metadata, info.file) });
-  const sources: Record<string, SettingSource> = Object.create(null);
+  const sources: Record<string, SettingSource> = {};
   const pick = <K extends keyof ModelConfig>(key: K): { value: NonNullable<ModelConfig[K]>; source: SettingSource } | undefined => {
     for (const layer of layers) {
       const value = layer.config[key];

@@ -1,4 +1,5 @@
 // Reads a `.onnx` file into a ModelInfo: inputs, outputs, opsets, weights count and metadata, without running it.
+import { plainRecord } from '../dictionary';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
@@ -145,8 +146,8 @@ export function inspectModelBytes(bytes: Uint8Array, file: string): ModelInfo {
     outputs: (graph.output ?? []).map(tensorInfoOf),
     parameterCount: parameterCount(graph),
     nodeCount: (graph.node ?? []).length,
-    opTypes,
-    metadata,
+    opTypes: plainRecord(opTypes),
+    metadata: plainRecord(metadata),
   };
 }
 

@@ -1,4 +1,5 @@
 // Which records a model is audited on (the split), and how their labels map onto the model's outputs.
+import { plainRecord } from '../dictionary';
 import { FairframeError } from '../errors';
 import type { DatasetRecord } from '../types';
 
@@ -74,7 +75,7 @@ export function matchLabels(modelLabels: readonly string[], records: readonly Da
     throw new FairframeError('model-labels',
       `The labels of ${modelName} do not match the dataset's: the model predicts ${listNames(classNames)}, the dataset's labels are ${listNames(datasetSide)} ` +
         `(${matched} of ${records.length} images match). ${fix}`,
-      { modelLabels: classNames, datasetLabels: datasetSide, suggestedLabelMap });
+      { modelLabels: classNames, datasetLabels: datasetSide, suggestedLabelMap: plainRecord(suggestedLabelMap) });
   }
   return { index, classNames, unknown, absent, suggestedLabelMap };
 }

@@ -1,5 +1,6 @@
 // The model audit: inspect → resolve the spec → choose the split → infer (cached) → metrics overall and by group with
 // intervals → fairness findings → label issues → embedding duplicates.
+import { plainRecord } from '../dictionary';
 import { pushAll } from '../arrays';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -411,7 +412,7 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
       labelIssues,
       embeddingDuplicates,
       explanations,
-      predictions,
+      predictions: plainRecord(predictions),
     },
     findings,
   };

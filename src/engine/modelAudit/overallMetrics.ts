@@ -54,7 +54,7 @@ export function overallMetrics(sample: AuditedSample, bootstrap: BootstrapOption
   const interval = (name: string): Interval => frames[name].overall;
   const scores = precisionRecallF1(yTrue, yPred, { labels });
   const auc = oneVsRestAuc(yTrue, probs, labels);
-  const topK: Record<string, number> = Object.create(null);
+  const topK: Record<string, number> = {};
   for (const kk of [2, 3, 5]) if (kk < k) topK[`top${kk}`] = topKAccuracy(yTrue, probs, kk);
   const calibration = expectedCalibrationError(yTrue, probs);
   const roc = labels.map((c) => {
