@@ -14,6 +14,7 @@ import type { Severity } from '../engine/types';
 import { escapeControl, escapeControlLines } from '../engine/report/displayText';
 import { insideAnyRoot, makeOutputFolder, writeErrorReason } from '../engine/io/outputFolder';
 import { handleInterrupts } from './interrupt';
+import { auditNotes } from './auditNotes';
 import { createProgressReporter } from './progressReporter';
 import { discoverModels } from '../engine/model/discoverModels';
 import { formatInterval, formatPercent } from '../engine/modelAudit/groupFindings';
@@ -59,6 +60,8 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
       throw new FairframeError('bad-config', 'Several --format values need --out <dir>; with one format and no --out the report goes to standard output.');
     }
     const cacheDir = options.cache === false ? undefined : options.cache ?? defaultCacheDir();
+    const cacheStat = cacheDir ? await fs.stat(cacheDir).catch(() => undefined) : undefined;
+    if (cacheStat && !cacheStat.isDirectory()) process.stderr.write(`fairframe: warning: the cache path '${escapeControl(path.resolve(cacheDir as string))}' is not a folder; nothing is cached this run.\n`);
     const models = await expandModels(target, options.model);
     const result = await auditPath(target, {
       configFile: options.config,
@@ -71,6 +74,7 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
       onProgress: (progress) => reporter.update(progress),
     });
     reporter.stop();
+    for (const note of await auditNotes(result)) process.stderr.write(`fairframe: note: ${escapeControl(note)}\n`);
 
     if (options.out) {
       const inside = options.outInsideData ? undefined : await insideAnyRoot(options.out, result.datasets.map((dataset) => dataset.root));

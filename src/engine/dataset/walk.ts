@@ -115,6 +115,11 @@ export async function walkImages(root: string, options: WalkOptions = {}): Promi
       if (isImageFileName(name)) files.push({ path: full, relPath, escapes: !isInside(rootReal, target) || undefined });
       return;
     }
+    if (!stat.isDirectory() && isImageFileName(name)) {
+      const what = stat.isFIFO() ? 'a FIFO (named pipe)' : stat.isSocket() ? 'a socket' : 'a device';
+      issues.push({ kind: 'unreadable-dir', message: `The entry '${relPath}' has an image name but is ${what}, not a regular file; it is skipped.`, location: { file: full }, path: relPath });
+      return;
+    }
     if (!stat.isDirectory() || isSkippedDirName(name) || depth >= maxDepth) return;
     if (isInside(target, parentReal)) {
       issues.push({ kind: 'symlink-loop', message: `The folder symlink '${relPath}' points back to '${toRelPath(rootReal, target) || '.'}', which contains it; it is not followed.`, location: { file: full }, path: relPath });
