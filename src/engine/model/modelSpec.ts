@@ -238,6 +238,9 @@ interface Layer {
  * ('preprocess.<field>' for each preprocessing field, 'preprocess' = 'default' when any field was defaulted).
  * A declared value that contradicts a fixed input dimension or the output size is an error, not an override.
  */
+/** Largest model input, in pixels per image (8192 × 8192); a larger fixed input is refused before allocating. */
+export const MAX_INPUT_PIXELS = 8192 * 8192;
+
 export function resolveModelSpec(info: ModelInfo, options: ResolveModelSpecOptions = {}): ResolvedModelSpec {
   const name = `'${path.basename(info.file)}'`;
   const layers: Layer[] = [];
@@ -407,6 +410,10 @@ function resolvePreprocess(
     fail(`${name} takes images of any size (input '${input.name}' is ${shapeText(input)}); set preprocess.width and preprocess.height for it in fairframe.json (models[]) or in a sidecar ${path.basename(info.file).replace(/\.onnx$/i, '')}.json.`);
   const height = fixed('height', heightDim, dynamicSize);
   const width = fixed('width', widthDim, dynamicSize);
+  // Checked before any tensor is allocated: one image of the input must fit in memory many times over.
+  if (!(width >= 1 && height >= 1 && width * height <= MAX_INPUT_PIXELS)) {
+    fail(`${name} takes ${width} × ${height} images (input '${input.name}' is ${shapeText(input)}), more than the ${MAX_INPUT_PIXELS.toLocaleString('en-US')} pixels per image Fairframe feeds a model; the input is too large to allocate. Export the model with a smaller input size.`, 'unsupported-model');
+  }
 
   if (input.elementType !== 'float32' && input.elementType !== 'uint8') {
     fail(`${name} takes a ${input.elementType} input ('${input.name}'); Fairframe feeds float32 or uint8 tensors. Export the model with a float32 input.`, 'bad-model');
