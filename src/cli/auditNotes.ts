@@ -11,6 +11,9 @@ export async function auditNotes(result: AuditResult): Promise<string[]> {
   const notes: string[] = [];
   const target = result.target;
   const rootReal = await realPathOf(result.root);
+  // The target itself may be a symlink: it was named, so it is followed, and said.
+  const targetReal = await realPathOf(target);
+  if (targetReal !== path.resolve(target)) notes.push(`'${target}' leads through a symlink to '${targetReal}'; that is what was audited.`);
   for (const entry of result.config.datasets) {
     const declaration = await resolveDeclaration(entry, result.config);
     const relevant = isInside(target, declaration.root) || isInside(declaration.root, target);
