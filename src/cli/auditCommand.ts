@@ -11,7 +11,7 @@ import { renderSarif } from '../engine/report/sarifReport';
 import { exportReweighing } from '../engine/mitigation/exportReweighing';
 import { writeExplanationOverlays } from '../engine/report/explanationOverlays';
 import type { Severity } from '../engine/types';
-import { escapeControl, escapeControlLines } from '../engine/report/displayText';
+import { escapeControl, escapeControlLines, escapeJsonInvisibles } from '../engine/report/displayText';
 import { insideAnyRoot, makeOutputFolder, writeErrorReason } from '../engine/io/outputFolder';
 import { handleInterrupts } from './interrupt';
 import { auditNotes } from './auditNotes';
@@ -129,11 +129,11 @@ async function expandModels(target: string, models: string[] | undefined): Promi
 function renderFormat(result: AuditResult, format: string): string {
   switch (format) {
     case 'json':
-      return `${JSON.stringify(result, null, 2)}\n`;
+      return `${escapeJsonInvisibles(JSON.stringify(result, null, 2))}\n`;
     case 'md':
       return renderMarkdown(result);
     case 'sarif':
-      return `${JSON.stringify(renderSarif(result, allRules()), null, 2)}\n`;
+      return `${escapeJsonInvisibles(JSON.stringify(renderSarif(result, allRules()), null, 2))}\n`;
     default:
       throw new FairframeError('bad-config', `Unknown report format '${format}'.`);
   }

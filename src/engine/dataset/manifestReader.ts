@@ -203,12 +203,18 @@ async function readJsonLines(file: string, opened: RegularFile, signal?: AbortSi
       continue;
     }
     const values: Record<string, string | undefined> = Object.create(null);
-    for (const [key, raw] of Object.entries(value)) {
+    try {
+      for (const [key, raw] of Object.entries(value)) values[key] = jsonValueToString(raw);
+    } catch {
+      // JSON.stringify recurses: a value nested a hundred thousand deep overflows the stack.
+      issues.push({ kind: 'bad-row', message: `Line ${lineNumber} holds a value nested too deeply to read; the row is skipped.`, location: { file, line: lineNumber } });
+      continue;
+    }
+    for (const key of Object.keys(values)) {
       if (!known.has(key)) {
         known.add(key);
         columns.push(key);
       }
-      values[key] = jsonValueToString(raw);
     }
     rows.push({ line: lineNumber, values });
   }

@@ -26,3 +26,14 @@ export function escapeControl(text: string): string {
 export function escapeControlLines(text: string): string {
   return text.split('\n').map(escapeControl).join('\n');
 }
+
+// JSON.stringify escapes C0 controls but writes DEL, C1 and bidi characters as they are.
+const JSON_INVISIBLE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON text with DEL, C1, bidi and line-separator characters written as \uXXXX escapes: the same JSON value, but a
+ * viewer of the file (a terminal, a code-scanning page) sees no raw control or reordering character.
+ */
+export function escapeJsonInvisibles(json: string): string {
+  return json.replace(JSON_INVISIBLE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
