@@ -34,6 +34,8 @@ export interface HostileCase {
   expect: Expectation;
 }
 
+// Raw ESC, CSI (C1) or right-to-left override, or a line starting a GitHub Actions workflow command.
+// eslint-disable-next-line no-control-regex
 export const NO_RAW_CONTROL = /[\u001b\u009b\u202e]|^::/m;
 
 /** A small PNG of one colour. */
