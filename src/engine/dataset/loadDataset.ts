@@ -167,6 +167,10 @@ async function loadManifestDataset(
   });
   throwIfAborted(options.signal);
 
+  // Masks stay inside the dataset; with a fairframe.json describing it, also inside the folder that holds the dataset
+  // (masks kept beside the data, as the demo does) — never further up, never elsewhere through a symlink.
+  const maskAllowed: Array<[string, string]> = [[index.root, index.rootReal]];
+  if (config.file) maskAllowed.push([path.dirname(index.root), path.dirname(index.rootReal)]);
   const ids = new Set<string>();
   const labelledFromFolder = new Set<ManifestSource>();
   for (const p of pending) {
@@ -216,7 +220,7 @@ async function loadManifestDataset(
     if (mask !== undefined && !isMissingValue(mask)) {
       const maskPath = path.resolve(source.base, mask);
       const maskReal = await realOrUndefined(maskPath);
-      if (!isInside(index.root, maskPath) || (maskReal !== undefined && !isInside(index.rootReal, maskReal))) {
+      if (!maskAllowed.some(([root, rootReal]) => isInside(root, maskPath) && (maskReal === undefined || isInside(rootReal, maskReal)))) {
         dataset.loadIssues.push(escapesIssue(mask, dataset.root, location));
       } else record.mask = maskPath;
     }

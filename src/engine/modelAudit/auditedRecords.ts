@@ -47,7 +47,7 @@ export interface LabelMatch {
  * do not belong together, and the message names both sides.
  */
 export function matchLabels(modelLabels: readonly string[], records: readonly DatasetRecord[], labelMap: Record<string, string> = {}, modelName = 'the model'): LabelMatch {
-  const classNames = modelLabels.map((label) => labelMap[label] ?? label);
+  const classNames = modelLabels.map((label) => (Object.hasOwn(labelMap, label) ? labelMap[label] : label));
   const index = new Map<string, number>();
   classNames.forEach((name, i) => {
     if (!index.has(name)) index.set(name, i);
@@ -77,7 +77,7 @@ export function matchLabels(modelLabels: readonly string[], records: readonly Da
         `(${matched} of ${records.length} images match). ${fix}`,
       { modelLabels: classNames, datasetLabels: datasetSide, suggestedLabelMap: plainRecord(suggestedLabelMap) });
   }
-  return { index, classNames, unknown, absent, suggestedLabelMap };
+  return { index, classNames, unknown: plainRecord(unknown), absent, suggestedLabelMap: plainRecord(suggestedLabelMap) };
 }
 
 function listNames(names: readonly string[], max = 12): string {
