@@ -11,6 +11,10 @@ import { renderSarif } from '../engine/report/sarifReport';
 import { exportReweighing } from '../engine/mitigation/exportReweighing';
 import { writeExplanationOverlays } from '../engine/report/explanationOverlays';
 import type { Severity } from '../engine/types';
+import { escapeControl, escapeControlLines, escapeJsonInvisibles } from '../engine/report/displayText';
+import { insideAnyRoot, makeOutputFolder, writeErrorReason } from '../engine/io/outputFolder';
+import { handleInterrupts } from './interrupt';
+import { auditNotes } from './auditNotes';
 import { createProgressReporter } from './progressReporter';
 import { discoverModels } from '../engine/model/discoverModels';
 import { formatInterval, formatPercent } from '../engine/modelAudit/groupFindings';
@@ -28,6 +32,8 @@ export interface AuditCommandOptions {
   split?: string;
   quiet?: boolean;
   verbose?: boolean;
+  /** Allow --out inside a dataset (refused otherwise: Fairframe never writes inside a dataset unless asked). */
+  outInsideData?: boolean;
 }
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
@@ -46,9 +52,8 @@ export function meetsFailOn(result: AuditResult, failOn: Severity | undefined): 
 
 /** Runs the command; returns the process exit code (0 ok, 1 --fail-on met, 2 usage or input error, 130 cancelled). */
 export async function runAuditCommand(target: string, options: AuditCommandOptions): Promise<number> {
-  const controller = new AbortController();
-  const onSignal = (): void => controller.abort();
-  process.once('SIGINT', onSignal);
+  const interrupts = handleInterrupts();
+  const controller = { signal: interrupts.signal };
   const reporter = createProgressReporter(process.stderr, options.quiet ?? false);
   try {
     if (options.exportWeights && !options.out) throw new FairframeError('bad-config', '--export-weights needs --out <dir> to write the weights into.');
@@ -56,6 +61,8 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
       throw new FairframeError('bad-config', 'Several --format values need --out <dir>; with one format and no --out the report goes to standard output.');
     }
     const cacheDir = options.cache === false ? undefined : options.cache ?? defaultCacheDir();
+    const cacheStat = cacheDir ? await fs.stat(cacheDir).catch(() => undefined) : undefined;
+    if (cacheStat && !cacheStat.isDirectory()) process.stderr.write(`fairframe: warning: the cache path '${escapeControl(path.resolve(cacheDir as string))}' is not a folder; nothing is cached this run.\n`);
     const models = await expandModels(target, options.model);
     const result = await auditPath(target, {
       configFile: options.config,
@@ -69,10 +76,14 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
     });
     reporter.stop();
     printDiagnostics(result, options.verbose === true);
+    for (const note of await auditNotes(result)) process.stderr.write(`fairframe: note: ${escapeControl(note)}\n`);
 
     if (options.out) {
-      const out = path.resolve(options.out);
-      await fs.mkdir(out, { recursive: true });
+      const inside = options.outInsideData ? undefined : await insideAnyRoot(options.out, result.datasets.map((dataset) => dataset.root));
+      if (inside !== undefined) {
+        throw new FairframeError('bad-config', `The output folder '${path.resolve(options.out)}' is inside the dataset '${inside}', and Fairframe never writes inside a dataset. Choose an --out folder outside it, or pass --out-inside-data to write there anyway.`);
+      }
+      const out = await makeOutputFolder(options.out);
       const written: string[] = [];
       const overlays = result.models.some((model) => (model.explanations?.errors.length ?? 0) > 0) ? await writeExplanationOverlays(result, out, cacheDir) : [];
       if (overlays.length > 0) written.push(`${overlays.length} explanation overlays in ${path.join(out, 'explanations')}`);
@@ -86,7 +97,7 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
         written.push(...(await exportReweighing(result.target, attributes, out, { configFile: options.config })));
       }
       printSummary(result);
-      for (const file of written) process.stderr.write(`wrote ${file}\n`);
+      for (const file of written) process.stderr.write(`wrote ${escapeControl(file)}\n`);
     } else if (options.format?.length === 1) {
       process.stdout.write(renderFormat(result, options.format[0]));
     } else {
@@ -99,12 +110,11 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
       process.stderr.write('fairframe: cancelled\n');
       return 130;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`fairframe: ${message}\n`);
-    if (!FairframeError.is(error) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    process.stderr.write(`fairframe: ${escapeControl(errorMessageOf(error))}\n`);
+    if ((process.env.FAIRFRAME_DEBUG || options.verbose) && error instanceof Error && error.stack) process.stderr.write(`${escapeControlLines(error.stack)}\n`);
     return 2;
   } finally {
-    process.removeListener('SIGINT', onSignal);
+    interrupts.dispose();
   }
 }
 
@@ -116,7 +126,7 @@ export function printDiagnostics(result: AuditResult, verbose: boolean, write: (
     write(`fairframe: ${diagnostics.length} internal error${diagnostics.length === 1 ? '' : 's'} (see the findings); rerun with --verbose for the stack trace${diagnostics.length === 1 ? '' : 's'}, also kept under "diagnostics" in the JSON report.\n`);
     return;
   }
-  for (const diagnostic of diagnostics) write(`fairframe: internal error while ${diagnostic.context}: ${diagnostic.stack ?? diagnostic.message}\n`);
+  for (const diagnostic of diagnostics) write(`fairframe: internal error while ${escapeControlLines(`${diagnostic.context}: ${diagnostic.stack ?? diagnostic.message}`)}\n`);
 }
 
 /** `--model auto` stands for every .onnx file under the target folder. */
@@ -132,11 +142,11 @@ async function expandModels(target: string, models: string[] | undefined): Promi
 function renderFormat(result: AuditResult, format: string): string {
   switch (format) {
     case 'json':
-      return `${JSON.stringify(result, null, 2)}\n`;
+      return `${escapeJsonInvisibles(JSON.stringify(result, null, 2))}\n`;
     case 'md':
       return renderMarkdown(result);
     case 'sarif':
-      return `${JSON.stringify(renderSarif(result, allRules()), null, 2)}\n`;
+      return `${escapeJsonInvisibles(JSON.stringify(renderSarif(result, allRules()), null, 2))}\n`;
     default:
       throw new FairframeError('bad-config', `Unknown report format '${format}'.`);
   }
@@ -154,5 +164,14 @@ function printSummary(result: AuditResult): void {
       ? `model   ${name} on ${model.dataset}${model.split ? ` (${model.split})` : ''}: ${model.overall?.images} images, accuracy ${formatPercent(accuracy.estimate)} ${formatInterval(accuracy, formatPercent)}`
       : `model   ${name} on ${model.dataset}: not audited (${model.reason ?? 'unknown reason'})`);
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(`${lines.map(escapeControl).join('\n')}\n`);
+}
+
+/** The message of an error for the terminal: an engine error's own text; for others, what failed and where, without a stack trace (FAIRFRAME_DEBUG=1 prints it). */
+export function errorMessageOf(error: unknown): string {
+  if (FairframeError.is(error)) return error.message;
+  const errno = error as NodeJS.ErrnoException;
+  if (errno && typeof errno.code === 'string' && typeof errno.path === 'string') return `${errno.path}: ${writeErrorReason(errno)}`;
+  const text = error instanceof Error ? error.message : String(error);
+  return `${text.split('\n')[0]} (an unexpected error; run with FAIRFRAME_DEBUG=1 for its stack trace)`;
 }

@@ -1,6 +1,7 @@
 // The command-line front end: `fairframe audit <path>` over the same engine the extension uses.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { runAuditCommand, type AuditCommandOptions } from './auditCommand';
+import { errorMessageOf, runAuditCommand, type AuditCommandOptions } from './auditCommand';
+import { escapeControl } from '../engine/report/displayText';
 import { runExplainCommand, type ExplainCommandOptions } from './explainCommand';
 import { EXPLAIN_METHODS } from '../engine/explain/explainer';
 import { TOOL_VERSION } from '../engine/version';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
     .option('--split <name>', "split to audit the model on (default: test, else validation/val, else every image; 'all' for every image)")
     .option('--quiet', 'print no progress')
     .option('--verbose', 'print the stack trace of any internal error on standard error')
+    .option('--out-inside-data', 'allow --out to be inside a dataset (refused otherwise)')
     .action(async (target: string, options: AuditCommandOptions) => {
       process.exitCode = await runAuditCommand(target, options);
     });
@@ -73,6 +75,6 @@ export function buildProgram(): Command {
 }
 
 buildProgram().parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`fairframe: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`fairframe: ${escapeControl(errorMessageOf(error))}\n`);
   process.exitCode = 2;
 });

@@ -5,7 +5,11 @@ import { findModelDeclaration } from '../engine/explain/modelDeclaration';
 import { FairframeError } from '../engine/errors';
 import { Explainer, EXPLAIN_METHODS } from '../engine/explain/explainer';
 import type { ExplainMethod } from '../engine/explain/explainTypes';
-import { defaultCacheDir } from './auditCommand';
+import { defaultCacheDir, errorMessageOf } from './auditCommand';
+import { escapeControl, escapeControlLines } from '../engine/report/displayText';
+import { handleInterrupts } from './interrupt';
+import { assertRegularFile } from '../engine/io/guardedFile';
+import { makeOutputFolder } from '../engine/io/outputFolder';
 
 export interface ExplainCommandOptions {
   model: string;
@@ -22,15 +26,16 @@ export interface ExplainCommandOptions {
 
 /** Runs the command; returns the exit code (0 done, 2 bad input, 130 cancelled). */
 export async function runExplainCommand(image: string, options: ExplainCommandOptions): Promise<number> {
-  const controller = new AbortController();
-  const onSignal = (): void => controller.abort();
-  process.once('SIGINT', onSignal);
+  const interrupts = handleInterrupts();
+  const controller = { signal: interrupts.signal };
   let explainer: Explainer | undefined;
   try {
     const method = (options.method ?? 'gradcam') as ExplainMethod;
     if (!EXPLAIN_METHODS.includes(method)) throw new FairframeError('bad-config', `Unknown method '${options.method}'; choose from ${EXPLAIN_METHODS.join(', ')}.`);
     const imageFile = path.resolve(image);
-    await fs.access(imageFile).catch(() => {
+    await assertRegularFile(imageFile).catch((error: NodeJS.ErrnoException) => {
+      if (FairframeError.is(error)) throw new FairframeError('bad-image', `The image ${error.message}`);
+      if (error.code === 'EISDIR') throw new FairframeError('bad-image', `The image '${imageFile}' is a folder, not an image file.`);
       throw new FairframeError('path-not-found', `The image '${imageFile}' does not exist.`);
     });
     const modelFile = path.resolve(options.model);
@@ -48,7 +53,7 @@ export async function runExplainCommand(image: string, options: ExplainCommandOp
       signal: controller.signal,
     });
     if (options.out) {
-      await fs.mkdir(path.dirname(path.resolve(options.out)), { recursive: true });
+      await makeOutputFolder(path.dirname(path.resolve(options.out)));
       await fs.writeFile(options.out, await explainer.overlayPng(imageFile, result.heatmap));
     }
     if (options.json) {
@@ -67,7 +72,7 @@ export async function runExplainCommand(image: string, options: ExplainCommandOp
       if (result.counterfactual) lines.push(`counterfactual: ${result.counterfactual.message}`);
       if (explainer.spec.sources.labels === 'default') lines.push("note: the model names no classes; they are called by their output index (give 'labels' in a sidecar or fairframe.json).");
       lines.push(`the map took ${result.heatmap.modelCalls} model call${result.heatmap.modelCalls === 1 ? '' : 's'}; ${result.milliseconds} ms in all${result.fromCache ? ' (from cache)' : ''}${options.out ? `; wrote ${options.out}` : ''}`);
-      process.stdout.write(`${lines.join('\n')}\n`);
+      process.stdout.write(`${lines.map(escapeControl).join('\n')}\n`);
     }
     return 0;
   } catch (error) {
@@ -75,11 +80,11 @@ export async function runExplainCommand(image: string, options: ExplainCommandOp
       process.stderr.write('fairframe: cancelled\n');
       return 130;
     }
-    process.stderr.write(`fairframe: ${error instanceof Error ? error.message : String(error)}\n`);
-    if (!FairframeError.is(error) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    process.stderr.write(`fairframe: ${escapeControl(errorMessageOf(error))}\n`);
+    if (process.env.FAIRFRAME_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${escapeControlLines(error.stack)}\n`);
     return 2;
   } finally {
     await explainer?.dispose();
-    process.removeListener('SIGINT', onSignal);
+    interrupts.dispose();
   }
 }

@@ -1,6 +1,7 @@
 // Progress for the CLI: a bar on a terminal, plain throttled lines elsewhere (CI logs).
 import { SingleBar, Presets } from 'cli-progress';
 import type { Progress } from '../engine/types';
+import { escapeControl } from '../engine/report/displayText';
 
 export interface ProgressReporter {
   update(progress: Progress): void;
@@ -27,12 +28,12 @@ class BarReporter implements ProgressReporter {
     const total = progress.total ?? 0;
     if (!this.started || progress.stage !== this.stage) {
       if (this.started) this.bar.stop();
-      this.bar.start(total, progress.done, { stage: progress.stage.padEnd(8), message: progress.message ?? '' });
+      this.bar.start(total, progress.done, { stage: progress.stage.padEnd(8), message: escapeControl(progress.message ?? '') });
       this.started = true;
       this.stage = progress.stage;
     } else {
       this.bar.setTotal(total);
-      this.bar.update(progress.done, { message: progress.message ?? '' });
+      this.bar.update(progress.done, { message: escapeControl(progress.message ?? '') });
     }
   }
 
@@ -52,7 +53,7 @@ class LineReporter implements ProgressReporter {
     if (progress.stage !== this.stage) {
       this.stage = progress.stage;
       this.lastDecile = decile;
-      this.stream.write(`[${progress.stage}] ${progress.message ?? ''}${progress.total ? ` ${progress.done}/${progress.total}` : ''}\n`);
+      this.stream.write(`[${progress.stage}] ${escapeControl(progress.message ?? '')}${progress.total ? ` ${progress.done}/${progress.total}` : ''}\n`);
     } else if (decile > this.lastDecile && progress.total) {
       this.lastDecile = decile;
       this.stream.write(`[${progress.stage}] ${progress.done}/${progress.total}\n`);

@@ -1,4 +1,6 @@
 // The dataset audit: discover → load → scan (cached) → checks → AuditResult.
+import { plainRecord } from './dictionary';
+import { pushAll } from './arrays';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -74,7 +76,7 @@ export async function auditPath(target: string, options: AuditOptions = {}): Pro
     const dataset = await loadDataset(ref, datasetConfig, options);
     const { audit, findings: datasetFindings, scans } = await auditDataset(dataset, datasetConfig, options);
     audits.push(audit);
-    findings.push(...datasetFindings);
+    pushAll(findings, datasetFindings);
     for (const target of targets) {
       const { audit: modelAudit, findings: modelFindings, diagnostics: modelDiagnostics } = await auditModel(target, dataset, scans, datasetConfig, {
         cacheDir: options.cacheDir,
@@ -87,7 +89,7 @@ export async function auditPath(target: string, options: AuditOptions = {}): Pro
       const mismatch = refs.length > 1 && modelAudit.status === 'failed' && modelFindings.every((f) => f.evidence.code === 'model-labels');
       for (const finding of modelFindings) finding.dataset ??= dataset.name;
       if (mismatch) heldBack.set(target.file, [...(heldBack.get(target.file) ?? []), ...modelFindings]);
-      else findings.push(...modelFindings);
+      else pushAll(findings, modelFindings);
       models.push(modelAudit);
       diagnostics.push(...(modelDiagnostics ?? []));
     }
@@ -170,19 +172,19 @@ export async function auditDataset(
   options.onProgress?.({ stage: 'checks', done, total: checks.length });
   for (const finding of findings) finding.dataset ??= dataset.name;
 
-  const classes: Record<string, number> = {};
-  const splits: Record<string, number> = {};
+  const classes: Record<string, number> = Object.create(null);
+  const splits: Record<string, number> = Object.create(null);
   for (const record of dataset.records) {
     classes[record.label] = (classes[record.label] ?? 0) + 1;
     if (record.split !== undefined) splits[record.split] = (splits[record.split] ?? 0) + 1;
   }
   const attributes = dataset.attributes.map((attribute) => {
-    const values: Record<string, number> = {};
+    const values: Record<string, number> = Object.create(null);
     for (const record of dataset.records) {
       const value = record.attributes[attribute.name];
       values[value] = (values[value] ?? 0) + 1;
     }
-    return { ...attribute, values };
+    return { ...attribute, values: plainRecord(values) };
   });
 
   const hash = createHash('sha256');
@@ -199,8 +201,8 @@ export async function auditDataset(
       format: dataset.format,
       manifest: dataset.manifest,
       images: dataset.records.length,
-      classes,
-      splits,
+      classes: plainRecord(classes),
+      splits: plainRecord(splits),
       attributes,
       scan: scanStats,
       checks: checkRuns,
@@ -224,7 +226,7 @@ async function runCheck(
   }
   try {
     const output = await check.run({ dataset, scans, config, signal: options.signal });
-    findings.push(...output.findings);
+    pushAll(findings, output.findings);
     return { check: check.name, status: 'ok', summary: output.summary, findings: output.findings.length };
   } catch (error) {
     if (FairframeError.is(error, 'cancelled')) throw error;

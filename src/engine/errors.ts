@@ -12,6 +12,9 @@ export type FairframeErrorCode =
   | 'bad-model'
   | 'bad-image'
   | 'unsupported-model'
+  | 'not-a-file'
+  | 'too-large'
+  | 'outside-root'
   | 'internal';
 
 /** An error a user can act on: says what failed, where, and the fix. */

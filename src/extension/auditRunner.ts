@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AuditResult } from '../engine/auditResult';
 import { FairframeError } from '../engine/errors';
+import { escapeControl } from '../engine/report/displayText';
 import type { Progress } from '../engine/types';
 import { throttleProgress } from '../worker/progressThrottle';
 import type { AuditJobOptions, CrashKind, ExplainJob, ExplainReply } from '../worker/protocol';
@@ -148,7 +149,7 @@ export class AuditRunner implements vscode.Disposable {
       return;
     }
     this.output.error(what, error);
-    const message = error instanceof Error ? error.message : String(error);
+    const message = escapeControl(error instanceof Error ? error.message : String(error));
     void vscode.window.showErrorMessage(`Fairframe: ${message}`, 'Show Output').then((choice) => {
       if (choice) this.output.log.show(true);
     });

@@ -1,5 +1,6 @@
 // What the extension knows about the workspace: discovered datasets and models, and the latest audit of each.
 // Views, diagnostics and hovers all render from this one store and refresh on its change event.
+import { pushAll } from '../engine/arrays';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AuditResult, DatasetAudit } from '../engine/auditResult';
@@ -143,7 +144,7 @@ export class AuditStore implements vscode.Disposable {
     const out: StoredFinding[] = [];
     for (const [key, entry] of this.datasetResults) for (const finding of entry.findings) out.push({ finding, root: entry.result.root, owner: key });
     for (const [key, entry] of this.modelResults) for (const finding of entry.findings) out.push({ finding, root: entry.result.root, owner: key });
-    for (const list of this.otherFindings.values()) out.push(...list);
+    for (const list of this.otherFindings.values()) pushAll(out, list);
     return out;
   }
 

@@ -1,8 +1,8 @@
 // Quick fixes on Fairframe diagnostics. They never edit the user's data: a label typo between the model and the
 // dataset becomes a `labelMap` entry in fairframe.json (a WorkspaceEdit the user applies), and an imbalance or
 // association finding offers to export reweighing weights.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { readGuardedText } from '../engine/io/guardedFile';
 import * as vscode from 'vscode';
 import type { FairframeConfig } from '../engine/config/configTypes';
 import type { AuditDiagnostics } from './auditDiagnostics';
@@ -68,7 +68,7 @@ export async function labelMapEdit(configFile: string, suggestion: LabelMapSugge
   let text: string | undefined;
   const open = vscode.workspace.textDocuments.find((document) => document.uri.fsPath === configFile);
   if (open) text = open.getText();
-  else text = await fs.readFile(configFile, 'utf8').catch(() => undefined);
+  else text = await readGuardedText(configFile, 'config').catch(() => undefined);
   const config = (text?.trim() ? JSON.parse(text.replace(/^\uFEFF/, '')) : {}) as FairframeConfig;
   const folder = path.dirname(configFile);
   const relative = path.relative(folder, suggestion.modelFile).split(path.sep).join('/');

@@ -1,5 +1,6 @@
 // The 'Fairframe' log output channel, created on first use.
 import * as vscode from 'vscode';
+import { escapeControlLines } from '../engine/report/displayText';
 
 /** Lazily creates the log channel; `dispose` closes it if it was created. */
 export class FairframeOutput implements vscode.Disposable {
@@ -15,7 +16,7 @@ export class FairframeOutput implements vscode.Disposable {
   error(context: string, error: unknown): void {
     const details = (error as { details?: { workerStack?: unknown } } | undefined)?.details;
     const stack = typeof details?.workerStack === 'string' ? details.workerStack : error instanceof Error ? error.stack ?? error.message : String(error);
-    this.log.error(`${context}: ${stack}`);
+    this.log.error(escapeControlLines(`${context}: ${stack}`));
   }
 
   dispose(): void {

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { assertRegularFile, readGuardedFile, readGuardedText } from '../engine/io/guardedFile';
 import { hostEngine } from './lazyHostEngine';
 
 /** Largest image (in pixels) a thumbnail is made of; larger ones get none. */
@@ -60,13 +61,14 @@ export class ThumbnailCache {
     let png: Buffer | undefined;
     let source: { width: number; height: number } | undefined;
     try {
-      png = await fs.readFile(diskFile);
-      source = JSON.parse(await fs.readFile(metadataFile, 'utf8')) as { width: number; height: number };
+      png = await readGuardedFile(diskFile, 'thumbnail');
+      source = JSON.parse(await readGuardedText(metadataFile, 'thumbnail')) as { width: number; height: number };
     } catch {
       png = undefined;
     }
     if (!png || !source) {
       if (signal?.aborted) return undefined;
+      await assertRegularFile(file); // sharp would wait forever on a FIFO
       const image = hostEngine().sharp(file, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'none' });
       const metadata = await image.metadata();
       source = { width: metadata.width ?? 0, height: metadata.height ?? 0 };

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { readGuardedText } from '../io/guardedFile';
 
 /** What a cache did during this session. */
 export interface JsonlCacheStats {
@@ -124,7 +125,7 @@ export abstract class JsonlCache<Entry> {
   protected async loadFile(): Promise<void> {
     let text: string | undefined;
     try {
-      text = await fs.readFile(this.file, 'utf8');
+      text = await readGuardedText(this.file, 'cache');
     } catch {
       text = undefined; // no cache yet (or unreadable): start empty
     }

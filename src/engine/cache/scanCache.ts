@@ -104,16 +104,56 @@ export class ScanCache extends JsonlCache<CacheEntry> {
 }
 
 function isEntryLine(value: unknown): value is EntryLine {
-  if (typeof value !== 'object' || value === null) return false;
+  if (!isObject(value)) return false;
   const line = value as Partial<EntryLine>;
-  if (typeof line.p !== 'string' || typeof line.s !== 'number' || typeof line.m !== 'number') return false;
-  const outcome = line.o as Partial<Record<string, unknown>> | undefined;
-  if (typeof outcome !== 'object' || outcome === null) return false;
-  if (outcome.ok === true) {
-    const facts = outcome.facts as Partial<Record<string, unknown>> | undefined;
-    return typeof facts === 'object' && facts !== null && typeof facts.sha256 === 'string' && typeof facts.dhash === 'string' && typeof facts.width === 'number';
+  if (typeof line.p !== 'string' || !isCount(line.s) || !Number.isFinite(line.m)) return false;
+  if (line.h !== undefined && !isHex(line.h, 64)) return false;
+  return isScanOutcome(line.o);
+}
+
+// A cache line is data from disk: every fact is checked for its type and range, and a line that fails is dropped
+// (its image is scanned again) rather than trusted.
+const SCAN_ERROR_CODES = new Set<string>(['zero-byte', 'unreadable', 'truncated', 'unsupported-format', 'oversized', 'not-a-file']);
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+function inRange(value: unknown, low: number, high: number): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && value >= low && value <= high;
+}
+function isHex(value: unknown, digits: number): boolean {
+  return typeof value === 'string' && value.length === digits && /^[0-9a-f]+$/.test(value);
+}
+function optional(value: unknown, test: (v: unknown) => boolean): boolean {
+  return value === undefined || test(value);
+}
+
+/** True when `value` has the shape and ranges of a ScanOutcome. */
+export function isScanOutcome(value: unknown): value is ScanOutcome {
+  if (!isObject(value)) return false;
+  if (value.ok === false) {
+    return typeof value.code === 'string' && SCAN_ERROR_CODES.has(value.code) && typeof value.message === 'string'
+      && optional(value.bytes, isCount) && optional(value.width, isCount) && optional(value.height, isCount)
+      && optional(value.format, (v) => typeof v === 'string') && optional(value.sha256, (v) => isHex(v, 64));
   }
-  return outcome.ok === false && typeof outcome.code === 'string' && typeof outcome.message === 'string';
+  if (value.ok !== true || !isObject(value.facts)) return false;
+  const f = value.facts;
+  const exif = f.exif;
+  const provenance = f.provenance;
+  return isCount(f.width) && (f.width as number) > 0 && isCount(f.height) && (f.height as number) > 0
+    && isCount(f.channels) && (f.channels as number) >= 1 && (f.channels as number) <= 5
+    && typeof f.format === 'string' && isCount(f.bytes)
+    && inRange(f.brightness, 0, 255) && inRange(f.contrast, 0, 255) && inRange(f.saturation, 0, 1) && inRange(f.sharpness, 0, Number.MAX_VALUE)
+    && typeof f.greyscale === 'boolean' && isHex(f.dhash, 16) && isHex(f.sha256, 64)
+    && isObject(exif) && isObject(provenance)
+    && optional(exif.gps, (g) => isObject(g) && inRange(g.latitude, -90, 90) && inRange(g.longitude, -180, 180))
+    && optional(exif.serials, (v) => isObject(v) && Object.values(v).every((x) => typeof x === 'string'))
+    && optional(exif.make, (v) => typeof v === 'string') && optional(exif.model, (v) => typeof v === 'string')
+    && optional(provenance.digitalSourceType, (v) => typeof v === 'string')
+    && optional(provenance.aiGenerated, (v) => typeof v === 'boolean') && optional(provenance.c2pa, (v) => typeof v === 'boolean');
 }
 
 function isInside(root: string, file: string): boolean {

@@ -1,4 +1,6 @@
 // Class balance: how unevenly images are spread over the labels (FF-D001, FF-D002).
+import { plainRecord } from '../dictionary';
+import { maxOf, minOf } from '../arrays';
 import { normalisedEntropy, shannonEntropy } from '../stats/entropy';
 import { compareValues, datasetLocation, formatCount, formatNumber, formatPercent, tally } from '../stats/tally';
 import type { DatasetRecord, Finding } from '../types';
@@ -69,25 +71,25 @@ export function classDistribution(records: readonly DatasetRecord[], labels?: re
 export function balancedClassWeights(counts: ReadonlyMap<string, number> | Record<string, number>): Record<string, number> {
   const entries = (counts instanceof Map ? [...counts.entries()] : Object.entries(counts)).filter(([, count]) => count > 0);
   const n = entries.reduce((sum, [, count]) => sum + count, 0);
-  const weights: Record<string, number> = {};
+  const weights: Record<string, number> = Object.create(null);
   for (const [label, count] of entries) weights[label] = n / (entries.length * count);
-  return weights;
+  return plainRecord(weights);
 }
 
 function resamplingPlan(classes: ClassDistribution['classes']): Record<string, unknown> {
   const present = classes.filter((entry) => entry.count > 0);
   if (present.length === 0) return {};
-  const max = Math.max(...present.map((entry) => entry.count));
-  const min = Math.min(...present.map((entry) => entry.count));
-  const extraDraws: Record<string, number> = {};
-  const drop: Record<string, number> = {};
+  const max = maxOf(present.map((entry) => entry.count));
+  const min = minOf(present.map((entry) => entry.count));
+  const extraDraws: Record<string, number> = Object.create(null);
+  const drop: Record<string, number> = Object.create(null);
   for (const entry of present) {
     extraDraws[entry.label] = max - entry.count;
     drop[entry.label] = entry.count - min;
   }
   return {
-    oversample: { description: 'Draw extra copies of each class, with replacement, until it matches the majority class.', targetPerClass: max, extraDraws, totalAfter: max * present.length },
-    undersample: { description: 'Drop images of each class at random until it matches the minority class.', targetPerClass: min, drop, totalAfter: min * present.length },
+    oversample: { description: 'Draw extra copies of each class, with replacement, until it matches the majority class.', targetPerClass: max, extraDraws: plainRecord(extraDraws), totalAfter: max * present.length },
+    undersample: { description: 'Drop images of each class at random until it matches the minority class.', targetPerClass: min, drop: plainRecord(drop), totalAfter: min * present.length },
   };
 }
 
@@ -101,7 +103,7 @@ function run(context: CheckContext): CheckOutput {
   const findings: Finding[] = [];
 
   const hasSplits = records.some((record) => record.split !== undefined && record.split !== '');
-  const perSplit: Record<string, ClassDistribution> = {};
+  const perSplit: Record<string, ClassDistribution> = Object.create(null);
   if (hasSplits) {
     const bySplit = new Map<string, DatasetRecord[]>();
     for (const record of records) {
@@ -113,7 +115,7 @@ function run(context: CheckContext): CheckOutput {
     for (const split of [...bySplit.keys()].sort(compareValues)) perSplit[split] = classDistribution(bySplit.get(split) ?? [], labels);
   }
 
-  const counts: Record<string, number> = {};
+  const counts: Record<string, number> = Object.create(null);
   for (const entry of overall.classes) counts[entry.label] = entry.count;
   const classWeights = balancedClassWeights(counts);
 
@@ -179,7 +181,7 @@ function run(context: CheckContext): CheckOutput {
       normalisedEntropy: overall.normalisedEntropy,
       classWeights,
       resampling: resamplingPlan(overall.classes),
-      perSplit: hasSplits ? perSplit : undefined,
+      perSplit: hasSplits ? plainRecord(perSplit) : undefined,
     },
   };
 }

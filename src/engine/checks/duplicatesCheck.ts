@@ -1,5 +1,6 @@
 // Duplicates: byte-identical files (same SHA-256) and near duplicates (64-bit dHashes within a
 // Hamming radius), clustered by union-find, with label conflicts and split leakage inside clusters.
+import { plainRecord } from '../dictionary';
 import { throwIfAborted } from '../errors';
 import { hammingDistance, isHex64 } from '../hash/hammingDistance';
 import { HammingIndex } from '../hash/hammingIndex';
@@ -141,7 +142,7 @@ function runDuplicatesCheck(context: CheckContext): CheckOutput {
   const clusters = [...clustersByRoot.values()].filter((cluster) => cluster.members.length >= 2);
 
   const findings: Finding[] = [];
-  const scores: Record<string, number> = {};
+  const scores: Record<string, number> = Object.create(null);
   let exactGroups = 0;
   let nearClusters = 0;
   let imagesInClusters = 0;
@@ -229,7 +230,7 @@ function runDuplicatesCheck(context: CheckContext): CheckOutput {
       invalidHashes,
       scoreMeaning: 'Per image in a cluster: the smallest dHash distance to another image (0 for identical bytes or identical hashes).',
     },
-    scores,
+    scores: plainRecord(scores),
   };
 }
 

@@ -1,6 +1,7 @@
 // Image properties by class and by group: a property that differs between classes is a shortcut
 // a model can learn instead of the content; one that differs between groups is a hidden
 // difference in how each group was photographed.
+import { plainRecord } from '../dictionary';
 import { mean } from '../stats/effectSize';
 import { UNKNOWN, type DatasetRecord, type Finding, type ImageFacts } from '../types';
 import { pushFinding, type CheckContext, type CheckOutput, type DatasetCheck, type RuleInfo } from './check';
@@ -170,14 +171,14 @@ function runImagePropertiesCheck(context: CheckContext): CheckOutput {
   const findings: Finding[] = [];
   const location = { file: dataset.manifest ?? dataset.root };
   const describe = (partition: Partition): Record<string, unknown> => {
-    const out: Record<string, unknown> = {};
+    const out: Record<string, unknown> = Object.create(null);
     for (const [group, indices] of partition.groups) {
       const stats: Record<string, unknown> = { n: indices.length };
       for (const p of NUMERIC_PROPERTIES) stats[p.key] = describeValues(indices.map((i) => values.get(p.key)![i]));
       for (const p of CATEGORICAL_PROPERTIES) stats[p.key] = shares(indices.map((i) => categories.get(p.key)![i]));
       out[group] = stats;
     }
-    return out;
+    return plainRecord(out);
   };
 
   // Distributions by class and group on shared edges, so that groups can be compared bin by bin.
@@ -406,10 +407,10 @@ function countValues(values: readonly string[]): Map<string, number> {
 
 /** Share of each value, in order of first appearance. */
 function shares(values: readonly string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
+  const counts: Record<string, number> = Object.create(null);
   for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
   for (const value of Object.keys(counts)) counts[value] /= values.length;
-  return counts;
+  return plainRecord(counts);
 }
 
 /** A number for JSON: finite numbers as they are, infinities as 'Infinity'/'-Infinity' (JSON has none). */

@@ -1,5 +1,6 @@
 // Integrity: files that cannot be used (unreadable, empty, unsupported, oversized), manifest
 // rows that point nowhere, images no row lists, and label spellings that split one class.
+import { plainRecord } from '../dictionary';
 import { assertNever } from '../errors';
 import type { DatasetRecord, Finding, LoadIssue, LoadIssueKind, Location, ScanErrorCode } from '../types';
 import { pushFinding, type CheckContext, type CheckOutput, type DatasetCheck, type RuleInfo } from './check';
@@ -75,7 +76,7 @@ function runIntegrityCheck(context: CheckContext): CheckOutput {
   }
 
   const scanFailures: Partial<Record<ScanErrorCode, number>> = {};
-  const scores: Record<string, number> = {};
+  const scores: Record<string, number> = Object.create(null);
   let scanned = 0;
   for (const record of dataset.records) {
     const outcome = scans.get(record.id);
@@ -119,7 +120,7 @@ function runIntegrityCheck(context: CheckContext): CheckOutput {
       labelVariantGroups: variants.length,
       labelEditDistanceSkipped: countKeys(dataset.records) > MAX_KEYS_FOR_EDIT_DISTANCE,
     },
-    scores,
+    scores: plainRecord(scores),
   };
 }
 

@@ -1,5 +1,6 @@
 // Privacy and provenance metadata: GPS positions and device serial numbers in EXIF, images marked
 // as AI-generated (IPTC DigitalSourceType), and C2PA content credentials.
+import { plainRecord } from '../dictionary';
 import type { Finding } from '../types';
 import { pushFinding, type CheckContext, type CheckOutput, type DatasetCheck, type RuleInfo } from './check';
 
@@ -67,7 +68,7 @@ function runPrivacyCheck(context: CheckContext): CheckOutput {
   const findings: Finding[] = [];
   const counts = { gps: 0, serials: 0, aiGenerated: 0, c2pa: 0, scanned: 0 };
   const unreadable: Array<{ record: (typeof dataset.records)[number]; reason: string }> = [];
-  const digitalSourceTypes: Record<string, number> = {};
+  const digitalSourceTypes: Record<string, number> = Object.create(null);
 
   for (const record of dataset.records) {
     const outcome = scans.get(record.id);
@@ -152,7 +153,7 @@ function runPrivacyCheck(context: CheckContext): CheckOutput {
       withSerialNumbers: counts.serials,
       aiGenerated: counts.aiGenerated,
       withC2pa: counts.c2pa,
-      digitalSourceTypes,
+      digitalSourceTypes: plainRecord(digitalSourceTypes),
     },
   };
 }

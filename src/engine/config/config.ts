@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import Ajv from 'ajv';
 import schema from '../../../schema/fairframe.schema.json';
 import { FairframeError } from '../errors';
+import { readGuardedText } from '../io/guardedFile';
 import { THRESHOLD_DEFAULTS, type FairframeConfig, type ResolvedConfig } from './configTypes';
 
 export const CONFIG_FILE_NAME = 'fairframe.json';
@@ -41,8 +42,9 @@ export async function loadConfigFile(file: string): Promise<ResolvedConfig> {
   const absolute = path.resolve(file);
   let text: string;
   try {
-    text = await fs.readFile(absolute, 'utf8');
+    text = await readGuardedText(absolute, 'config');
   } catch (error) {
+    if (FairframeError.is(error, 'too-large') || FairframeError.is(error, 'not-a-file')) throw new FairframeError('bad-config', (error as Error).message, { file: absolute });
     throw new FairframeError('bad-config', `Cannot read the configuration file '${absolute}': ${(error as Error).message}.`, { file: absolute });
   }
   let raw: unknown;
@@ -61,6 +63,11 @@ export async function loadConfigNear(dir: string): Promise<ResolvedConfig> {
     await fs.access(candidate);
   } catch {
     return resolveConfig();
+  }
+  // Found, not named: it must not lead outside its folder through a symlink.
+  const [real, dirReal] = await Promise.all([fs.realpath(candidate), fs.realpath(dir)]).catch(() => [candidate, dir]);
+  if (path.dirname(real) !== dirReal) {
+    throw new FairframeError('bad-config', `${candidate} is a symlink to '${real}', outside its folder; it is not read. Replace it with a file, or name it with --config.`, { file: candidate });
   }
   return loadConfigFile(candidate);
 }

@@ -1,4 +1,7 @@
 // Loads a discovered dataset into records: reads manifests or folder layouts, resolves paths safely, records issues.
+import { dictionary, plainRecord } from '../dictionary';
+import { pushAll } from '../arrays';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { DatasetConfig, ResolvedConfig } from '../config/configTypes';
 import { throwIfAborted } from '../errors';
@@ -35,7 +38,7 @@ export async function loadDataset(ref: DatasetRef, config: ResolvedConfig, optio
     loadIssues: [],
   };
   const walk = await walkImages(ref.root, { signal: options.signal });
-  dataset.loadIssues.push(...walk.issues);
+  pushAll(dataset.loadIssues, walk.issues);
   if (ref.format === 'imagefolder') loadImageFolder(dataset, walk, declaration?.config, config);
   else await loadManifestDataset(dataset, walk, ref, declaration?.config, config, options);
   options.onProgress?.({ stage: 'load', done: dataset.records.length, total: dataset.records.length, message: `Read ${ref.name}` });
@@ -65,7 +68,7 @@ function loadImageFolder(dataset: Dataset, walk: WalkResult, declared: DatasetCo
       source: { file: file.path },
     });
   }
-  dataset.loadIssues.push(...resolveAttributeColumns([], new Set(), declared, config, dataset.root).issues);
+  pushAll(dataset.loadIssues, resolveAttributeColumns([], new Set(), declared, config, dataset.root).issues);
 }
 
 interface ManifestSource {
@@ -112,9 +115,16 @@ async function loadManifestDataset(
   }
 
   const sources: ManifestSource[] = [];
+  const rootReal = walk.rootReal ?? (await realOrUndefined(ref.root)) ?? ref.root;
   for (const { file, base, split } of files) {
+    // A manifest is read only when it lies inside the dataset once symlinks are resolved (as images, FF-D015).
+    const fileReal = await realOrUndefined(file);
+    if (fileReal !== undefined && !isInside(rootReal, fileReal)) {
+      dataset.loadIssues.push(escapesIssue(path.basename(file), dataset.root, { file }));
+      continue;
+    }
     const table = await readManifest(file, options);
-    dataset.loadIssues.push(...table.issues);
+    pushAll(dataset.loadIssues, table.issues);
     for (const column of table.columns) if (!dataset.columns.includes(column)) dataset.columns.push(column);
     const source = pickColumns({ file, base, split, table }, hf, declared, dataset.loadIssues);
     if (source) sources.push(source);
@@ -122,7 +132,7 @@ async function loadManifestDataset(
   const reserved = new Set(sources.flatMap((s) => [s.pathColumn, s.labelColumn, s.splitColumn, s.maskColumn]).filter((c): c is string => c !== undefined));
   const attributes = resolveAttributeColumns(dataset.columns, reserved, declared, config, files[0].file);
   dataset.attributes = attributes.attributes;
-  dataset.loadIssues.push(...attributes.issues);
+  pushAll(dataset.loadIssues, attributes.issues);
 
   const index = new PathIndex(ref.root, walk.rootReal ?? ref.root, walk.files);
   const pending: PendingRow[] = [];
@@ -157,6 +167,10 @@ async function loadManifestDataset(
   });
   throwIfAborted(options.signal);
 
+  // Masks stay inside the dataset; with a fairframe.json describing it, also inside the folder that holds the dataset
+  // (masks kept beside the data, as the demo does) — never further up, never elsewhere through a symlink.
+  const maskAllowed: Array<[string, string]> = [[index.root, index.rootReal]];
+  if (config.file) maskAllowed.push([path.dirname(index.root), path.dirname(index.rootReal)]);
   const ids = new Set<string>();
   const labelledFromFolder = new Set<ManifestSource>();
   for (const p of pending) {
@@ -196,12 +210,20 @@ async function loadManifestDataset(
       attributes: {},
       source: location,
     };
+    const values: Record<string, string> = dictionary();
     for (const [name, column] of attributes.columns) {
       const value = row.values[column];
-      record.attributes[name] = isMissingValue(value) ? UNKNOWN : (value as string);
+      values[name] = isMissingValue(value) ? UNKNOWN : (value as string);
     }
+    record.attributes = plainRecord(values);
     const mask = source.maskColumn ? row.values[source.maskColumn] : undefined;
-    if (mask !== undefined && !isMissingValue(mask)) record.mask = path.resolve(source.base, mask);
+    if (mask !== undefined && !isMissingValue(mask)) {
+      const maskPath = path.resolve(source.base, mask);
+      const maskReal = await realOrUndefined(maskPath);
+      if (!maskAllowed.some(([root, rootReal]) => isInside(root, maskPath) && (maskReal === undefined || isInside(rootReal, maskReal)))) {
+        dataset.loadIssues.push(escapesIssue(mask, dataset.root, location));
+      } else record.mask = maskPath;
+    }
     dataset.records.push(record);
   }
   for (const source of sources) {
@@ -308,4 +330,9 @@ function escapesIssue(raw: string, root: string, location: LoadIssue['location']
     location,
     path: raw,
   };
+}
+
+/** The real path of a file (symlinks resolved), or undefined when it cannot be resolved. */
+async function realOrUndefined(file: string): Promise<string | undefined> {
+  return fs.realpath(file).catch(() => undefined);
 }

@@ -94,6 +94,10 @@ export async function walkImages(root: string, options: WalkOptions = {}): Promi
         queue.push({ dir: full, real: childReal, depth: depth + 1 });
       } else if (entry.kind === 'symlink') {
         symlinks.push(() => visitSymlink(full, entry.name, real, depth));
+      } else if (isImageFileName(entry.name)) {
+        // A FIFO, socket or device with an image name: never opened (a FIFO would block), but reported.
+        const relPath = toRelPath(root, full);
+        issues.push({ kind: 'unreadable-dir', message: `The entry '${relPath}' has an image name but is not a regular file (a FIFO, socket or device); it is skipped.`, location: { file: full }, path: relPath });
       }
     }
   };
@@ -113,6 +117,11 @@ export async function walkImages(root: string, options: WalkOptions = {}): Promi
     }
     if (stat.isFile()) {
       if (isImageFileName(name)) files.push({ path: full, relPath, escapes: !isInside(rootReal, target) || undefined });
+      return;
+    }
+    if (!stat.isDirectory() && isImageFileName(name)) {
+      const what = stat.isFIFO() ? 'a FIFO (named pipe)' : stat.isSocket() ? 'a socket' : 'a device';
+      issues.push({ kind: 'unreadable-dir', message: `The entry '${relPath}' has an image name but is ${what}, not a regular file; it is skipped.`, location: { file: full }, path: relPath });
       return;
     }
     if (!stat.isDirectory() || isSkippedDirName(name) || depth >= maxDepth) return;

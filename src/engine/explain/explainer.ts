@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ModelConfig } from '../config/configTypes';
 import { FairframeError } from '../errors';
+import { readGuardedFile, readGuardedText } from '../io/guardedFile';
 import { readSidecar, resolveModelSpec, type ResolvedModelSpec } from '../model/modelSpec';
 import { inspectModelBytes, loadModelProto } from '../model/onnxModel';
 import type { PreprocessSpec } from '../model/modelTypes';
@@ -116,7 +117,8 @@ export class Explainer {
   /** Reads and inspects the model, and resolves its labels and preprocessing (fairframe.json entry > sidecar > metadata). */
   static async open(file: string, options: { config?: ModelConfig; datasetLabels?: string[]; cacheDir?: string } = {}): Promise<Explainer> {
     const absolute = path.resolve(file);
-    const bytes = await fs.readFile(absolute).catch((error: NodeJS.ErrnoException) => {
+    const bytes = await readGuardedFile(absolute, 'model').catch((error: NodeJS.ErrnoException) => {
+      if (FairframeError.is(error)) throw new FairframeError('bad-model', error.message, { file: absolute });
       throw new FairframeError(error.code === 'ENOENT' ? 'path-not-found' : 'bad-model', `The model file '${absolute}' cannot be read (${error.code ?? error.message}).`, { file: absolute });
     });
     const info = inspectModelBytes(bytes, absolute);
@@ -278,7 +280,7 @@ export class Explainer {
     const file = this.cacheFile(key);
     if (!file) return undefined;
     try {
-      const stored = JSON.parse(await fs.readFile(file, 'utf8')) as Explanation & { heatmap: Heatmap & { data: string } };
+      const stored = JSON.parse(await readGuardedText(file, 'cache')) as Explanation & { heatmap: Heatmap & { data: string } };
       const bytes = Buffer.from(stored.heatmap.data, 'base64');
       const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
       if (data.length !== stored.heatmap.width * stored.heatmap.height) return undefined;

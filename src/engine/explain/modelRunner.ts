@@ -1,6 +1,7 @@
 // One ONNX Runtime session that explanation methods call on many perturbed copies of an image: checks the model's
 // input against the spec once, runs inputs in batches (one at a time for batch-1 models, padding for fixed batches),
 // turns logits into probabilities (the output kind is detected once when the spec says 'auto') and counts calls.
+import { pushAll } from '../arrays';
 import * as os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { FairframeError, throwIfAborted } from '../errors';
@@ -106,9 +107,9 @@ class SessionModelRunner implements ModelRunner {
         // The runtime refused the batch (e.g. a reshape to batch 1 inside): go on one input per run.
         this.batchSize = 1;
         rows = [];
-        for (const input of chunk) rows.push(...(await this.runChunk([input])));
+        for (const input of chunk) pushAll(rows, (await this.runChunk([input])));
       }
-      out.push(...rows);
+      pushAll(out, rows);
     }
     return out;
   }

@@ -1,5 +1,6 @@
 // Seeded, group-stratified bootstrap percentile confidence intervals for every figure of a MetricFrame
 // (Efron & Tibshirani 1993, "An Introduction to the Bootstrap", ch. 13: the percentile interval).
+import { plainRecord } from '../dictionary';
 import { throwIfAborted } from '../errors';
 import type { MetricFrame, MetricFrameOptions, MetricFunction, SensitiveFeatures } from './metricFrame';
 import { aggregateGroups, groupSamples, metricFrame } from './metricFrame';
@@ -167,7 +168,7 @@ export function assembleFrames(
   aggregateDraws: readonly AggregateDraws[],
   level: number,
 ): Record<string, BootstrapFrame> {
-  const result: Record<string, BootstrapFrame> = {};
+  const result: Record<string, BootstrapFrame> = Object.create(null);
   names.forEach((name, m) => {
     const frame = frames[m];
     const estimate = (value: number | null): number => value ?? Number.NaN;
@@ -196,7 +197,7 @@ export function assembleFrames(
       gapRatio: { ...percentileInterval(lowValue / highValue, aggregateDraws[m].gapRatio, level), ...pairGroups },
     };
   });
-  return result;
+  return plainRecord(result);
 }
 
 /**

@@ -1,4 +1,5 @@
 // Reweighing (Kamiran & Calders 2012): per-record weights that make label and group independent in the weighted data.
+import { plainRecord } from '../dictionary';
 import { FairframeError } from '../errors';
 import { attributeValue, compareValues } from '../stats/tally';
 import type { Dataset } from '../types';
@@ -88,7 +89,7 @@ export function computeReweighing(dataset: Dataset, attributes: string[]): Rewei
 
   const groupKeysSorted = [...groupCounts.keys()].sort(compareGroups);
   const labelsSorted = [...labelCounts.keys()].sort(compareValues);
-  const classWeights: Record<string, number> = {};
+  const classWeights: Record<string, number> = Object.create(null);
   for (const label of labelsSorted) classWeights[label] = n / (labelsSorted.length * (labelCounts.get(label) ?? 1));
 
   const cells: ReweighingCell[] = [];
@@ -109,7 +110,7 @@ export function computeReweighing(dataset: Dataset, attributes: string[]): Rewei
     groups: groupKeysSorted.map((key) => ({ group: toGroup(key), groupKey: display(key), count: groupCounts.get(key) ?? 0 })),
     labels: labelsSorted.map((label) => ({ label, count: labelCounts.get(label) ?? 0, classWeight: classWeights[label] })),
     cells,
-    classWeights,
+    classWeights: plainRecord(classWeights),
     recordWeights: dataset.records.map((record, index) => weightOf(groupKeys[index], record.label)),
   };
 }

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { onnx } from 'onnx-proto';
 import type { ModelConfig } from '../config/configTypes';
 import { FairframeError } from '../errors';
+import { readGuardedText } from '../io/guardedFile';
 import type { FairframeErrorCode } from '../errors';
 import { findPenultimateTensor } from './graphSurgery';
 import type { ModelInfo, ModelSpec, PreprocessSpec, SettingSource, TensorInfo } from './modelTypes';
@@ -197,9 +198,15 @@ export async function readSidecar(modelFile: string): Promise<Sidecar | undefine
   const stem = absolute.replace(/\.onnx$/i, '');
   const candidates = [...new Set([`${stem}.json`, `${absolute}.json`])];
   const found: Array<{ file: string; text: string }> = [];
+  const folderReal = await fs.realpath(path.dirname(absolute)).catch(() => path.dirname(absolute));
   for (const file of candidates) {
-    const text = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    const real = await fs.realpath(file).catch(() => undefined);
+    if (real !== undefined && path.dirname(real) !== folderReal) {
+      throw new FairframeError('bad-config', `The model sidecar '${file}' is a symlink to '${real}', outside the model's folder; it is not read. Replace it with a file.`, { file });
+    }
+    const text = await readGuardedText(file, 'sidecar').catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT' || error.code === 'EISDIR') return undefined;
+      if (FairframeError.is(error)) throw new FairframeError('bad-config', error.message, { file });
       throw new FairframeError('bad-config', `The model sidecar '${file}' cannot be read: ${error.message}.`, { file });
     });
     if (text !== undefined) found.push({ file, text });
@@ -231,6 +238,9 @@ interface Layer {
  * ('preprocess.<field>' for each preprocessing field, 'preprocess' = 'default' when any field was defaulted).
  * A declared value that contradicts a fixed input dimension or the output size is an error, not an override.
  */
+/** Largest model input, in pixels per image (8192 × 8192); a larger fixed input is refused before allocating. */
+export const MAX_INPUT_PIXELS = 8192 * 8192;
+
 export function resolveModelSpec(info: ModelInfo, options: ResolveModelSpecOptions = {}): ResolvedModelSpec {
   const name = `'${path.basename(info.file)}'`;
   const layers: Layer[] = [];
@@ -400,6 +410,10 @@ function resolvePreprocess(
     fail(`${name} takes images of any size (input '${input.name}' is ${shapeText(input)}); set preprocess.width and preprocess.height for it in fairframe.json (models[]) or in a sidecar ${path.basename(info.file).replace(/\.onnx$/i, '')}.json.`);
   const height = fixed('height', heightDim, dynamicSize);
   const width = fixed('width', widthDim, dynamicSize);
+  // Checked before any tensor is allocated: one image of the input must fit in memory many times over.
+  if (!(width >= 1 && height >= 1 && width * height <= MAX_INPUT_PIXELS)) {
+    fail(`${name} takes ${width} × ${height} images (input '${input.name}' is ${shapeText(input)}), more than the ${MAX_INPUT_PIXELS.toLocaleString('en-US')} pixels per image Fairframe feeds a model; the input is too large to allocate. Export the model with a smaller input size.`, 'unsupported-model');
+  }
 
   if (input.elementType !== 'float32' && input.elementType !== 'uint8') {
     fail(`${name} takes a ${input.elementType} input ('${input.name}'); Fairframe feeds float32 or uint8 tensors. Export the model with a float32 input.`, 'bad-model');

@@ -1,9 +1,10 @@
 // Reads a `.onnx` file into a ModelInfo: inputs, outputs, opsets, weights count and metadata, without running it.
+import { plainRecord } from '../dictionary';
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { FairframeError } from '../errors';
+import { readGuardedFile } from '../io/guardedFile';
 import type { ModelInfo, TensorInfo } from './modelTypes';
 
 /** An int64 field as protobufjs decodes it: a number, or a Long when the 'long' package is loadable. */
@@ -122,12 +123,12 @@ export function inspectModelBytes(bytes: Uint8Array, file: string): ModelInfo {
   }
   const graph = model.graph as onnx.IGraphProto;
   const initializerNames = new Set((graph.initializer ?? []).map((tensor) => tensor.name ?? ''));
-  const opTypes: Record<string, number> = {};
+  const opTypes: Record<string, number> = Object.create(null);
   for (const node of graph.node ?? []) {
     const op = node.domain ? `${node.domain}.${node.opType ?? ''}` : node.opType ?? '';
     opTypes[op] = (opTypes[op] ?? 0) + 1;
   }
-  const metadata: Record<string, string> = {};
+  const metadata: Record<string, string> = Object.create(null);
   for (const entry of model.metadataProps ?? []) metadata[entry.key ?? ''] = entry.value ?? '';
   const modelVersion = int64ToNumber(model.modelVersion);
   return {
@@ -145,8 +146,8 @@ export function inspectModelBytes(bytes: Uint8Array, file: string): ModelInfo {
     outputs: (graph.output ?? []).map(tensorInfoOf),
     parameterCount: parameterCount(graph),
     nodeCount: (graph.node ?? []).length,
-    opTypes,
-    metadata,
+    opTypes: plainRecord(opTypes),
+    metadata: plainRecord(metadata),
   };
 }
 
@@ -167,11 +168,12 @@ export async function inspectModel(file: string): Promise<ModelInfo> {
   const absolute = path.resolve(file);
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(absolute);
+    bytes = await readGuardedFile(absolute, 'model');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new FairframeError('path-not-found', `The model file '${absolute}' does not exist; check the path in fairframe.json or on the command line.`, { file: absolute });
     if (code === 'EISDIR') throw new FairframeError('bad-model', `'${absolute}' is a folder, not an .onnx model file; name the .onnx file itself.`, { file: absolute });
+    if (FairframeError.is(error)) throw new FairframeError('bad-model', error.message, { file: absolute });
     throw new FairframeError('bad-model', `The model file '${absolute}' cannot be read: ${(error as Error).message}.`, { file: absolute });
   }
   return inspectModelBytes(bytes, absolute);

@@ -18,6 +18,7 @@
 import sharp, { type Sharp } from 'sharp';
 import * as path from 'node:path';
 import { FairframeError } from '../errors';
+import { assertRegularFile } from '../io/guardedFile';
 import type { PreprocessSpec } from './modelTypes';
 
 /** Number of tensor elements one image takes: channels × height × width. */
@@ -131,6 +132,7 @@ function roundHalfEven(value: number): number {
 export async function decodeForModel(input: Buffer | string, spec: PreprocessSpec): Promise<ModelPixels> {
   const where = typeof input === 'string' ? `'${path.basename(input)}'` : 'in memory';
   try {
+    if (typeof input === 'string') await assertRegularFile(input); // the decoder would wait forever on a FIFO
     // 'error' fails on truncation and decoder errors; warnings (e.g. trailing bytes) still decode.
     let image: Sharp = sharp(input, { failOn: 'error', autoOrient: true }).flatten({ background: '#000000' });
     let plan: ResizePlan = { width: spec.width, height: spec.height, left: 0, top: 0 };
@@ -153,6 +155,7 @@ export async function decodeForModel(input: Buffer | string, spec: PreprocessSpe
     }
     return { data, width: info.width, height: info.height, channels: 3, left: plan.left, top: plan.top };
   } catch (error) {
+    if (FairframeError.is(error, 'not-a-file')) throw new FairframeError('bad-image', error.message, { path: input });
     if (FairframeError.is(error)) throw error;
     const text = (error instanceof Error ? error.message : String(error)).split('\n')[0].trim();
     throw new FairframeError('bad-image', `The image ${where} could not be decoded for the model (${text}). Replace or remove the file; the integrity check lists unreadable images.`, {

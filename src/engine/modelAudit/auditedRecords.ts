@@ -1,4 +1,5 @@
 // Which records a model is audited on (the split), and how their labels map onto the model's outputs.
+import { plainRecord } from '../dictionary';
 import { FairframeError } from '../errors';
 import type { DatasetRecord } from '../types';
 
@@ -46,14 +47,14 @@ export interface LabelMatch {
  * do not belong together, and the message names both sides.
  */
 export function matchLabels(modelLabels: readonly string[], records: readonly DatasetRecord[], labelMap: Record<string, string> = {}, modelName = 'the model'): LabelMatch {
-  const classNames = modelLabels.map((label) => labelMap[label] ?? label);
+  const classNames = modelLabels.map((label) => (Object.hasOwn(labelMap, label) ? labelMap[label] : label));
   const index = new Map<string, number>();
   classNames.forEach((name, i) => {
     if (!index.has(name)) index.set(name, i);
   });
   const counts = new Map<string, number>();
   for (const record of records) counts.set(record.label, (counts.get(record.label) ?? 0) + 1);
-  const unknown: Record<string, number> = {};
+  const unknown: Record<string, number> = Object.create(null);
   let matched = 0;
   for (const [label, count] of counts) {
     if (index.has(label)) matched += count;
@@ -61,7 +62,7 @@ export function matchLabels(modelLabels: readonly string[], records: readonly Da
   }
   const absent = classNames.filter((name) => !counts.has(name));
   const normalise = (label: string): string => label.trim().replace(/\s+/g, ' ').toLowerCase();
-  const suggestedLabelMap: Record<string, string> = {};
+  const suggestedLabelMap: Record<string, string> = Object.create(null);
   for (const label of Object.keys(unknown)) {
     const i = classNames.findIndex((name) => absent.includes(name) && normalise(name) === normalise(label));
     if (i >= 0) suggestedLabelMap[modelLabels[i]] = label;
@@ -74,9 +75,9 @@ export function matchLabels(modelLabels: readonly string[], records: readonly Da
     throw new FairframeError('model-labels',
       `The labels of ${modelName} do not match the dataset's: the model predicts ${listNames(classNames)}, the dataset's labels are ${listNames(datasetSide)} ` +
         `(${matched} of ${records.length} images match). ${fix}`,
-      { modelLabels: classNames, datasetLabels: datasetSide, suggestedLabelMap });
+      { modelLabels: classNames, datasetLabels: datasetSide, suggestedLabelMap: plainRecord(suggestedLabelMap) });
   }
-  return { index, classNames, unknown, absent, suggestedLabelMap };
+  return { index, classNames, unknown: plainRecord(unknown), absent, suggestedLabelMap: plainRecord(suggestedLabelMap) };
 }
 
 function listNames(names: readonly string[], max = 12): string {

@@ -1,5 +1,6 @@
 // Metrics by group for each sensitive attribute and intersection, with bootstrap intervals, and the fairness figures
 // compared with their thresholds.
+import { minOf } from '../arrays';
 import type { Thresholds } from '../config/configTypes';
 import {
   bootstrapCountFrames,
@@ -140,7 +141,7 @@ export function fairnessFigures(metrics: GroupMetric[], thresholds: Thresholds):
       figure.passed = figure.value === null ? null : figure.value <= thresholds.maxEqualizedOddsDifference;
       // Equalized odds ratio = min(TPR ratio, FPR ratio) (fairlearn equalized_odds_ratio).
       const ratios = [tpr.ratio.estimate, fpr.ratio.estimate].filter((r): r is number => r !== null);
-      figure.ratio = ratios.length > 0 ? Math.min(...ratios) : null;
+      figure.ratio = ratios.length > 0 ? minOf(ratios) : null;
       figure.class = className;
       figures.push(figure);
     }

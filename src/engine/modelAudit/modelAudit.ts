@@ -1,11 +1,14 @@
 // The model audit: inspect → resolve the spec → choose the split → infer (cached) → metrics overall and by group with
 // intervals → fairness findings → label issues → embedding duplicates.
+import { plainRecord } from '../dictionary';
+import { pushAll } from '../arrays';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { AuditDiagnostic } from '../auditResult';
 import type { ModelConfig, ResolvedConfig } from '../config/configTypes';
 import { FairframeError, throwIfAborted } from '../errors';
+import { readGuardedFile } from '../io/guardedFile';
 import { findEmbeddingDuplicatePairs } from './embeddingDuplicates';
 import { Explainer } from '../explain/explainer';
 import { explainAudit, type AuditExplanations } from './explainAudit';
@@ -101,7 +104,8 @@ export async function auditModel(
   try {
     throwIfAborted(options.signal);
     options.onProgress?.({ stage: 'infer', done: 0, message: `Reading ${path.basename(file)}` });
-    const bytes = await fs.readFile(file).catch((error: NodeJS.ErrnoException) => {
+    const bytes = await readGuardedFile(file, 'model').catch((error: NodeJS.ErrnoException) => {
+      if (FairframeError.is(error)) throw new FairframeError('bad-model', error.message, { file });
       if (error.code === 'ENOENT') throw new FairframeError('path-not-found', `the model file '${file}' does not exist; check the path given with --model or in fairframe.json.`, { file });
       throw new FairframeError('bad-model', `the model file '${file}' cannot be read (${error.code ?? error.message}).`, { file });
     });
@@ -254,7 +258,7 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
     location: configLocation,
     evidence: { ...evidenceBase, accuracy: overall.accuracy, balancedAccuracy: overall.balancedAccuracy, ece: overall.calibration.ece },
   });
-  findings.push(...groupFindings(groups, config, configLocation, modelName, evidenceBase));
+  pushAll(findings, groupFindings(groups, config, configLocation, modelName, evidenceBase));
 
   // Label issues by confident learning on the audited images: a summary, the ranked list, per-image findings for its top.
   let labelIssues: ModelAudit['labelIssues'];
@@ -271,7 +275,7 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
       evidenceBase,
     });
     labelIssues = result.labelIssues;
-    findings.push(...result.findings);
+    pushAll(findings, result.findings);
   }
 
   // Near duplicates by embedding (cosine), reported when a pair differs in label or split.
@@ -340,10 +344,10 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
     } finally {
       await explainer.dispose();
     }
-    findings.push(...explanationFindings(explanations, config, configLocation, modelName, evidenceBase));
+    pushAll(findings, explanationFindings(explanations, config, configLocation, modelName, evidenceBase));
   }
 
-  const predictions: Record<string, RecordPrediction> = {};
+  const predictions: Record<string, RecordPrediction> = Object.create(null);
   for (const { record, prediction } of audited) {
     const predicted = prediction.top[0]?.[0] ?? 0;
     predictions[record.relPath] = {
@@ -394,7 +398,7 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
       labelIssues,
       embeddingDuplicates,
       explanations,
-      predictions,
+      predictions: plainRecord(predictions),
     },
     findings,
   };

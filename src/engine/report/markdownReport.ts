@@ -1,7 +1,9 @@
 // Renders an AuditResult as a Markdown report.
+import { pushAll } from '../arrays';
 import * as path from 'node:path';
 import type { AuditResult, DatasetAudit } from '../auditResult';
 import type { Finding, Severity } from '../types';
+import { escapeControl } from './displayText';
 import { modelSection } from './modelMarkdown';
 
 const SEVERITY_ORDER: Severity[] = ['error', 'warning', 'info'];
@@ -9,8 +11,7 @@ const SEVERITY_TITLE: Record<Severity, string> = { error: 'Errors', warning: 'Wa
 
 /** Escapes text from data (file names, labels, attribute values) so it cannot change the Markdown around it. */
 export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/[\r\n\t]+/g, ' ')
+  return escapeControl(text)
     .replace(/[\\`*_{}[\]()<>#+!|~]/g, (ch) => `\\${ch}`)
     .replace(/&/g, '&amp;');
 }
@@ -50,7 +51,7 @@ function datasetSection(dataset: DatasetAudit, base: string): string[] {
   if (Object.keys(dataset.splits).length > 0) lines.push('### Splits', '', ...countsTable('Split', dataset.splits, dataset.images));
   for (const attribute of dataset.attributes) {
     lines.push(`### Attribute ${escapeMarkdown(attribute.name)}${attribute.origin === 'guessed' ? ' (guessed from the column name)' : ''}`, '');
-    lines.push(...countsTable(escapeMarkdown(attribute.name), attribute.values, dataset.images));
+    pushAll(lines, countsTable(escapeMarkdown(attribute.name), attribute.values, dataset.images));
   }
   const failed = dataset.checks.filter((check) => check.status !== 'ok');
   if (failed.length > 0) {
@@ -72,8 +73,8 @@ export function renderMarkdown(result: AuditResult): string {
     `**${result.counts.error} errors, ${result.counts.warning} warnings, ${result.counts.info} notes** in ${result.datasets.length} dataset${result.datasets.length === 1 ? '' : 's'}.`,
     '',
   ];
-  for (const dataset of result.datasets) lines.push(...datasetSection(dataset, base));
-  for (const model of result.models ?? []) lines.push(...modelSection(model, base, result.config.thresholds.confidenceLevel));
+  for (const dataset of result.datasets) pushAll(lines, datasetSection(dataset, base));
+  for (const model of result.models ?? []) pushAll(lines, modelSection(model, base, result.config.thresholds.confidenceLevel));
 
   lines.push('## Findings', '');
   if (result.findings.length === 0) lines.push('No findings.', '');

@@ -1,4 +1,5 @@
 // Renders an AuditResult as SARIF 2.1.0 so code-scanning UIs show findings at the manifest line.
+import { escapeControl } from './displayText';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AuditResult } from '../auditResult';
@@ -54,7 +55,7 @@ export function renderSarif(result: AuditResult, rules: RuleInfo[]): Record<stri
           ruleId: finding.rule,
           ...(ruleIndex.has(finding.rule) ? { ruleIndex: ruleIndex.get(finding.rule) } : {}),
           level: LEVEL[finding.severity],
-          message: { text: finding.suggestion ? `${finding.message} ${finding.suggestion}` : finding.message },
+          message: { text: escapeControl(finding.suggestion ? `${finding.message} ${finding.suggestion}` : finding.message) },
           locations: [sarifLocation(finding.location, base)],
           ...(finding.related?.length
             ? { relatedLocations: finding.related.map((location, id) => ({ id, ...sarifLocation(location, base) })) }
