@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { FairframeError } from '../errors';
 import { loadModelProto } from '../model/onnxModel';
 import { cpuSessionOptions } from '../model/ortSession';
-import { appendGradientGraph, gradientName, gradientPath, SEED_INPUT, type GradientRequest } from './gradientGraph';
+import { appendGradientGraph, gradientName, gradientPath, SEED_INPUT, type GradientPath, type GradientRequest } from './gradientGraph';
 import { raiseOpset } from './opsetUpgrade';
 
 /** A float tensor read back from a run. */
@@ -27,6 +27,8 @@ export interface GradientRun {
 
 /** Options of `GradientModel.open`. */
 export interface GradientModelOptions extends Partial<GradientRequest> {
+  /** Picks the sources and values once the path from the input to the score is known and measured (e.g. Grad-CAM's layer). */
+  select?: (model: onnx.IModelProto, path: GradientPath, shapes: Map<string, number[]>, score: string) => { sources: string[]; values?: string[] };
   /** The model's image input (default: its first input). */
   inputName?: string;
   /** The input's dimensions, batch included (e.g. [1, 3, 224, 224]); the gradient graph is built for exactly these. */
@@ -56,6 +58,8 @@ export class GradientModel {
     readonly request: GradientRequest,
     /** Measured shapes of the forward tensors on the gradient path. */
     readonly shapes: Map<string, number[]>,
+    /** The model as differentiated (opset raised), for analysis by callers. */
+    readonly model: onnx.IModelProto,
   ) {}
 
   /** Builds the gradient graph of `bytes` for `options` and opens it; 'unsupported-model' names an operator without a rule. */
@@ -64,9 +68,15 @@ export class GradientModel {
     raiseOpset(model);
     const inputName = options.inputName ?? (model.graph?.input ?? []).map((i) => i.name ?? '').find((name) => !(model.graph?.initializer ?? []).some((t) => t.name === name)) ?? '';
     const request: GradientRequest = { sources: options.sources ?? [inputName], score: options.score ?? logitTensor(model), values: options.values ?? [] };
-    const path = gradientPath(model, request.sources, request.score);
+    let path = gradientPath(model, options.select ? [inputName] : request.sources, request.score);
     const threads = options.threads ?? os.availableParallelism();
     const shapes = await measureShapes(model, inputName, options.inputDims, [...path.tensors, ...(request.values ?? [])], threads);
+    if (options.select) {
+      const selected = options.select(model, path, shapes, request.score);
+      request.sources = selected.sources;
+      request.values = selected.values ?? [];
+      path = gradientPath(model, request.sources, request.score);
+    }
     appendGradientGraph(model, path, shapes, request);
     let session: ort.InferenceSession;
     try {
@@ -74,7 +84,7 @@ export class GradientModel {
     } catch (error) {
       throw new FairframeError('unsupported-model', `ONNX Runtime could not run the model's gradient graph (${firstLine(error)}).`, { sources: request.sources });
     }
-    return new GradientModel(session, inputName, options.inputDims, request, shapes);
+    return new GradientModel(session, inputName, options.inputDims, request, shapes, model);
   }
 
   /** Runs the forward pass and the gradients of Σ seed ⊙ score; `seed` is a class index (one-hot on the last axis of every row) or a full tensor. */
