@@ -186,7 +186,7 @@ function reduction(mean: boolean): GradientRule {
     if (g === undefined) return [undefined];
     const x = input(node, 0);
     const shape = ctx.shape(x);
-    const given = (node.attribute ?? []).find((a) => a.name === 'axes')?.ints?.map(Number) ?? (input(node, 1) ? Array.from(ctx.index.constant(input(node, 1), 'Gradient').data) : []);
+    const given = (node.attribute ?? []).find((a) => a.name === 'axes')?.ints?.map(Number) ?? (input(node, 1) ? Array.from(ctx.constantTensor(input(node, 1)).data) : []);
     const axes = given.length === 0 ? (intAttribute(node, 'noop_with_empty_axes', 0) ? [] : shape.map((_, k) => k)) : given.map((axis) => (axis < 0 ? axis + shape.length : axis));
     const kept = shape.map((dim, axis) => (axes.includes(axis) ? 1 : dim));
     const count = sizeOf(axes.map((axis) => shape[axis]));

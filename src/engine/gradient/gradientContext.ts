@@ -2,7 +2,7 @@
 // tensors (measured by one probe run), and the helpers every rule shares (reducing a broadcast gradient, reshaping).
 import { onnx } from 'onnx-proto';
 import { FairframeError } from '../errors';
-import { sizeOf, type GraphIndex } from '../explain/headGraph';
+import { sizeOf, type GraphIndex, type Tensor } from '../explain/headGraph';
 
 /** An attribute value of an emitted node. */
 export type Attr = { i: number } | { f: number } | { ints: number[] } | { floats: number[] } | { s: string } | { t: onnx.ITensorProto };
@@ -16,13 +16,23 @@ export class GradientContext {
   readonly initializers: onnx.ITensorProto[] = [];
   private counter = 0;
 
-  constructor(readonly index: GraphIndex, private readonly shapes: Map<string, number[]>) {}
+  constructor(readonly index: GraphIndex, private readonly shapes: Map<string, number[]>, private readonly measured = new Map<string, Tensor>()) {}
+
+  /** The value of a tensor fixed for this input size: a constant, or one measured by the probe run (e.g. Slice bounds computed from a Shape). */
+  constantTensor(name: string): Tensor {
+    return this.measured.get(name) ?? this.index.constant(name, 'Gradient');
+  }
+
+  /** True when `constantTensor(name)` has a value. */
+  hasConstant(name: string): boolean {
+    return this.measured.has(name) || this.index.isConstant(name);
+  }
 
   /** The shape of a forward tensor (measured, or a constant's). */
   shape(name: string): number[] {
     const shape = this.shapes.get(name);
     if (shape) return shape;
-    if (this.index.isConstant(name)) return this.index.constant(name, 'Gradient').shape;
+    if (this.hasConstant(name)) return this.constantTensor(name).shape;
     throw new FairframeError('internal', `The shape of tensor '${name}' was not measured.`);
   }
 

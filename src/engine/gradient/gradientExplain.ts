@@ -73,23 +73,8 @@ export async function inputGradient(cache: GradientSessionCache, input: Float32A
   return { gradient: run.gradients.get(model.request.sources[0]) as DenseTensor, score: run.score.data, classIndex: target };
 }
 
-/** Options of `gradCamMap`. */
-export interface GradCamMapOptions extends ExplainOptions {
-  variant?: 'gradcam' | 'gradcam++';
-}
-
-/**
- * Grad-CAM (Selvaraju et al. 2017): ReLU(Σ_c α_c A_c), α_c = mean over positions of ∂y_c/∂A; Grad-CAM++ (Chattopadhyay
- * et al. 2018): α_c = Σ_ij a_ij ReLU(g_ij), a_ij = g²/(2g² + Σ_ab A_ab g³) (as pytorch-grad-cam computes it).
- */
-export async function gradCamMap(cache: GradientSessionCache, image: ExplainImage, options: GradCamMapOptions = {}): Promise<Heatmap> {
-  throwIfAborted(options.signal);
-  const variant = options.variant ?? 'gradcam';
-  const { model, cam } = await cache.camGradients();
-  const classIndex = options.classIndex ?? argmax((await model.run(image.input, 0)).score.data);
-  const run = await model.run(image.input, classIndex);
-  const activation = (run.values.get(cam.name) as DenseTensor).data;
-  const gradient = (run.gradients.get(cam.name) as DenseTensor).data;
+/** The feature-resolution Grad-CAM (or Grad-CAM++) map from the feature map `activation` and its gradient, height × width. */
+export function camMap(activation: Float32Array, gradient: Float32Array, cam: CamTensor, variant: 'gradcam' | 'gradcam++'): Float32Array {
   const { channels, height, width } = cam;
   const positions = height * width;
   const at = cam.layout === 'NCHW' ? (c: number, p: number): number => c * positions + p : (c: number, p: number): number => p * channels + c;
@@ -113,6 +98,26 @@ export async function gradCamMap(cache: GradientSessionCache, image: ExplainImag
     for (let c = 0; c < channels; c++) sum += weights[c] * activation[at(c, p)];
     map[p] = Math.max(0, sum);
   }
+  return map;
+}
+
+/** Options of `gradCamMap`. */
+export interface GradCamMapOptions extends ExplainOptions {
+  variant?: 'gradcam' | 'gradcam++';
+}
+
+/**
+ * Grad-CAM (Selvaraju et al. 2017): ReLU(Σ_c α_c A_c), α_c = mean over positions of ∂y_c/∂A; Grad-CAM++ (Chattopadhyay
+ * et al. 2018): α_c = Σ_ij a_ij ReLU(g_ij), a_ij = g²/(2g² + Σ_ab A_ab g³) (as pytorch-grad-cam computes it).
+ */
+export async function gradCamMap(cache: GradientSessionCache, image: ExplainImage, options: GradCamMapOptions = {}): Promise<Heatmap> {
+  throwIfAborted(options.signal);
+  const variant = options.variant ?? 'gradcam';
+  const { model, cam } = await cache.camGradients();
+  const classIndex = options.classIndex ?? argmax((await model.run(image.input, 0)).score.data);
+  const run = await model.run(image.input, classIndex);
+  const map = camMap((run.values.get(cam.name) as DenseTensor).data, (run.gradients.get(cam.name) as DenseTensor).data, cam, variant);
+  const { channels, height, width } = cam;
   return {
     method: variant, classIndex, width: image.width, height: image.height,
     data: upsampleBilinear(map, width, height, image.width, image.height),

@@ -3,7 +3,7 @@
 // computes the forward pass and the gradients in one run. Gradients reaching a tensor from several consumers are summed.
 import { onnx } from 'onnx-proto';
 import { FairframeError } from '../errors';
-import { GraphIndex, unsupported } from '../explain/headGraph';
+import { GraphIndex, unsupported, type Tensor } from '../explain/headGraph';
 import { GRADIENT_PREFIX, GradientContext } from './gradientContext';
 import { differentiates, GRADIENT_RULES } from './gradientRules';
 
@@ -29,6 +29,8 @@ export interface GradientPath {
   nodes: onnx.INodeProto[];
   /** Tensors that depend on a source and reach the score: the ones whose shapes the rules need. */
   tensors: Set<string>;
+  /** The other inputs of those nodes (weights, axes, bounds): values the rules may read. */
+  parameters: string[];
 }
 
 /** Describes a node for messages. */
@@ -68,8 +70,12 @@ export function gradientPath(model: onnx.IModelProto, sources: string[], score: 
     path.unshift(node);
   }
   const tensors = new Set<string>();
-  for (const node of path) for (const name of [...(node.input ?? []), ...(node.output ?? [])]) if (live.has(name)) tensors.add(name);
-  return { nodes: path, tensors };
+  const parameters = new Set<string>();
+  for (const node of path) {
+    for (const name of [...(node.input ?? []), ...(node.output ?? [])]) if (live.has(name)) tensors.add(name);
+    for (const name of node.input ?? []) if (name && !live.has(name)) parameters.add(name);
+  }
+  return { nodes: path, tensors, parameters: [...parameters] };
 }
 
 /** What to differentiate. */
@@ -87,9 +93,9 @@ export interface GradientRequest {
  * shaped as the score, and outputs the score, the requested values and `gradientName(source)` for each source.
  * `shapes` holds the measured shape of every tensor of the path.
  */
-export function appendGradientGraph(model: onnx.IModelProto, path: GradientPath, shapes: Map<string, number[]>, request: GradientRequest): void {
+export function appendGradientGraph(model: onnx.IModelProto, path: GradientPath, shapes: Map<string, number[]>, request: GradientRequest, measured = new Map<string, Tensor>()): void {
   const graph = model.graph ?? (model.graph = {});
-  const ctx = new GradientContext(new GraphIndex(model), shapes);
+  const ctx = new GradientContext(new GraphIndex(model), shapes, measured);
   const contributions = new Map<string, string[]>([[request.score, [SEED_INPUT]]]);
   const totals = new Map<string, string>();
   const total = (name: string): string | undefined => {

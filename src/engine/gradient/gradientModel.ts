@@ -7,6 +7,8 @@ import type { onnx } from 'onnx-proto';
 import { onnx as proto } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { FairframeError } from '../errors';
+import { GraphIndex, type Tensor } from '../explain/headGraph';
+import { exposeTensors } from '../model/graphSurgery';
 import { loadModelProto } from '../model/onnxModel';
 import { cpuSessionOptions } from '../model/ortSession';
 import { appendGradientGraph, gradientName, gradientPath, SEED_INPUT, type GradientPath, type GradientRequest } from './gradientGraph';
@@ -70,14 +72,14 @@ export class GradientModel {
     const request: GradientRequest = { sources: options.sources ?? [inputName], score: options.score ?? logitTensor(model), values: options.values ?? [] };
     let path = gradientPath(model, options.select ? [inputName] : request.sources, request.score);
     const threads = options.threads ?? os.availableParallelism();
-    const shapes = await measureShapes(model, inputName, options.inputDims, [...path.tensors, ...(request.values ?? [])], threads);
+    const { shapes, values } = await measureShapes(model, inputName, options.inputDims, [...path.tensors, ...(request.values ?? [])], threads, path.parameters);
     if (options.select) {
       const selected = options.select(model, path, shapes, request.score);
       request.sources = selected.sources;
       request.values = selected.values ?? [];
       path = gradientPath(model, request.sources, request.score);
     }
-    appendGradientGraph(model, path, shapes, request);
+    appendGradientGraph(model, path, shapes, request, values);
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(proto.ModelProto.encode(model).finish(), cpuSessionOptions(threads));
@@ -119,26 +121,37 @@ export class GradientModel {
   }
 }
 
-/** The shapes of `tensors`, measured by running the forward model once on zeros with them exposed as outputs. */
-export async function measureShapes(model: onnx.IModelProto, inputName: string, inputDims: number[], tensors: string[], threads: number): Promise<Map<string, number[]>> {
+/**
+ * The shapes of `tensors` and the values of `parameters` that are not constants (e.g. Slice bounds computed from a
+ * Shape), measured by running the forward model once on zeros with them exposed as outputs.
+ */
+export async function measureShapes(model: onnx.IModelProto, inputName: string, inputDims: number[], tensors: string[], threads: number, parameters: string[] = []): Promise<{ shapes: Map<string, number[]>; values: Map<string, Tensor> }> {
   const shapes = new Map<string, number[]>([[inputName, inputDims]]);
+  const values = new Map<string, Tensor>();
   const graph = model.graph ?? {};
-  const inputs = new Set((graph.input ?? []).map((i) => i.name ?? ''));
-  const initializers = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
-  const wanted = [...new Set(tensors)].filter((name) => !inputs.has(name) && !initializers.has(name));
-  const probe: onnx.IModelProto = { ...model, graph: { ...graph, output: wanted.map((name) => ({ name, type: { tensorType: { elemType: proto.TensorProto.DataType.FLOAT } } })) } };
+  const index = new GraphIndex(model);
+  const produced = new Set((graph.node ?? []).flatMap((node) => node.output ?? []));
+  const wanted = [...new Set(tensors)].filter((name) => produced.has(name));
+  const measured = [...new Set(parameters)].filter((name) => produced.has(name) && !index.isConstant(name) && !wanted.includes(name));
   let session: ort.InferenceSession | undefined;
   try {
-    session = await ort.InferenceSession.create(proto.ModelProto.encode(probe).finish(), { ...cpuSessionOptions(threads), graphOptimizationLevel: 'basic' });
+    const probe = exposeTensors(proto.ModelProto.encode(model).finish(), [...wanted, ...measured]);
+    session = await ort.InferenceSession.create(probe, { ...cpuSessionOptions(threads), graphOptimizationLevel: 'basic' });
     const size = inputDims.reduce((a, b) => a * b, 1);
-    const results = await session.run({ [inputName]: new ort.Tensor('float32', new Float32Array(size), inputDims) }, wanted, { logSeverityLevel: 4 });
+    const results = await session.run({ [inputName]: new ort.Tensor('float32', new Float32Array(size), inputDims) }, [...wanted, ...measured], { logSeverityLevel: 4 });
     for (const name of wanted) shapes.set(name, (results[name] as ort.Tensor).dims.map(Number));
+    for (const name of measured) {
+      const tensor = results[name] as ort.Tensor;
+      const data = Float64Array.from(Array.from(tensor.data as ArrayLike<number | bigint>, Number));
+      values.set(name, { shape: tensor.dims.map(Number), data });
+    }
   } catch (error) {
+    if (FairframeError.is(error)) throw error;
     throw new FairframeError('unsupported-model', `The model could not be run to measure its tensors for the gradient graph (${firstLine(error)}).`, { inputDims });
   } finally {
     await session?.release().catch(() => undefined);
   }
-  return shapes;
+  return { shapes, values };
 }
 
 function firstLine(error: unknown): string {

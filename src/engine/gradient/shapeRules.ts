@@ -11,7 +11,7 @@ import { scatterBack } from './spatialRules';
 /** Constant integer input `i` of a node, or undefined when absent. */
 function constantInts(ctx: GradientContext, node: onnx.INodeProto, i: number): number[] | undefined {
   const name = input(node, i);
-  return name ? Array.from(ctx.index.constant(name, 'Gradient').data) : undefined;
+  return name ? Array.from(ctx.constantTensor(name).data) : undefined;
 }
 
 /** Flat source indices of every output element, from one source coordinate map per axis (−1 = no source, e.g. padding). */
@@ -119,7 +119,7 @@ export const SHAPE_RULES: Record<string, GradientRule> = {
     if (g === undefined) return [undefined];
     const xs = ctx.shape(input(node, 0));
     const axis = (intAttribute(node, 'axis', 0) + xs.length) % xs.length;
-    const indices = ctx.index.constant(input(node, 1), 'Gradient');
+    const indices = ctx.constantTensor(input(node, 1));
     if (indices.shape.length > 1) throw new Error('Gather with indices of rank > 1');
     const picked = Int32Array.from(indices.data, (i) => (i < 0 ? i + xs[axis] : i));
     const outShape = [...xs.slice(0, axis), picked.length, ...xs.slice(axis + 1)];

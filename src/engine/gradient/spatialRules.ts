@@ -122,7 +122,7 @@ export const SPATIAL_RULES: Record<string, GradientRule> = {
     const rank = xs.length;
     if (rank < 2 || xs.slice(0, rank - 2).some((dim, k) => dim !== ys[k])) throw new Error('Resize of other axes than the last two');
     const scalesName = input(node, 2);
-    const scales = scalesName && ctx.index.isConstant(scalesName) ? Array.from(ctx.index.constant(scalesName, 'Gradient').data) : [];
+    const scales = scalesName && ctx.hasConstant(scalesName) ? Array.from(ctx.constantTensor(scalesName).data) : [];
     const matrices = [rank - 2, rank - 1].map((axis) => interpolationMatrix(node, xs[axis], ys[axis], scales.length === rank ? scales[axis] : ys[axis] / xs[axis]));
     const left = ctx.floats(transpose(matrices[0], ys[rank - 2], xs[rank - 2]), [xs[rank - 2], ys[rank - 2]]);
     const right = ctx.floats(matrices[1], [ys[rank - 1], xs[rank - 1]]);
