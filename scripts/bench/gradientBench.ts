@@ -5,7 +5,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { camMap, GradientSessionCache, integratedGradients } from '../../src/engine/gradient/gradientExplain';
+import { camMap, GradientSessionCache, integratedGradients, relevanceMap } from '../../src/engine/gradient/gradientExplain';
 import { cpuSessionOptions } from '../../src/engine/model/ortSession';
 import type { ModelSpec } from '../../src/engine/model/modelTypes';
 
@@ -97,6 +97,13 @@ export async function runGradientBenchmark(threads = 2): Promise<void> {
         const image = { input, pixels: new Uint8Array(3 * 224 * 224), width: 224, height: 224, channels: 3 as const };
         row.integratedGradients32Ms = await bestOf(1, () => integratedGradients(cache, image, { classIndex: reference.classIndex, steps: 32 }));
       }
+      if (name === 'resnet50' || name === 'vgg11_bn') {
+        const image = { input, pixels: new Uint8Array(3 * 224 * 224), width: 224, height: 224, channels: 3 as const };
+        const options = { rule: 'epsilon' as const, classIndex: reference.classIndex, inputBounds: { low: [-1, -1, -1], high: [1, 1, 1] } };
+        row.lrpFirstMs = await bestOf(1, () => relevanceMap(cache, image, options));
+        row.lrpMs = await bestOf(3, () => relevanceMap(cache, image, options));
+        row.lrpConservation = Number((await relevanceMap(cache, image, options)).params.conservation);
+      }
       row.status = 'native';
     } catch (error) {
       row.status = `fails: ${(error as Error).message.split('\n')[0]}`;
@@ -109,6 +116,7 @@ export async function runGradientBenchmark(threads = 2): Promise<void> {
     const e = (v: unknown): string => (typeof v === 'number' ? v.toExponential(1) : '–');
     const p = reference.pytorch;
     console.log(`| ${name} | ${row.status} | ${row.layer ?? '–'} | ${e(row.camDifference)} | ${e(row.inputDifference)}; ${e(row.inputL2)} | ${f(row.forwardMs)} | ${f(row.gradCamMs)} (${typeof row.gradCamMs === 'number' ? ((row.gradCamMs as number) / (row.forwardMs as number)).toFixed(2) : '–'}×) | ${f(row.inputGradientMs)} | ${f(p.forwardMs)} / ${f(p.gradCamMs)} / ${f(p.inputGradientMs)} |`);
+    if (row.lrpMs !== undefined) console.log(`<!-- ${name}: LRP-ε (zB input) ${f(row.lrpMs)} ms (first call, building the graph: ${f(row.lrpFirstMs)} ms), conservation ${f(row.lrpConservation, 3)} -->`);
     if (row.integratedGradients32Ms !== undefined) console.log(`<!-- ${name}: Integrated Gradients 32 steps ${f(row.integratedGradients32Ms)} ms; PyTorch ${f(p.integratedGradients32Ms)} ms -->`);
   }
   await fs.writeFile(path.resolve(DIR, '..', 'gradient-bench.json'), JSON.stringify(rows, null, 1));

@@ -13,7 +13,7 @@ import { findCounterfactual, type Counterfactual } from './counterfactual';
 import type { ExplainImage, ExplainMethod, Heatmap, ModelRunner } from './explainTypes';
 import { faithfulness, randomOrderFaithfulness, spearmanRankCorrelation } from './faithfulness';
 import { gradCam } from './gradCam';
-import { gradCamMap, gradientTimesInput, GradientSessionCache, integratedGradients, smoothGrad } from '../gradient/gradientExplain';
+import { gradCamMap, gradientTimesInput, GradientSessionCache, integratedGradients, relevanceMap, smoothGrad } from '../gradient/gradientExplain';
 import { ExplainSessionCache } from './headSession';
 import { renderOverlayPng } from './heatmapRender';
 import { kernelShapMap } from './kernelShap';
@@ -196,14 +196,17 @@ export class Explainer {
           return { heatmap: await gradientTimesInput(gradients, image, common), method: request.method };
         case 'cam':
           return { heatmap: await gradCam(bytes, image, { ...common, variant: request.method, sessions }), method: request.method };
-        case 'lrp':
-          return {
-            heatmap: await lrp(bytes, image, {
-              ...common, rule: p.rule === 'alphabeta' ? 'alphabeta' : 'epsilon', epsilon: num('epsilon'), alpha: num('alpha'), beta: num('beta'), sessions,
-              inputBounds: p.inputRule === 'same' ? undefined : inputBounds(this.spec.preprocess),
-            }),
-            method: 'lrp',
-          };
+        case 'lrp': {
+          const rule = p.rule === 'alphabeta' || p.rule === 'gamma' ? p.rule : 'epsilon';
+          const options = { ...common, epsilon: num('epsilon'), alpha: num('alpha'), beta: num('beta'), inputBounds: p.inputRule === 'same' ? undefined : inputBounds(this.spec.preprocess) };
+          try {
+            return { heatmap: await relevanceMap(gradients, image, { ...options, rule, gamma: num('gamma') }), method: 'lrp' };
+          } catch (error) {
+            // The TypeScript LRP reads plain chains the graph rules may not (and knows no γ-rule).
+            if (!FairframeError.is(error, 'unsupported-model') || rule === 'gamma') throw error;
+            return { heatmap: await lrp(bytes, image, { ...options, rule, sessions }), method: 'lrp' };
+          }
+        }
         case 'occlusion':
           return { heatmap: await occlusionMap(await runner(), image, { ...common, patch: num('patch'), stride: num('stride') }), method: 'occlusion' };
         case 'rise':

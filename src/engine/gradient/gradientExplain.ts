@@ -1,7 +1,7 @@
 // The gradient explanation methods on any ONNX graph: Grad-CAM and Grad-CAM++ at the dominating feature map, the input
 // gradient as an API (for robustness attacks too), Integrated Gradients, SmoothGrad and gradient × input. Each opens
 // its gradient graph once per model (GradientSessionCache) and runs it with ONNX Runtime.
-import { throwIfAborted } from '../errors';
+import { FairframeError, throwIfAborted } from '../errors';
 import type { ExplainImage, ExplainMethod, ExplainOptions, Heatmap } from '../explain/explainTypes';
 import { upsampleBilinear } from '../explain/heatmapRender';
 import { mulberry32 } from '../metrics/seededRandom';
@@ -9,6 +9,7 @@ import type { ModelSpec } from '../model/modelTypes';
 import { argmax } from '../model/softmax';
 import { findCamTensor, type CamTensor } from './camLayer';
 import { GradientModel, type DenseTensor } from './gradientModel';
+import { relevanceRules, type RelevanceOptions } from './relevanceRules';
 
 /** Gradient graphs of one model, opened once and shared by every call (keyed by what they differentiate). */
 export class GradientSessionCache {
@@ -43,6 +44,13 @@ export class GradientSessionCache {
     return { model: entry.model, cam: entry.cam as CamTensor };
   }
 
+  /** A graph propagating relevance from the score to the input with `options` (one per rule and parameters). */
+  async relevance(options: RelevanceOptions): Promise<GradientModel> {
+    const key = `lrp:${JSON.stringify(options)}`;
+    const entry = await this.entry(key, () => GradientModel.open(this.bytes, { inputName: this.spec.inputName, inputDims: this.inputDims(), rules: relevanceRules({ ...options, input: this.spec.inputName }) }).then((model) => ({ model })));
+    return entry.model;
+  }
+
   private entry(key: string, open: () => Promise<{ model: GradientModel; cam?: CamTensor }>): Promise<{ model: GradientModel; cam?: CamTensor }> {
     let entry = this.entries.get(key);
     if (!entry) {
@@ -58,6 +66,33 @@ export class GradientSessionCache {
     this.entries.clear();
     await Promise.all(entries.map(async (entry) => (await entry.catch(() => undefined))?.model.dispose()));
   }
+}
+
+/**
+ * LRP (Bach et al. 2015; rules as in Montavon et al. 2019) through the model's graph: the class logit redistributed to
+ * the input, summed over channels; params.conservation = Σ R_input / logit (1 when biases and ε absorb nothing).
+ */
+export async function relevanceMap(cache: GradientSessionCache, image: ExplainImage, options: ExplainOptions & RelevanceOptions): Promise<Heatmap> {
+  throwIfAborted(options.signal);
+  const rule: RelevanceOptions = { rule: options.rule, epsilon: options.epsilon, gamma: options.gamma, alpha: options.alpha, beta: options.beta, inputBounds: options.inputBounds };
+  const requested = options.classIndex;
+  if (rule.rule === 'alphabeta' && Math.abs((rule.alpha ?? 1) - (rule.beta ?? 0) - 1) > 1e-9) {
+    throw new FairframeError('bad-config', `The LRP αβ-rule needs α − β = 1 (given α = ${rule.alpha ?? 1}, β = ${rule.beta ?? 0}); use α = 1, β = 0 or α = 2, β = 1.`);
+  }
+  const model = await cache.relevance(rule);
+  const classIndex = requested ?? argmax((await model.run(image.input, 0)).score.data);
+  const run = await model.run(image.input, classIndex);
+  const relevance = (run.gradients.get(model.request.sources[0]) as DenseTensor).data;
+  const logit = run.score.data[classIndex];
+  const total = relevance.reduce((a, b) => a + b, 0);
+  const conservation = logit === 0 ? Number.NaN : total / logit;
+  const parameters: Record<string, number> = rule.rule === 'epsilon' ? { epsilon: rule.epsilon ?? 1e-6 } : rule.rule === 'gamma' ? { gamma: rule.gamma ?? 0.25 } : { alpha: rule.alpha ?? 1, beta: rule.beta ?? 0 };
+  return {
+    method: 'lrp', classIndex, width: image.width, height: image.height, data: perPixel(relevance, cache.spec),
+    params: { rule: rule.rule, ...parameters, inputRule: rule.inputBounds ? 'zB' : 'same', logit, relevanceSum: total, conservation, engine: 'graph' },
+    modelCalls: 1,
+    note: `LRP-${rule.rule} through the model's graph, from the class logit ${logit.toPrecision(4)} to the input (conservation ${Number.isFinite(conservation) ? conservation.toFixed(4) : 'undefined'}; the difference is relevance biases and ε absorb).`,
+  };
 }
 
 /** The class explained: the given one, else the highest score. */

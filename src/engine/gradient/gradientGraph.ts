@@ -5,7 +5,7 @@ import { onnx } from 'onnx-proto';
 import { FairframeError } from '../errors';
 import { GraphIndex, unsupported, type Tensor } from '../explain/headGraph';
 import { GRADIENT_PREFIX, GradientContext } from './gradientContext';
-import { differentiates, GRADIENT_RULES } from './gradientRules';
+import { differentiates, GRADIENT_RULES, type GradientRule } from './gradientRules';
 
 /** Operators whose outputs carry no gradient (integers, booleans, shapes, piecewise-constant values). */
 const NO_GRADIENT = new Set([
@@ -86,6 +86,8 @@ export interface GradientRequest {
   score: string;
   /** Forward tensors also returned (e.g. the feature map Grad-CAM weights). */
   values?: string[];
+  /** Rules to go back with (default: the gradient's); relevance propagation passes its own, with the score times the seed as start. */
+  rules?: (ctx: GradientContext) => Readonly<Record<string, GradientRule>>;
 }
 
 /**
@@ -96,7 +98,9 @@ export interface GradientRequest {
 export function appendGradientGraph(model: onnx.IModelProto, path: GradientPath, shapes: Map<string, number[]>, request: GradientRequest, measured = new Map<string, Tensor>()): void {
   const graph = model.graph ?? (model.graph = {});
   const ctx = new GradientContext(new GraphIndex(model), shapes, measured);
-  const contributions = new Map<string, string[]>([[request.score, [SEED_INPUT]]]);
+  const rules = request.rules ? request.rules(ctx) : GRADIENT_RULES;
+  const start = request.rules ? ctx.op('Mul', [SEED_INPUT, request.score]) : SEED_INPUT;
+  const contributions = new Map<string, string[]>([[request.score, [start]]]);
   const totals = new Map<string, string>();
   const total = (name: string): string | undefined => {
     const terms = contributions.get(name);
@@ -112,7 +116,7 @@ export function appendGradientGraph(model: onnx.IModelProto, path: GradientPath,
     const wanted = (node.input ?? []).map((name) => path.tensors.has(name));
     let inputGradients: Array<string | undefined>;
     try {
-      inputGradients = GRADIENT_RULES[node.opType ?? ''].backward(node, outputGradients, ctx, wanted);
+      inputGradients = rules[node.opType ?? ''].backward(node, outputGradients, ctx, wanted);
     } catch (error) {
       if (FairframeError.is(error)) throw error;
       throw unsupported('Gradient', `the ${describe(node)} is used in a way its gradient rule does not cover (${(error as Error).message})`, { op: node.opType, node: node.name });

@@ -69,7 +69,7 @@ export class GradientModel {
     const model = loadModelProto(bytes);
     raiseOpset(model);
     const inputName = options.inputName ?? (model.graph?.input ?? []).map((i) => i.name ?? '').find((name) => !(model.graph?.initializer ?? []).some((t) => t.name === name)) ?? '';
-    const request: GradientRequest = { sources: options.sources ?? [inputName], score: options.score ?? logitTensor(model), values: options.values ?? [] };
+    const request: GradientRequest = { sources: options.sources ?? [inputName], score: options.score ?? logitTensor(model), values: options.values ?? [], rules: options.rules };
     let path = gradientPath(model, options.select ? [inputName] : request.sources, request.score);
     const threads = options.threads ?? os.availableParallelism();
     const { shapes, values } = await measureShapes(model, inputName, options.inputDims, [...path.tensors, ...(request.values ?? [])], threads, path.parameters);
