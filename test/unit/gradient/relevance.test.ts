@@ -8,10 +8,10 @@ import { GradientSessionCache, relevanceMap } from '../../../src/engine/gradient
 import type { ModelSpec } from '../../../src/engine/model/modelTypes';
 import { conservationModel, randomImage, residualModel, twoInputModel } from '../explain/analyticModels';
 
-function specFor(inputName: string, channels: 1 | 3, width: number, height: number): ModelSpec {
+function specFor(inputName: string, channels: 1 | 3, width: number, height: number, layout: 'NCHW' | 'NHWC' = 'NCHW'): ModelSpec {
   return {
     labels: [], inputName, outputName: 'logits', outputKind: 'logits', labelMap: {}, sources: {},
-    preprocess: { width, height, channels, layout: 'NCHW', resize: 'stretch', channelOrder: 'RGB', scale: 1, mean: [0, 0, 0], std: [1, 1, 1], inputType: 'float32' },
+    preprocess: { width, height, channels, layout, resize: 'stretch', channelOrder: 'RGB', scale: 1, mean: [0, 0, 0], std: [1, 1, 1], inputType: 'float32' },
   } as unknown as ModelSpec;
 }
 
@@ -68,12 +68,12 @@ describe('LRP through the gradient graph', () => {
     }
   });
 
-  for (const name of ['resnet', 'densenet', 'mobilenetv2', 'efficientnet', 'convnext']) {
+  for (const name of ['resnet', 'mobilenetv2', 'mobilenetv3', 'efficientnet', 'squeezenet', 'vgg', 'densenet', 'googlenet', 'shufflenet', 'convnext', 'regnet', 'nhwc']) {
     it(`runs natively on the ${name} reference model (ε, γ and αβ), conservation reported`, async () => {
       const fixtures = path.resolve(__dirname, '../../fixtures/gradient');
-      const reference = (JSON.parse(readFileSync(path.join(fixtures, 'references.json'), 'utf8')) as { models: Array<{ name: string; size: number; input: string }> }).models.find((m) => m.name === name);
+      const reference = (JSON.parse(readFileSync(path.join(fixtures, 'references.json'), 'utf8')) as { models: Array<{ name: string; size: number; input: string; layout: 'NCHW' | 'NHWC' }> }).models.find((m) => m.name === name);
       assert.ok(reference);
-      const cache = new GradientSessionCache(readFileSync(path.join(fixtures, `${name}.onnx`)), specFor('input', 3, reference.size, reference.size));
+      const cache = new GradientSessionCache(readFileSync(path.join(fixtures, `${name}.onnx`)), specFor('input', 3, reference.size, reference.size, reference.layout));
       const bytes = Buffer.from(reference.input, 'base64');
       const image = { input: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), pixels: new Uint8Array(3 * reference.size ** 2), width: reference.size, height: reference.size, channels: 3 as const };
       try {
