@@ -16,7 +16,12 @@ export class GradientContext {
   readonly initializers: onnx.ITensorProto[] = [];
   private counter = 0;
 
-  constructor(readonly index: GraphIndex, private readonly shapes: Map<string, number[]>, private readonly measured = new Map<string, Tensor>()) {}
+  /** Initializer shapes, read from their dims without decoding the values. */
+  private readonly initializerShapes = new Map<string, number[]>();
+
+  constructor(readonly index: GraphIndex, private readonly shapes: Map<string, number[]>, private readonly measured = new Map<string, Tensor>()) {
+    for (const tensor of index.graph.initializer ?? []) this.initializerShapes.set(tensor.name ?? '', (tensor.dims ?? []).map(Number));
+  }
 
   /** The value of a tensor fixed for this input size: a constant, or one measured by the probe run (e.g. Slice bounds computed from a Shape). */
   constantTensor(name: string): Tensor {
@@ -25,13 +30,15 @@ export class GradientContext {
 
   /** True when `constantTensor(name)` has a value. */
   hasConstant(name: string): boolean {
-    return this.measured.has(name) || this.index.isConstant(name);
+    return this.measured.has(name) || this.initializerShapes.has(name) || this.index.isConstant(name);
   }
 
   /** The shape of a forward tensor (measured, or a constant's). */
   shape(name: string): number[] {
     const shape = this.shapes.get(name);
     if (shape) return shape;
+    const initializer = this.initializerShapes.get(name);
+    if (initializer) return initializer;
     if (this.hasConstant(name)) return this.constantTensor(name).shape;
     throw new FairframeError('internal', `The shape of tensor '${name}' was not measured.`);
   }
