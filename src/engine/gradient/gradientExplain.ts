@@ -25,7 +25,7 @@ export class GradientSessionCache {
 
   /** The graph of d score / d input. */
   async inputGradients(): Promise<GradientModel> {
-    return (await this.entry('input', () => GradientModel.open(this.bytes, { inputName: this.spec.inputName, inputDims: this.inputDims() }).then((model) => ({ model })))).model;
+    return (await this.entry('input', () => GradientModel.open(this.bytes, { inputName: this.spec.inputName, outputName: this.spec.outputName || undefined, inputDims: this.inputDims() }).then((model) => ({ model })))).model;
   }
 
   /** The graph of d score / d feature map, with the map itself, at the Grad-CAM layer. */
@@ -33,7 +33,7 @@ export class GradientSessionCache {
     const entry = await this.entry('cam', async () => {
       let cam: CamTensor | undefined;
       const model = await GradientModel.open(this.bytes, {
-        inputName: this.spec.inputName, inputDims: this.inputDims(),
+        inputName: this.spec.inputName, outputName: this.spec.outputName || undefined, inputDims: this.inputDims(),
         select: (graph, path, shapes, score) => {
           cam = findCamTensor(graph, path, this.spec.inputName, score, shapes, this.spec.preprocess.layout, this.spec.explainLayer);
           return { sources: [cam.name], values: [cam.name] };
@@ -47,7 +47,7 @@ export class GradientSessionCache {
   /** A graph propagating relevance from the score to the input with `options` (one per rule and parameters). */
   async relevance(options: RelevanceOptions): Promise<GradientModel> {
     const key = `lrp:${JSON.stringify(options)}`;
-    const entry = await this.entry(key, () => GradientModel.open(this.bytes, { inputName: this.spec.inputName, inputDims: this.inputDims(), rules: relevanceRules({ ...options, input: this.spec.inputName }) }).then((model) => ({ model })));
+    const entry = await this.entry(key, () => GradientModel.open(this.bytes, { inputName: this.spec.inputName, outputName: this.spec.outputName || undefined, inputDims: this.inputDims(), rules: relevanceRules({ ...options, input: this.spec.inputName }) }).then((model) => ({ model })));
     return entry.model;
   }
 

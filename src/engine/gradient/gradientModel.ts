@@ -35,6 +35,8 @@ export interface GradientModelOptions extends Partial<GradientRequest> {
   inputName?: string;
   /** The input's dimensions, batch included (e.g. [1, 3, 224, 224]); the gradient graph is built for exactly these. */
   inputDims: number[];
+  /** The output whose logits are the score, when `score` is not given (default: the first output). */
+  outputName?: string;
   threads?: number;
 }
 
@@ -69,7 +71,7 @@ export class GradientModel {
     const model = loadModelProto(bytes);
     raiseOpset(model);
     const inputName = options.inputName ?? (model.graph?.input ?? []).map((i) => i.name ?? '').find((name) => !(model.graph?.initializer ?? []).some((t) => t.name === name)) ?? '';
-    const request: GradientRequest = { sources: options.sources ?? [inputName], score: options.score ?? logitTensor(model), values: options.values ?? [], rules: options.rules };
+    const request: GradientRequest = { sources: options.sources ?? [inputName], score: options.score ?? logitTensor(model, options.outputName), values: options.values ?? [], rules: options.rules };
     let path = gradientPath(model, options.select ? [inputName] : request.sources, request.score);
     const threads = options.threads ?? os.availableParallelism();
     const { shapes, values } = await measureShapes(model, inputName, options.inputDims, [...path.tensors, ...(request.values ?? [])], threads, path.parameters);
