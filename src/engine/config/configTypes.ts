@@ -49,6 +49,8 @@ export interface ModelConfig {
   trainedOn?: string;
   /** Name of the intermediate tensor to use as the image embedding (default: found by graph analysis). */
   features?: string;
+  /** Name of the feature map Grad-CAM weights (default: the last spatial tensor every path to the output passes through). */
+  explainLayer?: string;
   /** Which split(s) to audit (default: 'test', else 'validation'/'val', else every record). */
   split?: string;
 }

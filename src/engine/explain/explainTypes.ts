@@ -2,10 +2,10 @@
 // copies of it, and the attribution map each method returns.
 import type { ModelSpec } from '../model/modelTypes';
 
-export type ExplainMethod = 'cam' | 'gradcam' | 'lrp' | 'occlusion' | 'rise' | 'lime' | 'shap';
+export type ExplainMethod = 'cam' | 'gradcam' | 'gradcam++' | 'integrated-gradients' | 'smoothgrad' | 'gradient-input' | 'lrp' | 'occlusion' | 'rise' | 'lime' | 'shap';
 
 /** Every method, in the order they are listed and shown. */
-export const EXPLAIN_METHODS: readonly ExplainMethod[] = ['gradcam', 'cam', 'lrp', 'occlusion', 'rise', 'lime', 'shap'];
+export const EXPLAIN_METHODS: readonly ExplainMethod[] = ['gradcam', 'gradcam++', 'cam', 'integrated-gradients', 'smoothgrad', 'gradient-input', 'lrp', 'occlusion', 'rise', 'lime', 'shap'];
 
 /** One image prepared for explanation: the model input and the pixels it came from (after resizing). */
 export interface ExplainImage {

@@ -14,6 +14,7 @@ import { findCounterfactual, type Counterfactual } from './counterfactual';
 import type { ExplainImage, ExplainMethod, Heatmap, ModelRunner } from './explainTypes';
 import { faithfulness, randomOrderFaithfulness, spearmanRankCorrelation } from './faithfulness';
 import { gradCam } from './gradCam';
+import { gradCamMap, gradientTimesInput, GradientSessionCache, integratedGradients, relevanceMap, smoothGrad } from '../gradient/gradientExplain';
 import { ExplainSessionCache } from './headSession';
 import { renderOverlayPng } from './heatmapRender';
 import { kernelShapMap } from './kernelShap';
@@ -28,7 +29,7 @@ import { randomiseClassifier } from './sanityCheck';
 export { EXPLAIN_METHODS } from './explainTypes';
 
 /** Bumped when a method's output changes, so old cache entries are not reused. */
-const EXPLANATION_CACHE_VERSION = 3;
+const EXPLANATION_CACHE_VERSION = 4;
 
 /** What to compute besides the map. */
 export interface ExplainRequest {
@@ -89,6 +90,15 @@ export function inputBounds(preprocess: PreprocessSpec): { low: number[]; high: 
   return { low: channels.map((c) => Math.min(at(0, c), at(255, c))), high: channels.map((c) => Math.max(at(0, c), at(255, c))) };
 }
 
+/** The model input of an all-black image (pixel 0 through scale, mean and std): Integrated Gradients' baseline. */
+function blackInput(preprocess: PreprocessSpec): Float32Array {
+  const { channels, width, height, layout } = preprocess;
+  const out = new Float32Array(channels * width * height);
+  const low = preprocess.inputType === 'uint8' ? Array(channels).fill(0) : Array.from({ length: channels }, (_, c) => -(preprocess.mean[c] ?? 0) / (preprocess.std[c] ?? 1));
+  for (let i = 0; i < out.length; i++) out[i] = low[layout === 'NCHW' ? Math.floor(i / (width * height)) : i % channels];
+  return out;
+}
+
 /** SHA-256 of the model input an image became: the key of its explanations. */
 function inputHash(image: ExplainImage): string {
   return createHash('sha256').update(new Uint8Array(image.input.buffer, image.input.byteOffset, image.input.byteLength)).digest('hex');
@@ -102,9 +112,10 @@ export class Explainer {
   private readonly bytes: Uint8Array;
   private readonly cacheDir?: string;
   private readonly sessions = new ExplainSessionCache();
+  private readonly gradients: GradientSessionCache;
   private readonly randomOrders = new Map<string, Promise<{ deletion: number; insertion: number }>>();
   private runnerPromise?: Promise<ModelRunner>;
-  private randomised?: { bytes: Uint8Array; runner?: Promise<ModelRunner>; sessions: ExplainSessionCache };
+  private randomised?: { bytes: Uint8Array; runner?: Promise<ModelRunner>; sessions: ExplainSessionCache; gradients: GradientSessionCache };
 
   private constructor(file: string, bytes: Uint8Array, spec: ResolvedModelSpec, sha256: string, cacheDir?: string) {
     this.file = file;
@@ -112,6 +123,7 @@ export class Explainer {
     this.spec = spec;
     this.modelSha256 = sha256;
     this.cacheDir = cacheDir;
+    this.gradients = new GradientSessionCache(bytes, spec);
   }
 
   /** Reads and inspects the model, and resolves its labels and preprocessing (fairframe.json entry > sidecar > metadata). */
@@ -161,24 +173,43 @@ export class Explainer {
     return this.runnerPromise;
   }
 
-  /** Runs one method; gradient methods that cannot read this model's head fall back to occlusion. */
-  private async map(bytes: Uint8Array, runner: () => Promise<ModelRunner>, sessions: ExplainSessionCache, image: ExplainImage, request: ExplainRequest, classIndex: number): Promise<{ heatmap: Heatmap; method: ExplainMethod; fallbackFrom?: Explanation['fallbackFrom'] }> {
+  /**
+   * Runs one method. Grad-CAM goes through the model's own gradient graph, then the hand-read classifier head; a gradient
+   * method that cannot run on this model falls back to occlusion, and says so.
+   */
+  private async map(bytes: Uint8Array, runner: () => Promise<ModelRunner>, sessions: ExplainSessionCache, gradients: GradientSessionCache, image: ExplainImage, request: ExplainRequest, classIndex: number): Promise<{ heatmap: Heatmap; method: ExplainMethod; fallbackFrom?: Explanation['fallbackFrom'] }> {
     const common = { classIndex, seed: request.seed, signal: request.signal };
     const p = request.params ?? {};
     const num = (key: string): number | undefined => (typeof p[key] === 'number' ? (p[key] as number) : undefined);
     try {
       switch (request.method) {
         case 'gradcam':
+        case 'gradcam++':
+          try {
+            return { heatmap: await gradCamMap(gradients, image, { ...common, variant: request.method }), method: request.method };
+          } catch (error) {
+            if (request.method === 'gradcam++' || !FairframeError.is(error, 'unsupported-model')) throw error;
+            return { heatmap: await gradCam(bytes, image, { ...common, variant: 'gradcam', sessions }), method: 'gradcam' };
+          }
+        case 'integrated-gradients':
+          return { heatmap: await integratedGradients(gradients, image, { ...common, steps: num('steps'), baseline: blackInput(this.spec.preprocess) }), method: request.method };
+        case 'smoothgrad':
+          return { heatmap: await smoothGrad(gradients, image, { ...common, samples: num('samples'), noise: num('noise') }), method: request.method };
+        case 'gradient-input':
+          return { heatmap: await gradientTimesInput(gradients, image, common), method: request.method };
         case 'cam':
           return { heatmap: await gradCam(bytes, image, { ...common, variant: request.method, sessions }), method: request.method };
-        case 'lrp':
-          return {
-            heatmap: await lrp(bytes, image, {
-              ...common, rule: p.rule === 'alphabeta' ? 'alphabeta' : 'epsilon', epsilon: num('epsilon'), alpha: num('alpha'), beta: num('beta'), sessions,
-              inputBounds: p.inputRule === 'same' ? undefined : inputBounds(this.spec.preprocess),
-            }),
-            method: 'lrp',
-          };
+        case 'lrp': {
+          const rule = p.rule === 'alphabeta' || p.rule === 'gamma' ? p.rule : 'epsilon';
+          const options = { ...common, epsilon: num('epsilon'), alpha: num('alpha'), beta: num('beta'), inputBounds: p.inputRule === 'same' ? undefined : inputBounds(this.spec.preprocess) };
+          try {
+            return { heatmap: await relevanceMap(gradients, image, { ...options, rule, gamma: num('gamma') }), method: 'lrp' };
+          } catch (error) {
+            // The TypeScript LRP reads plain chains the graph rules may not (and knows no γ-rule).
+            if (!FairframeError.is(error, 'unsupported-model') || rule === 'gamma') throw error;
+            return { heatmap: await lrp(bytes, image, { ...options, rule, sessions }), method: 'lrp' };
+          }
+        }
         case 'occlusion':
           return { heatmap: await occlusionMap(await runner(), image, { ...common, patch: num('patch'), stride: num('stride') }), method: 'occlusion' };
         case 'rise':
@@ -208,7 +239,7 @@ export class Explainer {
     const cached = await this.readCache(key);
     if (cached) return { ...cached, fromCache: true, milliseconds: Date.now() - started };
 
-    const { heatmap, method, fallbackFrom } = await this.map(this.bytes, () => this.runner(), this.sessions, image, request, classIndex);
+    const { heatmap, method, fallbackFrom } = await this.map(this.bytes, () => this.runner(), this.sessions, this.gradients, image, request, classIndex);
     const result: Explanation = {
       method,
       fallbackFrom,
@@ -253,10 +284,13 @@ export class Explainer {
 
   private async sanity(image: ExplainImage, request: ExplainRequest, classIndex: number, original: Heatmap): Promise<Explanation['sanity']> {
     try {
-      this.randomised ??= { bytes: randomiseClassifier(this.bytes, request.seed ?? 1), sessions: new ExplainSessionCache() };
+      if (!this.randomised) {
+        const randomisedBytes = randomiseClassifier(this.bytes, request.seed ?? 1);
+        this.randomised = { bytes: randomisedBytes, sessions: new ExplainSessionCache(), gradients: new GradientSessionCache(randomisedBytes, this.spec) };
+      }
       const randomised = this.randomised;
       const runner = (): Promise<ModelRunner> => (randomised.runner ??= createModelRunner(randomised.bytes, this.spec));
-      const { heatmap } = await this.map(randomised.bytes, runner, randomised.sessions, image, request, classIndex);
+      const { heatmap } = await this.map(randomised.bytes, runner, randomised.sessions, randomised.gradients, image, request, classIndex);
       const rho = spearmanRankCorrelation(original.data, heatmap.data);
       const spearman = Number.isFinite(rho) ? rho : null;
       return { spearman, passed: spearman === null ? null : spearman < SANITY_MAX_SPEARMAN, note: spearman === null ? 'one of the maps is constant' : undefined };
@@ -307,7 +341,9 @@ export class Explainer {
   /** Releases the sessions. */
   async dispose(): Promise<void> {
     await this.sessions.dispose();
+    await this.gradients.dispose();
     await this.randomised?.sessions.dispose();
+    await this.randomised?.gradients.dispose();
     await (await this.runnerPromise?.catch(() => undefined))?.dispose();
     await (await this.randomised?.runner?.catch(() => undefined))?.dispose();
   }

@@ -16,6 +16,8 @@ export type { ModelConfig } from '../config/configTypes';
 export interface ResolvedModelSpec extends ModelSpec {
   /** Intermediate tensor used as the image embedding: declared, else found by `findPenultimateTensor`. */
   features?: string;
+  /** Feature map for Grad-CAM, when declared (else found by dominator analysis of the graph). */
+  explainLayer?: string;
   /** Split to audit, when declared. */
   split?: string;
 }
@@ -40,7 +42,7 @@ export interface Sidecar {
 
 type PreprocessKey = keyof PreprocessSpec;
 const PREPROCESS_KEYS: PreprocessKey[] = ['width', 'height', 'resize', 'resizeShorter', 'layout', 'channels', 'channelOrder', 'scale', 'mean', 'std', 'inputType'];
-const CONFIG_KEYS = new Set(['path', 'labels', 'input', 'output', 'outputKind', 'preprocess', 'labelMap', 'trainedOn', 'features', 'split']);
+const CONFIG_KEYS = new Set(['path', 'labels', 'input', 'output', 'outputKind', 'preprocess', 'labelMap', 'trainedOn', 'features', 'explainLayer', 'split']);
 const DEFAULT_SCALE = 1 / 255;
 
 /**
@@ -76,7 +78,7 @@ export function parseModelConfig(value: unknown, where: string, code: FairframeE
       case 'preprocess':
         out.preprocess = parsePreprocess(item, fail);
         break;
-      default: // path, input, output, trainedOn, features, split
+      default: // path, input, output, trainedOn, features, explainLayer, split
         if (typeof item !== 'string' || item === '') fail(`'${key}' must be a non-empty string`);
         (out as Record<string, string>)[key] = item as string;
     }
@@ -317,6 +319,8 @@ export function resolveModelSpec(info: ModelInfo, options: ResolveModelSpecOptio
   if (trainedOn) [spec.trainedOn, sources.trainedOn] = [trainedOn.value, trainedOn.source];
   const split = pick('split');
   if (split) [spec.split, sources.split] = [split.value, split.source];
+  const explainLayer = pick('explainLayer');
+  if (explainLayer) [spec.explainLayer, sources.explainLayer] = [explainLayer.value, explainLayer.source];
   const features = pick('features');
   if (features) [spec.features, sources.features] = [features.value, features.source];
   else if (options.model) {
