@@ -109,6 +109,8 @@ export interface ImageFacts {
   greyscale: boolean;
   /** 64-bit difference hash as 16 hex digits. */
   dhash: string;
+  /** 32×32 greyscale thumbnail (area-averaged luma, stretched to a square), base64: the near-duplicate signature. */
+  thumbnail?: string;
   sha256: string;
   exif: {
     /** Why the EXIF block could not be parsed: GPS and serials are then unknown, not absent. */

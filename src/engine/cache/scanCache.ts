@@ -5,11 +5,12 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { FairframeError } from '../errors';
 import type { ScanOutcome } from '../types';
+import { isThumbnailText } from '../image/thumbnail';
 import { JsonlCache } from './jsonlCache';
 import type { JsonlCacheStats } from './jsonlCache';
 
 /** Bump whenever ImageFacts, ScanOutcome or how they are computed changes: older caches are then ignored. */
-export const SCAN_CACHE_VERSION = 2;
+export const SCAN_CACHE_VERSION = 3;
 
 /** What the cache did during this session; `discarded` also covers a cache file of another root. */
 export type ScanCacheStats = JsonlCacheStats;
@@ -147,7 +148,7 @@ export function isScanOutcome(value: unknown): value is ScanOutcome {
     && isCount(f.channels) && (f.channels as number) >= 1 && (f.channels as number) <= 5
     && typeof f.format === 'string' && isCount(f.bytes)
     && inRange(f.brightness, 0, 255) && inRange(f.contrast, 0, 255) && inRange(f.saturation, 0, 1) && inRange(f.sharpness, 0, Number.MAX_VALUE)
-    && typeof f.greyscale === 'boolean' && isHex(f.dhash, 16) && isHex(f.sha256, 64)
+    && typeof f.greyscale === 'boolean' && isHex(f.dhash, 16) && isHex(f.sha256, 64) && isThumbnailText(f.thumbnail)
     && isObject(exif) && isObject(provenance)
     && optional(exif.gps, (g) => isObject(g) && inRange(g.latitude, -90, 90) && inRange(g.longitude, -180, 180))
     && optional(exif.serials, (v) => isObject(v) && Object.values(v).every((x) => typeof x === 'string'))

@@ -1,11 +1,15 @@
-// Duplicates: byte-identical files (same SHA-256) and near duplicates (64-bit dHashes within a
-// Hamming radius), clustered by union-find, with label conflicts and split leakage inside clusters.
+// Duplicates: byte-identical files (same SHA-256) and near duplicates, found in two stages
+// (nearDuplicateSearch.ts): layout and difference hashes propose candidate pairs, and a pair is a near
+// duplicate only when the two images' 32×32 greyscale thumbnails correlate at or above
+// `nearDuplicateCorrelation` after alignment. Clusters are built by complete linkage, so every pair in a
+// cluster is verified; label conflicts and split leakage are reported inside clusters.
 import { plainRecord } from '../dictionary';
 import { throwIfAborted } from '../errors';
-import { hammingDistance, isHex64 } from '../hash/hammingDistance';
-import { HammingIndex } from '../hash/hammingIndex';
+import { isHex64 } from '../hash/hammingDistance';
+import { decodeThumbnail } from '../image/thumbnail';
 import type { DatasetRecord, Finding, Location } from '../types';
 import { pushFinding, type CheckContext, type CheckOutput, type DatasetCheck, type RuleInfo } from './check';
+import { findNearDuplicates, type SearchItem, type VerifiedPair } from './nearDuplicateSearch';
 
 const DUPLICATE_EXACT: RuleInfo = {
   id: 'FF-D020',
@@ -16,130 +20,106 @@ const DUPLICATE_EXACT: RuleInfo = {
 const DUPLICATE_NEAR: RuleInfo = {
   id: 'FF-D021',
   name: 'duplicate-near',
-  description: 'Images whose difference hashes are within `nearDuplicateDistance` bits: resized, re-encoded or lightly edited copies.',
+  description: 'Images whose 32×32 greyscale thumbnails correlate at or above `nearDuplicateCorrelation` after the best small shift and zoom, pair by pair: re-encoded, resized, slightly cropped or shifted, recoloured copies.',
   defaultSeverity: 'info',
 };
 const DUPLICATE_CONFLICTING_LABELS: RuleInfo = {
   id: 'FF-D022',
   name: 'duplicate-conflicting-labels',
-  description: 'Duplicate or near-duplicate images carry different labels.',
+  description: 'Byte-identical or verified near-duplicate images carry different labels.',
   defaultSeverity: 'error',
 };
 const DUPLICATE_ACROSS_SPLITS: RuleInfo = {
   id: 'FF-D023',
   name: 'duplicate-across-splits',
-  description: 'Duplicate or near-duplicate images sit in different splits (train/test leakage).',
+  description: 'Byte-identical or verified near-duplicate images sit in different splits (train/test leakage).',
   defaultSeverity: 'error',
 };
 
-/** Images with RMS contrast below this are flat: their dHash carries no information. */
+/** Images with RMS contrast below this are flat: they carry no pattern to compare. */
 const FLAT_CONTRAST = 1;
 /** Paths named in a message, and locations/paths kept in `related`/evidence, per cluster. */
 const MESSAGE_PATHS = 5;
 const EVIDENCE_PATHS = 50;
-/** Clusters up to this size get their exact largest pairwise distance; larger ones the largest linking distance. */
-const MAX_CLUSTER_FOR_DIAMETER = 200;
 
 /** Exact and near-duplicate images, clustered; conflicting labels and cross-split copies inside clusters. */
 export const duplicatesCheck: DatasetCheck = {
   name: 'duplicates',
-  description: 'Finds byte-identical and near-duplicate images (64-bit dHash within a Hamming radius), and duplicates with conflicting labels or in different splits.',
+  description: 'Finds byte-identical and near-duplicate images (candidates from layout and difference hashes, each pair verified by the correlation of aligned 32×32 greyscale thumbnails), and duplicates with conflicting labels or in different splits.',
   rules: [DUPLICATE_EXACT, DUPLICATE_NEAR, DUPLICATE_CONFLICTING_LABELS, DUPLICATE_ACROSS_SPLITS],
-  thresholds: ['nearDuplicateDistance'],
+  thresholds: ['nearDuplicateDistance', 'nearDuplicateCorrelation'],
   needsScan: true,
   run: runDuplicatesCheck,
 };
 
-interface Cluster {
-  members: number[];
-  /** Largest distance of a near-duplicate pair that joined the cluster. */
-  maxLinkDistance: number;
-}
-
 function runDuplicatesCheck(context: CheckContext): CheckOutput {
   const { dataset, scans, config, signal } = context;
   const radius = config.thresholds.nearDuplicateDistance;
+  const threshold = config.thresholds.nearDuplicateCorrelation;
   const recs = dataset.records;
-  const parent = Int32Array.from(recs.keys());
-  const find = (i: number): number => {
-    while (parent[i] !== i) {
-      parent[i] = parent[parent[i]];
-      i = parent[i];
-    }
-    return i;
-  };
-  const union = (a: number, b: number): void => {
-    const ra = find(a);
-    const rb = find(b);
-    if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
-  };
-  const minDistance = new Float64Array(recs.length).fill(Number.POSITIVE_INFINITY);
 
-  // Exact duplicates: same SHA-256, including files that could not be decoded.
+  // Distinct contents: records with the same SHA-256 (decodable or not) are one unit; a record without a hash is its own.
   const sha = recs.map((record) => {
     const outcome = scans.get(record.id);
     return outcome ? (outcome.ok ? outcome.facts.sha256 : outcome.sha256) : undefined;
   });
-  const bySha = groupIndices(sha);
-  for (const members of bySha.values()) {
-    if (members.length < 2) continue;
-    for (const i of members) {
-      union(members[0], i);
-      minDistance[i] = 0;
+  const unitOf = new Int32Array(recs.length);
+  const unitRecords: number[][] = [];
+  const unitBySha = new Map<string, number>();
+  recs.forEach((_, i) => {
+    const key = sha[i];
+    let unit = key === undefined ? undefined : unitBySha.get(key);
+    if (unit === undefined) {
+      unit = unitRecords.length;
+      unitRecords.push([]);
+      if (key !== undefined) unitBySha.set(key, unit);
     }
-  }
-
-  // Near duplicates over distinct dHashes of images that are not flat.
-  let flatImages = 0;
-  let invalidHashes = 0;
-  const dhash = recs.map((record) => {
-    const outcome = scans.get(record.id);
-    if (!outcome?.ok) return undefined;
-    const hash = outcome.facts.dhash.toLowerCase();
-    if (!isHex64(hash)) {
-      invalidHashes++;
-      return undefined;
-    }
-    if (outcome.facts.contrast < FLAT_CONTRAST || hash === '0000000000000000' || hash === 'ffffffffffffffff') {
-      flatImages++;
-      return undefined;
-    }
-    return hash;
+    unitRecords[unit].push(i);
+    unitOf[i] = unit;
   });
-  const byHash = groupIndices(dhash);
-  const uniqueHashes = [...byHash.keys()];
-  for (const members of byHash.values()) {
-    if (members.length < 2) continue;
-    for (const i of members) {
-      union(members[0], i);
-      minDistance[i] = 0;
-    }
-  }
-  throwIfAborted(signal);
-  const search = HammingIndex.build(uniqueHashes).pairsWithin(radius);
-  throwIfAborted(signal);
-  const linkDistance: Array<[number, number]> = [];
-  for (const pair of search.pairs) {
-    const a = byHash.get(uniqueHashes[pair.first])!;
-    const b = byHash.get(uniqueHashes[pair.second])!;
-    union(a[0], b[0]);
-    linkDistance.push([a[0], pair.distance]);
-    for (const i of [...a, ...b]) minDistance[i] = Math.min(minDistance[i], pair.distance);
-  }
 
-  // Clusters: connected components with two or more images, in dataset order.
-  const clustersByRoot = new Map<number, Cluster>();
-  for (let i = 0; i < recs.length; i++) {
-    const root = find(i);
-    let cluster = clustersByRoot.get(root);
-    if (!cluster) clustersByRoot.set(root, (cluster = { members: [], maxLinkDistance: 0 }));
-    cluster.members.push(i);
+  // The near-duplicate signature of each unit (from its first record's scan).
+  let flatImages = 0;
+  let missingSignatures = 0;
+  const items: SearchItem[] = unitRecords.map((members) => {
+    const outcome = scans.get(recs[members[0]].id);
+    if (!outcome?.ok) return { thumbnail: undefined, dhash: undefined };
+    const { facts } = outcome;
+    if (facts.contrast < FLAT_CONTRAST) {
+      flatImages++;
+      return { thumbnail: undefined, dhash: undefined };
+    }
+    const thumbnail = decodeThumbnail(facts.thumbnail);
+    if (!thumbnail) missingSignatures++;
+    const dhash = facts.dhash.toLowerCase();
+    return { thumbnail, dhash: isHex64(dhash) ? dhash : undefined };
+  });
+  throwIfAborted(signal);
+  const search = findNearDuplicates(items, { threshold, dhashRadius: radius, signal });
+
+  // Clusters of records: a near-duplicate cluster of units, or a unit with several records (identical bytes).
+  interface Cluster {
+    records: number[];
+    units: number[];
+    weakest?: VerifiedPair;
   }
-  for (const [member, distance] of linkDistance) {
-    const cluster = clustersByRoot.get(find(member))!;
-    cluster.maxLinkDistance = Math.max(cluster.maxLinkDistance, distance);
+  const clusters: Cluster[] = [];
+  const inNearCluster = new Set<number>();
+  for (const near of search.clusters) {
+    for (const unit of near.members) inNearCluster.add(unit);
+    clusters.push({ units: near.members, records: near.members.flatMap((unit) => unitRecords[unit]), weakest: near.weakest });
   }
-  const clusters = [...clustersByRoot.values()].filter((cluster) => cluster.members.length >= 2);
+  unitRecords.forEach((members, unit) => {
+    if (members.length >= 2 && !inNearCluster.has(unit)) clusters.push({ units: [unit], records: members });
+  });
+  for (const cluster of clusters) cluster.records.sort((a, b) => a - b);
+  clusters.sort((a, b) => a.records[0] - b.records[0]);
+
+  // Per record in a cluster: its best correlation with another member (1 for identical bytes).
+  const best = new Map<number, number>();
+  for (const pair of search.pairs) {
+    for (const unit of [pair.a, pair.b]) best.set(unit, Math.max(best.get(unit) ?? -1, pair.alignment.correlation));
+  }
 
   const findings: Finding[] = [];
   const scores: Record<string, number> = Object.create(null);
@@ -147,40 +127,43 @@ function runDuplicatesCheck(context: CheckContext): CheckOutput {
   let nearClusters = 0;
   let imagesInClusters = 0;
   for (const cluster of clusters) {
-    const members = cluster.members.map((i) => recs[i]);
+    const members = cluster.records.map((i) => recs[i]);
     imagesInClusters += members.length;
-    for (const i of cluster.members) scores[recs[i].id] = minDistance[i];
+    for (const i of cluster.records) {
+      const unit = unitOf[i];
+      scores[recs[i].id] = unitRecords[unit].length >= 2 ? 1 : Math.min(1, best.get(unit) ?? 0);
+    }
 
-    const exact = [...groupIndices(cluster.members.map((i) => sha[i])).values()].filter((group) => group.length >= 2);
-    for (const group of exact) {
+    for (const unit of cluster.units) {
+      const copies = unitRecords[unit].map((i) => recs[i]);
+      if (copies.length < 2) continue;
       exactGroups++;
-      const copies = group.map((k) => members[k]);
       const distinctPaths = new Set(copies.map((r) => r.relPath)).size;
       pushFinding(findings, config, DUPLICATE_EXACT, {
         message: `${copies.length} images have identical bytes: ${listPaths(copies)}${distinctPaths < copies.length ? ' (some rows list the same file)' : ''}.`,
         location: copies[0].source,
         related: relatedOf(copies),
-        evidence: { count: copies.length, sha256: sha[cluster.members[group[0]]], paths: pathsOf(copies) },
+        evidence: { count: copies.length, sha256: sha[unitRecords[unit][0]], paths: pathsOf(copies) },
         suggestion: 'Keep one copy: remove the other rows from the manifest (or the files, in a copy of the dataset) so the image is not counted and weighted several times.',
       });
     }
 
-    const distinctContents = new Set(cluster.members.map((i, k) => sha[i] ?? `record:${k}`)).size;
-    const isNear = distinctContents >= 2;
+    const isNear = cluster.units.length >= 2;
     const word = isNear ? 'near-duplicate' : 'identical';
-    if (isNear) {
+    if (isNear && cluster.weakest) {
       nearClusters++;
-      const maxDistance = clusterDiameter(cluster, dhash) ?? cluster.maxLinkDistance;
+      const weak = cluster.weakest;
+      const weakPaths = [recs[unitRecords[weak.a][0]].relPath, recs[unitRecords[weak.b][0]].relPath];
+      const { correlation, dx, dy, scale } = weak.alignment;
       pushFinding(findings, config, DUPLICATE_NEAR, {
-        message: `${members.length} images are near duplicates (difference hashes at most ${radius} bits apart between linked images; the most different pair is ${maxDistance} bits apart): ${listPaths(members)}.`,
+        message: `${members.length} images are near duplicates: every pair's 32×32 greyscale thumbnails correlate at ${threshold} or more after alignment; the weakest pair, '${weakPaths[0]}' and '${weakPaths[1]}', at ${correlation.toFixed(3)}${describeAlignment(dx, dy, scale)}. Images: ${listPaths(members)}.`,
         location: members[0].source,
         related: relatedOf(members),
         evidence: {
           count: members.length,
-          distinctContents,
-          maxDistance,
-          maxLinkDistance: cluster.maxLinkDistance,
-          radius,
+          distinctContents: cluster.units.length,
+          threshold,
+          weakestPair: { paths: weakPaths, correlation: round(correlation), dx: round(dx), dy: round(dy), scale: round(scale) },
           paths: pathsOf(members),
         },
         suggestion: 'Review them: keep one image of each near-identical set, or at least keep the set within one split.',
@@ -212,38 +195,43 @@ function runDuplicatesCheck(context: CheckContext): CheckOutput {
     }
   }
 
+  const { stats } = search;
   return {
     findings,
     summary: {
       radius,
+      threshold,
       clusters: clusters.length,
       exactGroups,
       nearClusters,
       imagesInClusters,
-      imagesHashed: dhash.filter((hash) => hash !== undefined).length,
-      distinctHashes: uniqueHashes.length,
-      nearPairs: search.pairs.length,
-      pairsCompared: search.comparisons,
-      searchMethod: search.method,
+      distinctContents: unitRecords.length,
+      imagesCompared: stats.itemsCompared,
+      proposals: stats.proposals,
+      pairsVerified: stats.pairsVerified,
+      pairsVerifiedForClusters: stats.pairsVerifiedForClusters,
+      nearPairs: stats.pairsAboveThreshold,
+      pairsCompared: stats.layoutSearch.comparisons + stats.dhashSearch.comparisons,
+      searchMethod: `Candidates: layout SimHashes within 8 bits (${stats.layoutSearch.method}) or dHashes within ${radius} bits (${stats.dhashSearch.method}), the 8 most similar layouts kept per image; each candidate verified by the correlation of aligned 32×32 greyscale thumbnails (shift ±3 px, zoom ±10%); clusters by complete linkage.`,
       flatImagesSkipped: flatImages,
-      flatImagesNote: `Images with RMS contrast below ${FLAT_CONTRAST} or an all-zero/all-one dHash are only matched as exact duplicates: their dHash carries no information.`,
-      invalidHashes,
-      scoreMeaning: 'Per image in a cluster: the smallest dHash distance to another image (0 for identical bytes or identical hashes).',
+      flatImagesNote: `Images with RMS contrast below ${FLAT_CONTRAST} are only matched as exact duplicates: they carry no pattern to compare.`,
+      missingSignatures,
+      scoreMeaning: 'Per image in a cluster: its highest thumbnail correlation with another member after alignment (1 for identical bytes).',
     },
     scores: plainRecord(scores),
   };
 }
 
-/** Indices grouped by key, in order of first appearance; undefined keys are skipped. */
-function groupIndices(keys: readonly (string | undefined)[]): Map<string, number[]> {
-  const groups = new Map<string, number[]>();
-  keys.forEach((key, i) => {
-    if (key === undefined) return;
-    const group = groups.get(key);
-    if (group) group.push(i);
-    else groups.set(key, [i]);
-  });
-  return groups;
+/** ", shifted 1.5 px right and 0.5 px down, zoomed 1.04×", or "" for the identity. */
+function describeAlignment(dx: number, dy: number, scale: number): string {
+  const parts: string[] = [];
+  if (dx !== 0 || dy !== 0) parts.push(`shifted by (${round(dx)}, ${round(dy)}) thumbnail pixels`);
+  if (Math.abs(scale - 1) > 1e-9) parts.push(`zoomed ${scale.toFixed(3)}×`);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }
 
 function groupBy(records: DatasetRecord[], key: (record: DatasetRecord) => string): Map<string, DatasetRecord[]> {
@@ -254,17 +242,6 @@ function groupBy(records: DatasetRecord[], key: (record: DatasetRecord) => strin
     else groups.set(key(record), [record]);
   }
   return groups;
-}
-
-/** The largest dHash distance between two members, when the cluster is small enough to compare all pairs. */
-function clusterDiameter(cluster: Cluster, dhash: readonly (string | undefined)[]): number | undefined {
-  const hashes = [...new Set(cluster.members.map((i) => dhash[i]).filter((h): h is string => h !== undefined))];
-  if (hashes.length > MAX_CLUSTER_FOR_DIAMETER) return undefined;
-  let max = 0;
-  for (let a = 0; a < hashes.length; a++) {
-    for (let b = a + 1; b < hashes.length; b++) max = Math.max(max, hammingDistance(hashes[a], hashes[b]));
-  }
-  return max;
 }
 
 /** "'a.jpg', 'b.jpg' and 2 more". */

@@ -90,8 +90,10 @@ export interface Thresholds {
   minCramersV: number;
   /** FF-D007/FF-D008: |standardised mean difference| at or above which a gap is reported. */
   minEffectSize: number;
-  /** FF-D021: maximum Hamming distance between 64-bit dHashes for a near duplicate. */
+  /** FF-D021: dHashes within this Hamming distance also propose a near-duplicate pair (every pair is then verified). */
   nearDuplicateDistance: number;
+  /** FF-D021: correlation of aligned 32×32 greyscale thumbnails at or above which two images are near duplicates. */
+  nearDuplicateCorrelation: number;
   /** FF-D017: images with more pixels than this are reported, not decoded. */
   maxPixels: number;
   /** FF-D016: labels whose normalised forms are this close (edit distance) are flagged. */
@@ -142,6 +144,7 @@ export const THRESHOLD_DEFAULTS: Thresholds = {
   minCramersV: 0.1,
   minEffectSize: 0.5,
   nearDuplicateDistance: 4,
+  nearDuplicateCorrelation: 0.98,
   maxPixels: 100_000_000,
   labelEditDistance: 1,
   maxAccuracyDifference: 0.05,

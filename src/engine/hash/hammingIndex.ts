@@ -107,12 +107,21 @@ export class HammingIndex {
 
   /** Every pair of indexed hashes within `radius` bits, sorted by (first, second). */
   pairsWithin(radius: number, options: HammingSearchOptions = {}): HammingPairsResult {
+    const pairs: HammingPair[] = [];
+    const stats = this.forEachPairWithin(radius, (first, second, distance) => pairs.push({ first, second, distance }), options);
+    pairs.sort((a, b) => a.first - b.first || a.second - b.second);
+    return { pairs, ...stats };
+  }
+
+  /**
+   * Calls `visit(first, second, distance)` once for every pair of indexed hashes within `radius`
+   * bits (first < second), in no particular order, without holding the pairs in memory.
+   */
+  forEachPairWithin(radius: number, visit: (first: number, second: number, distance: number) => void, options: HammingSearchOptions = {}): HammingSearchStats {
     const r = checkRadius(radius);
     const plan = this.plan(r, options);
-    const pairs: HammingPair[] = [];
-    const comparisons = plan.parts === 0 ? this.bruteForcePairs(r, pairs) : this.multiIndexPairs(r, plan, pairs);
-    pairs.sort((a, b) => a.first - b.first || a.second - b.second);
-    return { pairs, comparisons, method: plan.parts === 0 ? 'brute-force' : 'multi-index', parts: plan.parts, subRadius: plan.subRadius };
+    const comparisons = plan.parts === 0 ? this.bruteForcePairs(r, visit) : this.multiIndexPairs(r, plan, visit);
+    return { comparisons, method: plan.parts === 0 ? 'brute-force' : 'multi-index', parts: plan.parts, subRadius: plan.subRadius };
   }
 
   /** Indexed hashes within `radius` bits of `hash`, sorted by index. */
@@ -189,20 +198,20 @@ export class HammingIndex {
     return best;
   }
 
-  private bruteForcePairs(radius: number, pairs: HammingPair[]): number {
+  private bruteForcePairs(radius: number, visit: (first: number, second: number, distance: number) => void): number {
     const { high, low, size } = this;
     for (let i = 0; i < size; i++) {
       const hi = high[i];
       const lo = low[i];
       for (let j = i + 1; j < size; j++) {
         const distance = popcount32(hi ^ high[j]) + popcount32(lo ^ low[j]);
-        if (distance <= radius) pairs.push({ first: i, second: j, distance });
+        if (distance <= radius) visit(i, j, distance);
       }
     }
     return (size * (size - 1)) / 2;
   }
 
-  private multiIndexPairs(radius: number, plan: Plan, pairs: HammingPair[]): number {
+  private multiIndexPairs(radius: number, plan: Plan, visit: (first: number, second: number, distance: number) => void): number {
     const { high, low, size } = this;
     const tables = this.tablesFor(plan.parts);
     const s = plan.subRadius;
@@ -214,7 +223,8 @@ export class HammingIndex {
       const dl = low[i] ^ low[j];
       const distance = popcount32(dh) + popcount32(dl);
       if (distance > radius || foundInEarlierPart(tables, p, dh, dl, s)) return;
-      pairs.push(i < j ? { first: i, second: j, distance } : { first: j, second: i, distance });
+      if (i < j) visit(i, j, distance);
+      else visit(j, i, distance);
     };
     for (let p = 0; p < tables.length; p++) {
       const { members, begin, bucketCount, keys, bucketOf, width } = tables[p];

@@ -1,5 +1,6 @@
 // Image statistics computed from one small decoded 8-bit buffer (1 or 3 interleaved channels).
 import { differenceHash } from './differenceHash';
+import { lumaThumbnail } from './thumbnail';
 
 /** Statistics of a decoded image, as stored in ImageFacts. */
 export interface PixelStats {
@@ -10,6 +11,8 @@ export interface PixelStats {
   /** True when every pixel has |R − G| and |G − B| within GREYSCALE_TOLERANCE (always true for one channel). */
   greyscale: boolean;
   dhash: string;
+  /** 32×32 area-averaged luma thumbnail, base64 (thumbnail.ts): the near-duplicate signature. */
+  thumbnail: string;
 }
 
 /** Largest |R − G| or |G − B| (in 8-bit levels) still counted as grey: absorbs JPEG chroma rounding and resampling. */
@@ -21,7 +24,7 @@ const RECIPROCAL = Float64Array.from({ length: 256 }, (_, m) => (m === 0 ? 0 : 1
 /** Computes brightness, contrast, saturation, sharpness, greyscale and dHash from 8-bit pixels. */
 export function computePixelStats(data: Uint8Array, width: number, height: number, channels: 1 | 3): PixelStats {
   const count = width * height;
-  if (count === 0) return { brightness: 0, contrast: 0, saturation: 0, sharpness: 0, greyscale: true, dhash: '0000000000000000' };
+  if (count === 0) return { brightness: 0, contrast: 0, saturation: 0, sharpness: 0, greyscale: true, dhash: '0000000000000000', thumbnail: lumaThumbnail([0], 1, 1) };
   const luma = lumaScratch(count);
   // Luma sums are taken about the first pixel's luma (shifted data), so a flat image gives exactly 0 contrast.
   const origin = channels === 1 ? data[0] : 0.299 * data[0] + 0.587 * data[1] + 0.114 * data[2];
@@ -69,6 +72,7 @@ export function computePixelStats(data: Uint8Array, width: number, height: numbe
     sharpness: laplacianVariance(luma, width, height),
     greyscale: !colourful,
     dhash: differenceHash(luma, width, height),
+    thumbnail: lumaThumbnail(luma, width, height),
   };
 }
 

@@ -91,6 +91,7 @@ export async function scanImage(file: string, options: ScanImageOptions): Promis
     sharpness: stats.sharpness,
     greyscale: metadata.channels <= 2 || stats.greyscale,
     dhash: stats.dhash,
+    thumbnail: stats.thumbnail,
     sha256,
     exif: readExif(metadata.exif),
     provenance: { ...readProvenance(metadata.xmp, metadata.iptc), ...(container.c2pa ? { c2pa: true } : {}) },

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { duplicatesCheck } from '../../../src/engine/checks/duplicatesCheck';
 import type { CheckOutput } from '../../../src/engine/checks/check';
+import { comparableThumbnail, thumbnailCorrelation } from '../../../src/engine/image/signatureSimilarity';
 import type { ImageFacts, ScanOutcome } from '../../../src/engine/types';
 import { MANIFEST, config, context, dataset, ok, record, scansOf } from './scanFixtures';
 
@@ -13,107 +14,145 @@ interface Row {
 
 async function run(rows: Row[], cfg = config()): Promise<CheckOutput> {
   const recs = rows.map((row, i) => record(i, row.label ?? 'cat', { split: row.split }));
-  // Every image has its own bytes unless a row says otherwise.
-  const outcomes = rows.map((row, i) => row.outcome ?? ok({ sha256: `sha-${i}`, ...row.facts }));
+  // Every image has its own bytes and its own dHash unless a row says otherwise (dHash proposals are not needed here).
+  const outcomes = rows.map((row, i) => row.outcome ?? ok({ sha256: `sha-${i}`, dhash: (0x1000000000000 + i * 0x9e3779b97f).toString(16).padStart(16, '0').slice(-16), ...row.facts }));
   return duplicatesCheck.run(context(dataset(recs), scansOf(outcomes), cfg));
 }
 
-const flat = { contrast: 0.4, dhash: '0000000000000000' };
-const rows: Row[] = [
-  // 0–2: a chain a–b (3 bits) and b–c (3 bits); a–c are 6 bits apart.
-  { facts: { dhash: 'f0f0f0f0f0f0f0f0' } },
-  { facts: { dhash: 'f0f0f0f0f0f0f0f7' } },
-  { facts: { dhash: 'f0f0f0f0f0f0f7f7' } },
-  // 3–4: identical bytes, different labels.
-  { label: 'cat', facts: { sha256: 'same-bytes', dhash: '123456789abcdef0' } },
-  { label: 'dog', facts: { sha256: 'same-bytes', dhash: '123456789abcdef0' } },
-  // 5–6: one bit apart, in train and test.
-  { split: 'train', facts: { dhash: '0f0f0f0f0f0f0f0f' } },
-  { split: 'test', facts: { dhash: '0f0f0f0f0f0f0f0e' } },
-  // 7–12: flat images whose hashes coincide but whose bytes differ: never near duplicates.
-  { facts: flat },
-  { facts: flat },
-  { facts: { contrast: 30, dhash: '0000000000000000' } },
-  { facts: { contrast: 30, dhash: 'FFFFFFFFFFFFFFFF' } },
-  { facts: { contrast: 0.5, dhash: '3c3c3c3c3c3c3c3c' } },
-  { facts: { contrast: 0.5, dhash: '3c3c3c3c3c3c3c3d' } },
-  // 13: unrelated.
-  { facts: { dhash: 'deadbeefcafebabe' } },
-  // 14–15: flat but byte-identical: exact duplicates.
-  { facts: { ...flat, sha256: 'black' } },
-  { facts: { ...flat, sha256: 'black' } },
-  // 16–17: undecodable files with identical bytes.
-  { outcome: { ok: false, code: 'unsupported-format', message: 'no decoder', sha256: 'broken' } },
-  { outcome: { ok: false, code: 'unsupported-format', message: 'no decoder', sha256: 'broken' } },
-  // 18–20: two identical files and a third one bit away from them.
-  { facts: { sha256: 'pair', dhash: 'aaaaaaaaaaaaaaaa' } },
-  { facts: { sha256: 'pair', dhash: 'aaaaaaaaaaaaaaaa' } },
-  { facts: { dhash: 'aaaaaaaaaaaaaaab' } },
-];
+const SIDE = 32;
+type Plane = Float64Array;
+
+/** A smooth seeded pattern: a sum of six cosines of 0.5–2.5 cycles per side (a photograph's coarse layout), in [30, 220]. */
+function pattern(seed: number): Plane {
+  let state = seed >>> 0;
+  const random = (): number => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296;
+  };
+  const waves = Array.from({ length: 6 }, () => [0.5 + random() * 2, 0.5 + random() * 2, random() * 2 * Math.PI, 0.5 + random()]);
+  const plane = new Float64Array(SIDE * SIDE);
+  for (let y = 0; y < SIDE; y++) {
+    for (let x = 0; x < SIDE; x++) {
+      plane[y * SIDE + x] = waves.reduce((sum, [fx, fy, phase, amplitude]) => sum + amplitude * Math.cos((2 * Math.PI * (fx * x + fy * y)) / SIDE + phase), 0);
+    }
+  }
+  const min = Math.min(...plane);
+  const max = Math.max(...plane);
+  return plane.map((v) => 30 + (190 * (v - min)) / (max - min));
+}
+
+/** The pattern moved by (dx, dy) whole pixels, edges repeated. */
+function shifted(plane: Plane, dx: number, dy: number): Plane {
+  const out = new Float64Array(SIDE * SIDE);
+  for (let y = 0; y < SIDE; y++) {
+    for (let x = 0; x < SIDE; x++) {
+      const sx = Math.max(0, Math.min(SIDE - 1, x - dx));
+      const sy = Math.max(0, Math.min(SIDE - 1, y - dy));
+      out[y * SIDE + x] = plane[sy * SIDE + sx];
+    }
+  }
+  return out;
+}
+
+const mix = (a: Plane, b: Plane, w: number): Plane => a.map((v, i) => (1 - w) * v + w * b[i]);
+const bytes = (plane: Plane): Uint8Array => Uint8Array.from(plane, (v) => Math.max(0, Math.min(255, Math.round(v))));
+const thumbnail = (plane: Plane): string => Buffer.from(bytes(plane)).toString('base64');
+const correlation = (a: Plane, b: Plane): number => thumbnailCorrelation(comparableThumbnail(bytes(a)), comparableThumbnail(bytes(b)), 0.98).correlation;
 
 describe('checks/duplicatesCheck', () => {
-  it('clusters exact and near duplicates and reports one finding of each kind per cluster', async () => {
-    const out = await run(rows, config({ nearDuplicateDistance: 4 }));
-    assert.equal(duplicatesCheck.needsScan, true);
-    assert.deepEqual(out.findings.map((f) => `${f.rule}@${f.location.line}`), [
-      'FF-D021@2', // chain 0–2
-      'FF-D020@5', 'FF-D022@5', // 3–4
-      'FF-D021@7', 'FF-D023@7', // 5–6
-      'FF-D020@16', // 14–15
-      'FF-D020@18', // 16–17
-      'FF-D020@20', 'FF-D021@20', // 18–20
-    ]);
-    const [chain, exact, conflict, near, leak, black] = out.findings;
-    assert.equal(chain.severity, 'info');
-    assert.equal(chain.message, "3 images are near duplicates (difference hashes at most 4 bits apart between linked images; the most different pair is 6 bits apart): 'img/0.jpg', 'img/1.jpg' and 'img/2.jpg'.");
-    assert.equal(chain.evidence.maxDistance, 6);
-    assert.equal(chain.evidence.maxLinkDistance, 3);
-    assert.deepEqual(chain.related, [{ file: MANIFEST, line: 3 }, { file: MANIFEST, line: 4 }]);
-    assert.equal(exact.severity, 'warning');
-    assert.equal(exact.message, "2 images have identical bytes: 'img/3.jpg' and 'img/4.jpg'.");
-    assert.equal(conflict.severity, 'error');
-    assert.equal(conflict.message, "2 identical images carry 2 different labels: 'cat' for 'img/3.jpg'; 'dog' for 'img/4.jpg'.");
-    assert.deepEqual(conflict.evidence.labels, { cat: ['img/3.jpg'], dog: ['img/4.jpg'] });
-    assert.equal(near.evidence.maxDistance, 1);
+  const a = pattern(1);
+  const b = pattern(2);
+  const c0 = pattern(3);
+  const c1 = mix(c0, pattern(4), 0.2);
+  const c2 = mix(c1, pattern(5), 0.2);
+
+  it('the chain fixture is a chain: neighbours verify, the ends do not', () => {
+    assert.ok(correlation(c0, c1) >= 0.98, `c0–c1 ${correlation(c0, c1)}`);
+    assert.ok(correlation(c1, c2) >= 0.98, `c1–c2 ${correlation(c1, c2)}`);
+    assert.ok(correlation(c0, c2) < 0.98, `c0–c2 ${correlation(c0, c2)}`);
+    assert.ok(correlation(a, b) < 0.5);
+  });
+
+  it('links verified copies, never chains, and reports conflicts and leaks with their evidence', async () => {
+    const rows: Row[] = [
+      // 0–1: a copy moved a pixel right and brightened, in train and test.
+      { split: 'train', facts: { thumbnail: thumbnail(a) } },
+      { split: 'test', facts: { thumbnail: thumbnail(shifted(a, 1, 0).map((v) => 1.1 * v + 5)) } },
+      // 2–3: identical bytes, different labels.
+      { label: 'cat', facts: { sha256: 'same', thumbnail: thumbnail(b) } },
+      { label: 'dog', facts: { sha256: 'same', thumbnail: thumbnail(b) } },
+      // 4–6: a chain; only one link may be reported.
+      { facts: { thumbnail: thumbnail(c0) } },
+      { facts: { thumbnail: thumbnail(c1) } },
+      { facts: { thumbnail: thumbnail(c2) } },
+      // 7: unrelated; 8–9: flat images with equal thumbnails but different bytes (not comparable).
+      { facts: { thumbnail: thumbnail(pattern(6)) } },
+      { facts: { contrast: 0.5, thumbnail: thumbnail(new Float64Array(1024).fill(90)) } },
+      { facts: { contrast: 0.5, thumbnail: thumbnail(new Float64Array(1024).fill(90)) } },
+      // 10: scanned before thumbnails were kept: only an exact duplicate could match it.
+      { facts: { thumbnail: undefined } },
+    ];
+    const out = await run(rows);
+    assert.deepEqual(out.findings.map((f) => `${f.rule}@${f.location.line}`), ['FF-D021@2', 'FF-D023@2', 'FF-D020@4', 'FF-D022@4', 'FF-D021@6']);
+    const [near, leak, exact, conflict, chain] = out.findings;
+    assert.equal(near.severity, 'info');
+    assert.match(near.message, /^2 images are near duplicates: every pair's 32×32 greyscale thumbnails correlate at 0\.98 or more after alignment; the weakest pair, 'img\/0\.jpg' and 'img\/1\.jpg', at (0\.9[89]\d|1\.000) \(shifted by \(1, 0\) thumbnail pixels\)\. Images: 'img\/0\.jpg' and 'img\/1\.jpg'\.$/);
+    const weakest = near.evidence.weakestPair as { paths: string[]; correlation: number; dx: number; dy: number };
+    assert.deepEqual(weakest.paths, ['img/0.jpg', 'img/1.jpg']);
+    // The copy was moved 1 px right: the alignment finds that shift (to the quarter pixel).
+    assert.ok(Math.abs(weakest.dx - 1) <= 0.25 && Math.abs(weakest.dy) <= 0.25, JSON.stringify(weakest));
     assert.equal(leak.severity, 'error');
-    assert.match(leak.message, /^2 near-duplicate images are spread over the splits 'train', 'test': train: 'img\/5.jpg'; test: 'img\/6.jpg'\./);
-    assert.deepEqual(black.evidence.paths, ['img/14.jpg', 'img/15.jpg']);
-    assert.equal(out.findings[8].evidence.count, 3);
-    assert.equal(out.findings[8].evidence.distinctContents, 2);
+    assert.match(leak.message, /^2 near-duplicate images are spread over the splits 'train', 'test'/);
+    assert.equal(exact.message, "2 images have identical bytes: 'img/2.jpg' and 'img/3.jpg'.");
+    assert.equal(conflict.severity, 'error');
+    assert.equal(conflict.message, "2 identical images carry 2 different labels: 'cat' for 'img/2.jpg'; 'dog' for 'img/3.jpg'.");
+    // The chain: c1 joins the end it correlates with best; the other end stays out.
+    assert.equal(chain.evidence.count, 2);
+    const linked = chain.evidence.paths as string[];
+    assert.ok(linked.includes('img/5.jpg') && linked.length === 2, linked.join());
 
-    assert.equal(out.summary.clusters, 6);
-    assert.equal(out.summary.exactGroups, 4);
-    assert.equal(out.summary.nearClusters, 3);
-    assert.equal(out.summary.imagesInClusters, 14);
-    assert.equal(out.summary.flatImagesSkipped, 8);
-    // Near pairs among distinct hashes: 0–1, 1–2, 5–6, (18,19)–20.
-    assert.equal(out.summary.nearPairs, 4);
-    assert.deepEqual(out.scores, { r0: 3, r1: 3, r2: 3, r3: 0, r4: 0, r5: 1, r6: 1, r14: 0, r15: 0, r16: 0, r17: 0, r18: 0, r19: 0, r20: 1 });
+    assert.equal(out.summary.threshold, 0.98);
+    assert.equal(out.summary.nearClusters, 2);
+    assert.equal(out.summary.exactGroups, 1);
+    assert.equal(out.summary.flatImagesSkipped, 2);
+    assert.equal(out.summary.missingSignatures, 1);
+    assert.equal(out.scores?.r2, 1);
+    assert.ok((out.scores?.r0 ?? 0) >= 0.98 && (out.scores?.r0 ?? 2) <= 1);
+    assert.equal(out.scores?.r7, undefined);
   });
 
-  it('follows the radius: at 2 the chain breaks, at 0 only identical hashes match', async () => {
-    const at2 = await run(rows, config({ nearDuplicateDistance: 2 }));
-    assert.equal(at2.summary.clusters, 5);
-    assert.equal(at2.findings.filter((f) => f.rule === 'FF-D021').length, 2);
-    const at0 = await run(rows, config({ nearDuplicateDistance: 0 }));
-    assert.equal(at0.summary.clusters, 4);
-    assert.deepEqual(at0.findings.map((f) => f.rule), ['FF-D020', 'FF-D022', 'FF-D020', 'FF-D020', 'FF-D020']);
+  it('follows the correlation threshold', async () => {
+    const rows: Row[] = [{ facts: { thumbnail: thumbnail(c0) } }, { facts: { thumbnail: thumbnail(c1) } }, { facts: { thumbnail: thumbnail(c2) } }];
+    const strict = await run(rows, config({ nearDuplicateCorrelation: 0.999 }));
+    assert.equal(strict.summary.nearClusters, 0);
+    // At a lenient level the ends verify too, and all three form one cluster whose weakest pair is the ends.
+    const lenient = await run(rows, config({ nearDuplicateCorrelation: Math.floor(100 * correlation(c0, c2)) / 100 }));
+    assert.equal(lenient.summary.nearClusters, 1);
+    assert.deepEqual((lenient.findings[0].evidence.weakestPair as { paths: string[] }).paths, ['img/0.jpg', 'img/2.jpg']);
+    assert.equal(lenient.findings[0].evidence.count, 3);
   });
 
-  it('reports a near-identical copy under another label and split as all three rules', async () => {
+  it('reports a verified copy under another label and split as all three rules, with the conflict an error', async () => {
     const out = await run([
-      { label: 'benign', split: 'train', facts: { dhash: '00ff00ff00ff00ff' } },
-      { label: 'malignant', split: 'test', facts: { dhash: '00ff00ff00ff00fe' } },
-      { label: 'benign', split: 'train', facts: { dhash: 'ff00ff00ff00ff00' } },
+      { label: 'benign', split: 'train', facts: { thumbnail: thumbnail(a) } },
+      { label: 'malignant', split: 'test', facts: { thumbnail: thumbnail(shifted(a, -1, 0)) } },
+      { label: 'benign', split: 'train', facts: { thumbnail: thumbnail(b) } },
     ]);
-    assert.deepEqual(out.findings.map((f) => f.rule), ['FF-D021', 'FF-D022', 'FF-D023']);
+    assert.deepEqual(out.findings.map((f) => `${f.rule}:${f.severity}`), ['FF-D021:info', 'FF-D022:error', 'FF-D023:error']);
+  });
+
+  it('groups undecodable files with identical bytes and lists repeated rows', async () => {
+    const broken: ScanOutcome = { ok: false, code: 'unsupported-format', message: 'no decoder', sha256: 'broken' };
+    const out = await run([{ outcome: broken }, { outcome: broken }]);
+    assert.deepEqual(out.findings.map((f) => f.rule), ['FF-D020']);
+    assert.equal(out.findings[0].location.file, MANIFEST);
   });
 
   it('emits nothing for rules switched off', async () => {
     const off = config({}, { 'FF-D020': 'off', 'FF-D021': 'off', 'FF-D022': 'off', 'FF-D023': 'off' });
-    const out = await run(rows, off);
+    const out = await run([{ facts: { thumbnail: thumbnail(a) } }, { facts: { thumbnail: thumbnail(a) } }], off);
     assert.deepEqual(out.findings, []);
-    assert.equal(out.summary.clusters, 6);
+    assert.equal(out.summary.clusters, 1);
   });
 
   it('handles a dataset without scans', async () => {

@@ -73,7 +73,7 @@ describe('escapeControl', () => {
 });
 
 describe('scan cache entry validation', () => {
-  const facts = { width: 16, height: 16, channels: 3, format: 'png', bytes: 99, brightness: 12.5, contrast: 3, saturation: 0.5, sharpness: 7, greyscale: false, dhash: '0123456789abcdef', sha256: 'a'.repeat(64), exif: {}, provenance: {} };
+  const facts = { width: 16, height: 16, channels: 3, format: 'png', bytes: 99, brightness: 12.5, contrast: 3, saturation: 0.5, sharpness: 7, greyscale: false, dhash: '0123456789abcdef', thumbnail: Buffer.alloc(1024, 7).toString('base64'), sha256: 'a'.repeat(64), exif: {}, provenance: {} };
 
   it('accepts well-formed outcomes', () => {
     assert.equal(isScanOutcome({ ok: true, facts }), true);
@@ -81,7 +81,7 @@ describe('scan cache entry validation', () => {
   });
 
   it('drops wrong-typed or out-of-range facts', () => {
-    for (const bad of [{ height: 'x' }, { brightness: null }, { dhash: 'zz' }, { saturation: 2 }, { width: -1 }, { exif: null }, { sha256: 'g'.repeat(64) }]) {
+    for (const bad of [{ height: 'x' }, { brightness: null }, { dhash: 'zz' }, { saturation: 2 }, { width: -1 }, { exif: null }, { sha256: 'g'.repeat(64) }, { thumbnail: undefined }, { thumbnail: 'AAAA' }, { thumbnail: Buffer.alloc(1023).toString('base64') }]) {
       assert.equal(isScanOutcome({ ok: true, facts: { ...facts, ...bad } }), false, JSON.stringify(bad));
     }
     assert.equal(isScanOutcome({ ok: false, code: 'no-such-code', message: 'x' }), false);

@@ -20,6 +20,7 @@ const FACTS: ScanOutcome = {
     sharpness: 0,
     greyscale: false,
     dhash: '0000000000000000',
+    thumbnail: Buffer.alloc(1024, 141).toString('base64'),
     sha256: 'ab'.repeat(32),
     exif: { gps: { latitude: -33.86, longitude: 151.2083 } },
     provenance: { c2pa: true },

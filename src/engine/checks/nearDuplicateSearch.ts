@@ -1,0 +1,274 @@
+// Near-duplicate search in two stages, then clustering that cannot chain.
+// 1. Proposal: a Hamming index proposes pairs whose layout SimHashes are within LAYOUT_HASH_RADIUS
+//    bits (shift- and crop-tolerant) or whose dHashes are within the configured radius. Proposals
+//    stream past: each is scored by layout similarity and only the best CANDIDATES_PER_IMAGE
+//    partners of each image are kept, so images of one kind (digits, aligned faces) that propose
+//    each other by the thousand cost a bounded number of verifications.
+// 2. Verification: the kept pairs are compared by thumbnail correlation after alignment
+//    (signatureSimilarity.ts); only pairs at or above the threshold are near duplicates.
+// 3. Clustering by complete linkage: two clusters merge only when every pair across them is
+//    verified, so every pair inside a reported cluster is itself a verified near duplicate.
+import { throwIfAborted } from '../errors';
+import { HammingIndex, type HammingSearchStats } from '../hash/hammingIndex';
+import { hexToHalves } from '../hash/hammingDistance';
+import { comparableThumbnail, layoutSimilarity, layoutVector, simHash, spectrumVector, thumbnailCorrelation, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
+
+/** Layout SimHashes within this many bits propose a pair (about a 22° angle between layouts). */
+export const LAYOUT_HASH_RADIUS = 8;
+/** Proposed pairs whose layouts correlate below this are dropped without verification. */
+export const MIN_LAYOUT_SIMILARITY = 0.5;
+/** Partners kept per image for verification: the best by layout similarity, and as many again by spectrum similarity. */
+export const CANDIDATES_PER_IMAGE = 8;
+/** Largest cluster complete linkage builds (a merge beyond it is not attempted). */
+export const MAX_CLUSTER_SIZE = 256;
+
+/** What the search knows of one distinct image. */
+export interface SearchItem {
+  /** The 32×32 greyscale thumbnail; undefined when unknown (the item can then only be an exact duplicate). */
+  thumbnail: Uint8Array | undefined;
+  /** 64-bit dHash as 16 hex digits, when known. */
+  dhash: string | undefined;
+}
+
+export interface NearDuplicateOptions {
+  /** Thumbnail correlation at or above which a pair is a near duplicate. */
+  threshold: number;
+  /** dHash Hamming radius that also proposes pairs. */
+  dhashRadius: number;
+  signal?: AbortSignal;
+}
+
+/** A verified near-duplicate pair of items (a < b). */
+export interface VerifiedPair {
+  a: number;
+  b: number;
+  alignment: Alignment;
+}
+
+export interface NearDuplicateCluster {
+  /** Item indices, ascending. */
+  members: number[];
+  /** The least-correlated pair in the cluster (every pair in it is verified). */
+  weakest: VerifiedPair;
+}
+
+export interface NearDuplicateSearchResult {
+  clusters: NearDuplicateCluster[];
+  /** Verified pairs, including those found while clustering. */
+  pairs: VerifiedPair[];
+  stats: {
+    /** Items with a layout (not flat, thumbnail known). */
+    itemsCompared: number;
+    /** Items left out because their thumbnail is flat or unknown. */
+    itemsWithoutLayout: number;
+    /** Pairs proposed by the two hash indexes (a pair proposed by both counts twice). */
+    proposals: number;
+    /** Distinct pairs verified by thumbnail correlation: for candidates, and while clustering. */
+    pairsVerified: number;
+    /** Of those, verified for complete linkage (pairs across two clusters that were not candidates). */
+    pairsVerifiedForClusters: number;
+    /** Pairs at or above the threshold. */
+    pairsAboveThreshold: number;
+    layoutSearch: HammingSearchStats;
+    dhashSearch: HammingSearchStats;
+  };
+}
+
+/** Near-duplicate clusters among `items`: proposed by hashes, verified by correlation, linked completely. */
+export function findNearDuplicates(items: readonly SearchItem[], options: NearDuplicateOptions): NearDuplicateSearchResult {
+  const { threshold, signal } = options;
+  // Items with a layout, by position in `compared`.
+  const compared: number[] = [];
+  const layouts: Float32Array[] = [];
+  const spectra: Float32Array[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const thumbnail = items[i].thumbnail;
+    const layout = thumbnail ? layoutVector(thumbnail) : undefined;
+    const spectrum = thumbnail ? spectrumVector(thumbnail) : undefined;
+    if (!layout || !spectrum) continue;
+    compared.push(i);
+    layouts.push(layout);
+    spectra.push(spectrum);
+  }
+  const n = compared.length;
+  // Images of one kind propose each other by the hundred: keep the most similar by layout, and by
+  // spectrum (which a shift does not change), so a shifted copy is not crowded out by look-alikes.
+  const byLayout = new CandidateLists(n, CANDIDATES_PER_IMAGE);
+  const bySpectrum = new CandidateLists(n, CANDIDATES_PER_IMAGE);
+  let proposals = 0;
+  const propose = (p: number, q: number): void => {
+    proposals++;
+    const similarity = layoutSimilarity(layouts[p], layouts[q]);
+    if (similarity < MIN_LAYOUT_SIMILARITY) return;
+    byLayout.offer(p, q, similarity);
+    byLayout.offer(q, p, similarity);
+    const spectral = layoutSimilarity(spectra[p], spectra[q]);
+    bySpectrum.offer(p, q, spectral);
+    bySpectrum.offer(q, p, spectral);
+  };
+
+  const layoutHigh = new Uint32Array(n);
+  const layoutLow = new Uint32Array(n);
+  for (let p = 0; p < n; p++) [layoutHigh[p], layoutLow[p]] = simHash(layouts[p]);
+  throwIfAborted(signal);
+  const layoutSearch = HammingIndex.fromHalves(layoutHigh, layoutLow).forEachPairWithin(LAYOUT_HASH_RADIUS, propose);
+  throwIfAborted(signal);
+
+  // dHash proposals among the items that have both.
+  const hashed: number[] = [];
+  const dhashHigh: number[] = [];
+  const dhashLow: number[] = [];
+  for (let p = 0; p < n; p++) {
+    const dhash = items[compared[p]].dhash;
+    if (dhash === undefined) continue;
+    const [high, low] = hexToHalves(dhash);
+    hashed.push(p);
+    dhashHigh.push(high);
+    dhashLow.push(low);
+  }
+  const dhashSearch = HammingIndex.fromHalves(Uint32Array.from(dhashHigh), Uint32Array.from(dhashLow))
+    .forEachPairWithin(options.dhashRadius, (x, y) => propose(hashed[x], hashed[y]));
+  throwIfAborted(signal);
+
+  // Verification of every kept candidate pair, once.
+  const verified = new PairMemo(n);
+  // Smoothed thumbnails, prepared once per item that takes part in a verification (2 KB each).
+  const prepared = new Map<number, ComparableThumbnail>();
+  const comparable = (p: number): ComparableThumbnail => {
+    let thumbnail = prepared.get(p);
+    if (!thumbnail) prepared.set(p, (thumbnail = comparableThumbnail(items[compared[p]].thumbnail!)));
+    return thumbnail;
+  };
+  const verify = (p: number, q: number): Alignment => {
+    const [lo, hi] = p < q ? [p, q] : [q, p];
+    let alignment = verified.get(lo, hi);
+    if (!alignment) {
+      alignment = thumbnailCorrelation(comparable(lo), comparable(hi), threshold);
+      verified.set(lo, hi, alignment);
+    }
+    return alignment;
+  };
+  const links: Array<[number, number, Alignment]> = [];
+  const linked = new Set<number>();
+  for (let p = 0; p < n; p++) {
+    if (p % 256 === 0) throwIfAborted(signal);
+    for (const q of [...byLayout.of(p), ...bySpectrum.of(p)]) {
+      const [lo, hi] = p < q ? [p, q] : [q, p];
+      if (linked.has(lo * n + hi)) continue;
+      linked.add(lo * n + hi);
+      const alignment = verify(lo, hi);
+      if (alignment.correlation >= threshold) links.push([lo, hi, alignment]);
+    }
+  }
+  const candidatesVerified = verified.size;
+
+  // Complete linkage over verified links, strongest first.
+  links.sort((x, y) => y[2].correlation - x[2].correlation || x[0] - y[0] || x[1] - y[1]);
+  const clusterOf = Int32Array.from({ length: n }, (_, p) => p);
+  const members = new Map<number, number[]>();
+  const weakest = new Map<number, [number, number, Alignment]>();
+  for (const link of links) {
+    const [p, q] = link;
+    const cp = clusterOf[p];
+    const cq = clusterOf[q];
+    if (cp === cq) continue;
+    const left = members.get(cp) ?? [p];
+    const right = members.get(cq) ?? [q];
+    if (left.length + right.length > MAX_CLUSTER_SIZE) continue;
+    let weak: [number, number, Alignment] = link;
+    let complete = true;
+    for (const x of left) {
+      for (const y of right) {
+        const alignment = verify(x, y);
+        if (alignment.correlation < threshold) {
+          complete = false;
+          break;
+        }
+        if (alignment.correlation < weak[2].correlation) weak = x < y ? [x, y, alignment] : [y, x, alignment];
+      }
+      if (!complete) break;
+    }
+    if (!complete) continue;
+    for (const w of [weakest.get(cp), weakest.get(cq)]) if (w && w[2].correlation < weak[2].correlation) weak = w;
+    const [keep, drop] = cp < cq ? [cp, cq] : [cq, cp];
+    const merged = [...left, ...right];
+    for (const x of merged) clusterOf[x] = keep;
+    members.set(keep, merged);
+    members.delete(drop);
+    weakest.set(keep, weak);
+    weakest.delete(drop);
+  }
+  throwIfAborted(signal);
+
+  const toPair = ([p, q, alignment]: [number, number, Alignment]): VerifiedPair => ({ a: compared[p], b: compared[q], alignment });
+  const clusters: NearDuplicateCluster[] = [...members.entries()]
+    .map(([root, list]) => ({ members: list.map((p) => compared[p]).sort((x, y) => x - y), weakest: toPair(weakest.get(root)!) }))
+    .sort((x, y) => x.members[0] - y.members[0]);
+  const pairs: VerifiedPair[] = [];
+  verified.forEach((p, q, alignment) => {
+    if (alignment.correlation >= threshold) pairs.push(toPair([p, q, alignment]));
+  });
+  pairs.sort((x, y) => x.a - y.a || x.b - y.b);
+  return {
+    clusters,
+    pairs,
+    stats: {
+      itemsCompared: n,
+      itemsWithoutLayout: items.length - n,
+      proposals,
+      pairsVerified: verified.size,
+      pairsVerifiedForClusters: verified.size - candidatesVerified,
+      pairsAboveThreshold: pairs.length,
+      layoutSearch,
+      dhashSearch,
+    },
+  };
+}
+
+/** For each item, the `k` partners with the highest score offered so far. */
+class CandidateLists {
+  private readonly partner: Int32Array;
+  private readonly score: Float32Array;
+
+  constructor(count: number, private readonly k: number) {
+    this.partner = new Int32Array(count * k).fill(-1);
+    this.score = new Float32Array(count * k).fill(Number.NEGATIVE_INFINITY);
+  }
+
+  offer(item: number, partner: number, score: number): void {
+    const start = item * this.k;
+    let lowest = start;
+    for (let s = start; s < start + this.k; s++) {
+      if (this.partner[s] === partner) return;
+      if (this.score[s] < this.score[lowest]) lowest = s;
+    }
+    if (score > this.score[lowest]) {
+      this.partner[lowest] = partner;
+      this.score[lowest] = score;
+    }
+  }
+
+  of(item: number): number[] {
+    const out: number[] = [];
+    for (let s = item * this.k; s < (item + 1) * this.k; s++) if (this.partner[s] >= 0) out.push(this.partner[s]);
+    return out;
+  }
+}
+
+/** Alignments of unordered pairs (lo < hi), keyed by lo·n + hi (exact below 2^53). */
+class PairMemo {
+  private readonly map = new Map<number, Alignment>();
+  constructor(private readonly n: number) {}
+  get size(): number {
+    return this.map.size;
+  }
+  get(lo: number, hi: number): Alignment | undefined {
+    return this.map.get(lo * this.n + hi);
+  }
+  set(lo: number, hi: number, alignment: Alignment): void {
+    this.map.set(lo * this.n + hi, alignment);
+  }
+  forEach(visit: (lo: number, hi: number, alignment: Alignment) => void): void {
+    for (const [key, alignment] of this.map) visit(Math.floor(key / this.n), key % this.n, alignment);
+  }
+}

@@ -1,0 +1,429 @@
+// Comparing two images by their 32×32 greyscale thumbnails (see thumbnail.ts).
+// - layoutVector: a coarse 8×8 tent-weighted layout, mean-centred and unit-length; its dot product
+//   is a cheap, shift-tolerant similarity used to rank candidate pairs.
+// - simHash: a 64-bit random-hyperplane hash of that vector (Charikar 2002), whose Hamming distance
+//   estimates the angle between layouts, so a Hamming index can propose candidate pairs.
+// - thumbnailCorrelation: the verification. The Pearson correlation of the two thumbnails after the
+//   best alignment of one onto the other (shift up to ±3 px, scale up to ±10%, bilinear sampling,
+//   over the overlapping pixels). Correlation ignores gain and offset, so brightness, contrast and
+//   moderate colour changes keep it high; re-encoding, resizing, small crops and shifts are undone
+//   by the alignment. Images of one kind that merely look alike (two digits, two aligned faces)
+//   differ in detail at 32×32 and stay below the threshold.
+import { THUMBNAIL_PIXELS, THUMBNAIL_SIDE } from './thumbnail';
+
+const SIDE = THUMBNAIL_SIDE;
+/** The layout grid: LAYOUT_CELLS × LAYOUT_CELLS tent-weighted cells. */
+export const LAYOUT_CELLS = 8;
+export const LAYOUT_LENGTH = LAYOUT_CELLS * LAYOUT_CELLS;
+/** Half-width, in thumbnail pixels, of a layout cell's tent (twice the cell pitch: neighbouring cells overlap). */
+const LAYOUT_RADIUS = 2 * (SIDE / LAYOUT_CELLS);
+/** Largest shift searched, in thumbnail pixels (±3 of 32: about ±10% of the side). */
+export const MAX_SHIFT = 3;
+/** Scales searched around 1 (the copy is zoomed in or out by up to about 10%). */
+const SEARCH_SCALES = [1 / 1.1, 1 / 1.05, 1.05, 1.1];
+/** Scale-and-shift search runs only when the best shift alone is within this of the threshold. */
+const SCALE_GATE = 0.15;
+/** Sub-pixel refinement runs only when the coarse search is within this of the threshold. */
+const REFINE_MARGIN = 0.06;
+/** Whole-pixel shifts, of the 48 ranked on a sparse grid, measured on the denser one. */
+const SHIFTS_KEPT = 4;
+/** Largest zoom the refinement reaches. */
+const MAX_SCALE = 1.15;
+/** Refinement gives up after this many improving steps. */
+const MAX_REFINE_STEPS = 8;
+/** Least share of the thumbnail that must overlap after alignment for a correlation to count. */
+const MIN_OVERLAP = 0.6;
+/** Grey levels (of 255) within which a pixel counts as background: the image's median level. */
+const BACKGROUND_LEVELS = 8;
+/** Least share of the thumbnail that must be informative (off the background in either image). */
+const MIN_INFORMATIVE = 0.05;
+
+/** The background grey level of each of two thumbnails. */
+export interface Background {
+  a: number;
+  b: number;
+}
+
+/** Tent weights of each layout cell over the thumbnail's columns (or rows), each row summing to 1. */
+const LAYOUT_WEIGHTS: Float64Array = (() => {
+  const weights = new Float64Array(LAYOUT_CELLS * SIDE);
+  const pitch = SIDE / LAYOUT_CELLS;
+  for (let cell = 0; cell < LAYOUT_CELLS; cell++) {
+    const centre = cell * pitch + (pitch - 1) / 2;
+    let sum = 0;
+    for (let x = 0; x < SIDE; x++) {
+      const w = Math.max(0, 1 - Math.abs(x - centre) / LAYOUT_RADIUS);
+      weights[cell * SIDE + x] = w;
+      sum += w;
+    }
+    for (let x = 0; x < SIDE; x++) weights[cell * SIDE + x] /= sum;
+  }
+  return weights;
+})();
+
+/**
+ * The 8×8 tent-weighted layout of a thumbnail, minus its mean and scaled to unit length;
+ * undefined when the thumbnail is flat (no layout to compare).
+ */
+export function layoutVector(thumbnail: Uint8Array): Float32Array | undefined {
+  const rows = new Float64Array(LAYOUT_CELLS * SIDE); // cell row × thumbnail column
+  for (let cy = 0; cy < LAYOUT_CELLS; cy++) {
+    for (let y = 0; y < SIDE; y++) {
+      const w = LAYOUT_WEIGHTS[cy * SIDE + y];
+      if (w === 0) continue;
+      for (let x = 0; x < SIDE; x++) rows[cy * SIDE + x] += w * thumbnail[y * SIDE + x];
+    }
+  }
+  const layout = new Float64Array(LAYOUT_LENGTH);
+  let mean = 0;
+  for (let cy = 0; cy < LAYOUT_CELLS; cy++) {
+    for (let cx = 0; cx < LAYOUT_CELLS; cx++) {
+      let v = 0;
+      for (let x = 0; x < SIDE; x++) v += LAYOUT_WEIGHTS[cx * SIDE + x] * rows[cy * SIDE + x];
+      layout[cy * LAYOUT_CELLS + cx] = v;
+      mean += v;
+    }
+  }
+  mean /= LAYOUT_LENGTH;
+  let norm = 0;
+  for (let i = 0; i < LAYOUT_LENGTH; i++) norm += (layout[i] - mean) ** 2;
+  norm = Math.sqrt(norm);
+  // Below a tenth of a grey level of spread per cell there is nothing to compare.
+  if (!(norm > 0.1 * Math.sqrt(LAYOUT_LENGTH))) return undefined;
+  const out = new Float32Array(LAYOUT_LENGTH);
+  for (let i = 0; i < LAYOUT_LENGTH; i++) out[i] = (layout[i] - mean) / norm;
+  return out;
+}
+
+/** Dot product of two layout vectors: the cosine of the angle between the layouts. */
+export function layoutSimilarity(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  for (let i = 0; i < a.length; i++) dot += a[i] * b[i];
+  return dot;
+}
+
+/** Spectrum features: DFT magnitudes at horizontal frequencies 0…SPECTRUM_BAND and vertical −SPECTRUM_BAND…SPECTRUM_BAND. */
+const SPECTRUM_BAND = 4;
+/** cos and sin of 2π·f·x/SIDE for f = 0…SPECTRUM_BAND (rows f, columns x). */
+const DFT_COS = Float64Array.from({ length: (SPECTRUM_BAND + 1) * SIDE }, (_, i) => Math.cos((2 * Math.PI * Math.floor(i / SIDE) * (i % SIDE)) / SIDE));
+const DFT_SIN = Float64Array.from({ length: (SPECTRUM_BAND + 1) * SIDE }, (_, i) => Math.sin((2 * Math.PI * Math.floor(i / SIDE) * (i % SIDE)) / SIDE));
+
+/**
+ * The low-frequency amplitude spectrum of a thumbnail: |DFT| at the (u, v) with 0 ≤ u ≤ 4, |v| ≤ 4,
+ * except the mean (and the duplicate half of u = 0), unit length. A circular shift leaves DFT
+ * magnitudes unchanged, so a shifted copy keeps nearly the same spectrum while look-alikes of one
+ * kind differ in it: the ranking of candidates uses it beside the layout.
+ */
+export function spectrumVector(thumbnail: Uint8Array): Float32Array | undefined {
+  const band = SPECTRUM_BAND;
+  // Row transforms: for each row y and horizontal frequency u, Σ_x t(x, y)·e^{−2πiux/SIDE}.
+  const rowRe = new Float64Array((band + 1) * SIDE);
+  const rowIm = new Float64Array((band + 1) * SIDE);
+  for (let y = 0; y < SIDE; y++) {
+    for (let u = 0; u <= band; u++) {
+      let re = 0;
+      let im = 0;
+      for (let x = 0; x < SIDE; x++) {
+        const v = thumbnail[y * SIDE + x];
+        re += v * DFT_COS[u * SIDE + x];
+        im -= v * DFT_SIN[u * SIDE + x];
+      }
+      rowRe[u * SIDE + y] = re;
+      rowIm[u * SIDE + y] = im;
+    }
+  }
+  const features: number[] = [];
+  for (let u = 0; u <= band; u++) {
+    for (let v = -band; v <= band; v++) {
+      if (u === 0 && v <= 0) continue; // the mean, and the conjugate half of u = 0
+      const f = v < 0 ? v + SIDE : v;
+      let re = 0;
+      let im = 0;
+      for (let y = 0; y < SIDE; y++) {
+        const c = Math.cos((2 * Math.PI * f * y) / SIDE);
+        const sn = Math.sin((2 * Math.PI * f * y) / SIDE);
+        const a = rowRe[u * SIDE + y];
+        const b = rowIm[u * SIDE + y];
+        // (a + ib)(c − i·sn)
+        re += a * c + b * sn;
+        im += b * c - a * sn;
+      }
+      features.push(Math.hypot(re, im));
+    }
+  }
+  const norm = Math.hypot(...features);
+  if (!(norm > 0)) return undefined;
+  return Float32Array.from(features, (x) => x / norm);
+}
+
+/** 64 fixed hyperplanes (seeded Gaussian directions) for simHash, one LAYOUT_LENGTH row each. */
+const HYPERPLANES: Float64Array = (() => {
+  let state = 0x9e3779b9;
+  // mulberry32: a small seeded generator, so every run and every machine draws the same planes.
+  const uniform = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const planes = new Float64Array(64 * LAYOUT_LENGTH);
+  for (let i = 0; i < planes.length; i++) {
+    // Box–Muller: a standard normal from two uniforms in (0, 1].
+    const u = 1 - uniform();
+    const v = uniform();
+    planes[i] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+  return planes;
+})();
+
+/**
+ * SimHash of a vector (Charikar 2002): bit k is set when the vector lies on the positive side of
+ * hyperplane k. For random planes, P(bit differs) = angle / π, so Hamming distance ≈ 64·angle/π.
+ * Returned as [high, low] 32-bit halves (bit 63 = first plane).
+ */
+export function simHash(vector: Float32Array): [number, number] {
+  let high = 0;
+  let low = 0;
+  for (let k = 0; k < 64; k++) {
+    let dot = 0;
+    const row = k * LAYOUT_LENGTH;
+    for (let i = 0; i < LAYOUT_LENGTH; i++) dot += HYPERPLANES[row + i] * vector[i];
+    const bit = dot > 0 ? 1 : 0;
+    if (k < 32) high = ((high << 1) | bit) >>> 0;
+    else low = ((low << 1) | bit) >>> 0;
+  }
+  return [high, low];
+}
+
+/** How one thumbnail was best aligned onto another, and the correlation there. */
+export interface Alignment {
+  /** Pearson correlation of the overlapping pixels after alignment, in [−1, 1]. */
+  correlation: number;
+  /** Shift of the second thumbnail, in thumbnail pixels. */
+  dx: number;
+  dy: number;
+  /** Zoom of the second thumbnail about its centre. */
+  scale: number;
+}
+
+const CENTRE = (SIDE - 1) / 2;
+// Per-column and per-row sampling tables, reused by every evaluation (the search is synchronous).
+const COLUMN_INDEX = new Int32Array(SIDE);
+const COLUMN_FRACTION = new Float64Array(SIDE);
+const ROW_INDEX = new Int32Array(SIDE);
+const ROW_FRACTION = new Float64Array(SIDE);
+
+/**
+ * Pearson correlation between a and b sampled at (c + scale·(x − c) + dx, c + scale·(y − c) + dy),
+ * bilinearly, over the pixels of a (every `step`-th row and column) whose sample falls inside b.
+ * With `background`, pixels where both images sit within BACKGROUND_LEVELS of their own background
+ * level are left out. −2 when fewer than MIN_OVERLAP of the pixels overlap, fewer than MIN_INFORMATIVE
+ * are left, or either side is flat there.
+ */
+export function alignedCorrelation(a: Uint8Array, b: Uint8Array, dx: number, dy: number, scale: number, step = 1, background?: Background): number {
+  if (scale === 1 && Number.isInteger(dx) && Number.isInteger(dy) && !background) return shiftedCorrelation(a, b, dx, dy, step);
+  let columns = 0;
+  for (let x = 0; x < SIDE; x += step) {
+    const position = CENTRE + scale * (x - CENTRE) + dx;
+    if (position < 0 || position > SIDE - 1) continue;
+    const index = Math.min(Math.floor(position), SIDE - 2);
+    COLUMN_INDEX[columns] = x | (index << 8);
+    COLUMN_FRACTION[columns] = position - index;
+    columns++;
+  }
+  let rows = 0;
+  for (let y = 0; y < SIDE; y += step) {
+    const position = CENTRE + scale * (y - CENTRE) + dy;
+    if (position < 0 || position > SIDE - 1) continue;
+    const index = Math.min(Math.floor(position), SIDE - 2);
+    ROW_INDEX[rows] = y | (index << 8);
+    ROW_FRACTION[rows] = position - index;
+    rows++;
+  }
+  const overlap = columns * rows;
+  const possible = Math.ceil(SIDE / step) ** 2;
+  if (overlap < MIN_OVERLAP * possible) return -2;
+  let counted = 0;
+  let sa = 0;
+  let sb = 0;
+  let saa = 0;
+  let sbb = 0;
+  let sab = 0;
+  for (let r = 0; r < rows; r++) {
+    const y = ROW_INDEX[r] & 0xff;
+    const by = ROW_INDEX[r] >> 8;
+    const fy = ROW_FRACTION[r];
+    const top = by * SIDE;
+    const bottom = top + SIDE;
+    const rowA = y * SIDE;
+    for (let c = 0; c < columns; c++) {
+      const x = COLUMN_INDEX[c] & 0xff;
+      const bx = COLUMN_INDEX[c] >> 8;
+      const fx = COLUMN_FRACTION[c];
+      const upper = b[top + bx] + fx * (b[top + bx + 1] - b[top + bx]);
+      const lower = b[bottom + bx] + fx * (b[bottom + bx + 1] - b[bottom + bx]);
+      const vb = upper + fy * (lower - upper);
+      const va = a[rowA + x];
+      if (background && Math.abs(va - background.a) <= BACKGROUND_LEVELS && Math.abs(vb - background.b) <= BACKGROUND_LEVELS) continue;
+      counted++;
+      sa += va;
+      sb += vb;
+      saa += va * va;
+      sbb += vb * vb;
+      sab += va * vb;
+    }
+  }
+  const n = counted;
+  if (n < MIN_INFORMATIVE * possible) return -2;
+  const varA = n * saa - sa * sa;
+  const varB = n * sbb - sb * sb;
+  // Flat within a grey level (n² · 1): no pattern to correlate.
+  if (!(varA > n * n) || !(varB > n * n)) return -2;
+  return (n * sab - sa * sb) / Math.sqrt(varA * varB);
+}
+
+/** alignedCorrelation for a whole-pixel shift at scale 1, without a background: no interpolation. */
+function shiftedCorrelation(a: Uint8Array, b: Uint8Array, dx: number, dy: number, step: number): number {
+  const x0 = Math.max(0, -dx);
+  const x1 = Math.min(SIDE, SIDE - dx);
+  const y0 = Math.max(0, -dy);
+  const y1 = Math.min(SIDE, SIDE - dy);
+  // The same sample grid as alignedCorrelation: every step-th row and column of a that lands inside b.
+  const xStart = x0 + ((step - (x0 % step)) % step);
+  const yStart = y0 + ((step - (y0 % step)) % step);
+  const columns = x1 > xStart ? Math.ceil((x1 - xStart) / step) : 0;
+  const rows = y1 > yStart ? Math.ceil((y1 - yStart) / step) : 0;
+  const n = columns * rows;
+  const possible = Math.ceil(SIDE / step) ** 2;
+  if (n < MIN_OVERLAP * possible) return -2;
+  let sa = 0;
+  let sb = 0;
+  let saa = 0;
+  let sbb = 0;
+  let sab = 0;
+  const offset = dy * SIDE + dx;
+  for (let y = yStart; y < y1; y += step) {
+    const row = y * SIDE;
+    for (let x = xStart; x < x1; x += step) {
+      const va = a[row + x];
+      const vb = b[row + x + offset];
+      sa += va;
+      sb += vb;
+      saa += va * va;
+      sbb += vb * vb;
+      sab += va * vb;
+    }
+  }
+  const varA = n * saa - sa * sa;
+  const varB = n * sbb - sb * sb;
+  if (!(varA > n * n) || !(varB > n * n)) return -2;
+  return (n * sab - sa * sb) / Math.sqrt(varA * varB);
+}
+
+/** A [1 2 1]/4 × [1 2 1]/4 binomial smoothing of a thumbnail (edges replicated), rounded to 8 bits. */
+export function smoothThumbnail(thumbnail: Uint8Array): Uint8Array {
+  const horizontal = SMOOTH_SCRATCH;
+  for (let y = 0; y < SIDE; y++) {
+    const row = y * SIDE;
+    for (let x = 0; x < SIDE; x++) {
+      horizontal[row + x] = thumbnail[row + (x > 0 ? x - 1 : 0)] + 2 * thumbnail[row + x] + thumbnail[row + (x < SIDE - 1 ? x + 1 : x)];
+    }
+  }
+  const out = new Uint8Array(THUMBNAIL_PIXELS);
+  for (let y = 0; y < SIDE; y++) {
+    const up = (y > 0 ? y - 1 : 0) * SIDE;
+    const down = (y < SIDE - 1 ? y + 1 : y) * SIDE;
+    const row = y * SIDE;
+    for (let x = 0; x < SIDE; x++) out[row + x] = (horizontal[up + x] + 2 * horizontal[row + x] + horizontal[down + x] + 8) >> 4;
+  }
+  return out;
+}
+const SMOOTH_SCRATCH = new Int32Array(THUMBNAIL_PIXELS);
+
+/** A thumbnail prepared for comparison: smoothed once (compared) and twice (searched). */
+export interface ComparableThumbnail {
+  fine: Uint8Array;
+  coarse: Uint8Array;
+  /** The median grey level of `fine`: the background of an object on a plain ground. */
+  background: number;
+}
+
+export function comparableThumbnail(thumbnail: Uint8Array): ComparableThumbnail {
+  const fine = smoothThumbnail(thumbnail);
+  return { fine, coarse: smoothThumbnail(fine), background: medianLevel(fine) };
+}
+
+/** The lower median of 8-bit values, by histogram. */
+function medianLevel(values: Uint8Array): number {
+  const histogram = new Int32Array(256);
+  for (let i = 0; i < values.length; i++) histogram[values[i]]++;
+  const half = (values.length - 1) >> 1;
+  let seen = 0;
+  for (let level = 0; level < 256; level++) {
+    seen += histogram[level];
+    if (seen > half) return level;
+  }
+  return 255;
+}
+
+/**
+ * The best alignment of thumbnail b onto a, and the correlation there. Both are compared smoothed once
+ * with a 3×3 binomial filter, so JPEG noise and resampling do not decide. The alignment is searched
+ * coarse to fine on every other pixel: integer shifts within ±MAX_SHIFT on the twice-smoothed
+ * thumbnails (a wider, smoother landscape), then zooms of ±5% and ±10% around the best shift; then,
+ * if within REFINE_MARGIN of `threshold`, a hill-climb on the once-smoothed thumbnails in half and
+ * quarter pixels and 2% and 1% zoom steps. The correlation returned is over all informative pixels
+ * (those off the background in either image), so a shared plain ground (digits on black, products
+ * on white) does not make two different objects look alike.
+ */
+export function thumbnailCorrelation(a: ComparableThumbnail, b: ComparableThumbnail, threshold: number): Alignment {
+  const background: Background = { a: a.background, b: b.background };
+  const identity = Math.max(-1, alignedCorrelation(a.fine, b.fine, 0, 0, 1, 1, background));
+  if (identity >= threshold) return { correlation: identity, dx: 0, dy: 0, scale: 1 };
+
+  let coarse = { r: alignedCorrelation(a.coarse, b.coarse, 0, 0, 1, 2), dx: 0, dy: 0, scale: 1 };
+  const consider = (dx: number, dy: number, scale: number): void => {
+    const r = alignedCorrelation(a.coarse, b.coarse, dx, dy, scale, 2);
+    if (r > coarse.r) coarse = { r, dx, dy, scale };
+  };
+  // Whole-pixel shifts: ranked on every fourth pixel, the best few measured on every other one.
+  const ranked: Array<[number, number, number]> = [];
+  for (let dy = -MAX_SHIFT; dy <= MAX_SHIFT; dy++) {
+    for (let dx = -MAX_SHIFT; dx <= MAX_SHIFT; dx++) if (dx !== 0 || dy !== 0) ranked.push([alignedCorrelation(a.coarse, b.coarse, dx, dy, 1, 4), dx, dy]);
+  }
+  ranked.sort((x, y) => y[0] - x[0]);
+  for (const [, dx, dy] of ranked.slice(0, SHIFTS_KEPT)) consider(dx, dy, 1);
+  if (coarse.r < threshold - SCALE_GATE) return { correlation: identity, dx: 0, dy: 0, scale: 1 };
+  const shifted = coarse;
+  for (const scale of SEARCH_SCALES) {
+    for (let dy = shifted.dy - 1; dy <= shifted.dy + 1; dy++) {
+      for (let dx = shifted.dx - 1; dx <= shifted.dx + 1; dx++) if (Math.abs(dx) <= MAX_SHIFT && Math.abs(dy) <= MAX_SHIFT) consider(dx, dy, scale);
+    }
+  }
+  if (coarse.r < threshold - REFINE_MARGIN) return { correlation: identity, dx: 0, dy: 0, scale: 1 };
+
+  // Fine: hill-climb on every other pixel of the once-smoothed thumbnails, from the coarse optimum.
+  let best = { r: alignedCorrelation(a.fine, b.fine, coarse.dx, coarse.dy, coarse.scale, 2), dx: coarse.dx, dy: coarse.dy, scale: coarse.scale };
+  for (const [shiftStep, scaleStep] of [[0.5, 1.02], [0.25, 1.01]] as const) {
+    for (let steps = 0; steps < MAX_REFINE_STEPS; steps++) {
+      const current = best;
+      const moves: Array<[number, number, number]> = [
+        [current.dx + shiftStep, current.dy, current.scale],
+        [current.dx - shiftStep, current.dy, current.scale],
+        [current.dx, current.dy + shiftStep, current.scale],
+        [current.dx, current.dy - shiftStep, current.scale],
+        [current.dx, current.dy, current.scale * scaleStep],
+        [current.dx, current.dy, current.scale / scaleStep],
+      ];
+      for (const [dx, dy, scale] of moves) {
+        if (Math.abs(dx) > MAX_SHIFT + 0.5 || Math.abs(dy) > MAX_SHIFT + 0.5 || scale > MAX_SCALE || scale < 1 / MAX_SCALE) continue;
+        const r = alignedCorrelation(a.fine, b.fine, dx, dy, scale, 2);
+        if (r > best.r) best = { r, dx, dy, scale };
+      }
+      if (best === current) break;
+    }
+  }
+  const correlation = alignedCorrelation(a.fine, b.fine, best.dx, best.dy, best.scale, 1, background);
+  return correlation > identity ? { correlation, dx: best.dx, dy: best.dy, scale: best.scale } : { correlation: identity, dx: 0, dy: 0, scale: 1 };
+}

@@ -1,0 +1,124 @@
+import * as assert from 'node:assert/strict';
+import { alignedCorrelation, comparableThumbnail, layoutSimilarity, layoutVector, simHash, spectrumVector, thumbnailCorrelation } from '../../../src/engine/image/signatureSimilarity';
+import { decodeThumbnail, lumaThumbnail } from '../../../src/engine/image/thumbnail';
+import { popcount32 } from '../../../src/engine/hash/hammingDistance';
+
+const a = Uint8Array.from({ length: 1024 }, (_, i) => (i * 37 + (i >> 5) * 11) % 251);
+const b = Uint8Array.from({ length: 1024 }, (_, i) => (i * 53 + (i >> 5) * 7) % 241);
+
+/** Pearson correlation of a(x, y) with b(x + dx, y + dy) over the overlap, every step-th pixel, written plainly. */
+function pearsonAtShift(p: Uint8Array, q: Uint8Array, dx: number, dy: number, step: number): number {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let y = 0; y < 32; y += step) {
+    for (let x = 0; x < 32; x += step) {
+      if (x + dx < 0 || x + dx > 31 || y + dy < 0 || y + dy > 31) continue;
+      xs.push(p[y * 32 + x]);
+      ys.push(q[(y + dy) * 32 + x + dx]);
+    }
+  }
+  const mean = (v: number[]): number => v.reduce((s, t) => s + t, 0) / v.length;
+  const [mx, my] = [mean(xs), mean(ys)];
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  xs.forEach((x, i) => {
+    sxy += (x - mx) * (ys[i] - my);
+    sxx += (x - mx) ** 2;
+    syy += (ys[i] - my) ** 2;
+  });
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+/** A smooth pattern (a few low-frequency cosines) in [20, 230]. */
+function smooth(seed: number): Uint8Array {
+  const plane = Float64Array.from({ length: 1024 }, (_, i) => {
+    const x = i % 32;
+    const y = Math.floor(i / 32);
+    return Math.cos((2 * Math.PI * (x + seed * y)) / 40 + seed) + Math.cos((2 * Math.PI * (2 * y - x)) / 50 + 2 * seed);
+  });
+  const min = Math.min(...plane);
+  const max = Math.max(...plane);
+  return Uint8Array.from(plane, (v) => Math.round(20 + (210 * (v - min)) / (max - min)));
+}
+
+function shift(p: Uint8Array, dx: number, dy: number): Uint8Array {
+  return Uint8Array.from({ length: 1024 }, (_, i) => {
+    const x = Math.max(0, Math.min(31, (i % 32) - dx));
+    const y = Math.max(0, Math.min(31, Math.floor(i / 32) - dy));
+    return p[y * 32 + x];
+  });
+}
+
+describe('image/signatureSimilarity', () => {
+  it('alignedCorrelation equals a plain Pearson correlation over the overlap, on both of its paths', () => {
+    for (const step of [1, 2]) {
+      for (let dy = -3; dy <= 3; dy++) {
+        for (let dx = -3; dx <= 3; dx++) {
+          const expected = pearsonAtShift(a, b, dx, dy, step);
+          assert.ok(Math.abs(alignedCorrelation(a, b, dx, dy, 1, step) - expected) < 1e-12);
+          // A background no pixel is near takes the bilinear path with every pixel counted.
+          assert.ok(Math.abs(alignedCorrelation(a, b, dx, dy, 1, step, { a: -100, b: -100 }) - expected) < 1e-12);
+        }
+      }
+    }
+    assert.equal(alignedCorrelation(a, a, 0, 0, 1), 1);
+    // Too little overlap, or a flat image, gives no correlation (−2).
+    assert.equal(alignedCorrelation(a, b, 20, 0, 1), -2);
+    assert.equal(alignedCorrelation(new Uint8Array(1024).fill(9), b, 0, 0, 1), -2);
+  });
+
+  it('leaves out pixels that sit on both images\' background', () => {
+    // Two different marks on one black ground: correlated over all pixels because both are mostly black, not over the marks.
+    const p = new Uint8Array(1024);
+    const q = new Uint8Array(1024);
+    for (let y = 4; y < 28; y++) {
+      p[y * 32 + 14] = 255;
+      p[y * 32 + 15] = 255;
+      q[y * 32 + 15] = 255;
+      q[y * 32 + 16] = 255;
+    }
+    const all = alignedCorrelation(p, q, 0, 0, 1);
+    const informative = alignedCorrelation(p, q, 0, 0, 1, 1, { a: 0, b: 0 });
+    // By hand: over all 1,024 pixels, 24 shared on-pixels of 48 each: r = (24·1024 − 48·48) / (48·(1024 − 48)) = 0.4754.
+    assert.ok(Math.abs(all - (24 * 1024 - 48 * 48) / (48 * (1024 - 48))) < 1e-12);
+    // Over the 72 pixels either mark covers: 24 both, 24 p only, 24 q only: r = (24·72 − 48·48) / (48·24) = −0.5.
+    assert.ok(Math.abs(informative - -0.5) < 1e-12);
+  });
+
+  it('finds the shift of a moved and brightened copy, and rejects an unrelated image', () => {
+    const source = smooth(1);
+    const copy = shift(source, 2, -1).map((v) => Math.min(255, Math.round(1.15 * v + 8)));
+    const found = thumbnailCorrelation(comparableThumbnail(source), comparableThumbnail(Uint8Array.from(copy)), 0.98);
+    assert.ok(found.correlation > 0.99, JSON.stringify(found));
+    assert.ok(Math.abs(found.dx - 2) <= 0.25 && Math.abs(found.dy + 1) <= 0.25 && Math.abs(found.scale - 1) <= 0.02, JSON.stringify(found));
+    assert.ok(thumbnailCorrelation(comparableThumbnail(source), comparableThumbnail(smooth(5)), 0.98).correlation < 0.9);
+  });
+
+  it('layout, SimHash and spectrum: equal for equal images, close for a shifted copy, far for unrelated ones', () => {
+    const source = smooth(2);
+    const copy = shift(source, 1, 0);
+    const other = smooth(7);
+    const [la, lb, lc] = [layoutVector(source)!, layoutVector(copy)!, layoutVector(other)!];
+    assert.ok(Math.abs(layoutSimilarity(la, la) - 1) < 1e-6);
+    assert.ok(layoutSimilarity(la, lb) > layoutSimilarity(la, lc));
+    const hamming = (x: [number, number], y: [number, number]): number => popcount32(x[0] ^ y[0]) + popcount32(x[1] ^ y[1]);
+    assert.equal(hamming(simHash(la), simHash(la)), 0);
+    assert.ok(hamming(simHash(la), simHash(lb)) < hamming(simHash(la), simHash(lc)));
+    // A circular shift leaves the amplitude spectrum exactly as it was.
+    const circular = Uint8Array.from({ length: 1024 }, (_, i) => source[Math.floor(i / 32) * 32 + (((i % 32) - 3 + 32) % 32)]);
+    assert.ok(Math.abs(layoutSimilarity(spectrumVector(source)!, spectrumVector(circular)!) - 1) < 1e-6);
+    assert.equal(layoutVector(new Uint8Array(1024).fill(128)), undefined);
+  });
+
+  it('thumbnails are area averages, stored as base64 of 1,024 bytes', () => {
+    // A 64×64 plane of 2×2 blocks with values 4·(block index mod 50): each thumbnail pixel is one block's value.
+    const plane = Float64Array.from({ length: 64 * 64 }, (_, i) => 4 * (((Math.floor(i / 128) * 32) + Math.floor((i % 64) / 2)) % 50));
+    const pixels = decodeThumbnail(lumaThumbnail(plane, 64, 64))!;
+    assert.equal(pixels.length, 1024);
+    assert.deepEqual([...pixels.subarray(0, 4)], [0, 4, 8, 12]);
+    assert.equal(pixels[33], 4 * ((32 + 1) % 50));
+    assert.equal(decodeThumbnail('AAAA'), undefined);
+    assert.equal(decodeThumbnail(42), undefined);
+  });
+});
