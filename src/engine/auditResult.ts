@@ -3,7 +3,8 @@ import type { ResolvedConfig } from './config/configTypes';
 import type { ModelAudit } from './modelAudit/modelAuditTypes';
 import type { AttributeInfo, DatasetFormat, Finding, Severity } from './types';
 
-export const AUDIT_RESULT_SCHEMA_VERSION = '1.1.0';
+// 1.2.0: data diagnostics, label-issue summaries (FF-M023), near-duplicate evidence by verified correlation (weakestPair, threshold).
+export const AUDIT_RESULT_SCHEMA_VERSION = '1.2.0';
 
 /** Summary of one check's run on one dataset. */
 export interface CheckRun {

@@ -17,8 +17,9 @@ import { comparableThumbnail, layoutSimilarity, layoutVector, simHash, spectrumV
 export const LAYOUT_HASH_RADIUS = 8;
 /** Proposed pairs whose layouts correlate below this are dropped without verification. */
 export const MIN_LAYOUT_SIMILARITY = 0.5;
-/** Partners kept per image for verification: the best by layout similarity, and as many again by spectrum similarity. */
+/** Partners kept per image for verification: the best by layout similarity, and by spectrum similarity. */
 export const CANDIDATES_PER_IMAGE = 8;
+export const SPECTRUM_CANDIDATES_PER_IMAGE = 4;
 /** Largest cluster complete linkage builds (a merge beyond it is not attempted). */
 export const MAX_CLUSTER_SIZE = 256;
 
@@ -94,7 +95,7 @@ export function findNearDuplicates(items: readonly SearchItem[], options: NearDu
   // Images of one kind propose each other by the hundred: keep the most similar by layout, and by
   // spectrum (which a shift does not change), so a shifted copy is not crowded out by look-alikes.
   const byLayout = new CandidateLists(n, CANDIDATES_PER_IMAGE);
-  const bySpectrum = new CandidateLists(n, CANDIDATES_PER_IMAGE);
+  const bySpectrum = new CandidateLists(n, SPECTRUM_CANDIDATES_PER_IMAGE);
   let proposals = 0;
   const propose = (p: number, q: number): void => {
     proposals++;
