@@ -29,6 +29,8 @@ const REFINE_MARGIN = 0.06;
 const SHIFTS_KEPT = 4;
 /** Largest zoom the refinement reaches. */
 const MAX_SCALE = 1.15;
+/** The quarter-pixel stage runs only when the half-pixel stage ends within this of the threshold. */
+const FINE_MARGIN = 0.03;
 /** Refinement gives up after this many improving steps. */
 const MAX_REFINE_STEPS = 8;
 /** Least share of the thumbnail that must overlap after alignment for a correlation to count. */
@@ -423,6 +425,8 @@ export function thumbnailCorrelation(a: ComparableThumbnail, b: ComparableThumbn
       }
       if (best === current) break;
     }
+    // Quarter pixels only when half pixels came close.
+    if (best.r < threshold - FINE_MARGIN) break;
   }
   const correlation = alignedCorrelation(a.fine, b.fine, best.dx, best.dy, best.scale, 1, background);
   return correlation > identity ? { correlation, dx: best.dx, dy: best.dy, scale: best.scale } : { correlation: identity, dx: 0, dy: 0, scale: 1 };
