@@ -208,8 +208,10 @@ async function evaluate(set: string, items: Item[]): Promise<SetResult> {
 
   const indexOf = new Map(records.map((r, i) => [r.relPath, i]));
   const clusters = output.findings.filter((f) => f.rule === 'FF-D021' || f.rule === 'FF-D020').map((f) => (f.evidence.paths as string[]).map((p) => indexOf.get(p)!));
-  const clusterOf = new Map<number, number>();
-  clusters.forEach((members, c) => members.forEach((m) => clusterOf.set(m, c)));
+  // An image may be in two findings (a pair bridging two clusters): a copy is found when one finding holds it and its source.
+  const clustersOf = new Map<number, Set<number>>();
+  clusters.forEach((members, c) => members.forEach((m) => clustersOf.set(m, (clustersOf.get(m) ?? new Set()).add(c))));
+  const together = (x: number, y: number): boolean => [...(clustersOf.get(x) ?? [])].some((c) => clustersOf.get(y)?.has(c));
   const originalOf = new Map(items.map((item, i) => [item.source, i] as const).filter(([, i]) => items[i].edit === 'original'));
   let copies = 0;
   let found = 0;
@@ -217,8 +219,7 @@ async function evaluate(set: string, items: Item[]): Promise<SetResult> {
   items.forEach((item, i) => {
     if (item.edit === 'original') return;
     copies++;
-    const c = clusterOf.get(i);
-    if (c !== undefined && c === clusterOf.get(originalOf.get(item.source)!)) found++;
+    if (together(i, originalOf.get(item.source)!)) found++;
     else missedEdits[item.edit] = (missedEdits[item.edit] ?? 0) + 1;
   });
   // The verifier alone, on each (source, copy) pair: what recall would be with perfect proposals and no clustering.
