@@ -1,0 +1,91 @@
+// How often one model audit with explanations parses the model, and how long it takes: the demo dataset (scanned
+// once beforehand, cached) and the demo model, audited in this process with no prediction or explanation cache.
+// Counts every protobuf decode of a ModelProto, every encode, and every ONNX Runtime session created (each one
+// parses and optimises the bytes again). Not a test: prints a table and writes bench-data/model-handle.json.
+// Usage: npx tsx scripts/bench/modelHandleBench.ts [--repeats 3]
+import { existsSync, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { onnx } from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
+import { loadConfigNear } from '../../src/engine/config/config';
+import { discoverDatasets } from '../../src/engine/dataset/discover';
+import { loadDataset } from '../../src/engine/dataset/loadDataset';
+import { auditDataset } from '../../src/engine/audit';
+import { auditModel } from '../../src/engine/modelAudit/modelAudit';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+interface Counts {
+  decodes: number;
+  decodedBytes: number;
+  encodes: number;
+  sessions: number;
+  sessionMs: number;
+}
+
+const counts: Counts = { decodes: 0, decodedBytes: 0, encodes: 0, sessions: 0, sessionMs: 0 };
+
+/** Wraps the three entry points that parse a model, so both the old and the new code are counted the same way. */
+function instrument(): void {
+  const decode = onnx.ModelProto.decode.bind(onnx.ModelProto);
+  onnx.ModelProto.decode = ((reader: Uint8Array, length?: number) => {
+    counts.decodes++;
+    counts.decodedBytes += reader.length;
+    return decode(reader, length);
+  }) as typeof onnx.ModelProto.decode;
+  const encode = onnx.ModelProto.encode.bind(onnx.ModelProto);
+  onnx.ModelProto.encode = ((message: onnx.IModelProto, writer?: unknown) => {
+    counts.encodes++;
+    return encode(message, writer as never);
+  }) as typeof onnx.ModelProto.encode;
+  const create = ort.InferenceSession.create.bind(ort.InferenceSession) as (...args: unknown[]) => Promise<ort.InferenceSession>;
+  (ort.InferenceSession as unknown as { create: unknown }).create = async (...args: unknown[]): Promise<ort.InferenceSession> => {
+    counts.sessions++;
+    const start = performance.now();
+    try {
+      return await create(...args);
+    } finally {
+      counts.sessionMs += performance.now() - start;
+    }
+  };
+}
+
+async function main(): Promise<void> {
+  const repeatsAt = process.argv.indexOf('--repeats');
+  const repeats = repeatsAt > 0 ? Number(process.argv[repeatsAt + 1]) : 3;
+  const dataDir = path.join(ROOT, 'demo/data');
+  const modelFile = path.join(ROOT, 'models/demo/lesion-cnn.onnx');
+  if (!existsSync(dataDir)) throw new Error('Generate the demo first: npm run build && node dist/demo.js --out demo');
+  const scanCache = path.join(ROOT, 'bench-data/model-handle-scan-cache');
+  const config = await loadConfigNear(dataDir);
+  const [ref] = await discoverDatasets(dataDir, config, {});
+  const dataset = await loadDataset(ref, config, {});
+  const { scans } = await auditDataset(dataset, config, { cacheDir: scanCache });
+  instrument();
+  const runs: Array<Counts & { ms: number; explained: number; sanityImages: number }> = [];
+  for (let k = 0; k < repeats; k++) {
+    Object.assign(counts, { decodes: 0, decodedBytes: 0, encodes: 0, sessions: 0, sessionMs: 0 });
+    const start = performance.now();
+    const { audit } = await auditModel({ file: modelFile }, dataset, scans, config, {});
+    const ms = performance.now() - start;
+    if (audit.status !== 'ok') throw new Error(`audit failed: ${audit.reason}`);
+    runs.push({ ...counts, ms, explained: audit.explanations?.errors.length ?? 0, sanityImages: audit.explanations?.sanity?.images ?? 0 });
+    console.log(`run ${k + 1}: ${ms.toFixed(0)} ms, ${counts.decodes} decodes (${(counts.decodedBytes / 1e6).toFixed(1)} MB), ${counts.encodes} encodes, ${counts.sessions} ORT sessions (${counts.sessionMs.toFixed(0)} ms creating them)`);
+  }
+  const sorted = [...runs].sort((a, b) => a.ms - b.ms);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  console.log(`\n| measure | value |\n|---|---|`);
+  console.log(`| model audit with explanations (median of ${repeats}, best) | ${median.ms.toFixed(0)} ms (${sorted[0].ms.toFixed(0)} ms) |`);
+  console.log(`| ModelProto decodes / encodes | ${median.decodes} / ${median.encodes} |`);
+  console.log(`| ONNX Runtime sessions created (time creating them) | ${median.sessions} (${median.sessionMs.toFixed(0)} ms) |`);
+  console.log(`| explained errors / sanity-checked | ${median.explained} / ${median.sanityImages} |`);
+  const out = path.join(ROOT, 'bench-data/model-handle.json');
+  await fs.mkdir(path.dirname(out), { recursive: true });
+  await fs.writeFile(out, JSON.stringify({ machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, load: os.loadavg() }, runs }, null, 2));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
