@@ -152,7 +152,7 @@ export async function measureShapes(model: onnx.IModelProto, inputName: string, 
   const tensorSet = new Set(tensors);
   const measured: string[] = [];
   for (const name of new Set(parameters)) {
-    if (!produced.has(name) || index.isConstant(name) || tensorSet.has(name)) continue;
+    if (!produced.has(name) || tensorSet.has(name) || (index.isConstant(name) && foldable(index, name))) continue;
     const known = store?.value(inputDims, name);
     if (known) values.set(name, known);
     else measured.push(name);
@@ -182,6 +182,16 @@ export async function measureShapes(model: onnx.IModelProto, inputName: string, 
     await session?.release().catch(() => undefined);
   }
   return { shapes, values };
+}
+
+/** True when `name`, a constant, folds in TypeScript (otherwise, e.g. an Expand of constants, it is measured). */
+function foldable(index: GraphIndex, name: string): boolean {
+  try {
+    index.constant(name, 'Gradient');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function firstLine(error: unknown): string {
