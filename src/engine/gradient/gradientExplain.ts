@@ -123,7 +123,8 @@ export async function inputGradient(cache: GradientSessionCache, input: Float32A
 export function camMap(activation: Float32Array, gradient: Float32Array, cam: CamTensor, variant: 'gradcam' | 'gradcam++'): Float32Array {
   const { channels, height, width } = cam;
   const positions = height * width;
-  const at = cam.layout === 'NCHW' ? (c: number, p: number): number => c * positions + p : (c: number, p: number): number => p * channels + c;
+  const offset = (cam.skippedTokens ?? 0) * channels;
+  const at = cam.layout === 'NCHW' ? (c: number, p: number): number => c * positions + p : (c: number, p: number): number => offset + p * channels + c;
   const weights = new Float64Array(channels);
   for (let c = 0; c < channels; c++) {
     if (variant === 'gradcam') {

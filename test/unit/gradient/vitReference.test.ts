@@ -69,12 +69,23 @@ describe('gradients of a Vision Transformer against PyTorch autograd', function 
       });
 
       it('Integrated Gradients (zero baseline, 32 midpoint steps)', async () => {
-        const image = { input, pixels: new Uint8Array(3 * reference.size ** 2), width: reference.size, height: reference.size, channels: 3 };
+        const image = { input, pixels: new Uint8Array(3 * reference.size ** 2), width: reference.size, height: reference.size, channels: 3 as const };
         const result = await integratedGradients(cache, image, { steps: reference.steps, baseline: new Float32Array(input.length), classIndex: reference.classIndex });
         const difference = normalisedDifference(result.attributions, floats(reference.integratedGradients));
         assert.ok(difference < 1e-4, `attributions differ by ${difference} after normalisation`);
         assert.ok(Math.abs(result.completeness.sum - reference.integratedGradientsSum) < 1e-4 * Math.abs(reference.integratedGradientsSum) + 1e-5, `Σ attributions ${result.completeness.sum} against PyTorch's ${reference.integratedGradientsSum}`);
         assert.ok(Math.abs(result.completeness.difference - reference.scoreDifference) < 1e-4, `f(x) − f(0) ${result.completeness.difference} against PyTorch's ${reference.scoreDifference}`);
+      });
+
+      it('token-map Grad-CAM at the input of the last encoder block, class token left out', async () => {
+        const { model, cam } = await cache.camGradients();
+        assert.equal(cam.layout, 'tokens', `Grad-CAM reads '${cam.name}' (${cam.reason})`);
+        assert.equal(cam.skippedTokens, 1);
+        assert.deepEqual([cam.height, cam.width], reference.camShape);
+        const run = await model.run(input, reference.classIndex);
+        const map = camMap(run.values.get(cam.name)?.data as Float32Array, run.gradients.get(cam.name)?.data as Float32Array, cam, 'gradcam');
+        const difference = normalisedDifference(map, floats(reference.cam));
+        assert.ok(difference < 1e-4, `the token map at '${cam.name}' differs by ${difference} after normalisation`);
       });
     });
   }
