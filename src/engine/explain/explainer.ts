@@ -216,7 +216,12 @@ export class Explainer {
           } catch (error) {
             // The TypeScript LRP reads plain chains the graph rules may not (and knows no γ-rule).
             if (!FairframeError.is(error, 'unsupported-model') || rule === 'gamma') throw error;
-            return { heatmap: await lrp(model, image, { ...options, rule, sessions }), method: 'lrp' };
+            try {
+              return { heatmap: await lrp(model, image, { ...options, rule, sessions }), method: 'lrp' };
+            } catch (fallback) {
+              // When neither can, the graph's reason is the one that says what in the model stops LRP.
+              throw FairframeError.is(fallback, 'unsupported-model') ? error : fallback;
+            }
           }
         }
         case 'occlusion':

@@ -1,5 +1,5 @@
-// The Explainer runs every gradient method natively on residual, dense-Concat and NHWC graphs (no occlusion
-// fallback), and their maps differ from occlusion's.
+// The Explainer runs every gradient method natively on residual, dense-Concat, NHWC and Vision Transformer graphs (no
+// occlusion fallback), and their maps differ from occlusion's; LRP says why it does not run on a transformer.
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -21,7 +21,7 @@ function spec(size: number, layout: 'NCHW' | 'NHWC'): ResolvedModelSpec {
 
 describe('Explainer with gradient graphs', function () {
   this.timeout(120_000);
-  for (const [name, size, layout] of [['resnet', 32, 'NCHW'], ['densenet', 32, 'NCHW'], ['nhwc', 32, 'NHWC']] as const) {
+  for (const [name, size, layout] of [['resnet', 32, 'NCHW'], ['densenet', 32, 'NCHW'], ['nhwc', 32, 'NHWC'], ['vit', 32, 'NCHW'], ['vit17', 32, 'NCHW']] as const) {
     it(`runs every gradient method natively on ${name}, each map distinct from occlusion's`, async () => {
       const file = path.join(FIXTURES, `${name}.onnx`);
       const explainer = Explainer.fromModel(file, readFileSync(file), spec(size, layout), name);
@@ -42,4 +42,18 @@ describe('Explainer with gradient graphs', function () {
       }
     });
   }
+
+  it('LRP on a transformer falls back to occlusion, naming the attention MatMul', async () => {
+    const file = path.join(FIXTURES, 'vit.onnx');
+    const explainer = Explainer.fromModel(file, readFileSync(file), spec(32, 'NCHW'), 'vit');
+    try {
+      const image = await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 200, g: 90, b: 40 } } }).png().toBuffer();
+      const result = await explainer.explain(image, { method: 'lrp', classIndex: 3 });
+      assert.equal(result.method, 'occlusion');
+      assert.equal(result.fallbackFrom?.method, 'lrp');
+      assert.match(result.fallbackFrom?.reason ?? '', /MatMul node '.*self_attention.*' multiplies two tensors computed from the input/);
+    } finally {
+      await explainer.dispose();
+    }
+  });
 });
