@@ -1,6 +1,6 @@
 // One model as everything in an audit or a worker uses it: the bytes decoded once, the graph index, ONNX Runtime
-// sessions (one per set of exposed outputs, shared by inference and the explanation methods), and what other modules
-// derive from it (gradient graphs, measured tensor shapes), each made lazily on first use and released together.
+// sessions (one per set of exposed outputs, shared by inference and the explanation methods), and what the gradient
+// graphs derive from it (an opset-raised copy, measured tensor shapes), each made lazily on first use and released together.
 // Edited models (a randomised classifier, an opset-raised copy with a gradient graph) are copies; the decoded model
 // itself is never changed.
 import { createHash } from 'node:crypto';
@@ -12,12 +12,6 @@ import { exposeTensors } from './graphSurgery';
 import type { ModelInfo } from './modelTypes';
 import { inspectModelBytes, loadModelProto } from './onnxModel';
 import { cpuSessionOptions } from './ortSession';
-
-/** A resource made once per handle and released by `dispose`. */
-interface SharedEntry {
-  value: Promise<unknown>;
-  release?: (value: unknown) => Promise<void>;
-}
 
 /**
  * Measurements that hold for every variant of one model (same graph, other weights), by input size: tensor shapes, and
@@ -60,7 +54,6 @@ export class ModelHandle {
   private modelInfo?: ModelInfo;
   private readonly digests = new Map<string, string>();
   private readonly sessions = new Map<string, { outputs: Set<string>; session: Promise<ort.InferenceSession> }>();
-  private readonly entries = new Map<string, SharedEntry>();
   private readonly memos = new Map<string, unknown>();
   private readonly variants = new Map<string, ModelHandle>();
   private disposed = false;
@@ -137,19 +130,6 @@ export class ModelHandle {
     return this.memos.get(key) as T;
   }
 
-  /** A resource made once per handle by `create` and released by `release` on `dispose`; a failed creation is not kept. */
-  shared<T>(key: string, create: () => Promise<T>, release?: (value: T) => Promise<void>): Promise<T> {
-    this.assertOpen();
-    let entry = this.entries.get(key);
-    if (!entry) {
-      const value = create();
-      entry = { value, release: release as SharedEntry['release'] };
-      this.entries.set(key, entry);
-      value.catch(() => this.entries.delete(key));
-    }
-    return entry.value as Promise<T>;
-  }
-
   /**
    * A handle on an edited copy of this model (made once per key by `edit`, which gets an editable copy), sharing this
    * handle's tensor shapes: the edit must keep the graph and change only weights. Released with this handle.
@@ -163,21 +143,15 @@ export class ModelHandle {
     return variant;
   }
 
-  /** Releases every session and shared resource of this handle and its variants. */
+  /** Releases every session of this handle and its variants. */
   async dispose(): Promise<void> {
     this.disposed = true;
     const sessions = [...this.sessions.values()];
-    const entries = [...this.entries.values()];
     const variants = [...this.variants.values()];
     this.sessions.clear();
-    this.entries.clear();
     this.variants.clear();
     await Promise.all([
       ...sessions.map(async ({ session }) => (await session.catch(() => undefined))?.release().catch(() => undefined)),
-      ...entries.map(async ({ value, release }) => {
-        const resolved = await value.catch(() => undefined);
-        if (resolved !== undefined && release) await release(resolved).catch(() => undefined);
-      }),
       ...variants.map((variant) => variant.dispose()),
     ]);
   }
