@@ -29,7 +29,7 @@ import { randomisedClassifierModel } from './sanityCheck';
 export { EXPLAIN_METHODS } from './explainTypes';
 
 /** Bumped when a method's output changes, so old cache entries are not reused. */
-const EXPLANATION_CACHE_VERSION = 4;
+const EXPLANATION_CACHE_VERSION = 5;
 
 /** What to compute besides the map. */
 export interface ExplainRequest {

@@ -112,7 +112,8 @@ export function findCamTensor(model: onnx.IModelProto, path: GradientPath, input
     const name = ordered[k];
     const tokens = tokenGrid(shapes.get(name) ?? [], found);
     if (!tokens || reachesScore(name)) continue;
-    return { name, layout: 'tokens', ...tokens, reason: `the last token sequence every path from the input to the score passes through before the last attention${tokens.skippedTokens > 0 ? `, its first ${tokens.skippedTokens} token(s) (class token) left out` : ''}` };
+    const skipped = tokens.skippedTokens === 0 ? '' : tokens.skippedTokens === 1 ? ', the class token left out' : `, its first ${tokens.skippedTokens} tokens (class and distillation tokens) left out`;
+    return { name, layout: 'tokens', ...tokens, reason: `the last token sequence every path from the input to the score passes through before the last attention${skipped}` };
   }
   if (found) return found;
   throw new FairframeError('unsupported-model', 'Grad-CAM found no spatial feature map that every path from the input to the class score passes through; name one in the model settings (explainLayer) or use an input-gradient method.', { input, score });

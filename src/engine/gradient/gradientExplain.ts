@@ -222,7 +222,7 @@ export async function integratedGradients(cache: GradientSessionCache, image: Ex
     method: 'integrated-gradients', classIndex, width: image.width, height: image.height,
     data: perPixel(attributions, cache.spec), attributions, completeness: { sum, difference },
     params: { steps, completenessGap: gap }, modelCalls: steps + 2,
-    note: `Σ attributions = ${sum.toPrecision(5)} against f(x) − f(baseline) = ${difference.toPrecision(5)} (gap ${(100 * gap).toFixed(2)}%, ${steps} steps).`,
+    note: `Σ attributions = ${sum.toPrecision(5)} against f(x) − f(baseline) = ${difference.toPrecision(5)} (gap ${(100 * gap).toFixed(2)}%, ${steps} steps).${gap > 0.05 ? ' The Riemann sum is too coarse for this model along this path: more steps (the steps parameter) narrow the gap.' : ''}`,
   };
 }
 
