@@ -93,7 +93,7 @@ export async function runGradientBenchmark(threads = 2): Promise<void> {
       row.inputDifference = normalisedDifference(gradient?.data ?? [], floats(reference.inputGradient));
       row.inputL2 = relativeL2(gradient?.data ?? [], floats(reference.inputGradient));
       row.inputGradientMs = await bestOf(3, () => inputModel.run(input, reference.classIndex));
-      if (name === 'resnet50') {
+      if (name === 'resnet50' || name === 'vit_b_16') {
         const image = { input, pixels: new Uint8Array(3 * 224 * 224), width: 224, height: 224, channels: 3 as const };
         row.integratedGradients32Ms = await bestOf(1, () => integratedGradients(cache, image, { classIndex: reference.classIndex, steps: 32 }));
       }

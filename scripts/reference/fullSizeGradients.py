@@ -1,5 +1,7 @@
 """Full-size torchvision classifiers (random weights, 10 classes, opset 13, 224 × 224) with PyTorch autograd's Grad-CAM
 map, input gradient and timings, for scripts/bench/gradientBench.ts. Writes to bench-data/gradient-models/ (git-ignored).
+ViT-B/16: the token-map Grad-CAM at the input of the last encoder block (class token left out, 14 × 14 patch grid);
+its zero-initialised head and class token are drawn at random so the logits are not zero.
 
 Run with the Debian python3 (torch, torchvision):  nice -n 10 /usr/bin/python3 scripts/reference/fullSizeGradients.py [names…]
 """
@@ -30,6 +32,16 @@ def densenet121():
     return model
 
 
+def vit_b_16():
+    model = tvm.vit_b_16(num_classes=10)
+    g = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        model.heads.head.weight.copy_(torch.randn(model.heads.head.weight.shape, generator=g) * 0.05)
+        model.heads.head.bias.copy_(torch.randn(model.heads.head.bias.shape, generator=g) * 0.1)
+        model.class_token.copy_(torch.randn(model.class_token.shape, generator=g) * 0.5)
+    return model
+
+
 # name → (constructor, the module whose output is the last feature map every path passes through)
 MODELS = {
     'resnet18': (lambda: tvm.resnet18(num_classes=10), lambda m: m.layer4),
@@ -44,7 +56,9 @@ MODELS = {
     'shufflenet_v2_x1_0': (lambda: tvm.shufflenet_v2_x1_0(num_classes=10), lambda m: m.conv5),
     'convnext_tiny': (lambda: tvm.convnext_tiny(num_classes=10), lambda m: m.features),
     'regnet_y_400mf': (lambda: tvm.regnet_y_400mf(num_classes=10), lambda m: m.trunk_output),
+    'vit_b_16': (vit_b_16, lambda m: m.encoder.layers[-1]),
 }
+TOKEN_MODELS = {'vit_b_16'}
 
 
 def b64(tensor):
@@ -69,12 +83,21 @@ def main():
         model = make().eval()
         x = torch.rand(1, 3, 224, 224, generator=torch.Generator().manual_seed(2)) * 2 - 1
         kept = {}
-        layer_of(model).register_forward_hook(lambda _m, _i, out: kept.__setitem__('a', out))
+        tokens = name in TOKEN_MODELS
+        if tokens:
+            layer_of(model).register_forward_pre_hook(lambda _m, inputs: kept.__setitem__('a', inputs[0]))
+        else:
+            layer_of(model).register_forward_hook(lambda _m, _i, out: kept.__setitem__('a', out))
         xg = x.clone().requires_grad_(True)
         logits = model(xg)
         cls = int(logits.argmax())
         grad_a, grad_x = torch.autograd.grad(logits[0, cls], [kept['a'], xg])
-        cam = F.relu((grad_a.mean(dim=(2, 3), keepdim=True) * kept['a']).sum(dim=1))[0]
+        if tokens:
+            grid = int(round((kept['a'].shape[1] - 1) ** 0.5))
+            activation, gradient = kept['a'][0, 1:, :], grad_a[0, 1:, :]
+            cam = F.relu((activation * gradient.mean(dim=0)).sum(dim=1)).reshape(grid, grid)
+        else:
+            cam = F.relu((grad_a.mean(dim=(2, 3), keepdim=True) * kept['a']).sum(dim=1))[0]
         torch.onnx.export(model, x, os.path.join(OUT, f'{name}.onnx'), opset_version=13, input_names=['input'], output_names=['logits'])
 
         def forward():
@@ -90,7 +113,7 @@ def main():
             torch.autograd.grad(model(xi)[0, cls], [xi])
 
         timings = {'forwardMs': best_of(3, forward), 'gradCamMs': best_of(3, grad_cam), 'inputGradientMs': best_of(3, input_gradient)}
-        if name == 'resnet50':
+        if name in ('resnet50', 'vit_b_16'):
             def integrated_gradients():
                 for k in range(32):
                     xi = (x * (k + 0.5) / 32).requires_grad_(True)

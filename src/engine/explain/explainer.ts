@@ -8,7 +8,7 @@ import type { ModelConfig } from '../config/configTypes';
 import { FairframeError } from '../errors';
 import { readGuardedFile, readGuardedText } from '../io/guardedFile';
 import { readSidecar, resolveModelSpec, type ResolvedModelSpec } from '../model/modelSpec';
-import { inspectModelBytes, loadModelProto } from '../model/onnxModel';
+import { ModelHandle } from '../model/modelHandle';
 import type { PreprocessSpec } from '../model/modelTypes';
 import { findCounterfactual, type Counterfactual } from './counterfactual';
 import type { ExplainImage, ExplainMethod, Heatmap, ModelRunner } from './explainTypes';
@@ -24,12 +24,12 @@ import { createModelRunner, resolveClass } from './modelRunner';
 import { occlusionMap } from './occlusion';
 import { prepareExplainImage } from './prepareImage';
 import { riseMap } from './rise';
-import { randomiseClassifier } from './sanityCheck';
+import { randomisedClassifierModel } from './sanityCheck';
 
 export { EXPLAIN_METHODS } from './explainTypes';
 
 /** Bumped when a method's output changes, so old cache entries are not reused. */
-const EXPLANATION_CACHE_VERSION = 4;
+const EXPLANATION_CACHE_VERSION = 5;
 
 /** What to compute besides the map. */
 export interface ExplainRequest {
@@ -109,21 +109,25 @@ export class Explainer {
   readonly file: string;
   readonly spec: ResolvedModelSpec;
   readonly modelSha256: string;
-  private readonly bytes: Uint8Array;
+  /** The model, parsed once; its sessions serve every method (and, in an audit, inference too). */
+  private readonly model: ModelHandle;
+  private readonly ownsModel: boolean;
   private readonly cacheDir?: string;
   private readonly sessions = new ExplainSessionCache();
   private readonly gradients: GradientSessionCache;
   private readonly randomOrders = new Map<string, Promise<{ deletion: number; insertion: number }>>();
   private runnerPromise?: Promise<ModelRunner>;
-  private randomised?: { bytes: Uint8Array; runner?: Promise<ModelRunner>; sessions: ExplainSessionCache; gradients: GradientSessionCache };
+  private randomised?: { model: ModelHandle; runner?: Promise<ModelRunner>; sessions: ExplainSessionCache; gradients: GradientSessionCache };
 
-  private constructor(file: string, bytes: Uint8Array, spec: ResolvedModelSpec, sha256: string, cacheDir?: string) {
+  private constructor(file: string, model: Uint8Array | ModelHandle, spec: ResolvedModelSpec, sha256: string, cacheDir?: string, ownsHandle = false) {
     this.file = file;
-    this.bytes = bytes;
+    const { handle, owned } = ModelHandle.of(model, file);
+    this.model = handle;
+    this.ownsModel = owned || ownsHandle;
     this.spec = spec;
     this.modelSha256 = sha256;
     this.cacheDir = cacheDir;
-    this.gradients = new GradientSessionCache(bytes, spec);
+    this.gradients = new GradientSessionCache(handle, spec);
   }
 
   /** Reads and inspects the model, and resolves its labels and preprocessing (fairframe.json entry > sidecar > metadata). */
@@ -133,9 +137,10 @@ export class Explainer {
       if (FairframeError.is(error)) throw new FairframeError('bad-model', error.message, { file: absolute });
       throw new FairframeError(error.code === 'ENOENT' ? 'path-not-found' : 'bad-model', `The model file '${absolute}' cannot be read (${error.code ?? error.message}).`, { file: absolute });
     });
-    const info = inspectModelBytes(bytes, absolute);
+    const handle = ModelHandle.fromBytes(bytes, absolute);
+    const info = handle.info();
     const sidecar = await readSidecar(absolute);
-    const model = loadModelProto(bytes, absolute);
+    const model = handle.model();
     let spec: ResolvedModelSpec;
     try {
       spec = resolveModelSpec(info, { sidecar: sidecar?.config, config: options.config, datasetLabels: options.datasetLabels, model });
@@ -147,13 +152,17 @@ export class Explainer {
       spec = resolveModelSpec(info, { sidecar: sidecar?.config, config: { ...(options.config ?? {}), labels }, model });
       spec.sources.labels = 'default';
     }
-    return new Explainer(absolute, bytes, spec, info.sha256, options.cacheDir);
+    return new Explainer(absolute, handle, spec, info.sha256, options.cacheDir, true);
   }
 
-  /** An explainer for a model already read and resolved (as the model audit has it). */
-  static fromModel(file: string, bytes: Uint8Array, spec: ResolvedModelSpec, sha256: string, cacheDir?: string): Explainer {
-    return new Explainer(file, bytes, spec, sha256, cacheDir);
+  /**
+   * An explainer for a model already read and resolved (as the model audit has it): its handle's parsed graph,
+   * sessions and measured shapes are shared, and the caller disposes the handle; given bytes, the explainer owns them.
+   */
+  static fromModel(file: string, model: Uint8Array | ModelHandle, spec: ResolvedModelSpec, sha256: string, cacheDir?: string): Explainer {
+    return new Explainer(file, model, spec, sha256, cacheDir);
   }
+
 
   /** The class index of a label name (the model's, or its dataset name after `labelMap`), or a 'bad-config' error listing the labels. */
   classIndexOf(name: string): number {
@@ -169,7 +178,7 @@ export class Explainer {
   }
 
   private runner(): Promise<ModelRunner> {
-    this.runnerPromise ??= createModelRunner(this.bytes, this.spec);
+    this.runnerPromise ??= createModelRunner(this.model, this.spec);
     return this.runnerPromise;
   }
 
@@ -177,7 +186,7 @@ export class Explainer {
    * Runs one method. Grad-CAM goes through the model's own gradient graph, then the hand-read classifier head; a gradient
    * method that cannot run on this model falls back to occlusion, and says so.
    */
-  private async map(bytes: Uint8Array, runner: () => Promise<ModelRunner>, sessions: ExplainSessionCache, gradients: GradientSessionCache, image: ExplainImage, request: ExplainRequest, classIndex: number): Promise<{ heatmap: Heatmap; method: ExplainMethod; fallbackFrom?: Explanation['fallbackFrom'] }> {
+  private async map(model: ModelHandle, runner: () => Promise<ModelRunner>, sessions: ExplainSessionCache, gradients: GradientSessionCache, image: ExplainImage, request: ExplainRequest, classIndex: number): Promise<{ heatmap: Heatmap; method: ExplainMethod; fallbackFrom?: Explanation['fallbackFrom'] }> {
     const common = { classIndex, seed: request.seed, signal: request.signal };
     const p = request.params ?? {};
     const num = (key: string): number | undefined => (typeof p[key] === 'number' ? (p[key] as number) : undefined);
@@ -189,7 +198,7 @@ export class Explainer {
             return { heatmap: await gradCamMap(gradients, image, { ...common, variant: request.method }), method: request.method };
           } catch (error) {
             if (request.method === 'gradcam++' || !FairframeError.is(error, 'unsupported-model')) throw error;
-            return { heatmap: await gradCam(bytes, image, { ...common, variant: 'gradcam', sessions }), method: 'gradcam' };
+            return { heatmap: await gradCam(model, image, { ...common, variant: 'gradcam', sessions }), method: 'gradcam' };
           }
         case 'integrated-gradients':
           return { heatmap: await integratedGradients(gradients, image, { ...common, steps: num('steps'), baseline: blackInput(this.spec.preprocess) }), method: request.method };
@@ -198,7 +207,7 @@ export class Explainer {
         case 'gradient-input':
           return { heatmap: await gradientTimesInput(gradients, image, common), method: request.method };
         case 'cam':
-          return { heatmap: await gradCam(bytes, image, { ...common, variant: request.method, sessions }), method: request.method };
+          return { heatmap: await gradCam(model, image, { ...common, variant: request.method, sessions }), method: request.method };
         case 'lrp': {
           const rule = p.rule === 'alphabeta' || p.rule === 'gamma' ? p.rule : 'epsilon';
           const options = { ...common, epsilon: num('epsilon'), alpha: num('alpha'), beta: num('beta'), inputBounds: p.inputRule === 'same' ? undefined : inputBounds(this.spec.preprocess) };
@@ -207,7 +216,12 @@ export class Explainer {
           } catch (error) {
             // The TypeScript LRP reads plain chains the graph rules may not (and knows no γ-rule).
             if (!FairframeError.is(error, 'unsupported-model') || rule === 'gamma') throw error;
-            return { heatmap: await lrp(bytes, image, { ...options, rule, sessions }), method: 'lrp' };
+            try {
+              return { heatmap: await lrp(model, image, { ...options, rule, sessions }), method: 'lrp' };
+            } catch (fallback) {
+              // When neither can, the graph's reason is the one that says what in the model stops LRP.
+              throw FairframeError.is(fallback, 'unsupported-model') ? error : fallback;
+            }
           }
         }
         case 'occlusion':
@@ -239,7 +253,7 @@ export class Explainer {
     const cached = await this.readCache(key);
     if (cached) return { ...cached, fromCache: true, milliseconds: Date.now() - started };
 
-    const { heatmap, method, fallbackFrom } = await this.map(this.bytes, () => this.runner(), this.sessions, this.gradients, image, request, classIndex);
+    const { heatmap, method, fallbackFrom } = await this.map(this.model, () => this.runner(), this.sessions, this.gradients, image, request, classIndex);
     const result: Explanation = {
       method,
       fallbackFrom,
@@ -285,12 +299,14 @@ export class Explainer {
   private async sanity(image: ExplainImage, request: ExplainRequest, classIndex: number, original: Heatmap): Promise<Explanation['sanity']> {
     try {
       if (!this.randomised) {
-        const randomisedBytes = randomiseClassifier(this.bytes, request.seed ?? 1);
-        this.randomised = { bytes: randomisedBytes, sessions: new ExplainSessionCache(), gradients: new GradientSessionCache(randomisedBytes, this.spec) };
+        // A variant of the parsed model (no second parse): its graph and measured shapes are the original's.
+        const seed = request.seed ?? 1;
+        const model = this.model.variant(`randomised-classifier:${seed}`, (copy) => randomisedClassifierModel(copy, seed));
+        this.randomised = { model, sessions: new ExplainSessionCache(), gradients: new GradientSessionCache(model, this.spec) };
       }
       const randomised = this.randomised;
-      const runner = (): Promise<ModelRunner> => (randomised.runner ??= createModelRunner(randomised.bytes, this.spec));
-      const { heatmap } = await this.map(randomised.bytes, runner, randomised.sessions, randomised.gradients, image, request, classIndex);
+      const runner = (): Promise<ModelRunner> => (randomised.runner ??= createModelRunner(randomised.model, this.spec));
+      const { heatmap } = await this.map(randomised.model, runner, randomised.sessions, randomised.gradients, image, request, classIndex);
       const rho = spearmanRankCorrelation(original.data, heatmap.data);
       const spearman = Number.isFinite(rho) ? rho : null;
       return { spearman, passed: spearman === null ? null : spearman < SANITY_MAX_SPEARMAN, note: spearman === null ? 'one of the maps is constant' : undefined };
@@ -346,5 +362,6 @@ export class Explainer {
     await this.randomised?.gradients.dispose();
     await (await this.runnerPromise?.catch(() => undefined))?.dispose();
     await (await this.randomised?.runner?.catch(() => undefined))?.dispose();
+    if (this.ownsModel) await this.model.dispose();
   }
 }

@@ -3,8 +3,7 @@
 // TypeScript (headAutodiff) to weight its channels.
 import type { onnx } from 'onnx-proto';
 import { throwIfAborted } from '../errors';
-import { exposeTensors } from '../model/graphSurgery';
-import { loadModelProto } from '../model/onnxModel';
+import { ModelHandle } from '../model/modelHandle';
 import type { ExplainImage, ExplainOptions, Heatmap } from './explainTypes';
 import { HEAD_OPERATORS, HeadAutodiff, type HeadStep } from './headAutodiff';
 import { computedInput, dataInputs, defaultOpset, GraphIndex, unsupported } from './headGraph';
@@ -106,9 +105,9 @@ interface PreparedGradCam {
   release(): Promise<void>;
 }
 
-async function prepare(modelBytes: Uint8Array, variant: 'gradcam' | 'cam', target: GradCamTarget): Promise<PreparedGradCam> {
-  const model = loadModelProto(modelBytes);
-  const index = new GraphIndex(model);
+async function prepare(source: ModelHandle, variant: 'gradcam' | 'cam', target: GradCamTarget): Promise<PreparedGradCam> {
+  const model = source.model();
+  const index = source.index();
   const method = variant === 'cam' ? 'CAM' : 'Grad-CAM';
   const layer = analyseHead(index, target);
   if ('problem' in layer) throw unsupported(method, layer.problem, layer.op ? { op: layer.op } : {});
@@ -117,7 +116,7 @@ async function prepare(modelBytes: Uint8Array, variant: 'gradcam' | 'cam', targe
       "Use variant 'gradcam', which differentiates any head of supported operators, or a model-agnostic method (occlusion, RISE, LIME or SHAP).");
   }
   const chosen = variant === 'cam' && layer.cam ? layer.cam : { featureMap: layer.featureMap, head: layer.head };
-  const session = await createExplainSession(exposeTensors(modelBytes, [chosen.featureMap, layer.score]));
+  const session = await createExplainSession(source.exposedBytes([chosen.featureMap, layer.score]));
   return { index, autodiff: new HeadAutodiff(index, defaultOpset(model)), layer, featureMap: chosen.featureMap, head: chosen.head, session, release: () => session.release() };
 }
 
@@ -127,11 +126,12 @@ async function prepare(modelBytes: Uint8Array, variant: 'gradcam' | 'cam', targe
  * unless `target` is 'probability'. The map, at the feature map's resolution, is upsampled bilinearly to the input
  * size. One model call. Throws 'unsupported-model' (naming the operator) when the head cannot be differentiated.
  */
-export async function gradCam(modelBytes: Uint8Array, image: ExplainImage, options: GradCamOptions = {}): Promise<Heatmap> {
+export async function gradCam(model: Uint8Array | ModelHandle, image: ExplainImage, options: GradCamOptions = {}): Promise<Heatmap> {
+  const { handle } = ModelHandle.of(model);
   const variant = options.variant ?? 'gradcam';
   const target = options.target ?? 'logit';
   throwIfAborted(options.signal);
-  return withPrepared(options.sessions, `${variant}:${target}`, modelBytes, () => prepare(modelBytes, variant, target), async (prepared) => {
+  return withPrepared(options.sessions, `${variant}:${target}`, handle.bytes, () => prepare(handle, variant, target), async (prepared) => {
     const method = variant === 'cam' ? 'CAM' : 'Grad-CAM';
     const feed = imageFeed(prepared.index, image);
     const results = await prepared.session.run({ [feed.name]: feed.tensor }, [prepared.featureMap, prepared.layer.score]);

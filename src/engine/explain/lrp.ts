@@ -3,12 +3,11 @@
 // TypeScript (lrpRules) down to the input pixels; the input relevance summed over channels is the map.
 import type { onnx } from 'onnx-proto';
 import { throwIfAborted } from '../errors';
-import { exposeTensors } from '../model/graphSurgery';
-import { loadModelProto } from '../model/onnxModel';
+import { ModelHandle } from '../model/modelHandle';
 import type * as ort from 'onnxruntime-node';
 import type { ExplainImage, ExplainOptions, Heatmap } from './explainTypes';
 import { HeadAutodiff } from './headAutodiff';
-import { computedInput, defaultOpset, GraphIndex, sizeOf, unsupported, type Tensor } from './headGraph';
+import { computedInput, defaultOpset, sizeOf, unsupported, type GraphIndex, type Tensor } from './headGraph';
 import { convLayout, poolWindows, type PoolWindows } from './headKernels';
 import { argmax } from '../model/softmax';
 import { checkClass, createExplainSession, imageFeed, readOutput, withPrepared, type ExplainSessionCache } from './headSession';
@@ -103,12 +102,12 @@ function planLayers(index: GraphIndex): { groups: LrpGroup[]; score: string } {
   return { groups, score };
 }
 
-async function prepare(modelBytes: Uint8Array): Promise<PreparedLrp> {
-  const model = loadModelProto(modelBytes);
-  const index = new GraphIndex(model);
+async function prepare(source: ModelHandle): Promise<PreparedLrp> {
+  const model = source.model();
+  const index = source.index();
   const { groups, score } = planLayers(index);
   const exposed = [...new Set(groups.flatMap((group) => [group.input, group.output]).filter((name) => !index.inputs.includes(name)))];
-  const session = await createExplainSession(exposeTensors(modelBytes, exposed.length > 0 ? exposed : [score]));
+  const session = await createExplainSession(source.exposedBytes(exposed.length > 0 ? exposed : [score]));
   return { index, autodiff: new HeadAutodiff(index, defaultOpset(model), METHOD), groups, imageInput: index.inputs[0], score, session, release: () => session.release() };
 }
 
@@ -118,14 +117,15 @@ async function prepare(modelBytes: Uint8Array): Promise<PreparedLrp> {
  * maximum, a Conv/Gemm/MatMul/AveragePool takes the bias, BatchNormalization or mask after it as one layer. The map is Σ over
  * input channels of R_input; params.conservation = Σ R_input / y_c (1 when nothing is absorbed by biases or ε).
  */
-export async function lrp(modelBytes: Uint8Array, image: ExplainImage, options: LrpOptions = {}): Promise<Heatmap> {
+export async function lrp(model: Uint8Array | ModelHandle, image: ExplainImage, options: LrpOptions = {}): Promise<Heatmap> {
+  const { handle } = ModelHandle.of(model);
   const rule = options.rule ?? 'epsilon';
   const epsilon = options.epsilon ?? 1e-6;
   const alpha = options.alpha ?? 1;
   const beta = options.beta ?? alpha - 1;
   if (rule === 'alphabeta' && Math.abs(alpha - beta - 1) > 1e-9) throw unsupported(METHOD, `the αβ-rule needs α − β = 1 (got α = ${alpha}, β = ${beta})`);
   throwIfAborted(options.signal);
-  return withPrepared(options.sessions, 'lrp', modelBytes, () => prepare(modelBytes), async (prepared) => {
+  return withPrepared(options.sessions, 'lrp', handle.bytes, () => prepare(handle), async (prepared) => {
     const feed = imageFeed(prepared.index, image);
     const fetches = [...new Set([prepared.score, ...prepared.groups.map((group) => group.output)])];
     const results = await prepared.session.run({ [feed.name]: feed.tensor }, fetches);

@@ -10,6 +10,7 @@ import { tensorElementsPerImage, validatePreprocessSpec } from '../model/preproc
 import { detectOutputKind, softmax } from '../model/softmax';
 import type { ExplainImage, ModelRunner } from './explainTypes';
 import { argmax } from '../model/softmax';
+import { ModelHandle } from '../model/modelHandle';
 import { cpuSessionOptions } from '../model/ortSession';
 
 /** Inputs per model run by default when the batch axis is dynamic. */
@@ -31,23 +32,28 @@ interface InputPlan {
   fixedBatch?: number;
 }
 
-/** Opens one session for `modelBytes` and returns a batched, call-counting runner; rejects 'bad-model' / 'bad-config' when the model cannot take the spec's input. */
-export async function createModelRunner(modelBytes: Uint8Array, spec: ModelSpec, options: ModelRunnerOptions = {}): Promise<ModelRunner> {
+/**
+ * A batched, call-counting runner on one session: opened for model bytes (released by the runner's dispose), or the
+ * model handle's shared session (e.g. the audit's inference session; the handle releases it). Rejects 'bad-model' /
+ * 'bad-config' when the model cannot take the spec's input.
+ */
+export async function createModelRunner(model: Uint8Array | ModelHandle, spec: ModelSpec, options: ModelRunnerOptions = {}): Promise<ModelRunner> {
   validatePreprocessSpec(spec.preprocess);
+  const owned = !(model instanceof ModelHandle);
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(modelBytes, cpuSessionOptions(options.threads ?? os.availableParallelism()));
+    session = model instanceof ModelHandle ? await model.session() : await ort.InferenceSession.create(model, cpuSessionOptions(options.threads ?? os.availableParallelism()));
   } catch (error) {
-    throw new FairframeError('bad-model', `ONNX Runtime could not load the model to explain (${firstLine(error)}); re-export or re-download it.`, { bytes: modelBytes.byteLength });
+    throw new FairframeError('bad-model', `ONNX Runtime could not load the model to explain (${firstLine(error)}); re-export or re-download it.`, { bytes: (model instanceof ModelHandle ? model.bytes : model).byteLength });
   }
   let plan: InputPlan;
   try {
     plan = planInput(session, spec);
   } catch (error) {
-    await session.release().catch(() => undefined);
+    if (owned) await session.release().catch(() => undefined);
     throw error;
   }
-  const runner = new SessionModelRunner(session, spec, plan, options.batchSize);
+  const runner = new SessionModelRunner(session, spec, plan, options.batchSize, owned);
   if (runner.classes === 0) {
     // No labels and no fixed output size: one black image tells the class count (not counted as a call).
     try {
@@ -68,7 +74,7 @@ class SessionModelRunner implements ModelRunner {
   private batchSize: number;
   private readonly size: number;
 
-  constructor(private readonly session: ort.InferenceSession, spec: ModelSpec, private readonly plan: InputPlan, batchSize: number | undefined) {
+  constructor(private readonly session: ort.InferenceSession, spec: ModelSpec, private readonly plan: InputPlan, batchSize: number | undefined, private readonly ownsSession: boolean) {
     this.spec = spec;
     this.size = tensorElementsPerImage(spec.preprocess);
     this.batchSize = plan.fixedBatch ?? Math.max(1, Math.floor(batchSize ?? DEFAULT_EXPLAIN_BATCH_SIZE));
@@ -115,7 +121,7 @@ class SessionModelRunner implements ModelRunner {
   }
 
   async dispose(): Promise<void> {
-    await this.session.release().catch(() => undefined);
+    if (this.ownsSession) await this.session.release().catch(() => undefined);
   }
 
   private async runChunk(chunk: Float32Array[]): Promise<Float32Array[]> {

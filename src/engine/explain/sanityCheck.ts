@@ -31,9 +31,18 @@ function floatsOf(tensor: onnx.ITensorProto): Float32Array {
  * standard deviation (seeded). The input bytes are not changed. 'unsupported-model' when no float classifier layer is found.
  */
 export function randomiseClassifier(bytes: Uint8Array, seed = 1): Uint8Array {
-  const model = loadModelProto(bytes);
+  return onnx.ModelProto.encode(randomisedClassifierModel(loadModelProto(bytes), seed)).finish();
+}
+
+/**
+ * `model` with its classifier weights redrawn as `randomiseClassifier` does; the model's initializer list gets a new
+ * tensor object in place of the old one (pass a copy whose lists may be edited, e.g. `editableCopy`), which is kept.
+ */
+export function randomisedClassifierModel(model: onnx.IModelProto, seed = 1): onnx.IModelProto {
   const name = classifierWeightName(model);
-  const tensor = name === undefined ? undefined : model.graph?.initializer?.find((t) => t.name === name);
+  const initializers = model.graph?.initializer ?? [];
+  const position = name === undefined ? -1 : initializers.findIndex((t) => t.name === name);
+  const tensor = position < 0 ? undefined : initializers[position];
   if (!tensor || tensor.dataType !== onnx.TensorProto.DataType.FLOAT) {
     throw new FairframeError('unsupported-model', 'The sanity check needs a float Gemm or MatMul classifier layer reading the penultimate features; this model has none.');
   }
@@ -54,7 +63,6 @@ export function randomiseClassifier(bytes: Uint8Array, seed = 1): Uint8Array {
     randomised[i] = mean + std * r * Math.cos(2 * Math.PI * v);
     if (i + 1 < randomised.length) randomised[i + 1] = mean + std * r * Math.sin(2 * Math.PI * v);
   }
-  tensor.floatData = [];
-  tensor.rawData = new Uint8Array(randomised.buffer);
-  return onnx.ModelProto.encode(model).finish();
+  initializers[position] = { ...tensor, floatData: [], rawData: new Uint8Array(randomised.buffer) };
+  return model;
 }

@@ -5,17 +5,27 @@ import { FairframeError, throwIfAborted } from '../errors';
 import type { ExplainImage, ExplainMethod, ExplainOptions, Heatmap } from '../explain/explainTypes';
 import { upsampleBilinear } from '../explain/heatmapRender';
 import { mulberry32 } from '../metrics/seededRandom';
+import { ModelHandle } from '../model/modelHandle';
 import type { ModelSpec } from '../model/modelTypes';
 import { argmax } from '../model/softmax';
 import { findCamTensor, type CamTensor } from './camLayer';
 import { GradientModel, type DenseTensor } from './gradientModel';
 import { relevanceRules, type RelevanceOptions } from './relevanceRules';
 
-/** Gradient graphs of one model, opened once and shared by every call (keyed by what they differentiate). */
+/**
+ * Gradient graphs of one model, opened once and shared by every call (keyed by what they differentiate), built from
+ * the model's handle: its parsed graph, opset-raised copy and measured shapes are reused by every graph.
+ */
 export class GradientSessionCache {
   private readonly entries = new Map<string, Promise<{ model: GradientModel; cam?: CamTensor }>>();
+  readonly handle: ModelHandle;
+  private readonly ownsHandle: boolean;
 
-  constructor(readonly bytes: Uint8Array, readonly spec: ModelSpec & { explainLayer?: string }) {}
+  constructor(source: Uint8Array | ModelHandle, readonly spec: ModelSpec & { explainLayer?: string }) {
+    const { handle, owned } = ModelHandle.of(source);
+    this.handle = handle;
+    this.ownsHandle = owned;
+  }
 
   /** The dims of one image's input tensor, batch 1. */
   inputDims(): number[] {
@@ -25,14 +35,14 @@ export class GradientSessionCache {
 
   /** The graph of d score / d input. */
   async inputGradients(): Promise<GradientModel> {
-    return (await this.entry('input', () => GradientModel.open(this.bytes, { inputName: this.spec.inputName, outputName: this.spec.outputName || undefined, inputDims: this.inputDims() }).then((model) => ({ model })))).model;
+    return (await this.entry('input', () => GradientModel.open(this.handle, { inputName: this.spec.inputName, outputName: this.spec.outputName || undefined, inputDims: this.inputDims() }).then((model) => ({ model })))).model;
   }
 
   /** The graph of d score / d feature map, with the map itself, at the Grad-CAM layer. */
   async camGradients(): Promise<{ model: GradientModel; cam: CamTensor }> {
     const entry = await this.entry('cam', async () => {
       let cam: CamTensor | undefined;
-      const model = await GradientModel.open(this.bytes, {
+      const model = await GradientModel.open(this.handle, {
         inputName: this.spec.inputName, outputName: this.spec.outputName || undefined, inputDims: this.inputDims(),
         select: (graph, path, shapes, score) => {
           cam = findCamTensor(graph, path, this.spec.inputName, score, shapes, this.spec.preprocess.layout, this.spec.explainLayer);
@@ -47,7 +57,7 @@ export class GradientSessionCache {
   /** A graph propagating relevance from the score to the input with `options` (one per rule and parameters). */
   async relevance(options: RelevanceOptions): Promise<GradientModel> {
     const key = `lrp:${JSON.stringify(options)}`;
-    const entry = await this.entry(key, () => GradientModel.open(this.bytes, { inputName: this.spec.inputName, outputName: this.spec.outputName || undefined, inputDims: this.inputDims(), rules: relevanceRules({ ...options, input: this.spec.inputName }) }).then((model) => ({ model })));
+    const entry = await this.entry(key, () => GradientModel.open(this.handle, { inputName: this.spec.inputName, outputName: this.spec.outputName || undefined, inputDims: this.inputDims(), rules: relevanceRules({ ...options, input: this.spec.inputName }) }).then((model) => ({ model })));
     return entry.model;
   }
 
@@ -65,6 +75,7 @@ export class GradientSessionCache {
     const entries = [...this.entries.values()];
     this.entries.clear();
     await Promise.all(entries.map(async (entry) => (await entry.catch(() => undefined))?.model.dispose()));
+    if (this.ownsHandle) await this.handle.dispose();
   }
 }
 
@@ -112,7 +123,8 @@ export async function inputGradient(cache: GradientSessionCache, input: Float32A
 export function camMap(activation: Float32Array, gradient: Float32Array, cam: CamTensor, variant: 'gradcam' | 'gradcam++'): Float32Array {
   const { channels, height, width } = cam;
   const positions = height * width;
-  const at = cam.layout === 'NCHW' ? (c: number, p: number): number => c * positions + p : (c: number, p: number): number => p * channels + c;
+  const offset = (cam.skippedTokens ?? 0) * channels;
+  const at = cam.layout === 'NCHW' ? (c: number, p: number): number => c * positions + p : (c: number, p: number): number => offset + p * channels + c;
   const weights = new Float64Array(channels);
   for (let c = 0; c < channels; c++) {
     if (variant === 'gradcam') {
@@ -210,7 +222,7 @@ export async function integratedGradients(cache: GradientSessionCache, image: Ex
     method: 'integrated-gradients', classIndex, width: image.width, height: image.height,
     data: perPixel(attributions, cache.spec), attributions, completeness: { sum, difference },
     params: { steps, completenessGap: gap }, modelCalls: steps + 2,
-    note: `Σ attributions = ${sum.toPrecision(5)} against f(x) − f(baseline) = ${difference.toPrecision(5)} (gap ${(100 * gap).toFixed(2)}%, ${steps} steps).`,
+    note: `Σ attributions = ${sum.toPrecision(5)} against f(x) − f(baseline) = ${difference.toPrecision(5)} (gap ${(100 * gap).toFixed(2)}%, ${steps} steps).${gap > 0.05 ? ' The Riemann sum is too coarse for this model along this path: more steps (the steps parameter) narrow the gap.' : ''}`,
   };
 }
 

@@ -8,8 +8,8 @@ import { onnx as proto } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { FairframeError } from '../errors';
 import { GraphIndex, type Tensor } from '../explain/headGraph';
-import { exposeTensors } from '../model/graphSurgery';
-import { loadModelProto } from '../model/onnxModel';
+import { withExposedOutputs } from '../model/graphSurgery';
+import { editableCopy, ModelHandle, type ShapeStore } from '../model/modelHandle';
 import { cpuSessionOptions } from '../model/ortSession';
 import { appendGradientGraph, gradientName, gradientPath, SEED_INPUT, type GradientPath, type GradientRequest } from './gradientGraph';
 import { raiseOpset } from './opsetUpgrade';
@@ -66,15 +66,22 @@ export class GradientModel {
     readonly model: onnx.IModelProto,
   ) {}
 
-  /** Builds the gradient graph of `bytes` for `options` and opens it; 'unsupported-model' names an operator without a rule. */
-  static async open(bytes: Uint8Array, options: GradientModelOptions): Promise<GradientModel> {
-    const model = loadModelProto(bytes);
-    raiseOpset(model);
+  /**
+   * Builds the gradient graph of a model (bytes, or a handle whose parsed model, opset-raised copy and measured shapes
+   * are reused) for `options` and opens it; 'unsupported-model' names an operator without a rule.
+   */
+  static async open(source: Uint8Array | ModelHandle, options: GradientModelOptions): Promise<GradientModel> {
+    const { handle } = ModelHandle.of(source);
+    const model = editableCopy(handle.memo('gradient-opset', () => {
+      const raised = editableCopy(handle.model());
+      raiseOpset(raised);
+      return raised;
+    }));
     const inputName = options.inputName ?? (model.graph?.input ?? []).map((i) => i.name ?? '').find((name) => !(model.graph?.initializer ?? []).some((t) => t.name === name)) ?? '';
     const request: GradientRequest = { sources: options.sources ?? [inputName], score: options.score ?? logitTensor(model, options.outputName), values: options.values ?? [], rules: options.rules };
     let path = gradientPath(model, options.select ? [inputName] : request.sources, request.score);
     const threads = options.threads ?? os.availableParallelism();
-    const { shapes, values } = await measureShapes(model, inputName, options.inputDims, [...path.tensors, ...(request.values ?? [])], threads, path.parameters);
+    const { shapes, values } = await measureShapes(model, inputName, options.inputDims, [...path.tensors, ...(request.values ?? [])], threads, path.parameters, handle.shapes);
     if (options.select) {
       const selected = options.select(model, path, shapes, request.score);
       request.sources = selected.sources;
@@ -125,27 +132,48 @@ export class GradientModel {
 
 /**
  * The shapes of `tensors` and the values of `parameters` that are not constants (e.g. Slice bounds computed from a
- * Shape), measured by running the forward model once on zeros with them exposed as outputs.
+ * Shape), measured by running the forward model once on zeros with them exposed as outputs. Shapes already in `store`
+ * (measured for an earlier gradient graph of the same model) are not measured again; with all of them known and no
+ * parameter to measure, nothing runs.
  */
-export async function measureShapes(model: onnx.IModelProto, inputName: string, inputDims: number[], tensors: string[], threads: number, parameters: string[] = []): Promise<{ shapes: Map<string, number[]>; values: Map<string, Tensor> }> {
+export async function measureShapes(model: onnx.IModelProto, inputName: string, inputDims: number[], tensors: string[], threads: number, parameters: string[] = [], store?: ShapeStore): Promise<{ shapes: Map<string, number[]>; values: Map<string, Tensor> }> {
   const shapes = new Map<string, number[]>([[inputName, inputDims]]);
   const values = new Map<string, Tensor>();
   const graph = model.graph ?? {};
   const index = new GraphIndex(model);
   const produced = new Set((graph.node ?? []).flatMap((node) => node.output ?? []));
-  const wanted = [...new Set(tensors)].filter((name) => produced.has(name));
-  const measured = [...new Set(parameters)].filter((name) => produced.has(name) && !index.isConstant(name) && !wanted.includes(name));
+  const wanted: string[] = [];
+  for (const name of new Set(tensors)) {
+    if (!produced.has(name)) continue;
+    const known = store?.get(inputDims, name);
+    if (known) shapes.set(name, known);
+    else wanted.push(name);
+  }
+  const tensorSet = new Set(tensors);
+  const measured: string[] = [];
+  for (const name of new Set(parameters)) {
+    if (!produced.has(name) || tensorSet.has(name) || (index.isConstant(name) && foldable(index, name))) continue;
+    const known = store?.value(inputDims, name);
+    if (known) values.set(name, known);
+    else measured.push(name);
+  }
+  if (wanted.length === 0 && measured.length === 0) return { shapes, values };
   let session: ort.InferenceSession | undefined;
   try {
-    const probe = exposeTensors(proto.ModelProto.encode(model).finish(), [...wanted, ...measured]);
+    const probe = proto.ModelProto.encode(withExposedOutputs(model, [...wanted, ...measured])).finish();
     session = await ort.InferenceSession.create(probe, { ...cpuSessionOptions(threads), graphOptimizationLevel: 'basic' });
     const size = inputDims.reduce((a, b) => a * b, 1);
     const results = await session.run({ [inputName]: new ort.Tensor('float32', new Float32Array(size), inputDims) }, [...wanted, ...measured], { logSeverityLevel: 4 });
-    for (const name of wanted) shapes.set(name, (results[name] as ort.Tensor).dims.map(Number));
+    for (const name of wanted) {
+      const shape = (results[name] as ort.Tensor).dims.map(Number);
+      shapes.set(name, shape);
+      store?.set(inputDims, name, shape);
+    }
     for (const name of measured) {
       const tensor = results[name] as ort.Tensor;
       const data = Float64Array.from(Array.from(tensor.data as ArrayLike<number | bigint>, Number));
       values.set(name, { shape: tensor.dims.map(Number), data });
+      store?.setValue(inputDims, name, { shape: tensor.dims.map(Number), data });
     }
   } catch (error) {
     if (FairframeError.is(error)) throw error;
@@ -154,6 +182,16 @@ export async function measureShapes(model: onnx.IModelProto, inputName: string, 
     await session?.release().catch(() => undefined);
   }
   return { shapes, values };
+}
+
+/** True when `name`, a constant, folds in TypeScript (otherwise, e.g. an Expand of constants, it is measured). */
+function foldable(index: GraphIndex, name: string): boolean {
+  try {
+    index.constant(name, 'Gradient');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function firstLine(error: unknown): string {

@@ -9,8 +9,6 @@ import { defaultOpset, floatAttribute, intAttribute, intsAttribute, stringAttrib
 /** The opset the gradient graph is written in (LayerNormalization and ScatterElements' reduction need 17 / 16). */
 export const GRADIENT_OPSET = 17;
 
-let counter = 0;
-
 /** Raises `model` (changed in place: pass a copy) to GRADIENT_OPSET or keeps its newer opset; returns the opset it now has. */
 export function raiseOpset(model: onnx.IModelProto): number {
   const from = defaultOpset(model);
@@ -18,6 +16,8 @@ export function raiseOpset(model: onnx.IModelProto): number {
   const graph = model.graph ?? {};
   if (from < 7) throw new FairframeError('unsupported-model', `The model uses ONNX opset ${from}; gradient methods read opset 7 and newer. Re-export it with a newer opset.`, { opset: from });
   const nodes: onnx.INodeProto[] = [];
+  // Names count from 0 on each call, so raising the same graph twice names the same tensors (their measured shapes are shared).
+  let counter = 0;
   const initializers = graph.initializer ?? (graph.initializer = []);
   const ints = (values: number[]): string => {
     const name = `fairframe_opset/ints_${counter++}`;

@@ -5,6 +5,7 @@
 // the gradient does; a gating Mul (squeeze-excitation, SiLU) gives it all to the gated features.
 import type { onnx } from 'onnx-proto';
 import type { GradientContext } from './gradientContext';
+import { unsupported } from '../explain/headGraph';
 import { GRADIENT_RULES, type GradientRule } from './gradientRules';
 import { input, output } from './elementwiseRules';
 
@@ -71,6 +72,11 @@ export function relevanceRules(options: RelevanceOptions): (ctx: GradientContext
     const weighted: GradientRule = { inputs: [0], backward: (node, [r], _ctx, wanted) => {
       if (r === undefined) return [undefined];
       const [x, w, b] = [input(node, 0), input(node, 1), input(node, 2) || undefined];
+      if (node.opType === 'MatMul' && wanted[0] && wanted[1]) {
+        // Attention multiplies two computed tensors; its relevance rules (Ali et al. 2022) are not implemented here.
+        throw unsupported('LRP', `the MatMul node '${node.name || output(node)}' multiplies two tensors computed from the input (attention, as in transformers), for which these LRP rules, written for convolutional networks, do not conserve relevance`, { op: 'MatMul', node: node.name },
+          'Use Integrated Gradients, gradient × input or Grad-CAM (token map), which differentiate attention exactly.');
+      }
       if (!ctx.hasConstant(w)) return linearStep(ctx, node, r, output(node), epsilon, wanted);
       if (node.opType === 'Conv' && options.inputBounds && readsInput(x)) {
         // zB: R_x = x ⊙ Jᵀ_W s − l ⊙ Jᵀ_W+ s − h ⊙ Jᵀ_W− s, s = R / (Wx − W⁺l − W⁻h).

@@ -14,10 +14,10 @@ const LENGTH_DELIMITED = 2;
  * type of each new output comes from the graph's value_info when recorded, else its element type is inferred from the
  * producing node and its shape left unknown (onnxruntime accepts outputs without a shape). The input bytes are not
  * changed: the new outputs are appended to the encoded graph, so every other byte of the model, including fields
- * newer than onnx-proto knows, is kept as it was.
+ * newer than onnx-proto knows, is kept as it was. `decoded` is the model already decoded from `bytes`, if at hand.
  */
-export function exposeTensors(bytes: Uint8Array, tensorNames: string[]): Uint8Array {
-  const model = loadModelProto(bytes);
+export function exposeTensors(bytes: Uint8Array, tensorNames: string[], decoded?: onnx.IModelProto): Uint8Array {
+  const model = decoded ?? loadModelProto(bytes);
   const graph = model.graph as onnx.IGraphProto;
   const outputs = new Set((graph.output ?? []).map((output) => output.name ?? ''));
   const produced = new Set((graph.node ?? []).flatMap((node) => node.output ?? []));
@@ -37,6 +37,18 @@ export function exposeTensors(bytes: Uint8Array, tensorNames: string[]): Uint8Ar
     onnx.ValueInfoProto.encode(types.valueInfo(name), writer.uint32((GRAPH_OUTPUT_FIELD << 3) | LENGTH_DELIMITED).fork()).ldelim();
   }
   return appendToGraph(bytes, writer.finish());
+}
+
+/**
+ * `model` (in memory, not changed) with `tensorNames` also as graph outputs, typed as `exposeTensors` types them: a
+ * shallow copy whose graph has a new output list, for a model that is edited in memory anyway (no bytes to keep).
+ */
+export function withExposedOutputs(model: onnx.IModelProto, tensorNames: string[]): onnx.IModelProto {
+  const graph = model.graph ?? {};
+  const outputs = new Set((graph.output ?? []).map((output) => output.name ?? ''));
+  const types = new TypeResolver(graph);
+  const added = [...new Set(tensorNames)].filter((name) => !outputs.has(name)).map((name) => types.valueInfo(name));
+  return { ...model, graph: { ...graph, output: [...(graph.output ?? []), ...added] } };
 }
 
 /** The model bytes with `extra` (encoded GraphProto fields) appended to the content of its graph field. */

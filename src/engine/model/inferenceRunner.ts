@@ -12,6 +12,7 @@ import type { PredictionCache } from './predictionCache';
 import { predictionSettingsKey } from './predictionCache';
 import { preprocessInto, tensorElementsPerImage, validatePreprocessSpec } from './preprocess';
 import { detectOutputKind, nonFiniteProblem, softmax, topK } from './softmax';
+import { ModelHandle } from './modelHandle';
 import { cpuSessionOptions } from './ortSession';
 
 /** Images per model run when the model's batch axis is dynamic and no size is asked for. */
@@ -71,7 +72,8 @@ export interface InferenceResult {
 
 /** Arguments of runInference. */
 export interface RunInferenceArgs {
-  modelBytes: Uint8Array;
+  /** The model: bytes (a session is opened and released by this run), or a handle whose shared session is used. */
+  modelBytes: Uint8Array | ModelHandle;
   spec: ModelSpec;
   items: InferenceItem[];
   /** Name of an extra output (e.g. penultimate-layer features) fetched into Prediction.features. */
@@ -139,29 +141,32 @@ export async function runInference(args: RunInferenceArgs): Promise<InferenceRes
   const { spec, signal } = args;
   throwIfAborted(signal);
   validatePreprocessSpec(spec.preprocess);
+  const handle = args.modelBytes instanceof ModelHandle ? args.modelBytes : undefined;
+  const exposed = args.featureOutput !== undefined ? [args.featureOutput] : [];
   if (args.cache) {
-    const modelSha256 = createHash('sha256').update(args.modelBytes).digest('hex');
+    const modelSha256 = handle ? handle.exposedSha256(exposed) : createHash('sha256').update(args.modelBytes as Uint8Array).digest('hex');
     if (args.cache.modelSha256 !== modelSha256 || args.cache.settingsKey !== predictionSettingsKey(spec)) {
       throw new FairframeError('internal', `The prediction cache '${args.cache.file}' was opened for another model or other settings; open it with PredictionCache.open(cacheDir, <sha256 of the model file>, spec).`);
     }
   }
-  const session = await createSession(args.modelBytes, args.threads ?? defaultIntraOpThreads());
+  // A handle's session (with the feature output exposed) stays open for the explanations that follow; it owns it.
+  const session = await createSession(() => handle ? handle.session(exposed) : ort.InferenceSession.create(args.modelBytes as Uint8Array, cpuSessionOptions(args.threads ?? defaultIntraOpThreads())), (handle ? handle.bytes : (args.modelBytes as Uint8Array)).byteLength);
   try {
     const plan = planInput(session, spec, args.featureOutput);
     return await runBatches(session, plan, args);
   } finally {
-    await session.release().catch(() => undefined);
+    if (!handle) await session.release().catch(() => undefined);
   }
 }
 
-async function createSession(modelBytes: Uint8Array, threads: number): Promise<ort.InferenceSession> {
+async function createSession(create: () => Promise<ort.InferenceSession>, bytes: number): Promise<ort.InferenceSession> {
   try {
-    return await ort.InferenceSession.create(modelBytes, cpuSessionOptions(threads));
+    return await create();
   } catch (error) {
     throw new FairframeError(
       'bad-model',
       `ONNX Runtime could not load the model (${firstLine(error)}). The file may be truncated, not an ONNX model, or use operators this runtime lacks; re-export or re-download it.`,
-      { bytes: modelBytes.byteLength },
+      { bytes },
     );
   }
 }

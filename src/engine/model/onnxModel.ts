@@ -110,9 +110,9 @@ function notOnnxHint(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
-/** Inspects ONNX bytes already in memory; `file` is reported as the model's path. */
-export function inspectModelBytes(bytes: Uint8Array, file: string): ModelInfo {
-  const model = loadModelProto(bytes, file);
+/** Inspects ONNX bytes already in memory (decoded already as `decoded`, if given); `file` is reported as the model's path. */
+export function inspectModelBytes(bytes: Uint8Array, file: string, decoded?: onnx.IModelProto): ModelInfo {
+  const model = decoded ?? loadModelProto(bytes, file);
   const external = externalDataFiles(model);
   if (external.length > 0) {
     const base = path.basename(file);

@@ -2,7 +2,6 @@
 // intervals → fairness findings → label issues → embedding duplicates.
 import { plainRecord } from '../dictionary';
 import { pushAll } from '../arrays';
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { AuditDiagnostic } from '../auditResult';
@@ -14,11 +13,12 @@ import { Explainer } from '../explain/explainer';
 import { explainAudit, type AuditExplanations } from './explainAudit';
 import { explanationFindings } from './explanationFindings';
 import { INTERSECTION_SEPARATOR, type BootstrapOptions } from '../metrics';
-import { exposeTensors, findPenultimateTensor } from '../model/graphSurgery';
+import { findPenultimateTensor } from '../model/graphSurgery';
+import { ModelHandle } from '../model/modelHandle';
 import { runInference, type InferenceItem } from '../model/inferenceRunner';
 import { defaultedPreprocessFields, readSidecar, resolveModelSpec, type ResolvedModelSpec } from '../model/modelSpec';
 import type { ModelInfo, Prediction } from '../model/modelTypes';
-import { inspectModelBytes, loadModelProto } from '../model/onnxModel';
+import type { onnx } from 'onnx-proto';
 import { PredictionCache } from '../model/predictionCache';
 import type { Dataset, DatasetRecord, Finding, Location, RunOptions, ScanOutcome } from '../types';
 import { pushFinding } from '../checks/check';
@@ -86,6 +86,7 @@ export async function auditModel(
   const findings: Finding[] = [];
   const configLocation: Location = { file: config.file ?? dataset.manifest ?? dataset.root };
   let info: ModelInfo | undefined;
+  let handle: ModelHandle | undefined;
   const fail = async (error: unknown): Promise<{ audit: ModelAudit; findings: Finding[]; diagnostics?: AuditDiagnostic[] }> => {
     if (FairframeError.is(error, 'cancelled')) throw error;
     const reason = errorMessage(error);
@@ -109,8 +110,11 @@ export async function auditModel(
       if (error.code === 'ENOENT') throw new FairframeError('path-not-found', `the model file '${file}' does not exist; check the path given with --model or in fairframe.json.`, { file });
       throw new FairframeError('bad-model', `the model file '${file}' cannot be read (${error.code ?? error.message}).`, { file });
     });
-    info = inspectModelBytes(bytes, file);
-    const proto = loadModelProto(bytes, file);
+    // One handle for the whole audit: the bytes are parsed once, and inference, the feature outputs and every
+    // explanation method share its graph and sessions.
+    handle = ModelHandle.fromBytes(bytes, file);
+    info = handle.info();
+    const proto = handle.model();
     const sidecar = await readSidecar(file);
     const split = chooseSplit(dataset.records, options.split ?? target.config?.split ?? sidecar?.config.split);
     const inSplit = dataset.records.filter((record) => split === undefined || record.split === split);
@@ -121,18 +125,20 @@ export async function auditModel(
       model: proto,
     });
     const match = matchLabels(spec.labels, inSplit, spec.labelMap, modelName);
-    return await runAudit({ file, modelName, bytes, info, proto, spec, split, inSplit, match, dataset, scans, config, options, findings, configLocation, started });
+    return await runAudit({ file, modelName, handle, info, proto, spec, split, inSplit, match, dataset, scans, config, options, findings, configLocation, started });
   } catch (error) {
     return fail(error);
+  } finally {
+    await handle?.dispose();
   }
 }
 
 interface AuditState {
   file: string;
   modelName: string;
-  bytes: Uint8Array;
+  handle: ModelHandle;
   info: ModelInfo;
-  proto: ReturnType<typeof loadModelProto>;
+  proto: onnx.IModelProto;
   spec: ResolvedModelSpec;
   split: string | undefined;
   inSplit: DatasetRecord[];
@@ -147,7 +153,7 @@ interface AuditState {
 }
 
 async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; findings: Finding[] }> {
-  const { file, modelName, info, proto, spec, split, inSplit, match, dataset, scans, config, options, findings, configLocation } = state;
+  const { file, modelName, handle, info, proto, spec, split, inSplit, match, dataset, scans, config, options, findings, configLocation } = state;
   const evidenceBase = { model: file, dataset: dataset.name, split: split ?? 'all' };
 
   // Which records can be run: a known label and a readable image.
@@ -196,20 +202,14 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
   const penultimate = spec.features && spec.sources.features !== 'inferred'
     ? { name: spec.features, reason: `declared in the ${spec.sources.features ?? 'config'}` }
     : findPenultimateTensor(proto, spec.outputName);
-  let modelBytes: Uint8Array = state.bytes;
-  let featureOutput: string | undefined;
-  if (penultimate && !info.outputs.some((output) => output.name === penultimate.name)) {
-    modelBytes = exposeTensors(state.bytes, [penultimate.name]);
-    featureOutput = penultimate.name;
-  } else if (penultimate) {
-    featureOutput = penultimate.name;
-  }
+  const featureOutput = penultimate?.name;
+  const exposed = penultimate && !info.outputs.some((output) => output.name === penultimate.name) ? [penultimate.name] : [];
 
   // The cache is keyed by the bytes actually run (the model with its feature output exposed) and the settings.
-  const runHash = modelBytes === state.bytes ? info.sha256 : createHash('sha256').update(modelBytes).digest('hex');
+  const runHash = exposed.length === 0 ? info.sha256 : handle.exposedSha256(exposed);
   const cache = options.cacheDir ? await PredictionCache.open(options.cacheDir, runHash, spec) : undefined;
   const inference = await runInference({
-    modelBytes,
+    modelBytes: handle,
     spec,
     items,
     featureOutput,
@@ -332,7 +332,7 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
   let explanations: AuditExplanations | undefined;
   if (audited.length > 0 && (config.thresholds.explainErrorsPerGroup > 0 || config.thresholds.saliencyImagesPerCell > 0)) {
     options.onProgress?.({ stage: 'metrics', done: 0, message: `Explaining ${path.basename(file)}` });
-    const explainer = Explainer.fromModel(file, state.bytes, spec, info.sha256, options.cacheDir);
+    const explainer = Explainer.fromModel(file, handle, spec, info.sha256, options.cacheDir);
     try {
       explanations = await explainAudit(explainer, {
         records: audited.map(({ record }) => record),

@@ -1,5 +1,5 @@
-// The Explainer runs every gradient method natively on residual, dense-Concat and NHWC graphs (no occlusion
-// fallback), and their maps differ from occlusion's.
+// The Explainer runs every gradient method natively on residual, dense-Concat, NHWC and Vision Transformer graphs (no
+// occlusion fallback), and their maps differ from occlusion's; LRP says why it does not run on a transformer.
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -21,15 +21,18 @@ function spec(size: number, layout: 'NCHW' | 'NHWC'): ResolvedModelSpec {
 
 describe('Explainer with gradient graphs', function () {
   this.timeout(120_000);
-  for (const [name, size, layout] of [['resnet', 32, 'NCHW'], ['densenet', 32, 'NCHW'], ['nhwc', 32, 'NHWC']] as const) {
-    it(`runs every gradient method natively on ${name}, each map distinct from occlusion's`, async () => {
+  // The small versions of the twelve CNN families and the NHWC graph (LRP too), and the two ViT exports.
+  const cnns = (JSON.parse(readFileSync(path.join(FIXTURES, 'references.json'), 'utf8')) as { models: Array<{ name: string; size: number; layout: 'NCHW' | 'NHWC' }> }).models;
+  const models = [...cnns.map(({ name, size, layout }) => ({ name, size, layout, methods: [...GRADIENT_METHODS, 'lrp' as const] })), ...['vit', 'vit17'].map((name) => ({ name, size: 32, layout: 'NCHW' as const, methods: GRADIENT_METHODS }))];
+  for (const { name, size, layout, methods } of models) {
+    it(`runs ${methods.join(', ')} natively on ${name}, each map distinct from occlusion's`, async () => {
       const file = path.join(FIXTURES, `${name}.onnx`);
       const explainer = Explainer.fromModel(file, readFileSync(file), spec(size, layout), name);
-      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}"><rect width="${size}" height="${size}" fill="rgb(40,120,200)"/><circle cx="11" cy="13" r="7" fill="rgb(240,200,30)"/></svg>`;
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}"><rect width="${size}" height="${size}" fill="rgb(40,120,200)"/><circle cx="${Math.round(size / 3)}" cy="${Math.round(size / 2.5)}" r="${Math.round(size / 4.5)}" fill="rgb(240,200,30)"/></svg>`;
       const image = await sharp(Buffer.from(svg)).png().toBuffer();
       try {
         const occlusion = await explainer.explain(image, { method: 'occlusion', classIndex: 3, params: { patch: 4, stride: 2 } });
-        for (const method of GRADIENT_METHODS) {
+        for (const method of methods) {
           const result = await explainer.explain(image, { method, classIndex: 3 });
           assert.equal(result.method, method, `${method} ran as itself (${result.fallbackFrom?.reason ?? ''})`);
           assert.equal(result.heatmap.data.length, size * size);
@@ -42,4 +45,18 @@ describe('Explainer with gradient graphs', function () {
       }
     });
   }
+
+  it('LRP on a transformer falls back to occlusion, naming the attention MatMul', async () => {
+    const file = path.join(FIXTURES, 'vit.onnx');
+    const explainer = Explainer.fromModel(file, readFileSync(file), spec(32, 'NCHW'), 'vit');
+    try {
+      const image = await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 200, g: 90, b: 40 } } }).png().toBuffer();
+      const result = await explainer.explain(image, { method: 'lrp', classIndex: 3 });
+      assert.equal(result.method, 'occlusion');
+      assert.equal(result.fallbackFrom?.method, 'lrp');
+      assert.match(result.fallbackFrom?.reason ?? '', /MatMul node '.*self_attention.*' multiplies two tensors computed from the input/);
+    } finally {
+      await explainer.dispose();
+    }
+  });
 });

@@ -88,6 +88,13 @@ describe('gradient rules against finite differences', () => {
         node('Flatten', ['s'], ['fs']), node('Flatten', ['d'], ['fd']), node('Concat', ['fs', 'fd'], ['y'], { axis: { i: 1 } }),
       ], initializers: [ints('parts', [1, 3]), ints('st', [-1, 0, 1]), ints('en', [-7, 6, 7]), ints('ax', [3, 2, 1]), ints('sp', [-2, 2, 1]), ints('shape', [1, 42, 3]), ints('zero', [0])] }), S);
     });
+    it('Expand of a computed tensor; Concat with a class token expanded from constants (as a ViT exports it), which is measured, not folded', async () => {
+      await checkGradient(model(S, { nodes: [
+        node('ReduceMean', ['x'], ['r'], { axes: { ints: [2, 3] }, keepdims: { i: 1 } }), node('Expand', ['r', 'full'], ['e']), node('Mul', ['e', 'x'], ['m']),
+        node('Reshape', ['m', 'tokens'], ['t']), node('Transpose', ['t'], ['tt'], { perm: { ints: [0, 2, 1] } }),
+        node('Expand', ['token', 'one'], ['cls']), node('Concat', ['cls', 'tt'], ['seq'], { axis: { i: 1 } }), node('Flatten', ['seq'], ['y']),
+      ], initializers: [ints('full', S), ints('tokens', [1, 4, 42]), weights('token', [1, 1, 4], 21), ints('one', [1, 1, 4])] }), S);
+    });
     it('Pad constant, reflect and edge; Gather of rows', async () => {
       await checkGradient(model(S, { nodes: [
         node('Pad', ['x', 'pads'], ['a'], { mode: { s: 'reflect' } }), node('Pad', ['x', 'pads'], ['b'], { mode: { s: 'edge' } }), node('Pad', ['x', 'pads', 'value'], ['c']),
