@@ -9,6 +9,7 @@
 //   moderate colour changes keep it high; re-encoding, resizing, small crops and shifts are undone
 //   by the alignment. Images of one kind that merely look alike (two digits, two aligned faces)
 //   differ in detail at 32×32 and stay below the threshold.
+import { mulberry32 } from '../metrics/seededRandom';
 import { THUMBNAIL_PIXELS, THUMBNAIL_SIDE } from './thumbnail';
 
 const SIDE = THUMBNAIL_SIDE;
@@ -160,15 +161,8 @@ export function spectrumVector(thumbnail: Uint8Array): Float32Array | undefined 
 
 /** 64 fixed hyperplanes (seeded Gaussian directions) for simHash, one LAYOUT_LENGTH row each. */
 const HYPERPLANES: Float64Array = (() => {
-  let state = 0x9e3779b9;
-  // mulberry32: a small seeded generator, so every run and every machine draws the same planes.
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  // A fixed seed: every run and every machine draws the same planes.
+  const uniform = mulberry32(0x9e3779b9);
   const planes = new Float64Array(64 * LAYOUT_LENGTH);
   for (let i = 0; i < planes.length; i++) {
     // Box–Muller: a standard normal from two uniforms in (0, 1].

@@ -13,6 +13,7 @@ import { duplicatesCheck } from '../../../src/engine/checks/duplicatesCheck';
 import { resolveConfig } from '../../../src/engine/config/config';
 import { scanImage } from '../../../src/engine/image/scanImage';
 import type { Dataset, DatasetRecord, ScanOutcome } from '../../../src/engine/types';
+import { pearsonAtShift } from '../pearsonReference';
 import { requireSharedData, sharedDataPath } from '../sharedData';
 import { parseNpyFloat64, requireSkimage, skimagePath } from '../skimageData';
 
@@ -38,27 +39,7 @@ async function independentCorrelation(fileA: string, fileB: string): Promise<num
   const [a, b] = await Promise.all([load(fileA), load(fileB)]);
   let best = -1;
   for (let dy = -2; dy <= 2; dy++) {
-    for (let dx = -2; dx <= 2; dx++) {
-      const xs: number[] = [];
-      const ys: number[] = [];
-      for (let y = Math.max(0, -dy); y < Math.min(32, 32 - dy); y++) {
-        for (let x = Math.max(0, -dx); x < Math.min(32, 32 - dx); x++) {
-          xs.push(a[y * 32 + x]);
-          ys.push(b[(y + dy) * 32 + x + dx]);
-        }
-      }
-      const mean = (v: number[]): number => v.reduce((s, t) => s + t, 0) / v.length;
-      const [mx, my] = [mean(xs), mean(ys)];
-      let sxy = 0;
-      let sxx = 0;
-      let syy = 0;
-      xs.forEach((x, i) => {
-        sxy += (x - mx) * (ys[i] - my);
-        sxx += (x - mx) ** 2;
-        syy += (ys[i] - my) ** 2;
-      });
-      if (sxx > 0 && syy > 0) best = Math.max(best, sxy / Math.sqrt(sxx * syy));
-    }
+    for (let dx = -2; dx <= 2; dx++) best = Math.max(best, pearsonAtShift(a, b, 32, dx, dy) || -1);
   }
   return best;
 }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { camMap, GradientSessionCache, inputGradient } from '../../../src/engine/gradient/gradientExplain';
 import type { ModelSpec } from '../../../src/engine/model/modelTypes';
+import { floats, normalisedDifference } from './referenceArrays';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/gradient');
 
@@ -23,20 +24,6 @@ interface Reference {
 
 const references = (JSON.parse(readFileSync(path.join(FIXTURES, 'references.json'), 'utf8')) as { models: Reference[] }).models;
 
-function floats(base64: string): Float32Array {
-  const bytes = Buffer.from(base64, 'base64');
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-}
-
-/** The largest difference between two maps, each divided by its largest absolute value. */
-function normalisedDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  assert.equal(actual.length, expected.length);
-  const scale = (values: ArrayLike<number>): number => Math.max(1e-30, ...Array.from(values, Math.abs));
-  const [a, e] = [scale(actual), scale(expected)];
-  let worst = 0;
-  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] / a - expected[i] / e));
-  return worst;
-}
 
 function specFor(reference: Reference): ModelSpec {
   return {

@@ -2,33 +2,10 @@ import * as assert from 'node:assert/strict';
 import { alignedCorrelation, comparableThumbnail, layoutSimilarity, layoutVector, simHash, spectrumVector, thumbnailCorrelation } from '../../../src/engine/image/signatureSimilarity';
 import { decodeThumbnail, lumaThumbnail } from '../../../src/engine/image/thumbnail';
 import { popcount32 } from '../../../src/engine/hash/hammingDistance';
+import { pearsonAtShift } from '../pearsonReference';
 
 const a = Uint8Array.from({ length: 1024 }, (_, i) => (i * 37 + (i >> 5) * 11) % 251);
 const b = Uint8Array.from({ length: 1024 }, (_, i) => (i * 53 + (i >> 5) * 7) % 241);
-
-/** Pearson correlation of a(x, y) with b(x + dx, y + dy) over the overlap, every step-th pixel, written plainly. */
-function pearsonAtShift(p: Uint8Array, q: Uint8Array, dx: number, dy: number, step: number): number {
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (let y = 0; y < 32; y += step) {
-    for (let x = 0; x < 32; x += step) {
-      if (x + dx < 0 || x + dx > 31 || y + dy < 0 || y + dy > 31) continue;
-      xs.push(p[y * 32 + x]);
-      ys.push(q[(y + dy) * 32 + x + dx]);
-    }
-  }
-  const mean = (v: number[]): number => v.reduce((s, t) => s + t, 0) / v.length;
-  const [mx, my] = [mean(xs), mean(ys)];
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  xs.forEach((x, i) => {
-    sxy += (x - mx) * (ys[i] - my);
-    sxx += (x - mx) ** 2;
-    syy += (ys[i] - my) ** 2;
-  });
-  return sxy / Math.sqrt(sxx * syy);
-}
 
 /** A smooth pattern (a few low-frequency cosines) in [20, 230]. */
 function smooth(seed: number): Uint8Array {
@@ -55,7 +32,7 @@ describe('image/signatureSimilarity', () => {
     for (const step of [1, 2]) {
       for (let dy = -3; dy <= 3; dy++) {
         for (let dx = -3; dx <= 3; dx++) {
-          const expected = pearsonAtShift(a, b, dx, dy, step);
+          const expected = pearsonAtShift(a, b, 32, dx, dy, step);
           assert.ok(Math.abs(alignedCorrelation(a, b, dx, dy, 1, step) - expected) < 1e-12);
           // A background no pixel is near takes the bilinear path with every pixel counted.
           assert.ok(Math.abs(alignedCorrelation(a, b, dx, dy, 1, step, { a: -100, b: -100 }) - expected) < 1e-12);
