@@ -43,6 +43,7 @@ const vscode = acquireVsCodeApi();
 let state: ViewState = { ...DEFAULT_VIEW_STATE, ...(vscode.getState() as Partial<ViewState> | undefined) };
 let data: DashboardData | null = null;
 let focusRelPath: string | undefined;
+let focusFinding: string | undefined;
 /** The image being explained: module state, so that it survives redraws of the other sections and new audits. */
 let explanation: ExplanationState | undefined;
 
@@ -91,14 +92,22 @@ function applyFocusState(focus: DashboardFocus): void {
   if (focus.report !== undefined) Object.assign(patch, { fairnessReport: focus.report, chartReport: focus.report, heatmapReport: focus.report });
   if (focus.metric !== undefined) patch.chartMetric = focus.metric;
   focusRelPath = focus.relPath;
+  focusFinding = focus.finding;
   setViewState(patch);
 }
 
+/** Scrolls to what the focus names: the finding's image in the galleries, else the finding in the list, else the section. */
 function scrollToFocus(focus: DashboardFocus): void {
-  const target = (focus.relPath && document.querySelector<HTMLElement>(`#${focus.section} [data-relpath="${CSS.escape(focus.relPath)}"]`)) || document.getElementById(focus.section);
+  const image = focus.relPath ? document.querySelector<HTMLElement>(`#${focus.section} [data-relpath="${CSS.escape(focus.relPath)}"]`) : null;
+  const finding = focus.finding ? document.querySelector<HTMLElement>(`[data-finding="${CSS.escape(focus.finding)}"]`) : null;
+  const target = image ?? finding ?? document.getElementById(focus.section);
   if (!target) return;
+  document.querySelectorAll('.highlighted').forEach((old) => old.classList.remove('highlighted'));
+  if (focus.finding) {
+    for (const element of [image, finding]) element?.classList.add('highlighted');
+  }
   if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
-  target.scrollIntoView({ block: 'start' });
+  target.scrollIntoView({ block: image || finding ? 'center' : 'start' });
   target.focus({ preventScroll: true });
 }
 
@@ -114,6 +123,7 @@ function context(): SectionContext {
     state,
     model,
     focusRelPath,
+    focusFinding,
     update(patch, redraw) {
       setViewState(patch);
       const active = document.activeElement?.id;

@@ -4,7 +4,7 @@
 import type { DashboardData } from './dashboardData';
 
 /** Bumped when a message changes shape; both sides refuse a peer with another version. */
-export const DASHBOARD_PROTOCOL_VERSION = 2;
+export const DASHBOARD_PROTOCOL_VERSION = 3;
 
 /** The dashboard's sections, in page order. */
 export const DASHBOARD_SECTIONS = ['overview', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries', 'explanation'] as const;
@@ -23,6 +23,8 @@ export interface DashboardFocus {
   metric?: string;
   /** An image (relative to its dataset root) to scroll to in the galleries. */
   relPath?: string;
+  /** A finding (findingKey) to scroll to and highlight: its image in the galleries when it names one, else its entry in the findings list. */
+  finding?: string;
 }
 
 /** The image the Explanation section shows; one ExplanationMethodResult per method follows it. */

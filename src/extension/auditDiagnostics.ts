@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Finding, Location, Severity } from '../engine/types';
-import type { AuditStore, StoredFinding } from './auditStore';
+import type { AuditStore, Staleness, StoredFinding } from './auditStore';
 
 const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
@@ -21,9 +21,17 @@ export function locationUri(location: Location, root: string): vscode.Uri {
   return vscode.Uri.file(path.resolve(root, location.file));
 }
 
-/** The diagnostic of one finding: the rule id as its code, linking to the rule's documentation. */
-export function toDiagnostic(finding: Finding, root: string, ruleDocs: (rule: string) => vscode.Uri): vscode.Diagnostic {
-  const message = finding.suggestion ? `${finding.message}\n${finding.suggestion}` : finding.message;
+/** The line a stale finding's diagnostic ends with. */
+export function staleNote(stale: Staleness): string {
+  return `Stale: ${stale.reason}.`;
+}
+
+/** The diagnostic of one finding: the rule id as its code, linking to the rule's documentation; a stale one says so. */
+export function toDiagnostic(finding: Finding, root: string, ruleDocs: (rule: string) => vscode.Uri, stale?: Staleness): vscode.Diagnostic {
+  const lines = [finding.message];
+  if (finding.suggestion) lines.push(finding.suggestion);
+  if (stale) lines.push(staleNote(stale));
+  const message = lines.join('\n');
   const diagnostic = new vscode.Diagnostic(locationRange(finding.location), message, SEVERITY[finding.severity]);
   diagnostic.source = 'Fairframe';
   diagnostic.code = { value: finding.rule, target: ruleDocs(finding.rule) };
@@ -72,7 +80,7 @@ export class AuditDiagnostics implements vscode.Disposable {
       const key = uri.toString();
       let entry = files.get(key);
       if (!entry) files.set(key, (entry = { uri, list: [] }));
-      entry.list.push(toDiagnostic(stored.finding, stored.root, this.ruleDocs));
+      entry.list.push(toDiagnostic(stored.finding, stored.root, this.ruleDocs, stored.stale));
     }
     this.collection.clear();
     this.collection.set([...files.values()].map(({ uri, list }) => [uri, list] as [vscode.Uri, vscode.Diagnostic[]]));

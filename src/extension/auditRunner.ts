@@ -103,8 +103,7 @@ export class AuditRunner implements vscode.Disposable {
           }
         },
       );
-      this.store.publish(result);
-      this.statusBar.show(result);
+      this.store.publish(result, this.folderOf(target));
       // Internal errors became findings with plain messages; their stacks go to the log.
       for (const diagnostic of result.diagnostics ?? []) this.output.log.error(`Internal error while ${diagnostic.context}: ${diagnostic.stack ?? diagnostic.message}`);
       const { error, warning, info } = result.counts;
@@ -177,6 +176,17 @@ export class AuditRunner implements vscode.Disposable {
       if (!FairframeError.is(error, 'cancelled')) this.output.log.warn(`No explanation overlay for ${request.image}: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;
     }
+  }
+
+  /** The workspace folder holding `target` (the folder of its results in the store), else the target's own folder. */
+  private folderOf(target: string): string {
+    const absolute = path.resolve(target);
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
+    const holding = folders.filter((folder) => {
+      const relative = path.relative(folder, absolute);
+      return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+    });
+    return holding.sort((a, b) => b.length - a.length)[0] ?? absolute;
   }
 
   private updateBusy(): void {

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AuditResult } from '../engine/auditResult';
 import type { Finding } from '../engine/types';
-import { focusForFinding, toDashboardData } from '../../webview/dashboardData';
+import { focusForFinding, toDashboardData, type DashboardData } from '../../webview/dashboardData';
+import type { AuditStore, StoreSelection } from './auditStore';
 import { dashboardHtml, makeNonce } from '../../webview/dashboardHtml';
 import { MessageEndpoint, ProtocolRequestError } from '../../webview/messageEndpoint';
 import {
@@ -48,6 +49,34 @@ interface ExplanationState {
 }
 
 let explanationSource: ExplanationSource | undefined;
+let storeOfPanels: AuditStore | undefined;
+
+/** The workspaceState key of the selection the dashboard last showed (restored with the panel after a reload). */
+const SELECTION_STATE_KEY = 'fairframe.dashboardSelection';
+
+/** What the dashboard shows: a dataset's audit and the model audits on it, rebuilt from the store. */
+interface Composition {
+  result: AuditResult;
+  stale: Array<string | undefined>;
+  /** The store entries it was built from: unchanged entries mean nothing to redraw. */
+  parts: unknown[];
+}
+
+function compose(selection: StoreSelection | undefined): Composition | undefined {
+  const composed = selection && storeOfPanels?.compose(selection);
+  if (!composed || !storeOfPanels) return undefined;
+  const dataset = storeOfPanels.datasetAudits().find((entry) => entry.key === selection?.datasetKey);
+  const models = composed.modelKeys.map((key) => storeOfPanels?.modelResult(key));
+  return {
+    result: composed.result,
+    stale: composed.stale.map((stale) => stale?.reason),
+    parts: [dataset?.audit, ...dataset?.findings ?? [], ...models.flatMap((entry) => [entry?.audit, entry?.stale?.reason, ...entry?.findings ?? []])],
+  };
+}
+
+function sameParts(a: unknown[] | undefined, b: unknown[] | undefined): boolean {
+  return a !== undefined && b !== undefined && a.length === b.length && a.every((part, index) => part === b[index]);
+}
 let nextExplanationId = 1;
 
 /** The one dashboard panel. */
@@ -81,33 +110,40 @@ export class DashboardPanel implements vscode.Disposable {
     return DashboardPanel.current;
   }
 
-  /** Reveals the open panel (showing `result` and `focus`), or creates it. */
-  static show(context: vscode.ExtensionContext, result: AuditResult | undefined, focus?: DashboardFocus): DashboardPanel {
+  /** Reveals the open panel (showing `selection` and `focus`), or creates it; undefined `selection` keeps the panel's. */
+  static show(context: vscode.ExtensionContext, selection: StoreSelection | undefined, focus?: DashboardFocus): DashboardPanel {
     const open = DashboardPanel.current;
     if (open) {
       open.panel.reveal(undefined, false);
-      if (result && result !== open.result) open.update(result, focus);
+      if (selection) open.select(selection, focus);
       else if (focus) open.focus(focus);
       return open;
     }
-    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Fairframe Dashboard', vscode.ViewColumn.Active, webviewOptions(context, result));
-    return new DashboardPanel(context, panel, result, focus);
+    const composition = compose(selection);
+    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, panelTitle(composition), vscode.ViewColumn.Active, webviewOptions(context, composition?.result));
+    return new DashboardPanel(context, panel, selection, focus);
   }
 
-  /** Adopts a panel restored by VS Code after a reload. */
-  static revive(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, result: AuditResult | undefined): DashboardPanel {
+  /** Adopts a panel restored by VS Code after a reload, on the selection it showed before. */
+  static revive(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, selection: StoreSelection | undefined): DashboardPanel {
     DashboardPanel.current?.dispose();
-    panel.webview.options = webviewOptions(context, result);
-    return new DashboardPanel(context, panel, result, undefined);
+    panel.webview.options = webviewOptions(context, compose(selection)?.result);
+    return new DashboardPanel(context, panel, selection, undefined);
   }
+
+  private composition: Composition | undefined;
+  /** What the webview was last sent (for tests: the figures it shows). */
+  lastData: DashboardData | null = null;
 
   private constructor(
     private readonly context: vscode.ExtensionContext,
     readonly panel: vscode.WebviewPanel,
-    private result: AuditResult | undefined,
+    private selected: StoreSelection | undefined,
     private pendingFocus: DashboardFocus | undefined,
   ) {
     DashboardPanel.current = this;
+    this.composition = compose(selected);
+    void context.workspaceState.update(SELECTION_STATE_KEY, selected);
     this.endpoint = new MessageEndpoint<HostRequests, WebviewRequests>(
       (message) => void this.panel.webview.postMessage(message),
       (request) => this.handle(request),
@@ -127,11 +163,34 @@ export class DashboardPanel implements vscode.Disposable {
     this.panel.webview.html = this.html();
   }
 
-  /** Shows a new result (the dataset roots become loadable for the galleries' images). */
-  update(result: AuditResult, focus?: DashboardFocus): void {
-    this.result = result;
+  /** The dataset and model shown. */
+  get selection(): StoreSelection | undefined {
+    return this.selected;
+  }
+
+  /** The AuditResult shown, rebuilt from the store. */
+  get result(): AuditResult | undefined {
+    return this.composition?.result;
+  }
+
+  /** Shows another dataset or model (the dataset roots become loadable for the galleries' images). */
+  select(selection: StoreSelection, focus?: DashboardFocus): void {
+    this.selected = selection;
+    void this.context.workspaceState.update(SELECTION_STATE_KEY, selection);
+    this.refresh(focus, true);
+  }
+
+  /** Rebuilds what is shown from the store; posts it when it changed (or `force`). */
+  refresh(focus?: DashboardFocus, force = false): void {
+    const next = compose(this.selected);
     if (focus) this.pendingFocus = focus;
-    this.panel.webview.options = webviewOptions(this.context, result);
+    if (!force && sameParts(next?.parts, this.composition?.parts)) {
+      if (focus) this.focus(focus);
+      return;
+    }
+    this.composition = next;
+    this.panel.title = panelTitle(next);
+    this.panel.webview.options = webviewOptions(this.context, next?.result);
     if (this.ready) void this.post();
   }
 
@@ -245,7 +304,11 @@ export class DashboardPanel implements vscode.Disposable {
   private async post(): Promise<void> {
     const focus = this.pendingFocus;
     this.pendingFocus = undefined;
-    const data = this.result ? toDashboardData(this.result, (dataset, relPath) => this.imageUri(dataset, relPath)) : null;
+    const composition = this.composition;
+    const data = composition
+      ? toDashboardData(composition.result, (dataset, relPath) => this.imageUri(dataset, relPath), { stale: composition.stale, include: focus?.finding })
+      : null;
+    this.lastData = data;
     try {
       const reply = await this.endpoint.request('show', { data, focus });
       this.lastRendered = reply.rendered;
@@ -297,25 +360,32 @@ function webviewOptions(context: vscode.ExtensionContext, result: AuditResult | 
   return { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: roots };
 }
 
-/** Opens (or reveals) the dashboard on `result`, scrolled to `focus`. */
-export function openDashboard(context: vscode.ExtensionContext, result: AuditResult | undefined, focus?: DashboardFocus): DashboardPanel {
-  return DashboardPanel.show(context, result, focus);
+/** "Fairframe: <dataset>" (and the first model), so two panels' worth of state is never ambiguous. */
+function panelTitle(composition: Composition | undefined): string {
+  const result = composition?.result;
+  if (!result) return 'Fairframe Dashboard';
+  const model = result.models[0] ? ` · ${path.basename(result.models[0].model.file)}` : '';
+  return `Fairframe: ${result.datasets[0]?.name ?? path.basename(result.target)}${model}`;
 }
 
-/** Registers the open-dashboard command, the serializer that restores the panel after a reload, and result updates. */
-export function registerDashboard(
-  context: vscode.ExtensionContext,
-  source: { latest(): AuditResult | undefined; onDidChange: vscode.Event<AuditResult> },
-  explanations: ExplanationSource,
-): vscode.Disposable[] {
+/** Opens (or reveals) the dashboard on `selection` (undefined: what it shows, or nothing yet), scrolled to `focus`. */
+export function openDashboard(context: vscode.ExtensionContext, selection: StoreSelection | undefined, focus?: DashboardFocus): DashboardPanel {
+  return DashboardPanel.show(context, selection, focus);
+}
+
+/** Registers the serializer that restores the panel after a reload (on the selection it showed), and store updates. */
+export function registerDashboard(context: vscode.ExtensionContext, store: AuditStore, explanations: ExplanationSource): vscode.Disposable[] {
   explanationSource = explanations;
+  storeOfPanels = store;
   return [
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel): Promise<void> {
-        DashboardPanel.revive(context, panel, source.latest());
+        const saved = context.workspaceState.get<StoreSelection>(SELECTION_STATE_KEY);
+        const selection = saved && typeof saved.datasetKey === 'string' ? { datasetKey: saved.datasetKey, modelKey: typeof saved.modelKey === 'string' ? saved.modelKey : undefined } : undefined;
+        DashboardPanel.revive(context, panel, selection);
       },
     }),
-    source.onDidChange((result) => DashboardPanel.currentPanel?.update(result)),
+    store.onDidChange(() => DashboardPanel.currentPanel?.refresh()),
     { dispose: () => DashboardPanel.currentPanel?.dispose() },
   ];
 }

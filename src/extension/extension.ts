@@ -2,13 +2,13 @@
 // afterwards, so activation stays fast.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { AuditResult } from '../engine/auditResult';
 import { registerAuditCommands } from './auditCommands';
 import { AuditDiagnostics } from './auditDiagnostics';
 import { AuditRunner } from './auditRunner';
 import { AuditStatusBar } from './auditStatusBar';
 import { AuditStore } from './auditStore';
-import { DashboardPanel, focusFromArgument, openDashboard, registerDashboard } from './dashboardPanel';
+import { DashboardPanel, openDashboard, registerDashboard } from './dashboardPanel';
+import { resolveDashboardTarget } from './dashboardTarget';
 import { DatasetsTreeProvider } from './datasetsTreeProvider';
 import { registerExplainImage, WorkerExplanationSource } from './explainImage';
 import { FairframeCodeActions } from './fairframeCodeActions';
@@ -18,6 +18,7 @@ import { FindingsTreeProvider } from './findingsTreeProvider';
 import { IMAGE_PATH_DOCUMENTS, ImageHoverContent, ImageHoverProvider, type OverlayProvider } from './imageHoverProvider';
 import { ModelsTreeProvider } from './modelsTreeProvider';
 import { RecordIndex } from './recordIndex';
+import { StorePersistence, type RestoreOutcome } from './storePersistence';
 import { ThumbnailCache } from './thumbnailCache';
 import { WorkspaceDiscovery } from './workspaceDiscovery';
 
@@ -36,19 +37,12 @@ export interface FairframeApi {
   setOverlayProvider(provider: OverlayProvider): vscode.Disposable;
   /** The open dashboard panel, if any (for tests: what it rendered, and when). */
   dashboard(): DashboardPanel | undefined;
-}
-
-/** Fires with the latest audit result whenever it is replaced (the store also fires for discovery changes). */
-function latestResultChanged(store: AuditStore): vscode.Event<AuditResult> {
-  return (listener, thisArgs, disposables) => {
-    let last = store.lastResult;
-    return store.onDidChange(() => {
-      if (store.lastResult && store.lastResult !== last) {
-        last = store.lastResult;
-        listener.call(thisArgs, last);
-      }
-    }, undefined, disposables);
-  };
+  /** The status bar's counts (the store's, as in the Problems panel). */
+  statusBar: AuditStatusBar;
+  /** Resolves once the results saved in the workspace storage were read back (or there were none). */
+  whenRestored(): Promise<RestoreOutcome>;
+  /** Saves the store now (it is otherwise saved a moment after each change); resolves once written. */
+  saveResults(): Promise<void>;
 }
 
 /** Called by VS Code when a Fairframe view or command is used or a workspace with a dataset or model opens. */
@@ -57,7 +51,11 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
   const readme = vscode.Uri.joinPath(context.extensionUri, 'README.md');
   const store = new AuditStore();
   const diagnostics = new AuditDiagnostics(store, (rule) => readme.with({ fragment: rule.toLowerCase() }));
-  const statusBar = new AuditStatusBar();
+  const statusBar = new AuditStatusBar(store);
+  // The store is saved in this workspace's storage (never in a dataset) and read back on activation.
+  const persistence = context.storageUri
+    ? new StorePersistence(store, context.storageUri.fsPath, { error: (what, error) => output.error(what, error), info: (message) => output.log.info(message) })
+    : undefined;
   const runner = new AuditRunner(context, output, store, statusBar);
   const discovery = new WorkspaceDiscovery(context, store, runner, output);
   const records = new RecordIndex(store, (context, error) => output.error(context, error));
@@ -68,33 +66,52 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
   const findings = new FindingsTreeProvider(store);
   const codeActions = new FairframeCodeActions(store, diagnostics);
   context.subscriptions.push(
-    output, store, diagnostics, statusBar, runner, discovery, records, datasets, models, findings,
+    output, store, diagnostics, statusBar, runner, discovery, records, datasets, models, findings, ...(persistence ? [persistence] : []),
     vscode.window.createTreeView('fairframe.datasets', { treeDataProvider: datasets, showCollapseAll: true }),
     vscode.window.createTreeView('fairframe.models', { treeDataProvider: models, showCollapseAll: true }),
     vscode.window.createTreeView('fairframe.findings', { treeDataProvider: findings, showCollapseAll: true }),
     vscode.languages.registerHoverProvider(IMAGE_PATH_DOCUMENTS, new ImageHoverProvider(hoverContent)),
     vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, codeActions, { providedCodeActionKinds: FairframeCodeActions.kinds }),
+    vscode.workspace.onDidChangeWorkspaceFolders((event) => store.dropFolders(event.removed.map((folder) => folder.uri.fsPath))),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('fairframe.autoAuditDatasets') || event.affectsConfiguration('fairframe.cacheLocation')) discovery.schedule(0);
     }),
-    ...registerAuditCommands({ runner, store, discovery, thumbnails, openDashboard: (result, argument) => openDashboard(context, result, focusFromArgument(argument)) }),
-    ...registerDashboard(context, { latest: () => store.lastResult, onDidChange: latestResultChanged(store) }, new WorkerExplanationSource(runner, store, thumbnails)),
-    registerExplainImage({ store, records, runner, openDashboard: () => openDashboard(context, store.lastResult) }),
+    ...registerAuditCommands({
+      runner, store, discovery, thumbnails,
+      openDashboard: async (argument) => {
+        const target = await resolveDashboardTarget(store, argument, DashboardPanel.currentPanel?.selection);
+        return target ? openDashboard(context, target.selection, target.focus) : undefined;
+      },
+    }),
+    ...registerDashboard(context, store, new WorkerExplanationSource(runner, store, thumbnails)),
+    registerExplainImage({ store, records, runner, openDashboard: (selection) => openDashboard(context, DashboardPanel.currentPanel ? undefined : selection) }),
   );
   // Hovers show an explanation overlay (Grad-CAM, computed and cached in the worker) once a model was audited.
   context.subscriptions.push(hoverContent.setOverlayProvider((request) => runner.explainOverlay(request)));
-  // Deferred: discovery reads the disk and may start the worker; activation returns first.
-  discovery.schedule(0);
+  // Deferred: the saved results are read back first (views show them at once), then discovery reads the disk and may
+  // start the worker; activation returns before either.
+  const restored: Promise<RestoreOutcome> = (persistence?.restore() ?? Promise.resolve<RestoreOutcome>({ kind: 'none' }))
+    .then((outcome) => {
+      if (outcome.kind === 'restored') output.log.info(`Restored ${outcome.datasets} dataset audit(s) and ${outcome.models} model audit(s) from the workspace storage.`);
+      return outcome;
+    }, (error: unknown) => {
+      output.error('Restoring the saved audit results', error);
+      return { kind: 'dropped', reason: String(error) } as RestoreOutcome;
+    })
+    .finally(() => discovery.schedule(0));
   return {
     store,
     datasets,
     models,
     findings,
     codeActions,
-    whenIdle: () => discovery.whenIdle(),
+    whenIdle: () => restored.then(() => discovery.whenIdle()),
     hoversSettled: () => hoverContent.settled(),
     setOverlayProvider: (provider) => hoverContent.setOverlayProvider(provider),
     dashboard: () => DashboardPanel.currentPanel,
+    statusBar,
+    whenRestored: () => restored,
+    saveResults: () => persistence?.flush() ?? Promise.resolve(),
   };
 }
 

@@ -132,7 +132,7 @@ export class FairframeCodeActions implements vscode.CodeActionProvider {
     if (!dataset) return [];
     const audited = this.store.datasetResult(dataset);
     const classes = Object.keys(audited?.audit.classes ?? {});
-    const configFile = audited?.result.config.file ?? path.join(dataset.folder, hostEngine().CONFIG_FILE_NAME);
+    const configFile = audited?.origin.config.file ?? path.join(dataset.folder, hostEngine().CONFIG_FILE_NAME);
     const key = datasetKey(dataset);
     let models = this.store.modelAudits().filter((entry) => entry.datasetKey === key && entry.audit.status === 'ok');
     let unknown: string[];

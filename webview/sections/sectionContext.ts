@@ -66,4 +66,6 @@ export interface SectionContext {
   explanation?: ExplanationState;
   /** The image to scroll to after rendering, from a focus request. */
   focusRelPath?: string;
+  /** The finding (findingKey) a focus request named: highlighted where it is listed. */
+  focusFinding?: string;
 }

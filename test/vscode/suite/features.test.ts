@@ -293,7 +293,7 @@ export function registerRestrictedFeatureTests(): void {
       const api = await fairframeApi();
       const rules = rulesOn(manifest());
       assert.deepEqual(rules, ['FF-D002', 'FF-D003', 'FF-D005', 'FF-D013']);
-      assert.equal(api.store.lastResult?.datasets[0].scan.decoded, 0);
+      assert.equal(api.store.datasetAudits()[0]?.audit.scan.decoded, 0);
     });
 
     it('refuses to run a model and says why', async () => {
