@@ -159,7 +159,8 @@ function modelAudit(value: unknown, where: string): void {
     record(issues, at);
     const summary = issues as Record<string, unknown>;
     for (const key of ['audited', 'flagged']) field(summary, key, number, at);
-    field(summary, 'perImage', counts, at);
+    field(summary, 'perImage', record, at);
+    field(summary.perImage as Record<string, unknown>, 'count', number, `${at}.perImage`);
     field(summary, 'issues', (list_, atList) => each(list_, atList, (issue, atIssue) => {
       record(issue, atIssue);
       for (const key of ['relPath', 'givenLabel', 'suggestedLabel']) field(issue as Record<string, unknown>, key, text, atIssue);
