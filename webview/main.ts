@@ -9,7 +9,7 @@ import { h } from './dom';
 import { count } from './format';
 import { MessageEndpoint } from './messageEndpoint';
 import { setStyleNonce } from './plotFigure';
-import { DASHBOARD_PROTOCOL_VERSION, DASHBOARD_SECTIONS, assertNever, type DashboardFocus, type DashboardSection, type HostRequests, type RequestMessage, type WebviewRequests } from './protocol';
+import { DASHBOARD_PROTOCOL_VERSION, DASHBOARD_SECTIONS, assertNever, type DashboardFocus, type DashboardSection, type FocusedElement, type HostRequests, type RequestMessage, type WebviewRequests } from './protocol';
 import { renderExplanation } from './sections/explanationSection';
 import { renderFairness } from './sections/fairnessSection';
 import { renderGalleries } from './sections/galleriesSection';
@@ -56,15 +56,16 @@ async function handleRequest(request: RequestMessage<HostRequests>): Promise<Hos
       data = request.body.data;
       if (request.body.focus) applyFocusState(request.body.focus);
       const rendered = renderAll();
-      if (request.body.focus) scrollToFocus(request.body.focus);
+      const focused = request.body.focus ? scrollToFocus(request.body.focus) : undefined;
       announce(data ? `Dashboard updated: ${data.target}` : 'No audit yet.');
-      return { rendered };
+      return { rendered, focused };
     }
-    case 'focus':
+    case 'focus': {
       applyFocusState(request.body.focus);
       renderAll();
-      scrollToFocus(request.body.focus);
-      return { section: request.body.focus.section };
+      const focused = scrollToFocus(request.body.focus);
+      return { section: request.body.focus.section, focused };
+    }
     case 'explanation': {
       const { view } = request.body;
       explanation = { view, results: new Map() };
@@ -97,11 +98,11 @@ function applyFocusState(focus: DashboardFocus): void {
 }
 
 /** Scrolls to what the focus names: the finding's image in the galleries, else the finding in the list, else the section. */
-function scrollToFocus(focus: DashboardFocus): void {
+function scrollToFocus(focus: DashboardFocus): FocusedElement | undefined {
   const image = focus.relPath ? document.querySelector<HTMLElement>(`#${focus.section} [data-relpath="${CSS.escape(focus.relPath)}"]`) : null;
   const finding = focus.finding ? document.querySelector<HTMLElement>(`[data-finding="${CSS.escape(focus.finding)}"]`) : null;
   const target = image ?? finding ?? document.getElementById(focus.section);
-  if (!target) return;
+  if (!target) return undefined;
   document.querySelectorAll('.highlighted').forEach((old) => old.classList.remove('highlighted'));
   if (focus.finding) {
     for (const element of [image, finding]) element?.classList.add('highlighted');
@@ -109,6 +110,9 @@ function scrollToFocus(focus: DashboardFocus): void {
   if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
   target.scrollIntoView({ block: image || finding ? 'center' : 'start' });
   target.focus({ preventScroll: true });
+  if (image && focus.relPath) return { kind: 'image', id: focus.relPath, highlighted: image.classList.contains('highlighted') };
+  if (finding && focus.finding) return { kind: 'finding', id: focus.finding, highlighted: finding.classList.contains('highlighted') };
+  return { kind: 'section', id: focus.section, highlighted: false };
 }
 
 function setViewState(patch: Partial<ViewState>): void {

@@ -27,6 +27,14 @@ export interface DashboardFocus {
   finding?: string;
 }
 
+/** What a focus request scrolled to and highlighted: a finding in the list, an image of a gallery, or a section. */
+export interface FocusedElement {
+  kind: 'finding' | 'image' | 'section';
+  /** The finding key, the image's relPath, or the section id. */
+  id: string;
+  highlighted: boolean;
+}
+
 /** The image the Explanation section shows; one ExplanationMethodResult per method follows it. */
 export interface ExplanationView {
   /** Grows with each explained image; results carrying an older id are dropped. */
@@ -86,8 +94,8 @@ export type WebviewRequests = {
 /** Requests the host sends, with the body each carries and the body of its reply. */
 export type HostRequests = {
   /** Renders `data` (null: no audit yet), then scrolls to `focus`. Replies with the sections drawn. */
-  show: { body: { data: DashboardData | null; focus?: DashboardFocus }; reply: { rendered: DashboardSection[] } };
-  focus: { body: { focus: DashboardFocus }; reply: { section: DashboardSection } };
+  show: { body: { data: DashboardData | null; focus?: DashboardFocus }; reply: { rendered: DashboardSection[]; focused?: FocusedElement } };
+  focus: { body: { focus: DashboardFocus }; reply: { section: DashboardSection; focused?: FocusedElement } };
   /** Shows a new image in the Explanation section (its methods pending) and scrolls to it. */
   explanation: { body: { view: ExplanationView }; reply: { shown: boolean } };
   /** Fills in one method of the shown image; `rendered` is false when the view has moved on to another image. */

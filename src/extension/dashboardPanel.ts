@@ -10,7 +10,7 @@ import { dashboardHtml, makeNonce } from '../../webview/dashboardHtml';
 import { MessageEndpoint, ProtocolRequestError } from '../../webview/messageEndpoint';
 import {
   DASHBOARD_PROTOCOL_VERSION, DASHBOARD_SECTIONS, assertNever,
-  type DashboardFocus, type DashboardSection, type ExplanationMethodResult, type ExplanationView, type HostRequests, type RequestMessage, type WebviewRequests,
+  type DashboardFocus, type DashboardSection, type ExplanationMethodResult, type FocusedElement, type ExplanationView, type HostRequests, type RequestMessage, type WebviewRequests,
 } from '../../webview/protocol';
 
 export type { DashboardFocus, DashboardSection } from '../../webview/protocol';
@@ -104,6 +104,10 @@ export class DashboardPanel implements vscode.Disposable {
   readonly onDidDispose = this.disposedEmitter.event;
   /** The sections drawn by the last render (empty before the first). */
   lastRendered: DashboardSection[] = [];
+  /** What the webview last scrolled to and highlighted for a focus request. */
+  lastFocused: FocusedElement | undefined;
+  private renderWaiters: Array<() => void> = [];
+  private inFlight = 0;
 
   /** The open panel, if any. */
   static get currentPanel(): DashboardPanel | undefined {
@@ -200,7 +204,24 @@ export class DashboardPanel implements vscode.Disposable {
       this.pendingFocus = focus;
       return;
     }
-    this.endpoint.request('focus', { focus }).catch((error: unknown) => this.logFailure('focus', error));
+    this.inFlight++;
+    this.endpoint.request('focus', { focus }).then((reply) => {
+      this.lastFocused = reply.focused;
+    }, (error: unknown) => this.logFailure('focus', error)).finally(() => this.settle());
+  }
+
+  /** Resolves once the webview has drawn what the panel shows now (and the focus asked with it). */
+  whenRendered(): Promise<void> {
+    if (this.ready && this.shown && this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.renderWaiters.push(resolve));
+  }
+
+  private settle(): void {
+    this.inFlight--;
+    if (this.inFlight > 0 || !this.shown) return;
+    const waiters = this.renderWaiters;
+    this.renderWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** Starts explaining an image with every configured method (one at a time), replacing any explanation in progress.
@@ -309,9 +330,11 @@ export class DashboardPanel implements vscode.Disposable {
       ? toDashboardData(composition.result, (dataset, relPath) => this.imageUri(dataset, relPath), { stale: composition.stale, include: focus?.finding })
       : null;
     this.lastData = data;
+    this.inFlight++;
     try {
       const reply = await this.endpoint.request('show', { data, focus });
       this.lastRendered = reply.rendered;
+      if (reply.focused) this.lastFocused = reply.focused;
       this.renderedEmitter.fire(reply.rendered);
       // After a reload the webview has lost the explanation: send it again with what is computed so far.
       const state = this.explanation;
@@ -323,6 +346,8 @@ export class DashboardPanel implements vscode.Disposable {
       this.shown = true;
     } catch (error) {
       this.logFailure('show', error);
+    } finally {
+      this.settle();
     }
   }
 
