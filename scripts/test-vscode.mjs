@@ -6,7 +6,7 @@ import { cpSync, createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCodeServer } from './vscode/codeServer.mjs';
+import { freePort, startCodeServer } from './vscode/codeServer.mjs';
 import { checkSystem, ensureInstalled } from './vscode/install.mjs';
 import { buildUnlessSkipped, keepServerLogs, runScript, systemReady } from './vscode/script.mjs';
 import { samplePeakRss } from './vscode/processTree.mjs';
@@ -81,9 +81,11 @@ async function runPass(tools, { name, trust, phases }) {
   mkdirSync(logsDir, { recursive: true });
   let code = 0;
   let summary;
+  // The sessions of a pass share one port: the workbench keys the workspace storage by the remote URI, port included.
+  const port = await freePort();
   try {
     for (const phase of phases ?? [undefined]) {
-      const session = await runSession(tools, { trust, phase, tmpDir, workspace, logsDir: phase ? path.join(logsDir, phase) : logsDir });
+      const session = await runSession(tools, { trust, phase, tmpDir, workspace, port, logsDir: phase ? path.join(logsDir, phase) : logsDir });
       if (session.code !== 0) code = session.code;
       if (!session.summary) {
         summary = undefined;
@@ -93,13 +95,13 @@ async function runPass(tools, { name, trust, phases }) {
       summary = { passed: (summary?.passed ?? 0) + session.summary.passed, failed: (summary?.failed ?? 0) + session.summary.failed };
     }
   } finally {
-    rmSync(tmpDir, { recursive: true, force: true });
+    if (!process.env.FAIRFRAME_KEEP_TEST_TMP) rmSync(tmpDir, { recursive: true, force: true });
   }
   return { code, summary, logsDir };
 }
 
 /** One code-server session on `workspace`; returns the suite's exit code and counts. */
-async function runSession(tools, { trust, phase, tmpDir, workspace, logsDir }) {
+async function runSession(tools, { trust, phase, tmpDir, workspace, port, logsDir }) {
   if (phase) say(`session ${phase}`);
   mkdirSync(logsDir, { recursive: true });
   // Everything the workbench logs goes here; only the suite's own lines are printed.
@@ -114,6 +116,7 @@ async function runSession(tools, { trust, phase, tmpDir, workspace, logsDir }) {
       workspace,
       tmpDir,
       trust,
+      port,
       env: {
         FAIRFRAME_TEST_HOOKS: '1',
         FAIRFRAME_SUITE_TAG: SUITE_LINE_TAG,

@@ -92,7 +92,8 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
   // start the worker; activation returns before either.
   const restored: Promise<RestoreOutcome> = (persistence?.restore() ?? Promise.resolve<RestoreOutcome>({ kind: 'none' }))
     .then((outcome) => {
-      if (outcome.kind === 'restored') output.log.info(`Restored ${outcome.datasets} dataset audit(s) and ${outcome.models} model audit(s) from the workspace storage.`);
+      if (outcome.kind === 'restored') output.log.info(`Restored ${outcome.datasets} dataset audit(s) and ${outcome.models} model audit(s) from ${persistence?.file}.`);
+      else if (persistence) output.log.info(`No saved audit results in ${persistence.file}${outcome.kind === 'dropped' ? ` (dropped: ${outcome.reason})` : ''}.`);
       return outcome;
     }, (error: unknown) => {
       output.error('Restoring the saved audit results', error);
