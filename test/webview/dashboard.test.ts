@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { auditPath } from '../../src/engine/audit';
 import type { AuditResult } from '../../src/engine/auditResult';
 import type { Finding } from '../../src/engine/types';
-import { GALLERY_LIMIT, toDashboardData } from '../../webview/dashboardData';
+import { GALLERY_LIMIT, findingKey, focusForFinding, toDashboardData } from '../../webview/dashboardData';
 import { intervalText } from '../../webview/format';
 import { GALLERY_PAGE } from '../../webview/sections/galleriesSection';
 import { DashboardHarness, hasChromium, type ThemeKind } from './dashboardHarness';
@@ -194,6 +194,55 @@ describe('dashboard webview in Chromium', function () {
     const reply = await harness.focus({ section: 'galleries', relPath: HOSTILE_FILES[1] });
     assert.equal(reply.section, 'galleries');
     assert.equal(await harness.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.relpath), HOSTILE_FILES[1]);
+  });
+
+  it('marks a stale model audit in the overview and on each of its findings in the list', async () => {
+    const reason = 'fairframe.json changed since this model audit (2026-01-01T00:00:00.000Z); run Audit Model on Dataset again';
+    const data = toDashboardData(fixture.result, (dataset, relPath) => harness.imageUri(dataset, relPath), { stale: [reason] });
+    await harness.show(data);
+    const page = harness.page;
+    const modelRow = await page.locator('#overview table:has(caption:text("Models")) tbody tr th').first().textContent();
+    assert.equal(modelRow, 'brightness.onnx (stale)');
+    assert.equal(await page.locator('#overview .stale-note').textContent(), `brightness.onnx on data is stale: ${reason}. Its figures are those of that audit.`);
+    // Every finding is listed once (fewer than the cap), most severe first; the model's carry the stale badge.
+    const listed = page.locator('#overview [data-finding]');
+    assert.equal(await listed.count(), fixture.result.findings.length);
+    const modelFindings = fixture.result.findings.filter((finding) => finding.rule.startsWith('FF-M')).length;
+    assert.ok(modelFindings > 0);
+    assert.equal(await page.locator('#overview [data-finding] .stale-badge').count(), modelFindings);
+    const severities = await listed.evaluateAll((items) => items.map((item) => ['error', 'warning', 'info'].find((severity) => item.classList.contains(`severity-${severity}`))));
+    assert.deepEqual(severities, [...severities].sort((a, b) => ['error', 'warning', 'info'].indexOf(a ?? '') - ['error', 'warning', 'info'].indexOf(b ?? '')));
+    await showFixture();
+    assert.equal(await page.locator('#overview .stale-note').count(), 0);
+  });
+
+  it('opened from a finding, scrolls to it in the findings list and highlights it; a duplicate finding highlights its image', async () => {
+    const page = harness.page;
+    const noise = fixture.result.findings.find((finding) => finding.rule === 'FF-M023');
+    assert.ok(noise, 'the fixture has a label-noise summary finding');
+    const data = toDashboardData(fixture.result, (dataset, relPath) => harness.imageUri(dataset, relPath));
+    const reply = await harness.show(data, focusForFinding(noise));
+    assert.deepEqual(reply.focused, { kind: 'finding', id: findingKey(noise), highlighted: true });
+    const item = page.locator(`[data-finding="${findingKey(noise)}"]`);
+    assert.equal(await item.getAttribute('aria-current'), 'true');
+    assert.equal(await item.evaluate((element) => element === document.activeElement), true, 'keyboard focus is on it');
+    assert.equal(await item.isVisible(), true);
+    assert.ok(await item.evaluate((element) => {
+      const box = element.getBoundingClientRect();
+      return box.top >= 0 && box.bottom <= window.innerHeight;
+    }), 'it is scrolled into view');
+    assert.equal(await page.locator('.highlighted').count(), 1, 'only that finding is highlighted');
+
+    // The solid bright images are byte copies of each other: an exact-duplicate finding names them.
+    const duplicate = fixture.result.findings.find((finding) => finding.rule === 'FF-D020');
+    assert.ok(duplicate, 'the fixture has an exact-duplicate finding');
+    const first = (duplicate.evidence.paths as string[])[0];
+    const onImage = await harness.focus(focusForFinding(duplicate));
+    assert.deepEqual(onImage.focused, { kind: 'image', id: first, highlighted: true });
+    const card = page.locator('#galleries .highlighted[data-relpath]');
+    assert.equal(await card.getAttribute('data-relpath'), first);
+    assert.equal(await card.count(), 1, 'the image card is highlighted');
+    assert.equal(await page.locator(`[data-finding="${findingKey(noise)}"].highlighted`).count(), 0, 'the earlier finding no longer is');
   });
 
   it('keeps its selections across a reload (vscode.setState) and asks for the data again', async () => {

@@ -10,7 +10,7 @@ import type { DashboardData } from '../../webview/dashboardData';
 import { dashboardHtml, makeNonce } from '../../webview/dashboardHtml';
 import { MessageEndpoint } from '../../webview/messageEndpoint';
 import {
-  DASHBOARD_PROTOCOL_VERSION, assertNever, type DashboardFocus, type DashboardSection, type ExplanationMethodResult, type ExplanationView, type HostRequests, type RequestMessage,
+  DASHBOARD_PROTOCOL_VERSION, assertNever, type DashboardFocus, type ExplanationMethodResult, type ExplanationView, type HostRequests, type RequestMessage,
   type WebviewRequests,
 } from '../../webview/protocol';
 
@@ -117,13 +117,13 @@ export class DashboardHarness {
   }
 
   /** Posts `show` as the host does; resolves to the webview's reply. */
-  show(data: DashboardData | null, focus?: DashboardFocus): Promise<{ rendered: DashboardSection[] }> {
+  show(data: DashboardData | null, focus?: DashboardFocus): Promise<HostRequests['show']['reply']> {
     if (!this.endpoint) throw new Error('Load the page first.');
     return this.endpoint.request('show', { data, focus });
   }
 
   /** Posts `focus` as the host does. */
-  focus(focus: DashboardFocus): Promise<{ section: DashboardSection }> {
+  focus(focus: DashboardFocus): Promise<HostRequests['focus']['reply']> {
     if (!this.endpoint) throw new Error('Load the page first.');
     return this.endpoint.request('focus', { focus });
   }
