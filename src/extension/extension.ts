@@ -41,6 +41,8 @@ export interface FairframeApi {
   statusBar: AuditStatusBar;
   /** Resolves once the results saved in the workspace storage were read back (or there were none). */
   whenRestored(): Promise<RestoreOutcome>;
+  /** Resolves once the Problems panel shows the store's latest state (manifest rows' ranges included). */
+  diagnosticsSettled(): Promise<void>;
   /** Saves the store now (it is otherwise saved a moment after each change); resolves once written. */
   saveResults(): Promise<void>;
 }
@@ -112,6 +114,7 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
     dashboard: () => DashboardPanel.currentPanel,
     statusBar,
     whenRestored: () => restored,
+    diagnosticsSettled: () => diagnostics.settled(),
     saveResults: () => persistence?.flush() ?? Promise.resolve(),
   };
 }

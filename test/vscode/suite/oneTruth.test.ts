@@ -202,6 +202,28 @@ export function registerOneTruthTests(): void {
       assert.equal(panel.lastData?.datasets[0].name, 'pets');
       assert.equal(panel.lastFocused?.id, findingKey(onFolder.finding));
     });
+
+    it("a manifest row's problem leaves its image path free, and the image hover shows the image first, the problem under it", async () => {
+      await vscode.commands.executeCommand('fairframe.auditDataset', root());
+      await api.diagnosticsSettled();
+      const manifest = vscode.Uri.joinPath(root(), 'metadata.csv');
+      // Line 10 (1-based): images/dog_05.png, a byte copy of dog_01 (FF-D020).
+      const duplicate = vscode.languages.getDiagnostics(manifest).find((diagnostic) => ruleOf(diagnostic) === 'FF-D020' && diagnostic.range.start.line === 9);
+      assert.ok(duplicate, 'the duplicate finding is on line 10');
+      assert.equal(duplicate.range.start.character, 'images/dog_05.png'.length, 'the range starts after the image path');
+      const position = new vscode.Position(9, 10);
+      await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', manifest, position);
+      await api.hoversSettled();
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', manifest, position);
+      // Text is appended escaped: compare without the escapes.
+      const text = hovers.flatMap((hover) => hover.contents.map((content) => (typeof content === 'string' ? content : content.value))).join('\n')
+        .replace(/&nbsp;/g, ' ').replace(/\\([\\`*_{}[\]()#+\-!~])/g, '$1');
+      const image = text.indexOf('](data:image/png;base64,');
+      const problem = text.indexOf(`${duplicate.message.split('\n')[0]} (FF-D020)`);
+      assert.ok(image >= 0, 'the hover shows the thumbnail');
+      assert.ok(problem > image, 'the problem comes under the image');
+      assert.ok(!duplicate.range.contains(position), "VS Code's own problem hover does not open over the path");
+    });
   });
 }
 
