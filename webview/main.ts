@@ -9,7 +9,8 @@ import { h } from './dom';
 import { count } from './format';
 import { MessageEndpoint } from './messageEndpoint';
 import { setStyleNonce } from './plotFigure';
-import { DASHBOARD_PROTOCOL_VERSION, DASHBOARD_SECTIONS, assertNever, type DashboardFocus, type DashboardSection, type FocusedElement, type HostRequests, type RequestMessage, type WebviewRequests } from './protocol';
+import { DASHBOARD_PROTOCOL_VERSION, DASHBOARD_SECTIONS, assertNever, type CompareView, type DashboardFocus, type DashboardSection, type FocusedElement, type HostRequests, type RequestMessage, type WebviewRequests } from './protocol';
+import { renderCompare } from './sections/compareSection';
 import { renderExplanation } from './sections/explanationSection';
 import { renderFairness } from './sections/fairnessSection';
 import { renderGalleries } from './sections/galleriesSection';
@@ -28,6 +29,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 const RENDERERS: Record<DashboardSection, (body: HTMLElement, context: SectionContext) => void> = {
   overview: renderOverview,
+  compare: renderCompare,
   fairness: renderFairness,
   groups: renderGroups,
   heatmaps: renderHeatmaps,
@@ -46,6 +48,8 @@ let focusRelPath: string | undefined;
 let focusFinding: string | undefined;
 /** The image being explained: module state, so that it survives redraws of the other sections and new audits. */
 let explanation: ExplanationState | undefined;
+/** The finding whose images are compared: kept across redraws, replaced by the next one. */
+let compare: CompareView | undefined;
 
 const endpoint = new MessageEndpoint<WebviewRequests, HostRequests>((message) => vscode.postMessage(message), handleRequest);
 window.addEventListener('message', (event: MessageEvent) => void endpoint.receive(event.data));
@@ -65,6 +69,13 @@ async function handleRequest(request: RequestMessage<HostRequests>): Promise<Hos
       renderAll();
       const focused = scrollToFocus(request.body.focus);
       return { section: request.body.focus.section, focused };
+    }
+    case 'compare': {
+      compare = request.body.view;
+      renderSections(['compare']);
+      scrollToFocus({ section: 'compare' });
+      announce(`Comparing the ${compare.images.filter((image) => image.role === 'finding').length} images of ${compare.rule}.`);
+      return { shown: document.querySelectorAll('#compare [data-relpath]').length };
     }
     case 'explanation': {
       const { view } = request.body;
@@ -137,6 +148,15 @@ function context(): SectionContext {
     openFile(dataset, relPath) {
       endpoint.request('openFile', { dataset, relPath }).catch((error: unknown) => announce(`Could not open ${relPath}: ${error instanceof Error ? error.message : String(error)}`));
     },
+    revealFile(dataset, relPath) {
+      endpoint.request('revealFile', { dataset, relPath }).catch((error: unknown) => announce(`Could not reveal ${relPath}: ${error instanceof Error ? error.message : String(error)}`));
+    },
+    copyPaths(dataset, relPaths) {
+      endpoint.request('copyPaths', { dataset, relPaths }).then(
+        (reply) => announce(`Copied ${reply.copied} paths.`),
+        (error: unknown) => announce(`Could not copy the paths: ${error instanceof Error ? error.message : String(error)}`));
+    },
+    compare,
     explain(dataset, relPath) {
       const index = data ? Math.min(state.model, data.models.length - 1) : state.model;
       announce(`Explaining ${relPath}…`);

@@ -10,7 +10,7 @@ import { dashboardHtml, makeNonce } from '../../webview/dashboardHtml';
 import { MessageEndpoint, ProtocolRequestError } from '../../webview/messageEndpoint';
 import {
   DASHBOARD_PROTOCOL_VERSION, DASHBOARD_SECTIONS, assertNever,
-  type DashboardFocus, type DashboardSection, type ExplanationMethodResult, type FocusedElement, type ExplanationView, type HostRequests, type RequestMessage, type WebviewRequests,
+  type CompareView, type DashboardFocus, type DashboardSection, type ExplanationMethodResult, type FocusedElement, type ExplanationView, type HostRequests, type RequestMessage, type WebviewRequests,
 } from '../../webview/protocol';
 
 export type { DashboardFocus, DashboardSection } from '../../webview/protocol';
@@ -107,6 +107,10 @@ export class DashboardPanel implements vscode.Disposable {
   /** What the webview last scrolled to and highlighted for a focus request. */
   lastFocused: FocusedElement | undefined;
   private renderWaiters: Array<() => void> = [];
+  private compareView: CompareView | undefined;
+  private compareWaiters: Array<(shown: number) => void> = [];
+  /** The finding the Compare section last showed, and how many images it drew (for tests). */
+  lastCompared: { finding: string; shown: number } | undefined;
   private inFlight = 0;
 
   /** The open panel, if any. */
@@ -251,6 +255,28 @@ export class DashboardPanel implements vscode.Disposable {
     return { id, methods, done };
   }
 
+  /** Shows the images of one finding side by side (after the result is drawn, if it is not yet); resolves to how
+   * many images the webview shows. */
+  async compare(view: CompareView): Promise<number> {
+    this.compareView = view;
+    if (!this.ready || !this.shown) return new Promise((resolve) => this.compareWaiters.push(resolve));
+    return this.sendCompare(view);
+  }
+
+  private async sendCompare(view: CompareView): Promise<number> {
+    this.inFlight++;
+    try {
+      const reply = await this.endpoint.request('compare', { view });
+      this.lastCompared = { finding: view.finding, shown: reply.shown };
+      return reply.shown;
+    } catch (error) {
+      this.logFailure('compare', error);
+      return 0;
+    } finally {
+      this.settle();
+    }
+  }
+
   /** Stops computing the explanation with this id (what is done stays shown). */
   cancelExplanation(id: number): void {
     if (this.explanation?.view.id === id) this.explanation.abort.abort();
@@ -286,6 +312,17 @@ export class DashboardPanel implements vscode.Disposable {
         if (!file) throw new ProtocolRequestError({ code: 'failed', message: `'${request.body.relPath}' is not a file of dataset '${request.body.dataset}' in this audit.` });
         await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), { preview: true });
         return {};
+      }
+      case 'revealFile': {
+        const file = this.datasetFile(request.body.dataset, request.body.relPath);
+        if (!file) throw new ProtocolRequestError({ code: 'failed', message: `'${request.body.relPath}' is not a file of dataset '${request.body.dataset}' in this audit.` });
+        await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(file));
+        return {};
+      }
+      case 'copyPaths': {
+        const files = (Array.isArray(request.body.relPaths) ? request.body.relPaths : []).map((relPath) => this.datasetFile(request.body.dataset, relPath)).filter((file): file is string => file !== undefined);
+        await vscode.env.clipboard.writeText(files.join('\n'));
+        return { copied: files.length };
       }
       case 'explain': {
         const { dataset, relPath, model } = request.body;
@@ -344,6 +381,15 @@ export class DashboardPanel implements vscode.Disposable {
         for (let i = 0; i < state.results.length; i++) await this.sendExplanationResult(state.results[i]);
       }
       this.shown = true;
+      // The webview reloaded or the dataset changed: show the compared finding again if it is still in what is shown.
+      const compared = this.compareView;
+      if (compared && data?.datasets.some((dataset) => dataset.name === compared.dataset)) {
+        const shown = await this.sendCompare(compared);
+        for (const resolve of this.compareWaiters.splice(0)) resolve(shown);
+      } else {
+        this.compareView = undefined;
+        for (const resolve of this.compareWaiters.splice(0)) resolve(0);
+      }
     } catch (error) {
       this.logFailure('show', error);
     } finally {
@@ -351,7 +397,8 @@ export class DashboardPanel implements vscode.Disposable {
     }
   }
 
-  private imageUri(dataset: string, relPath: string): string | undefined {
+  /** A URL the webview may load for an image of a dataset shown, or undefined. */
+  imageUri(dataset: string, relPath: string): string | undefined {
     const file = this.datasetFile(dataset, relPath);
     return file ? this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString() : undefined;
   }

@@ -9,6 +9,7 @@ import { AuditStatusBar } from './auditStatusBar';
 import { AuditStore } from './auditStore';
 import { DashboardPanel, openDashboard, registerDashboard } from './dashboardPanel';
 import { resolveDashboardTarget } from './dashboardTarget';
+import { registerCompareCommand } from './compareCommand';
 import { DatasetsTreeProvider } from './datasetsTreeProvider';
 import { registerExplainImage, WorkerExplanationSource } from './explainImage';
 import { FairframeCodeActions } from './fairframeCodeActions';
@@ -87,6 +88,7 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
     }),
     ...registerDashboard(context, store, new WorkerExplanationSource(runner, store, thumbnails)),
     registerExplainImage({ store, records, runner, openDashboard: (selection) => openDashboard(context, DashboardPanel.currentPanel ? undefined : selection) }),
+    registerCompareCommand({ store, records, openDashboard: (selection) => openDashboard(context, selection) }),
   );
   // Hovers show an explanation overlay (Grad-CAM, computed and cached in the worker) once a model was audited.
   context.subscriptions.push(hoverContent.setOverlayProvider((request) => runner.explainOverlay(request)));

@@ -6,6 +6,7 @@ import type { Finding, Severity } from '../engine/types';
 import type { AuditStore, StoredFinding } from './auditStore';
 import { locationRange, locationUri } from './auditDiagnostics';
 import { hostEngine } from './lazyHostEngine';
+import { canCompare } from './compareFinding';
 
 /** A node of the Findings view. */
 export type FindingNode =
@@ -100,9 +101,15 @@ export class FindingsTreeProvider implements vscode.TreeDataProvider<FindingNode
         }
         item.tooltip = tooltip;
         item.iconPath = SEVERITY_ICON[finding.severity];
-        item.contextValue = 'finding';
         const target: RevealTarget = { uri: locationUri(finding.location, root), line: finding.location.line, finding };
-        item.command = { command: 'fairframe.revealFinding', title: 'Reveal Finding', arguments: [target] };
+        // A finding about images opens them side by side; any other reveals its file and line.
+        if (canCompare(finding)) {
+          item.contextValue = 'findingImages';
+          item.command = { command: 'fairframe.compareFinding', title: 'Compare Images', arguments: [finding] };
+        } else {
+          item.contextValue = 'finding';
+          item.command = { command: 'fairframe.revealFinding', title: 'Reveal Finding', arguments: [target] };
+        }
         return item;
       }
     }

@@ -11,6 +11,8 @@ import type { Finding } from '../../src/engine/types';
 import { GALLERY_LIMIT, findingKey, focusForFinding, toDashboardData } from '../../webview/dashboardData';
 import { intervalText } from '../../webview/format';
 import { GALLERY_PAGE } from '../../webview/sections/galleriesSection';
+import { COMPARE_EMPTY_TEXT } from '../../webview/sections/compareSection';
+import type { CompareView } from '../../webview/protocol';
 import { DashboardHarness, hasChromium, type ThemeKind } from './dashboardHarness';
 import { HOSTILE_FILES, HOSTILE_SITE, SCREENSHOTS, openFixtureDashboard, type FixtureAudit } from './fixtureAudit';
 
@@ -42,7 +44,7 @@ describe('dashboard webview in Chromium', function () {
     const before = harness.readyCount;
     const rendered = await showFixture();
     assert.equal(harness.readyCount, before + 1);
-    assert.deepEqual(rendered, ['overview', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries', 'explanation']);
+    assert.deepEqual(rendered, ['overview', 'compare', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries', 'explanation']);
     const page = harness.page;
     assert.deepEqual(await page.locator('.severity-count').allTextContents(), [fixture.result.counts.error, fixture.result.counts.warning, fixture.result.counts.info].map(String));
     // 64 of the 80 images are called right: 80.0%, with the engine's interval.
@@ -245,6 +247,49 @@ describe('dashboard webview in Chromium', function () {
     assert.equal(await page.locator(`[data-finding="${findingKey(noise)}"].highlighted`).count(), 0, 'the earlier finding no longer is');
   });
 
+  it("compares a finding's images side by side at a useful size, with their facts, and asks the host to open, reveal or copy them", async () => {
+    await showFixture();
+    const page = harness.page;
+    assert.equal(await page.locator('[data-body="compare"]').textContent(), COMPARE_EMPTY_TEXT);
+    const duplicate = fixture.result.findings.find((finding) => finding.rule === 'FF-D020');
+    assert.ok(duplicate);
+    const paths = (duplicate.evidence.paths as string[]).slice(0, 3);
+    const dataset = fixture.result.datasets[0].name;
+    const view: CompareView = {
+      finding: findingKey(duplicate), rule: duplicate.rule, severity: duplicate.severity, message: duplicate.message, dataset, more: 2,
+      images: paths.map((relPath, index) => ({
+        relPath, role: 'finding', exists: true, uri: harness.imageUri(dataset, relPath), label: index === 2 ? 'dark' : 'bright', split: 'test',
+        groups: { site: index === 0 ? HOSTILE_SITE : 'north' },
+        predictions: [{ model: 'brightness.onnx', predicted: 'bright', confidence: 0.97, correct: index !== 2, stale: index === 1 }],
+      })),
+    };
+    assert.deepEqual(await harness.compare(view), { shown: 3 });
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'compare', 'the section is scrolled to and focused');
+    const cards = page.locator('#compare .compare-card');
+    assert.deepEqual(await cards.evaluateAll((list) => list.map((card) => card.getAttribute('data-relpath'))), paths);
+    // Side by side, each image at least 200 px wide, and decoded.
+    const boxes = await page.locator('#compare .compare-image').evaluateAll((images) => images.map((image) => image.getBoundingClientRect()).map((r) => ({ top: r.top, left: r.left, width: r.width })));
+    assert.ok(boxes.every((box) => box.top === boxes[0].top && box.width >= 200), JSON.stringify(boxes));
+    assert.ok(boxes[0].left < boxes[1].left && boxes[1].left < boxes[2].left);
+    assert.equal(await cards.first().locator('img').evaluate((image: HTMLImageElement) => (image.complete ? image.naturalWidth : new Promise<number>((resolve) => image.addEventListener('load', () => resolve(image.naturalWidth), { once: true })))), 16);
+    assert.equal(await cards.nth(2).locator('[data-fact="label"]').textContent(), 'dark');
+    assert.equal(await cards.first().locator('[data-fact="group:site"]').textContent(), HOSTILE_SITE, 'a hostile group value stays text');
+    assert.equal(await cards.nth(1).locator('[data-fact="prediction:brightness.onnx"]').textContent(), '✓ bright (97.0%) · stale');
+    assert.equal(await cards.nth(2).locator('[data-fact="prediction:brightness.onnx"]').textContent(), '✗ bright (97.0%)');
+    assert.equal(await page.locator('#compare').getByText('and 2 more', { exact: false }).count(), 1);
+    await cards.nth(1).locator('.open-button').click();
+    await cards.nth(1).locator('.reveal-button').click();
+    await page.locator('#compare .copy-paths-button').click();
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'Copied 3 paths.');
+    assert.deepEqual(harness.openFileRequests.at(-1), { dataset, relPath: paths[1] });
+    assert.deepEqual(harness.revealFileRequests.at(-1), { dataset, relPath: paths[1] });
+    assert.deepEqual(harness.copyPathsRequests.at(-1), { dataset, relPaths: paths });
+    // It stays when the audit is shown again.
+    await harness.show(toDashboardData(fixture.result, (name, relPath) => harness.imageUri(name, relPath)));
+    assert.equal(await cards.count(), 3);
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+  });
+
   it('keeps its selections across a reload (vscode.setState) and asks for the data again', async () => {
     await harness.page.locator('#fairness-failing').click();
     const failing = await harness.page.locator('#fairness tr.figure-fail').count();
@@ -266,7 +311,7 @@ describe('dashboard webview in Chromium', function () {
     assert.equal(data.models[0].labelIssues?.flagged, 5000);
     assert.ok(size < 2_000_000, `the posted data is ${size} characters`);
     const reply = await harness.show(data);
-    assert.equal(reply.rendered.length, 7);
+    assert.equal(reply.rendered.length, 8);
     const gallery = harness.page.locator('[data-gallery="label-issues"]');
     assert.equal(await gallery.locator('.card').count(), GALLERY_PAGE);
     assert.equal(await gallery.locator('.gallery-count').textContent(), 'Showing 24 of 5,000.');
