@@ -198,7 +198,9 @@ export class DashboardPanel implements vscode.Disposable {
     }
     this.composition = next;
     this.panel.title = panelTitle(next);
-    this.panel.webview.options = webviewOptions(this.context, next?.result);
+    // New options reload the webview: set them only when the loadable roots change.
+    const options = webviewOptions(this.context, next?.result);
+    if (JSON.stringify(options.localResourceRoots?.map(String)) !== JSON.stringify(this.panel.webview.options.localResourceRoots?.map(String))) this.panel.webview.options = options;
     if (this.ready) void this.post();
   }
 
@@ -270,6 +272,8 @@ export class DashboardPanel implements vscode.Disposable {
       this.lastCompared = { finding: view.finding, shown: reply.shown };
       return reply.shown;
     } catch (error) {
+      // The webview reloaded before answering: it gets the view again after its `ready`.
+      if (ProtocolRequestError.is(error, 'gone') && !this.disposed && this.compareView === view) return new Promise((resolve) => this.compareWaiters.push(resolve));
       this.logFailure('compare', error);
       return 0;
     } finally {
@@ -302,6 +306,10 @@ export class DashboardPanel implements vscode.Disposable {
         if (request.body.protocolVersion !== DASHBOARD_PROTOCOL_VERSION) {
           throw new ProtocolRequestError({ code: 'bad-version', message: `The dashboard speaks protocol ${request.body.protocolVersion}, the extension ${DASHBOARD_PROTOCOL_VERSION}: reload the window.` });
         }
+        // A webview that says ready again has reloaded (hidden and shown, or new options): what it was asked before is
+        // lost, so those requests fail now instead of waiting forever; the result (and the compared finding) follow.
+        this.endpoint.rejectPending('the dashboard reloaded');
+        this.shown = false;
         this.ready = true;
         // The reply goes out first; the result follows it.
         setTimeout(() => void this.post(), 0);
@@ -391,6 +399,8 @@ export class DashboardPanel implements vscode.Disposable {
         for (const resolve of this.compareWaiters.splice(0)) resolve(0);
       }
     } catch (error) {
+      // The webview reloaded before drawing: the focus goes with the next `show`, unless another replaced it.
+      if (ProtocolRequestError.is(error, 'gone') && focus && !this.pendingFocus) this.pendingFocus = focus;
       this.logFailure('show', error);
     } finally {
       this.settle();
@@ -425,10 +435,12 @@ export class DashboardPanel implements vscode.Disposable {
   }
 }
 
-/** Scripts on; resources only from dist/, media/ and the audited datasets' roots (for gallery images). */
+/** Scripts on; resources only from dist/, media/ and the audited datasets' roots (for gallery images): every audited
+ * dataset's, so that switching between them does not change the options (which reloads the webview). */
 function webviewOptions(context: vscode.ExtensionContext, result: AuditResult | undefined): vscode.WebviewPanelOptions & vscode.WebviewOptions {
   const roots = [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')];
-  for (const dataset of result?.datasets ?? []) roots.push(vscode.Uri.file(dataset.root));
+  const datasetRoots = new Set([...(result?.datasets ?? []).map((dataset) => dataset.root), ...(storeOfPanels?.datasetAudits() ?? []).map((entry) => entry.audit.root)]);
+  for (const root of [...datasetRoots].sort()) roots.push(vscode.Uri.file(root));
   return { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: roots };
 }
 

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AuditResult } from '../../../src/engine/auditResult';
 import type { Severity } from '../../../src/engine/types';
+import type { CompareCommandResult } from '../../../src/extension/compareCommand';
 import type { FairframeApi } from '../../../src/extension/extension';
 import type { DashboardPanel } from '../../../src/extension/dashboardPanel';
 import type { FindingNode } from '../../../src/extension/findingsTreeProvider';
@@ -201,6 +202,42 @@ export function registerOneTruthTests(): void {
       await panel.whenRendered();
       assert.equal(panel.lastData?.datasets[0].name, 'pets');
       assert.equal(panel.lastFocused?.id, findingKey(onFolder.finding));
+    });
+
+    it('a duplicate finding opens its images side by side, in one click from the Findings view or from its problem', async () => {
+      await vscode.commands.executeCommand('fairframe.auditDataset', root());
+      const severities = await children<FindingNode>(api.findings);
+      const warnings = severities.find((entry) => labelOf(entry.item) === 'Warnings');
+      assert.ok(warnings);
+      const rule = (await children<FindingNode>(api.findings, warnings.node)).find((entry) => labelOf(entry.item) === 'FF-D020');
+      assert.ok(rule);
+      const [duplicate] = await children<FindingNode>(api.findings, rule.node);
+      assert.equal(duplicate.item.command?.command, 'fairframe.compareFinding', 'one click compares the images');
+      assert.equal(duplicate.item.contextValue, 'findingImages');
+      const compared = await vscode.commands.executeCommand<CompareCommandResult | undefined>(duplicate.item.command.command, ...(duplicate.item.command.arguments ?? []));
+      assert.ok(compared);
+      assert.deepEqual(compared.view.images.map((image) => image.relPath).sort(), ['images/dog_01.png', 'images/dog_05.png']);
+      assert.equal(compared.shown, 2, 'the webview drew both images');
+      for (const image of compared.view.images) {
+        assert.equal(image.label, 'dog');
+        assert.equal(image.exists, true);
+        assert.match(image.uri ?? '', /dog_0[15]\.png/);
+        assert.ok(image.groups.skin_tone === 'light' || image.groups.skin_tone === 'dark');
+      }
+      const panel = api.dashboard();
+      assert.equal(panel?.lastData?.datasets[0].name, 'workspace');
+      assert.equal(panel?.lastCompared?.finding, compared.view.finding);
+
+      // The same from the problem in the manifest: a quick fix offers it.
+      await api.diagnosticsSettled();
+      const manifest = vscode.Uri.joinPath(root(), 'metadata.csv');
+      const diagnostic = vscode.languages.getDiagnostics(manifest).find((entry) => ruleOf(entry) === 'FF-D020');
+      assert.ok(diagnostic);
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', manifest, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
+      const compare = actions.find((action) => action.command?.command === 'fairframe.compareFinding');
+      assert.ok(compare, `a compare action is offered (got: ${actions.map((action) => action.title).join('; ')})`);
+      const again = await vscode.commands.executeCommand<CompareCommandResult | undefined>('fairframe.compareFinding', ...(compare.command?.arguments ?? []));
+      assert.equal(again?.view.finding, compared.view.finding);
     });
 
     it("a manifest row's problem leaves its image path free, and the image hover shows the image first, the problem under it", async () => {
