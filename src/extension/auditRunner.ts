@@ -48,6 +48,9 @@ export interface AuditRequest {
 export class AuditRunner implements vscode.Disposable {
   private worker: WorkerClient | undefined;
   private readonly running = new Map<string, AbortController>();
+  private readonly started = new vscode.EventEmitter<{ target: string; models: string[] }>();
+  /** Fires when an audit starts (it can be cancelled from then on). */
+  readonly onDidStart = this.started.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -70,6 +73,7 @@ export class AuditRunner implements vscode.Disposable {
     const controller = new AbortController();
     this.running.set(key, controller);
     this.updateBusy();
+    this.started.fire({ target, models });
     const noDecode = !vscode.workspace.isTrusted;
     try {
       if (models.length > 0 && noDecode) {
@@ -155,6 +159,7 @@ export class AuditRunner implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.started.dispose();
     for (const controller of this.running.values()) controller.abort();
     this.worker?.dispose();
   }

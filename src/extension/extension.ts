@@ -42,6 +42,8 @@ export interface FairframeApi {
   statusBar: AuditStatusBar;
   /** Resolves once the results saved in the workspace storage were read back (or there were none). */
   whenRestored(): Promise<RestoreOutcome>;
+  /** Fires when an audit starts (it can be cancelled from then on). */
+  onDidStartAudit: vscode.Event<{ target: string; models: string[] }>;
   /** Resolves once the Problems panel shows the store's latest state (manifest rows' ranges included). */
   diagnosticsSettled(): Promise<void>;
   /** Saves the store now (it is otherwise saved a moment after each change); resolves once written. */
@@ -117,6 +119,7 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
     statusBar,
     whenRestored: () => restored,
     diagnosticsSettled: () => diagnostics.settled(),
+    onDidStartAudit: runner.onDidStart,
     saveResults: () => persistence?.flush() ?? Promise.resolve(),
   };
 }

@@ -236,8 +236,17 @@ export function registerFeatureTests(): void {
       await vscode.commands.executeCommand('fairframe.clearCache');
       // Nothing else runs (the automatic audit after the fairframe.json edit has ended): the cancel hits the model audit.
       await api.whenIdle();
+      // Cancelled as soon as it has started (no polling: the runner says when).
+      const started = new Promise<void>((resolve) => {
+        const subscription = api.onDidStartAudit((audit) => {
+          if (audit.models.length === 0) return;
+          subscription.dispose();
+          resolve();
+        });
+      });
       const pending = auditModel();
-      while (!(await vscode.commands.executeCommand<number>('fairframe.cancelAudits'))) await new Promise((resolve) => setTimeout(resolve, 5));
+      await started;
+      assert.ok((await vscode.commands.executeCommand<number>('fairframe.cancelAudits')) >= 1, 'the model audit was running');
       assert.equal(await pending, undefined);
       const next = await auditModel();
       assert.equal(next?.models[0].status, 'ok');
