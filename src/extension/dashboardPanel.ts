@@ -3,13 +3,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AuditResult } from '../engine/auditResult';
-import type { Finding } from '../engine/types';
-import { focusForFinding, toDashboardData, type DashboardData } from '../../webview/dashboardData';
+import { toDashboardData, type DashboardData } from '../../webview/dashboardData';
 import type { AuditStore, StoreSelection } from './auditStore';
 import { dashboardHtml, makeNonce } from '../../webview/dashboardHtml';
 import { MessageEndpoint, ProtocolRequestError } from '../../webview/messageEndpoint';
 import {
-  DASHBOARD_PROTOCOL_VERSION, DASHBOARD_SECTIONS, assertNever,
+  DASHBOARD_PROTOCOL_VERSION, assertNever,
   type CompareView, type DashboardFocus, type DashboardSection, type ExplanationMethodResult, type FocusedElement, type ExplanationView, type HostRequests, type RequestMessage, type WebviewRequests,
 } from '../../webview/protocol';
 
@@ -472,14 +471,4 @@ export function registerDashboard(context: vscode.ExtensionContext, store: Audit
     store.onDidChange(() => DashboardPanel.currentPanel?.refresh()),
     { dispose: () => DashboardPanel.currentPanel?.dispose() },
   ];
-}
-
-/** A DashboardFocus from a command argument: a focus, a Finding, or a section name. */
-export function focusFromArgument(argument: unknown): DashboardFocus | undefined {
-  if (typeof argument === 'string' && (DASHBOARD_SECTIONS as readonly string[]).includes(argument)) return { section: argument as DashboardSection };
-  if (typeof argument !== 'object' || argument === null) return undefined;
-  const value = argument as Record<string, unknown>;
-  if (typeof value.rule === 'string' && typeof value.severity === 'string') return focusForFinding(argument as Finding);
-  if (typeof value.section === 'string' && (DASHBOARD_SECTIONS as readonly string[]).includes(value.section)) return argument as DashboardFocus;
-  return undefined;
 }
