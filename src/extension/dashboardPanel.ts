@@ -448,7 +448,7 @@ function panelTitle(composition: Composition | undefined): string {
   const result = composition?.result;
   if (!result) return 'Fairframe Dashboard';
   const model = result.models[0] ? ` · ${path.basename(result.models[0].model.file)}` : '';
-  return `Fairframe: ${result.datasets[0]?.name ?? path.basename(result.target)}${model}`;
+  return `Fairframe Dashboard: ${result.datasets[0]?.name ?? path.basename(result.target)}${model}`;
 }
 
 /** Opens (or reveals) the dashboard on `selection` (undefined: what it shows, or nothing yet), scrolled to `focus`. */
