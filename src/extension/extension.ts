@@ -19,9 +19,9 @@ import { FindingsTreeProvider } from './findingsTreeProvider';
 import { IMAGE_PATH_DOCUMENTS, ImageHoverContent, ImageHoverProvider, type OverlayProvider } from './imageHoverProvider';
 import { ModelsTreeProvider } from './modelsTreeProvider';
 import { RecordIndex } from './recordIndex';
-import { StorePersistence, type RestoreOutcome } from './storePersistence';
+import { FolderResultsCopies, StorePersistence, type RestoreOutcome } from './storePersistence';
 import { ThumbnailCache } from './thumbnailCache';
-import { WorkspaceDiscovery } from './workspaceDiscovery';
+import { WorkspaceDiscovery, workspaceFolderPaths } from './workspaceDiscovery';
 
 /** What `activate` returns: the views' providers and hooks for tests and for other parts of Fairframe. */
 export interface FairframeApi {
@@ -58,8 +58,12 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
   const diagnostics = new AuditDiagnostics(store, (rule) => readme.with({ fragment: rule.toLowerCase() }));
   const statusBar = new AuditStatusBar(store);
   // The store is saved in this workspace's storage (never in a dataset) and read back on activation.
+  const storageLog = { error: (what: string, error: unknown) => output.error(what, error), info: (message: string) => output.log.info(message) };
+  // A copy per workspace folder in the global storage brings a folder's results back when the window's identity
+  // changes (a second folder added makes it a multi-root workspace, with a new workspace storage).
+  const copies = new FolderResultsCopies(store, path.join(context.globalStorageUri.fsPath, 'audit-results'), storageLog);
   const persistence = context.storageUri
-    ? new StorePersistence(store, context.storageUri.fsPath, { error: (what, error) => output.error(what, error), info: (message) => output.log.info(message) })
+    ? new StorePersistence(store, context.storageUri.fsPath, storageLog, 1000, { copies, folders: workspaceFolderPaths })
     : undefined;
   const runner = new AuditRunner(context, output, store, statusBar);
   const discovery = new WorkspaceDiscovery(context, store, runner, output);
@@ -97,6 +101,14 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
   // Deferred: the saved results are read back first (views show them at once), then discovery reads the disk and may
   // start the worker; activation returns before either.
   const restored: Promise<RestoreOutcome> = (persistence?.restore() ?? Promise.resolve<RestoreOutcome>({ kind: 'none' }))
+    .then(async (outcome): Promise<RestoreOutcome> => {
+      if (!persistence) return outcome;
+      const fromCopies = await copies.restore(workspaceFolderPaths());
+      if (fromCopies.datasets + fromCopies.models === 0) return outcome;
+      output.log.info(`Restored ${fromCopies.datasets} dataset audit(s) and ${fromCopies.models} model audit(s) from the folders' saved copies.`);
+      const base = outcome.kind === 'restored' ? outcome : { datasets: 0, models: 0 };
+      return { kind: 'restored', datasets: base.datasets + fromCopies.datasets, models: base.models + fromCopies.models };
+    })
     .then((outcome) => {
       if (outcome.kind === 'restored') output.log.info(`Restored ${outcome.datasets} dataset audit(s) and ${outcome.models} model audit(s) from ${persistence?.file}.`);
       else if (persistence) output.log.info(`No saved audit results in ${persistence.file}${outcome.kind === 'dropped' ? ` (dropped: ${outcome.reason})` : ''}.`);

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { auditPath } from '../../../src/engine/audit';
 import type { AuditResult } from '../../../src/engine/auditResult';
 import { AuditStore, countBySeverity, datasetKey, modelResultKey } from '../../../src/extension/auditStore';
-import { STORE_FILE_NAME, StorePersistence } from '../../../src/extension/storePersistence';
+import { FolderResultsCopies, STORE_FILE_NAME, StorePersistence } from '../../../src/extension/storePersistence';
 import { STORE_SNAPSHOT_VERSION, readSnapshot, toSnapshot } from '../../../src/extension/storeSnapshot';
 import { auditFixture, type FixtureAudit } from '../../webview/fixtureAudit';
 
@@ -185,6 +185,27 @@ describe('AuditStore', () => {
       assert.equal(store.findings().length, 0);
       await assert.rejects(fs.access(path.join(folder, STORE_FILE_NAME)));
       assert.deepEqual(await new StorePersistence(store, folder, silentLog).restore(), { kind: 'none' });
+    });
+
+    it("keeps a copy per workspace folder, read back for the folders open (a window whose identity changed)", async () => {
+      const store = new AuditStore();
+      store.publish(fixture.result, fixture.dir);
+      const copies = new FolderResultsCopies(store, folder, silentLog);
+      await copies.save([fixture.dir, '/empty/folder']);
+      await assert.rejects(fs.access(copies.fileOf('/empty/folder')), 'a folder without results has no copy');
+      assert.deepEqual(await new FolderResultsCopies(new AuditStore(), folder, silentLog).restore(['/empty/folder']), { datasets: 0, models: 0 });
+      // The window now holds a second folder: the first one's results come back.
+      const reloaded = new AuditStore();
+      const restored = await new FolderResultsCopies(reloaded, folder, silentLog).restore([fixture.dir, '/empty/folder']);
+      assert.deepEqual(restored, { datasets: 1, models: 1 });
+      assert.deepEqual(reloaded.datasetAudits().map((entry) => entry.folder), [fixture.dir], "only the open folder's results");
+      assert.deepEqual(reloaded.counts(), fixture.result.counts);
+      // A copy that is not this folder's, or not valid, is dropped.
+      await fs.copyFile(copies.fileOf(fixture.dir), copies.fileOf('/moved/folder'));
+      assert.deepEqual(await new FolderResultsCopies(new AuditStore(), folder, silentLog).restore(['/moved/folder']), { datasets: 0, models: 0 });
+      await assert.rejects(fs.access(copies.fileOf('/moved/folder')));
+      await fs.writeFile(copies.fileOf(fixture.dir), '{"folder": 1}');
+      assert.deepEqual(await new FolderResultsCopies(new AuditStore(), folder, silentLog).restore([fixture.dir]), { datasets: 0, models: 0 });
     });
 
     it('checks the version, the result schema and the shape of what is read', () => {
