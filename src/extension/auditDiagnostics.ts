@@ -67,7 +67,7 @@ class LineCache {
   async lines(file: string): Promise<string[] | undefined> {
     const stat = await fs.stat(file).catch(() => undefined);
     // Large files keep the whole-line ranges: reading them on every change is not worth it.
-    if (!stat?.isFile() || stat.size > 64 * 1024 * 1024) return undefined;
+    if (!stat?.isFile() || stat.size > 16 * 1024 * 1024) return undefined;
     const stamp = `${stat.size}:${stat.mtimeMs}`;
     const cached = this.files.get(file);
     if (cached?.stamp === stamp) return cached.lines;
