@@ -158,6 +158,8 @@ export class AuditStore {
   private readonly otherFindings = new Map<string, OtherFindings>();
   private discovered = false;
   private revision = 0;
+  /** The content hash discovery saw for each model file (inspected models only). */
+  private readonly modelHashes = new Map<string, string>();
 
   /** Fires after discovery or an audit changed what is known. */
   readonly onDidChange: StoreEvent = (listener, thisArgs, disposables) => {
@@ -186,6 +188,14 @@ export class AuditStore {
     const known = new Set(datasets.map(datasetKey));
     for (const [key, entry] of [...this.datasetResults]) if (entry.folder === folder && !known.has(key)) this.datasetResults.delete(key);
     for (const [key, entry] of [...this.modelResults]) if (entry.folder === folder && !known.has(entry.datasetKey)) this.modelResults.delete(key);
+    for (const model of models) if (model.info?.sha256) this.modelHashes.set(path.resolve(model.file), model.info.sha256);
+    // A model file replaced since its audit: the audit is kept, and says so.
+    for (const entry of this.modelResults.values()) {
+      const reason = this.modelChange(entry);
+      if (reason && !entry.stale?.reason.includes(reason)) {
+        entry.stale = { reason: entry.stale ? `${reason}; ${entry.stale.reason}` : `${reason} since this model audit (${entry.origin.createdAt}); run Audit Model on Dataset again`, since: entry.stale?.since ?? new Date().toISOString() };
+      }
+    }
     this.fire();
   }
 
@@ -282,7 +292,7 @@ export class AuditStore {
       const dKey = datasetKey(audit);
       for (const entry of this.modelResults.values()) {
         if (entry.datasetKey !== dKey || redone.has(entry.key)) continue;
-        const stale = stalenessOf(entry, audit.contentHash, modelConfigBasis(result.config, entry.audit.model.file), result.createdAt);
+        const stale = stalenessOf(entry, audit.contentHash, modelConfigBasis(result.config, entry.audit.model.file), result.createdAt, this.modelChange(entry));
         // Stale since the first dataset audit that differed, not the latest.
         entry.stale = stale && entry.stale ? { ...stale, since: entry.stale.since } : stale;
       }
@@ -378,6 +388,13 @@ export class AuditStore {
     this.listeners.clear();
   }
 
+  /** 'the model file changed' when discovery saw other content in the audited model's file. */
+  private modelChange(entry: ModelResult): string | undefined {
+    const current = this.modelHashes.get(path.resolve(entry.audit.model.file));
+    const audited = entry.audit.model.sha256;
+    return current && audited && current !== audited ? 'the model file changed' : undefined;
+  }
+
   private fire(): void {
     this.revision++;
     for (const listener of [...this.listeners]) {
@@ -391,8 +408,9 @@ export class AuditStore {
 }
 
 /** Why a model audit made on `entry.basis` does not hold for a dataset audit of `contentHash` under `config`. */
-function stalenessOf(entry: ModelResult, contentHash: string, config: string, since: string): Staleness | undefined {
+function stalenessOf(entry: ModelResult, contentHash: string, config: string, since: string, modelChange?: string): Staleness | undefined {
   const reasons: string[] = [];
+  if (modelChange) reasons.push(modelChange);
   if (entry.basis.contentHash !== contentHash) reasons.push("the dataset's images or manifest changed");
   if (entry.basis.config !== config) reasons.push('fairframe.json changed');
   if (reasons.length === 0) return undefined;

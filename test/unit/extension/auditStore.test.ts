@@ -116,6 +116,24 @@ describe('AuditStore', () => {
     assert.equal(store.modelAudits()[0].stale, undefined);
   });
 
+  it('a model file replaced since its audit marks the audit stale, and a later dataset audit keeps saying so', () => {
+    const store = new AuditStore();
+    store.publish(fixture.result, fixture.dir);
+    const audited = fixture.result.datasets[0];
+    const dataset = { name: audited.name, root: audited.root, manifest: audited.manifest, format: audited.format, folder: fixture.dir };
+    const model = store.modelAudits()[0];
+    const same = { file: modelFile, folder: fixture.dir, info: { ...model.audit.model } };
+    store.setDiscovery(fixture.dir, [dataset], [same]);
+    assert.equal(model.stale, undefined, 'the same file: still current');
+    store.setDiscovery(fixture.dir, [dataset], [{ ...same, info: { ...model.audit.model, sha256: 'f'.repeat(64) } }]);
+    assert.match(store.modelAudits()[0].stale?.reason ?? '', /^the model file changed since this model audit/);
+    store.publish(datasetOnly, fixture.dir);
+    assert.match(store.modelAudits()[0].stale?.reason ?? '', /^the model file changed since this model audit/);
+    store.publish(fixture.result, fixture.dir);
+    // A new model audit replaces the stale one and is current when published.
+    assert.equal(store.modelAudits()[0].stale, undefined, 'a new model audit is current');
+  });
+
   it("discovery in one folder never forgets another folder's results; a closed folder's results go", () => {
     const store = new AuditStore();
     store.publish(fixture.result, fixture.dir);
