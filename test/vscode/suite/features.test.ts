@@ -252,7 +252,7 @@ export function registerFeatureTests(): void {
       assert.equal(next?.models[0].status, 'ok');
     });
 
-    it('opens the dashboard on the latest result: the webview says ready, the host posts the result, every section renders', async () => {
+    it('opens the dashboard on the one audited dataset and model: the webview says ready, the host posts the result, every section renders', async () => {
       await vscode.commands.executeCommand('fairframe.openDashboard');
       const panel = api.dashboard();
       assert.ok(panel, 'a dashboard panel is open');
