@@ -248,6 +248,26 @@ async function main() {
       say(`  ${relPath}: ${methods} methods`);
     });
 
+    await step('compare', async () => {
+      // One click on a duplicate finding in the Findings view: its images side by side in the dashboard.
+      if (!(await sidebar.locator('.pane-header', { hasText: 'Findings' }).first().isVisible())) await fairframeTab.click();
+      const findings = findingsPane();
+      const item = findings.getByText(/images have identical bytes/).first();
+      await scrollIntoContainer(page, findings.locator('.monaco-list'), item);
+      const text = (await item.textContent()) ?? '';
+      const named = [...text.matchAll(/'([^']+\.(?:jpe?g|png))'/gi)].map((match) => match[1]);
+      await item.click();
+      const frame = await dashboardFrame();
+      const cards = frame.locator('#compare .compare-card');
+      await waitUntil(() => cards.count(), (n) => n >= 2, 'the compared images', 60_000);
+      const shown = await cards.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-relpath')));
+      if (named.length && !named.every((relPath) => shown.includes(relPath))) throw new Error(`the finding names ${JSON.stringify(named)}, the compare view shows ${JSON.stringify(shown)}`);
+      await waitUntil(() => frame.locator('#compare img.compare-image').evaluateAll((nodes) => nodes.filter((node) => node.complete && node.naturalWidth > 0).length), (n) => n >= 2, 'the compared images loaded', 60_000);
+      const labels = await frame.locator('#compare [data-fact="label"]').allTextContents();
+      if (labels.length < 2 || labels.some((label) => !label.trim() || label === 'unknown')) throw new Error(`labels ${JSON.stringify(labels)}`);
+      await frame.locator('#compare').scrollIntoViewIfNeeded();
+    });
+
     await step('explain-command', async () => {
       // The image opened in the editor, then "Explain Image" from the palette explains the active image.
       await quickOpen(page, path.basename(ws.hoverPath));

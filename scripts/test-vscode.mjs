@@ -6,7 +6,7 @@ import { cpSync, createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCodeServer } from './vscode/codeServer.mjs';
+import { freePort, startCodeServer } from './vscode/codeServer.mjs';
 import { checkSystem, ensureInstalled } from './vscode/install.mjs';
 import { buildUnlessSkipped, keepServerLogs, runScript, systemReady } from './vscode/script.mjs';
 import { samplePeakRss } from './vscode/processTree.mjs';
@@ -18,6 +18,9 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const testDir = path.join(repo, '.vscode-test');
 const suiteEntry = path.join(repo, 'out', 'vscode-suite', 'index.js');
 const started = Date.now();
+// `--only trusted,reload` runs those passes alone.
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',') : undefined;
 
 let activeServer;
 const say = (message) => console.log(`[test-vscode] ${message}`);
@@ -34,8 +37,14 @@ async function main() {
   const totals = { passed: 0, failed: 0 };
   let exitCode = 0;
   try {
-    // Twice: in a trusted workspace (the full suite), and in a restricted one (no decoding).
-    for (const pass of [{ name: 'trusted', trust: true }, { name: 'restricted', trust: false }]) {
+    // In a trusted workspace (the full suite), in a restricted one (no decoding), and across a window reload: two
+    // sessions on the same workspace and user data, the second started after the first has ended.
+    const passes = [
+      { name: 'trusted', trust: true },
+      { name: 'restricted', trust: false },
+      { name: 'reload', trust: true, phases: ['reload-before', 'reload-after'] },
+    ].filter((pass) => !only || only.includes(pass.name));
+    for (const pass of passes) {
       const outcome = await runPass(tools, pass);
       if (outcome.summary) {
         totals.passed += outcome.summary.passed;
@@ -59,8 +68,9 @@ async function main() {
   return exitCode;
 }
 
-/** One code-server session on a fresh copy of the fixture workspace; returns the suite's exit code and counts. */
-async function runPass(tools, { name, trust }) {
+/** A pass on a fresh copy of the fixture workspace: one code-server session per phase (one, unless the pass has
+ * phases), all on the same workspace and user data; returns the exit code and the counts summed over the sessions. */
+async function runPass(tools, { name, trust, phases }) {
   say(`${name} workspace`);
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'fairframe-vscode-'));
   const workspace = path.join(tmpDir, 'workspace');
@@ -68,6 +78,31 @@ async function runPass(tools, { name, trust }) {
   cpSync(path.join(repo, 'test', 'vscode', 'workspace'), workspace, { recursive: true });
   const logsDir = path.join(testDir, 'logs', name);
   rmSync(logsDir, { recursive: true, force: true });
+  mkdirSync(logsDir, { recursive: true });
+  let code = 0;
+  let summary;
+  // The sessions of a pass share one port: the workbench keys the workspace storage by the remote URI, port included.
+  const port = await freePort();
+  try {
+    for (const phase of phases ?? [undefined]) {
+      const session = await runSession(tools, { trust, phase, tmpDir, workspace, port, logsDir: phase ? path.join(logsDir, phase) : logsDir });
+      if (session.code !== 0) code = session.code;
+      if (!session.summary) {
+        summary = undefined;
+        if (code === 0) code = 1;
+        break;
+      }
+      summary = { passed: (summary?.passed ?? 0) + session.summary.passed, failed: (summary?.failed ?? 0) + session.summary.failed };
+    }
+  } finally {
+    if (!process.env.FAIRFRAME_KEEP_TEST_TMP) rmSync(tmpDir, { recursive: true, force: true });
+  }
+  return { code, summary, logsDir };
+}
+
+/** One code-server session on `workspace`; returns the suite's exit code and counts. */
+async function runSession(tools, { trust, phase, tmpDir, workspace, port, logsDir }) {
+  if (phase) say(`session ${phase}`);
   mkdirSync(logsDir, { recursive: true });
   // Everything the workbench logs goes here; only the suite's own lines are printed.
   const workbenchLog = createWriteStream(path.join(logsDir, 'workbench.log'));
@@ -81,7 +116,12 @@ async function runPass(tools, { name, trust }) {
       workspace,
       tmpDir,
       trust,
-      env: { FAIRFRAME_TEST_HOOKS: '1', FAIRFRAME_SUITE_TAG: SUITE_LINE_TAG },
+      port,
+      env: {
+        FAIRFRAME_TEST_HOOKS: '1',
+        FAIRFRAME_SUITE_TAG: SUITE_LINE_TAG,
+        ...(phase ? { FAIRFRAME_SUITE_PHASE: phase, FAIRFRAME_RELOAD_NOTES: path.join(tmpDir, 'reload-notes.json') } : {}),
+      },
     });
     activeServer = server;
     say(`code-server listening on port ${server.port} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -108,9 +148,8 @@ async function runPass(tools, { name, trust }) {
     workbenchLog.end();
     // Keep the server side's logs (extension host, Fairframe output channel) for a post-mortem.
     keepServerLogs(logsDir, path.join(tmpDir, 'user-data'), path.join(tmpDir, 'code-server.log'));
-    rmSync(tmpDir, { recursive: true, force: true });
   }
-  return { code, summary, logsDir };
+  return { code, summary };
 }
 
 runScript('test-vscode', main, { timeoutMs: OVERALL_TIMEOUT_MS, cleanup: async () => activeServer?.stop(), graceMs: 10_000 });

@@ -86,8 +86,26 @@ export interface LabelIssueItem extends GalleryImage {
 export type ExplainedItem = GalleryImage & Pick<ExplainedError,
   'label' | 'predicted' | 'confidence' | 'groups' | 'method' | 'fallbackFrom' | 'deletionAuc' | 'insertionAuc' | 'randomDeletionAuc' | 'randomInsertionAuc' | 'map'>;
 
+/** One finding as the dashboard lists it. */
+export interface DashboardFinding {
+  /** findingKey(): how a focus request names it. */
+  key: string;
+  rule: string;
+  severity: Severity;
+  message: string;
+  /** "metadata.csv:9" (relative to the audit's root). */
+  where: string;
+  /** Set when the finding comes from a stale model audit: why it is stale. */
+  stale?: string;
+}
+
+/** Findings listed by the dashboard at most (the one a focus names is always listed). */
+export const FINDING_LIST_LIMIT = 500;
+
 /** One model × dataset audit as the dashboard shows it. */
 export interface DashboardModel {
+  /** Set when the dataset or fairframe.json changed since this audit: why (its figures are kept, marked stale). */
+  stale?: string;
   name: string;
   file: string;
   dataset: string;
@@ -129,13 +147,36 @@ export interface DashboardData {
   rules: Array<{ rule: string; severity: Severity; count: number }>;
   datasets: DashboardDataset[];
   models: DashboardModel[];
+  /** The findings, most severe first, at most FINDING_LIST_LIMIT (plus a focused one). */
+  findings: DashboardFinding[];
+  /** How many findings there are in all. */
+  findingsTotal: number;
+}
+
+/** What the host knows beyond the AuditResult: which model audits are stale, and a finding to list whatever the cap. */
+export interface DashboardAnnotations {
+  /** Per model of the result (same order): why it is stale, or undefined. */
+  stale?: Array<string | undefined>;
+  /** findingKey() of a finding to list even past the cap. */
+  include?: string;
+}
+
+/** A short stable key of a finding (FNV-1a over its rule, location and message), used to focus it. */
+export function findingKey(finding: Pick<Finding, 'rule' | 'location' | 'message'>): string {
+  const text = `${finding.rule}\u0000${finding.location.file}\u0000${finding.location.line ?? 0}\u0000${finding.message}`;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `${finding.rule}-${hash.toString(16).padStart(8, '0')}`;
 }
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 const DUPLICATE_RULES = new Set(['FF-D020', 'FF-D021', 'FF-D022', 'FF-D023']);
 
 /** Reduces an AuditResult to the dashboard's data; `imageUri` turns dataset images into loadable URLs. */
-export function toDashboardData(result: AuditResult, imageUri: ImageUriFunction = () => undefined): DashboardData {
+export function toDashboardData(result: AuditResult, imageUri: ImageUriFunction = () => undefined, annotations: DashboardAnnotations = {}): DashboardData {
   const byRule = new Map<string, { rule: string; severity: Severity; count: number }>();
   for (const finding of result.findings) {
     const entry = byRule.get(finding.rule) ?? { rule: finding.rule, severity: finding.severity, count: 0 };
@@ -152,8 +193,46 @@ export function toDashboardData(result: AuditResult, imageUri: ImageUriFunction 
     counts: { ...result.counts },
     rules,
     datasets: result.datasets.map((dataset) => datasetData(dataset, result.findings, imageUri)),
-    models: result.models.map((model) => modelData(model, imageUri)),
+    models: result.models.map((model, index) => ({ ...modelData(model, imageUri), ...(annotations.stale?.[index] ? { stale: annotations.stale[index] } : {}) })),
+    findings: findingList(result, annotations),
+    findingsTotal: result.findings.length,
   };
+}
+
+/** The findings listed, most severe first (stable within a severity), capped, with the focused one kept. */
+function findingList(result: AuditResult, annotations: DashboardAnnotations): DashboardFinding[] {
+  const staleModels = new Map<string, string>();
+  result.models.forEach((model, index) => {
+    const reason = annotations.stale?.[index];
+    if (reason) staleModels.set(`${model.model.file}\u0000${model.dataset}`, reason);
+  });
+  const order = result.findings.map((finding, index) => ({ finding, index }))
+    .sort((a, b) => SEVERITY_ORDER[a.finding.severity] - SEVERITY_ORDER[b.finding.severity] || a.index - b.index);
+  const listed = order.slice(0, FINDING_LIST_LIMIT);
+  if (annotations.include && !listed.some(({ finding }) => findingKey(finding) === annotations.include)) {
+    const extra = order.find(({ finding }) => findingKey(finding) === annotations.include);
+    if (extra) listed.push(extra);
+  }
+  return listed.map(({ finding }) => {
+    const model = typeof finding.evidence.model === 'string' ? finding.evidence.model : undefined;
+    const stale = model && finding.rule.startsWith('FF-M') ? staleModels.get(`${model}\u0000${finding.dataset ?? ''}`) : undefined;
+    return {
+      key: findingKey(finding),
+      rule: finding.rule,
+      severity: finding.severity,
+      message: finding.message,
+      where: `${relativeTo(result.root, finding.location.file)}${finding.location.line ? `:${finding.location.line}` : ''}`,
+      ...(stale ? { stale } : {}),
+    };
+  });
+}
+
+/** `file` relative to `root` when inside it ('/' or '\\' separators), else as given. */
+function relativeTo(root: string, file: string): string {
+  const normalise = (text: string): string => text.replace(/\\/g, '/').replace(/\/+$/, '');
+  const base = normalise(root);
+  const target = normalise(file);
+  return target.startsWith(`${base}/`) ? target.slice(base.length + 1) : file;
 }
 
 function datasetData(dataset: DatasetAudit, findings: Finding[], imageUri: ImageUriFunction): DashboardDataset {
@@ -299,6 +378,10 @@ export function metricKey(metric: Pick<GroupMetric, 'metric' | 'class'>): string
 
 /** Where the dashboard should open for a finding (e.g. selected in the Findings tree). */
 export function focusForFinding(finding: Finding): DashboardFocus {
+  return { ...sectionForFinding(finding), finding: findingKey(finding) };
+}
+
+function sectionForFinding(finding: Finding): DashboardFocus {
   const evidence = finding.evidence;
   const text = (key: string): string | undefined => (typeof evidence[key] === 'string' ? (evidence[key] as string) : undefined);
   if (/^FF-M01\d$/.test(finding.rule)) {

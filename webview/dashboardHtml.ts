@@ -4,6 +4,7 @@ import { DASHBOARD_SECTIONS, type DashboardSection } from './protocol';
 /** Section titles, in page order. */
 export const SECTION_TITLES: Record<DashboardSection, string> = {
   overview: 'Overview',
+  compare: 'Compare',
   fairness: 'Fairness',
   groups: 'Groups',
   heatmaps: 'Heatmaps',

@@ -9,7 +9,8 @@ import { h } from './dom';
 import { count } from './format';
 import { MessageEndpoint } from './messageEndpoint';
 import { setStyleNonce } from './plotFigure';
-import { DASHBOARD_PROTOCOL_VERSION, DASHBOARD_SECTIONS, assertNever, type DashboardFocus, type DashboardSection, type HostRequests, type RequestMessage, type WebviewRequests } from './protocol';
+import { DASHBOARD_PROTOCOL_VERSION, DASHBOARD_SECTIONS, assertNever, type CompareView, type DashboardFocus, type DashboardSection, type FocusedElement, type HostRequests, type RequestMessage, type WebviewRequests } from './protocol';
+import { renderCompare } from './sections/compareSection';
 import { renderExplanation } from './sections/explanationSection';
 import { renderFairness } from './sections/fairnessSection';
 import { renderGalleries } from './sections/galleriesSection';
@@ -28,6 +29,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 const RENDERERS: Record<DashboardSection, (body: HTMLElement, context: SectionContext) => void> = {
   overview: renderOverview,
+  compare: renderCompare,
   fairness: renderFairness,
   groups: renderGroups,
   heatmaps: renderHeatmaps,
@@ -43,8 +45,11 @@ const vscode = acquireVsCodeApi();
 let state: ViewState = { ...DEFAULT_VIEW_STATE, ...(vscode.getState() as Partial<ViewState> | undefined) };
 let data: DashboardData | null = null;
 let focusRelPath: string | undefined;
+let focusFinding: string | undefined;
 /** The image being explained: module state, so that it survives redraws of the other sections and new audits. */
 let explanation: ExplanationState | undefined;
+/** The finding whose images are compared: kept across redraws, replaced by the next one. */
+let compare: CompareView | undefined;
 
 const endpoint = new MessageEndpoint<WebviewRequests, HostRequests>((message) => vscode.postMessage(message), handleRequest);
 window.addEventListener('message', (event: MessageEvent) => void endpoint.receive(event.data));
@@ -55,15 +60,23 @@ async function handleRequest(request: RequestMessage<HostRequests>): Promise<Hos
       data = request.body.data;
       if (request.body.focus) applyFocusState(request.body.focus);
       const rendered = renderAll();
-      if (request.body.focus) scrollToFocus(request.body.focus);
+      const focused = request.body.focus ? scrollToFocus(request.body.focus) : undefined;
       announce(data ? `Dashboard updated: ${data.target}` : 'No audit yet.');
-      return { rendered };
+      return { rendered, focused };
     }
-    case 'focus':
+    case 'focus': {
       applyFocusState(request.body.focus);
       renderAll();
-      scrollToFocus(request.body.focus);
-      return { section: request.body.focus.section };
+      const focused = scrollToFocus(request.body.focus);
+      return { section: request.body.focus.section, focused };
+    }
+    case 'compare': {
+      compare = request.body.view;
+      renderSections(['compare']);
+      scrollToFocus({ section: 'compare' });
+      announce(`Comparing the ${compare.images.filter((image) => image.role === 'finding').length} images of ${compare.rule}.`);
+      return { shown: document.querySelectorAll('#compare [data-relpath]').length };
+    }
     case 'explanation': {
       const { view } = request.body;
       explanation = { view, results: new Map() };
@@ -91,15 +104,26 @@ function applyFocusState(focus: DashboardFocus): void {
   if (focus.report !== undefined) Object.assign(patch, { fairnessReport: focus.report, chartReport: focus.report, heatmapReport: focus.report });
   if (focus.metric !== undefined) patch.chartMetric = focus.metric;
   focusRelPath = focus.relPath;
+  focusFinding = focus.finding;
   setViewState(patch);
 }
 
-function scrollToFocus(focus: DashboardFocus): void {
-  const target = (focus.relPath && document.querySelector<HTMLElement>(`#${focus.section} [data-relpath="${CSS.escape(focus.relPath)}"]`)) || document.getElementById(focus.section);
-  if (!target) return;
+/** Scrolls to what the focus names: the finding's image in the galleries, else the finding in the list, else the section. */
+function scrollToFocus(focus: DashboardFocus): FocusedElement | undefined {
+  const image = focus.relPath ? document.querySelector<HTMLElement>(`#${focus.section} [data-relpath="${CSS.escape(focus.relPath)}"]`) : null;
+  const finding = focus.finding ? document.querySelector<HTMLElement>(`[data-finding="${CSS.escape(focus.finding)}"]`) : null;
+  const target = image ?? finding ?? document.getElementById(focus.section);
+  if (!target) return undefined;
+  document.querySelectorAll('.highlighted').forEach((old) => old.classList.remove('highlighted'));
+  if (focus.finding) {
+    for (const element of [image, finding]) element?.classList.add('highlighted');
+  }
   if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
-  target.scrollIntoView({ block: 'start' });
+  target.scrollIntoView({ block: image || finding ? 'center' : 'start' });
   target.focus({ preventScroll: true });
+  if (image && focus.relPath) return { kind: 'image', id: focus.relPath, highlighted: image.classList.contains('highlighted') };
+  if (finding && focus.finding) return { kind: 'finding', id: focus.finding, highlighted: finding.classList.contains('highlighted') };
+  return { kind: 'section', id: focus.section, highlighted: false };
 }
 
 function setViewState(patch: Partial<ViewState>): void {
@@ -114,6 +138,7 @@ function context(): SectionContext {
     state,
     model,
     focusRelPath,
+    focusFinding,
     update(patch, redraw) {
       setViewState(patch);
       const active = document.activeElement?.id;
@@ -123,6 +148,15 @@ function context(): SectionContext {
     openFile(dataset, relPath) {
       endpoint.request('openFile', { dataset, relPath }).catch((error: unknown) => announce(`Could not open ${relPath}: ${error instanceof Error ? error.message : String(error)}`));
     },
+    revealFile(dataset, relPath) {
+      endpoint.request('revealFile', { dataset, relPath }).catch((error: unknown) => announce(`Could not reveal ${relPath}: ${error instanceof Error ? error.message : String(error)}`));
+    },
+    copyPaths(dataset, relPaths) {
+      endpoint.request('copyPaths', { dataset, relPaths }).then(
+        (reply) => announce(`Copied ${reply.copied} paths.`),
+        (error: unknown) => announce(`Could not copy the paths: ${error instanceof Error ? error.message : String(error)}`));
+    },
+    compare,
     explain(dataset, relPath) {
       const index = data ? Math.min(state.model, data.models.length - 1) : state.model;
       announce(`Explaining ${relPath}…`);

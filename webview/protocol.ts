@@ -4,10 +4,10 @@
 import type { DashboardData } from './dashboardData';
 
 /** Bumped when a message changes shape; both sides refuse a peer with another version. */
-export const DASHBOARD_PROTOCOL_VERSION = 2;
+export const DASHBOARD_PROTOCOL_VERSION = 4;
 
 /** The dashboard's sections, in page order. */
-export const DASHBOARD_SECTIONS = ['overview', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries', 'explanation'] as const;
+export const DASHBOARD_SECTIONS = ['overview', 'compare', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries', 'explanation'] as const;
 
 /** One of the dashboard's sections (also its element id). */
 export type DashboardSection = (typeof DASHBOARD_SECTIONS)[number];
@@ -23,6 +23,16 @@ export interface DashboardFocus {
   metric?: string;
   /** An image (relative to its dataset root) to scroll to in the galleries. */
   relPath?: string;
+  /** A finding (findingKey) to scroll to and highlight: its image in the galleries when it names one, else its entry in the findings list. */
+  finding?: string;
+}
+
+/** What a focus request scrolled to and highlighted: a finding in the list, an image of a gallery, or a section. */
+export interface FocusedElement {
+  kind: 'finding' | 'image' | 'section';
+  /** The finding key, the image's relPath, or the section id. */
+  id: string;
+  highlighted: boolean;
 }
 
 /** The image the Explanation section shows; one ExplanationMethodResult per method follows it. */
@@ -42,6 +52,36 @@ export interface ExplanationView {
   image?: string;
   /** The methods that will be computed, in order. */
   methods: string[];
+}
+
+/** One image of a finding, as the compare view shows it. */
+export interface CompareImage {
+  relPath: string;
+  /** A URL the webview may load; absent when the file is missing or outside the dataset. */
+  uri?: string;
+  exists: boolean;
+  /** 'finding': named by the finding; 'reference': an example of a class it involves (for a label issue). */
+  role: 'finding' | 'reference';
+  label?: string;
+  split?: string;
+  groups: Record<string, string>;
+  /** Each audited model's top prediction for the image. */
+  predictions: Array<{ model: string; predicted: string; confidence: number; correct: boolean; stale?: boolean }>;
+}
+
+/** The images of one finding side by side (duplicates, label conflicts, split leaks, label issues). */
+export interface CompareView {
+  /** findingKey() of the finding. */
+  finding: string;
+  rule: string;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  dataset: string;
+  images: CompareImage[];
+  /** Images the finding names beyond those shown. */
+  more: number;
+  /** What the reference images are, when there are some. */
+  referenceNote?: string;
 }
 
 /** One method's explanation of the image in the ExplanationView with the same id. */
@@ -76,6 +116,10 @@ export type WebviewRequests = {
   ready: { body: { protocolVersion: number }; reply: { protocolVersion: number } };
   /** Opens an image of a dataset in the editor (the host refuses paths outside the dataset's root). */
   openFile: { body: { dataset: string; relPath: string }; reply: Record<string, never> };
+  /** Reveals an image of a dataset in the Explorer. */
+  revealFile: { body: { dataset: string; relPath: string }; reply: Record<string, never> };
+  /** Copies the absolute paths of images of a dataset to the clipboard, one a line. */
+  copyPaths: { body: { dataset: string; relPaths: string[] }; reply: { copied: number } };
   /** Explains an image of a dataset with the selected model (index into DashboardData.models): the host answers at
    * once with the view's id and methods, then sends `explanation` and one `explanationMethod` per method. */
   explain: { body: { dataset: string; relPath: string; model: number }; reply: { id: number; methods: string[] } };
@@ -84,8 +128,10 @@ export type WebviewRequests = {
 /** Requests the host sends, with the body each carries and the body of its reply. */
 export type HostRequests = {
   /** Renders `data` (null: no audit yet), then scrolls to `focus`. Replies with the sections drawn. */
-  show: { body: { data: DashboardData | null; focus?: DashboardFocus }; reply: { rendered: DashboardSection[] } };
-  focus: { body: { focus: DashboardFocus }; reply: { section: DashboardSection } };
+  show: { body: { data: DashboardData | null; focus?: DashboardFocus }; reply: { rendered: DashboardSection[]; focused?: FocusedElement } };
+  focus: { body: { focus: DashboardFocus }; reply: { section: DashboardSection; focused?: FocusedElement } };
+  /** Shows the images of one finding side by side in the Compare section, and scrolls to it. */
+  compare: { body: { view: CompareView }; reply: { shown: number } };
   /** Shows a new image in the Explanation section (its methods pending) and scrolls to it. */
   explanation: { body: { view: ExplanationView }; reply: { shown: boolean } };
   /** Fills in one method of the shown image; `rendered` is false when the view has moved on to another image. */

@@ -21,8 +21,10 @@ export function freePort() {
  * Starts code-server and waits for "HTTP server listening".
  * Returns { port, pid, logFile, stop() }; stop() kills the whole process group.
  */
-export async function startCodeServer({ node24, entry, workspace, tmpDir, env = {}, trust = true, startTimeoutMs = 90_000 }) {
-  const port = await freePort();
+export async function startCodeServer({ node24, entry, workspace, tmpDir, env = {}, trust = true, startTimeoutMs = 90_000, port: wanted }) {
+  // A given port: the web workbench keys a workspace's storage by its remote URI, port included, so a session that
+  // is to find the storage of an earlier one (a reload) must listen where that one did.
+  const port = wanted ?? (await freePort());
   const config = path.join(tmpDir, 'config.yaml');
   writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const args = [

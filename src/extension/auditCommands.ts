@@ -13,6 +13,7 @@ import type { ThumbnailCache } from './thumbnailCache';
 import type { WorkspaceDiscovery } from './workspaceDiscovery';
 import { workspaceFolderPaths } from './workspaceDiscovery';
 import { hostEngine } from './lazyHostEngine';
+import { resolveReportTarget } from './dashboardTarget';
 
 /** What the commands need. */
 export interface CommandServices {
@@ -20,9 +21,8 @@ export interface CommandServices {
   store: AuditStore;
   discovery: WorkspaceDiscovery;
   thumbnails: ThumbnailCache;
-  /** Opens the dashboard on a result. */
-  /** Opens the dashboard on a result, focused on what the command argument names (a section, a finding). */
-  openDashboard: (result: AuditResult | undefined, argument?: unknown) => unknown;
+  /** Opens the dashboard on the dataset and model the argument names (a tree node, a finding, a file), or asks. */
+  openDashboard: (argument?: unknown) => unknown;
 }
 
 /** Turns a command argument (a URI, a path string, a tree node, or nothing) into a path on disk; asks the user when there is none. */
@@ -155,16 +155,16 @@ export function registerAuditCommands(services: CommandServices): vscode.Disposa
         return undefined;
       }
     }),
-    vscode.commands.registerCommand('fairframe.openDashboard', (argument?: unknown) => {
-      const result = argument && typeof argument === 'object' && 'schemaVersion' in argument ? (argument as AuditResult) : store.lastResult;
-      return services.openDashboard(result, argument);
-    }),
-    vscode.commands.registerCommand('fairframe.exportReport', async (outDir?: unknown): Promise<string[]> => {
-      const result = store.lastResult;
-      if (!result) {
+    vscode.commands.registerCommand('fairframe.openDashboard', (argument?: unknown) => services.openDashboard(argument)),
+    vscode.commands.registerCommand('fairframe.exportReport', async (outDir?: unknown, target?: unknown): Promise<string[]> => {
+      if (store.datasetAudits().length === 0) {
         void vscode.window.showInformationMessage('Fairframe: there is no audit to export yet; run Fairframe: Audit Workspace first.');
         return [];
       }
+      // The report of one dataset and the model audits on it, from the store: the figures every view shows.
+      const selection = await resolveReportTarget(store, target);
+      const result = selection && store.compose(selection)?.result;
+      if (!result) return [];
       const folder = pathOf(outDir) ?? (await pickFolder('Fairframe: export the report (JSON, Markdown, SARIF) to…'));
       if (!folder) return [];
       try {

@@ -48,6 +48,9 @@ export interface AuditRequest {
 export class AuditRunner implements vscode.Disposable {
   private worker: WorkerClient | undefined;
   private readonly running = new Map<string, AbortController>();
+  private readonly started = new vscode.EventEmitter<{ target: string; models: string[] }>();
+  /** Fires when an audit starts (it can be cancelled from then on). */
+  readonly onDidStart = this.started.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -70,6 +73,7 @@ export class AuditRunner implements vscode.Disposable {
     const controller = new AbortController();
     this.running.set(key, controller);
     this.updateBusy();
+    this.started.fire({ target, models });
     const noDecode = !vscode.workspace.isTrusted;
     try {
       if (models.length > 0 && noDecode) {
@@ -103,8 +107,7 @@ export class AuditRunner implements vscode.Disposable {
           }
         },
       );
-      this.store.publish(result);
-      this.statusBar.show(result);
+      this.store.publish(result, this.folderOf(target));
       // Internal errors became findings with plain messages; their stacks go to the log.
       for (const diagnostic of result.diagnostics ?? []) this.output.log.error(`Internal error while ${diagnostic.context}: ${diagnostic.stack ?? diagnostic.message}`);
       const { error, warning, info } = result.counts;
@@ -156,6 +159,7 @@ export class AuditRunner implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.started.dispose();
     for (const controller of this.running.values()) controller.abort();
     this.worker?.dispose();
   }
@@ -177,6 +181,17 @@ export class AuditRunner implements vscode.Disposable {
       if (!FairframeError.is(error, 'cancelled')) this.output.log.warn(`No explanation overlay for ${request.image}: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;
     }
+  }
+
+  /** The workspace folder holding `target` (the folder of its results in the store), else the target's own folder. */
+  private folderOf(target: string): string {
+    const absolute = path.resolve(target);
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
+    const holding = folders.filter((folder) => {
+      const relative = path.relative(folder, absolute);
+      return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+    });
+    return holding.sort((a, b) => b.length - a.length)[0] ?? absolute;
   }
 
   private updateBusy(): void {

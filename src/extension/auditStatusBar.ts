@@ -1,20 +1,44 @@
-// The status-bar items: the counts of the last audit, and a spinner while audits run (click it to cancel them).
+// The status-bar items: the counts of every current finding (the same figures as the Problems panel, from the store),
+// and a spinner while audits run (click it to cancel them).
 import * as vscode from 'vscode';
-import type { AuditResult } from '../engine/auditResult';
+import type { AuditStore } from './auditStore';
 
-/** Shows "Fairframe: N errors, N warnings, N info" after an audit, and the running work's progress. */
+/** Shows "Fairframe: N errors, N warnings, N info" for the whole store, and the running work's progress. */
 export class AuditStatusBar implements vscode.Disposable {
   private item: vscode.StatusBarItem | undefined;
   private busyItem: vscode.StatusBarItem | undefined;
   private running = 0;
+  private readonly subscription: { dispose(): void };
 
-  /** Shows the counts of `result`. */
-  show(result: AuditResult): void {
+  constructor(private readonly store: AuditStore) {
+    this.subscription = store.onDidChange(() => this.refresh());
+  }
+
+  /** The text shown, or undefined while nothing is audited (for tests and the tooltip). */
+  get text(): string | undefined {
+    return this.item?.text;
+  }
+
+  /** The tooltip shown. */
+  get tooltip(): string | undefined {
+    return typeof this.item?.tooltip === 'string' ? this.item.tooltip : undefined;
+  }
+
+  /** Redraws the counts from the store. */
+  refresh(): void {
+    const audited = this.store.datasetAudits().length + this.store.modelAudits().length;
+    if (audited === 0) {
+      this.item?.hide();
+      return;
+    }
     this.item ??= vscode.window.createStatusBarItem('fairframe.lastAudit', vscode.StatusBarAlignment.Left, 10);
-    const { error, warning, info } = result.counts;
+    const { error, warning, info } = this.store.counts();
+    const stale = this.store.staleModels();
     this.item.name = 'Fairframe';
-    this.item.text = `$(shield) Fairframe: ${error} $(error) ${warning} $(warning) ${info} $(info)`;
-    this.item.tooltip = `Last Fairframe audit of ${result.target}: ${error} errors, ${warning} warnings, ${info} info, in ${(result.durationMs / 1000).toFixed(1)} s`;
+    this.item.text = `$(shield) Fairframe: ${error} $(error) ${warning} $(warning) ${info} $(info)${stale.length ? ` $(history) ${stale.length} stale` : ''}`;
+    const lines = [`Fairframe: ${error} errors, ${warning} warnings, ${info} info over ${this.store.datasetAudits().length} dataset audit(s) and ${this.store.modelAudits().length} model audit(s), as in the Problems panel.`];
+    if (stale.length) lines.push(`${stale.length} model audit(s) are stale: the dataset or fairframe.json changed since; run Audit Model on Dataset again.`);
+    this.item.tooltip = lines.join('\n');
     this.item.command = 'workbench.actions.view.problems';
     this.item.show();
   }
@@ -41,6 +65,7 @@ export class AuditStatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.subscription.dispose();
     this.item?.dispose();
     this.busyItem?.dispose();
   }

@@ -3,13 +3,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AuditResult } from '../engine/auditResult';
-import type { Finding } from '../engine/types';
-import { focusForFinding, toDashboardData } from '../../webview/dashboardData';
+import { toDashboardData, type DashboardData } from '../../webview/dashboardData';
+import type { AuditStore, StoreSelection } from './auditStore';
 import { dashboardHtml, makeNonce } from '../../webview/dashboardHtml';
 import { MessageEndpoint, ProtocolRequestError } from '../../webview/messageEndpoint';
 import {
-  DASHBOARD_PROTOCOL_VERSION, DASHBOARD_SECTIONS, assertNever,
-  type DashboardFocus, type DashboardSection, type ExplanationMethodResult, type ExplanationView, type HostRequests, type RequestMessage, type WebviewRequests,
+  DASHBOARD_PROTOCOL_VERSION, assertNever,
+  type CompareView, type DashboardFocus, type DashboardSection, type ExplanationMethodResult, type FocusedElement, type ExplanationView, type HostRequests, type RequestMessage, type WebviewRequests,
 } from '../../webview/protocol';
 
 export type { DashboardFocus, DashboardSection } from '../../webview/protocol';
@@ -48,6 +48,34 @@ interface ExplanationState {
 }
 
 let explanationSource: ExplanationSource | undefined;
+let storeOfPanels: AuditStore | undefined;
+
+/** The workspaceState key of the selection the dashboard last showed (restored with the panel after a reload). */
+const SELECTION_STATE_KEY = 'fairframe.dashboardSelection';
+
+/** What the dashboard shows: a dataset's audit and the model audits on it, rebuilt from the store. */
+interface Composition {
+  result: AuditResult;
+  stale: Array<string | undefined>;
+  /** The store entries it was built from: unchanged entries mean nothing to redraw. */
+  parts: unknown[];
+}
+
+function compose(selection: StoreSelection | undefined): Composition | undefined {
+  const composed = selection && storeOfPanels?.compose(selection);
+  if (!composed || !storeOfPanels) return undefined;
+  const dataset = storeOfPanels.datasetAudits().find((entry) => entry.key === selection?.datasetKey);
+  const models = composed.modelKeys.map((key) => storeOfPanels?.modelResult(key));
+  return {
+    result: composed.result,
+    stale: composed.stale.map((stale) => stale?.reason),
+    parts: [dataset?.audit, ...dataset?.findings ?? [], ...models.flatMap((entry) => [entry?.audit, entry?.stale?.reason, ...entry?.findings ?? []])],
+  };
+}
+
+function sameParts(a: unknown[] | undefined, b: unknown[] | undefined): boolean {
+  return a !== undefined && b !== undefined && a.length === b.length && a.every((part, index) => part === b[index]);
+}
 let nextExplanationId = 1;
 
 /** The one dashboard panel. */
@@ -75,39 +103,54 @@ export class DashboardPanel implements vscode.Disposable {
   readonly onDidDispose = this.disposedEmitter.event;
   /** The sections drawn by the last render (empty before the first). */
   lastRendered: DashboardSection[] = [];
+  /** What the webview last scrolled to and highlighted for a focus request. */
+  lastFocused: FocusedElement | undefined;
+  private renderWaiters: Array<() => void> = [];
+  private compareView: CompareView | undefined;
+  private compareWaiters: Array<(shown: number) => void> = [];
+  /** The finding the Compare section last showed, and how many images it drew (for tests). */
+  lastCompared: { finding: string; shown: number } | undefined;
+  private inFlight = 0;
 
   /** The open panel, if any. */
   static get currentPanel(): DashboardPanel | undefined {
     return DashboardPanel.current;
   }
 
-  /** Reveals the open panel (showing `result` and `focus`), or creates it. */
-  static show(context: vscode.ExtensionContext, result: AuditResult | undefined, focus?: DashboardFocus): DashboardPanel {
+  /** Reveals the open panel (showing `selection` and `focus`), or creates it; undefined `selection` keeps the panel's. */
+  static show(context: vscode.ExtensionContext, selection: StoreSelection | undefined, focus?: DashboardFocus): DashboardPanel {
     const open = DashboardPanel.current;
     if (open) {
       open.panel.reveal(undefined, false);
-      if (result && result !== open.result) open.update(result, focus);
+      if (selection) open.select(selection, focus);
       else if (focus) open.focus(focus);
       return open;
     }
-    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Fairframe Dashboard', vscode.ViewColumn.Active, webviewOptions(context, result));
-    return new DashboardPanel(context, panel, result, focus);
+    const composition = compose(selection);
+    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, panelTitle(composition), vscode.ViewColumn.Active, webviewOptions(context, composition?.result));
+    return new DashboardPanel(context, panel, selection, focus);
   }
 
-  /** Adopts a panel restored by VS Code after a reload. */
-  static revive(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, result: AuditResult | undefined): DashboardPanel {
+  /** Adopts a panel restored by VS Code after a reload, on the selection it showed before. */
+  static revive(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, selection: StoreSelection | undefined): DashboardPanel {
     DashboardPanel.current?.dispose();
-    panel.webview.options = webviewOptions(context, result);
-    return new DashboardPanel(context, panel, result, undefined);
+    panel.webview.options = webviewOptions(context, compose(selection)?.result);
+    return new DashboardPanel(context, panel, selection, undefined);
   }
+
+  private composition: Composition | undefined;
+  /** What the webview was last sent (for tests: the figures it shows). */
+  lastData: DashboardData | null = null;
 
   private constructor(
     private readonly context: vscode.ExtensionContext,
     readonly panel: vscode.WebviewPanel,
-    private result: AuditResult | undefined,
+    private selected: StoreSelection | undefined,
     private pendingFocus: DashboardFocus | undefined,
   ) {
     DashboardPanel.current = this;
+    this.composition = compose(selected);
+    void context.workspaceState.update(SELECTION_STATE_KEY, selected);
     this.endpoint = new MessageEndpoint<HostRequests, WebviewRequests>(
       (message) => void this.panel.webview.postMessage(message),
       (request) => this.handle(request),
@@ -127,11 +170,36 @@ export class DashboardPanel implements vscode.Disposable {
     this.panel.webview.html = this.html();
   }
 
-  /** Shows a new result (the dataset roots become loadable for the galleries' images). */
-  update(result: AuditResult, focus?: DashboardFocus): void {
-    this.result = result;
+  /** The dataset and model shown. */
+  get selection(): StoreSelection | undefined {
+    return this.selected;
+  }
+
+  /** The AuditResult shown, rebuilt from the store. */
+  get result(): AuditResult | undefined {
+    return this.composition?.result;
+  }
+
+  /** Shows another dataset or model (the dataset roots become loadable for the galleries' images). */
+  select(selection: StoreSelection, focus?: DashboardFocus): void {
+    this.selected = selection;
+    void this.context.workspaceState.update(SELECTION_STATE_KEY, selection);
+    this.refresh(focus, true);
+  }
+
+  /** Rebuilds what is shown from the store; posts it when it changed (or `force`). */
+  refresh(focus?: DashboardFocus, force = false): void {
+    const next = compose(this.selected);
     if (focus) this.pendingFocus = focus;
-    this.panel.webview.options = webviewOptions(this.context, result);
+    if (!force && sameParts(next?.parts, this.composition?.parts)) {
+      if (focus) this.focus(focus);
+      return;
+    }
+    this.composition = next;
+    this.panel.title = panelTitle(next);
+    // New options reload the webview: set them only when the loadable roots change.
+    const options = webviewOptions(this.context, next?.result);
+    if (JSON.stringify(options.localResourceRoots?.map(String)) !== JSON.stringify(this.panel.webview.options.localResourceRoots?.map(String))) this.panel.webview.options = options;
     if (this.ready) void this.post();
   }
 
@@ -141,7 +209,24 @@ export class DashboardPanel implements vscode.Disposable {
       this.pendingFocus = focus;
       return;
     }
-    this.endpoint.request('focus', { focus }).catch((error: unknown) => this.logFailure('focus', error));
+    this.inFlight++;
+    this.endpoint.request('focus', { focus }).then((reply) => {
+      this.lastFocused = reply.focused;
+    }, (error: unknown) => this.logFailure('focus', error)).finally(() => this.settle());
+  }
+
+  /** Resolves once the webview has drawn what the panel shows now (and the focus asked with it). */
+  whenRendered(): Promise<void> {
+    if (this.ready && this.shown && this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.renderWaiters.push(resolve));
+  }
+
+  private settle(): void {
+    this.inFlight--;
+    if (this.inFlight > 0 || !this.shown) return;
+    const waiters = this.renderWaiters;
+    this.renderWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** Starts explaining an image with every configured method (one at a time), replacing any explanation in progress.
@@ -171,6 +256,30 @@ export class DashboardPanel implements vscode.Disposable {
     return { id, methods, done };
   }
 
+  /** Shows the images of one finding side by side (after the result is drawn, if it is not yet); resolves to how
+   * many images the webview shows. */
+  async compare(view: CompareView): Promise<number> {
+    this.compareView = view;
+    if (!this.ready || !this.shown) return new Promise((resolve) => this.compareWaiters.push(resolve));
+    return this.sendCompare(view);
+  }
+
+  private async sendCompare(view: CompareView): Promise<number> {
+    this.inFlight++;
+    try {
+      const reply = await this.endpoint.request('compare', { view });
+      this.lastCompared = { finding: view.finding, shown: reply.shown };
+      return reply.shown;
+    } catch (error) {
+      // The webview reloaded before answering: it gets the view again after its `ready`.
+      if (ProtocolRequestError.is(error, 'gone') && !this.disposed && this.compareView === view) return new Promise((resolve) => this.compareWaiters.push(resolve));
+      this.logFailure('compare', error);
+      return 0;
+    } finally {
+      this.settle();
+    }
+  }
+
   /** Stops computing the explanation with this id (what is done stays shown). */
   cancelExplanation(id: number): void {
     if (this.explanation?.view.id === id) this.explanation.abort.abort();
@@ -196,6 +305,10 @@ export class DashboardPanel implements vscode.Disposable {
         if (request.body.protocolVersion !== DASHBOARD_PROTOCOL_VERSION) {
           throw new ProtocolRequestError({ code: 'bad-version', message: `The dashboard speaks protocol ${request.body.protocolVersion}, the extension ${DASHBOARD_PROTOCOL_VERSION}: reload the window.` });
         }
+        // A webview that says ready again has reloaded (hidden and shown, or new options): what it was asked before is
+        // lost, so those requests fail now instead of waiting forever; the result (and the compared finding) follow.
+        this.endpoint.rejectPending('the dashboard reloaded');
+        this.shown = false;
         this.ready = true;
         // The reply goes out first; the result follows it.
         setTimeout(() => void this.post(), 0);
@@ -206,6 +319,17 @@ export class DashboardPanel implements vscode.Disposable {
         if (!file) throw new ProtocolRequestError({ code: 'failed', message: `'${request.body.relPath}' is not a file of dataset '${request.body.dataset}' in this audit.` });
         await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), { preview: true });
         return {};
+      }
+      case 'revealFile': {
+        const file = this.datasetFile(request.body.dataset, request.body.relPath);
+        if (!file) throw new ProtocolRequestError({ code: 'failed', message: `'${request.body.relPath}' is not a file of dataset '${request.body.dataset}' in this audit.` });
+        await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(file));
+        return {};
+      }
+      case 'copyPaths': {
+        const files = (Array.isArray(request.body.relPaths) ? request.body.relPaths : []).map((relPath) => this.datasetFile(request.body.dataset, relPath)).filter((file): file is string => file !== undefined);
+        await vscode.env.clipboard.writeText(files.join('\n'));
+        return { copied: files.length };
       }
       case 'explain': {
         const { dataset, relPath, model } = request.body;
@@ -245,10 +369,16 @@ export class DashboardPanel implements vscode.Disposable {
   private async post(): Promise<void> {
     const focus = this.pendingFocus;
     this.pendingFocus = undefined;
-    const data = this.result ? toDashboardData(this.result, (dataset, relPath) => this.imageUri(dataset, relPath)) : null;
+    const composition = this.composition;
+    const data = composition
+      ? toDashboardData(composition.result, (dataset, relPath) => this.imageUri(dataset, relPath), { stale: composition.stale, include: focus?.finding })
+      : null;
+    this.lastData = data;
+    this.inFlight++;
     try {
       const reply = await this.endpoint.request('show', { data, focus });
       this.lastRendered = reply.rendered;
+      if (reply.focused) this.lastFocused = reply.focused;
       this.renderedEmitter.fire(reply.rendered);
       // After a reload the webview has lost the explanation: send it again with what is computed so far.
       const state = this.explanation;
@@ -258,12 +388,26 @@ export class DashboardPanel implements vscode.Disposable {
         for (let i = 0; i < state.results.length; i++) await this.sendExplanationResult(state.results[i]);
       }
       this.shown = true;
+      // The webview reloaded or the dataset changed: show the compared finding again if it is still in what is shown.
+      const compared = this.compareView;
+      if (compared && data?.datasets.some((dataset) => dataset.name === compared.dataset)) {
+        const shown = await this.sendCompare(compared);
+        for (const resolve of this.compareWaiters.splice(0)) resolve(shown);
+      } else {
+        this.compareView = undefined;
+        for (const resolve of this.compareWaiters.splice(0)) resolve(0);
+      }
     } catch (error) {
+      // The webview reloaded before drawing: the focus goes with the next `show`, unless another replaced it.
+      if (ProtocolRequestError.is(error, 'gone') && focus && !this.pendingFocus) this.pendingFocus = focus;
       this.logFailure('show', error);
+    } finally {
+      this.settle();
     }
   }
 
-  private imageUri(dataset: string, relPath: string): string | undefined {
+  /** A URL the webview may load for an image of a dataset shown, or undefined. */
+  imageUri(dataset: string, relPath: string): string | undefined {
     const file = this.datasetFile(dataset, relPath);
     return file ? this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString() : undefined;
   }
@@ -290,42 +434,41 @@ export class DashboardPanel implements vscode.Disposable {
   }
 }
 
-/** Scripts on; resources only from dist/, media/ and the audited datasets' roots (for gallery images). */
+/** Scripts on; resources only from dist/, media/ and the audited datasets' roots (for gallery images): every audited
+ * dataset's, so that switching between them does not change the options (which reloads the webview). */
 function webviewOptions(context: vscode.ExtensionContext, result: AuditResult | undefined): vscode.WebviewPanelOptions & vscode.WebviewOptions {
   const roots = [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')];
-  for (const dataset of result?.datasets ?? []) roots.push(vscode.Uri.file(dataset.root));
+  const datasetRoots = new Set([...(result?.datasets ?? []).map((dataset) => dataset.root), ...(storeOfPanels?.datasetAudits() ?? []).map((entry) => entry.audit.root)]);
+  for (const root of [...datasetRoots].sort()) roots.push(vscode.Uri.file(root));
   return { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: roots };
 }
 
-/** Opens (or reveals) the dashboard on `result`, scrolled to `focus`. */
-export function openDashboard(context: vscode.ExtensionContext, result: AuditResult | undefined, focus?: DashboardFocus): DashboardPanel {
-  return DashboardPanel.show(context, result, focus);
+/** "Fairframe: <dataset>" (and the first model), so two panels' worth of state is never ambiguous. */
+function panelTitle(composition: Composition | undefined): string {
+  const result = composition?.result;
+  if (!result) return 'Fairframe Dashboard';
+  const model = result.models[0] ? ` · ${path.basename(result.models[0].model.file)}` : '';
+  return `Fairframe Dashboard: ${result.datasets[0]?.name ?? path.basename(result.target)}${model}`;
 }
 
-/** Registers the open-dashboard command, the serializer that restores the panel after a reload, and result updates. */
-export function registerDashboard(
-  context: vscode.ExtensionContext,
-  source: { latest(): AuditResult | undefined; onDidChange: vscode.Event<AuditResult> },
-  explanations: ExplanationSource,
-): vscode.Disposable[] {
+/** Opens (or reveals) the dashboard on `selection` (undefined: what it shows, or nothing yet), scrolled to `focus`. */
+export function openDashboard(context: vscode.ExtensionContext, selection: StoreSelection | undefined, focus?: DashboardFocus): DashboardPanel {
+  return DashboardPanel.show(context, selection, focus);
+}
+
+/** Registers the serializer that restores the panel after a reload (on the selection it showed), and store updates. */
+export function registerDashboard(context: vscode.ExtensionContext, store: AuditStore, explanations: ExplanationSource): vscode.Disposable[] {
   explanationSource = explanations;
+  storeOfPanels = store;
   return [
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel): Promise<void> {
-        DashboardPanel.revive(context, panel, source.latest());
+        const saved = context.workspaceState.get<StoreSelection>(SELECTION_STATE_KEY);
+        const selection = saved && typeof saved.datasetKey === 'string' ? { datasetKey: saved.datasetKey, modelKey: typeof saved.modelKey === 'string' ? saved.modelKey : undefined } : undefined;
+        DashboardPanel.revive(context, panel, selection);
       },
     }),
-    source.onDidChange((result) => DashboardPanel.currentPanel?.update(result)),
+    store.onDidChange(() => DashboardPanel.currentPanel?.refresh()),
     { dispose: () => DashboardPanel.currentPanel?.dispose() },
   ];
-}
-
-/** A DashboardFocus from a command argument: a focus, a Finding, or a section name. */
-export function focusFromArgument(argument: unknown): DashboardFocus | undefined {
-  if (typeof argument === 'string' && (DASHBOARD_SECTIONS as readonly string[]).includes(argument)) return { section: argument as DashboardSection };
-  if (typeof argument !== 'object' || argument === null) return undefined;
-  const value = argument as Record<string, unknown>;
-  if (typeof value.rule === 'string' && typeof value.severity === 'string') return focusForFinding(argument as Finding);
-  if (typeof value.section === 'string' && (DASHBOARD_SECTIONS as readonly string[]).includes(value.section)) return argument as DashboardFocus;
-  return undefined;
 }

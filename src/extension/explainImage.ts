@@ -8,7 +8,7 @@ import type { ExplainMethod } from '../engine/explain/explainTypes';
 import { FairframeError } from '../engine/errors';
 import { extensionOf, IMAGE_EXTENSIONS } from '../engine/dataset/imageExtensions';
 import type { AuditRunner } from './auditRunner';
-import type { AuditStore, ModelEntry } from './auditStore';
+import type { AuditStore, ModelEntry, StoreSelection } from './auditStore';
 import type { DashboardPanel, ExplainTarget, ExplanationSource } from './dashboardPanel';
 import { explainSettings } from './explainSettings';
 import { explainMethods } from './fairframeSettings';
@@ -92,6 +92,8 @@ function inside(root: string, file: string): boolean {
 export interface ExplainPlan extends ExplainTarget {
   /** Where the model choice came from. */
   modelSource: 'argument' | 'audit' | 'workspace';
+  /** The audit of the image's dataset the model choice came from, for the dashboard to show. */
+  selection?: StoreSelection;
 }
 
 /** Picks the model: the one named, else the latest successful audit of the image's dataset, else the workspace's models. */
@@ -100,12 +102,9 @@ export async function planExplanation(file: string, store: AuditStore, records: 
   const indexed = records.lookup(file);
   const audited = store.modelAudits()
     .filter((entry) => entry.audit.status === 'ok')
-    .filter((entry) => {
-      const root = entry.result.datasets.find((dataset) => dataset.name === entry.audit.dataset)?.root;
-      return root !== undefined && inside(root, file);
-    });
+    .filter((entry) => inside(entry.datasetRoot, file));
   const datasetAudit = audited.at(-1);
-  const root = datasetAudit?.result.datasets.find((dataset) => dataset.name === datasetAudit.audit.dataset)?.root ?? indexed?.dataset.root;
+  const root = datasetAudit?.datasetRoot ?? indexed?.dataset.root;
   const relPath = root && inside(root, file) ? path.relative(root, file).split(path.sep).join('/') : undefined;
   const base: Omit<ExplainTarget, 'model'> = {
     file,
@@ -116,7 +115,7 @@ export async function planExplanation(file: string, store: AuditStore, records: 
   };
   const named = typeof modelArgument === 'string' ? path.resolve(modelArgument) : modelArgument instanceof vscode.Uri ? modelArgument.fsPath : undefined;
   if (named) return { ...base, model: named, modelSource: 'argument' };
-  if (datasetAudit) return { ...base, model: datasetAudit.audit.model.file, modelSource: 'audit' };
+  if (datasetAudit) return { ...base, model: datasetAudit.audit.model.file, modelSource: 'audit', selection: { datasetKey: datasetAudit.datasetKey, modelKey: datasetAudit.key } };
   const candidates = store.models().filter((model) => model.info !== undefined && model.error === undefined);
   const model = candidates.length === 1 ? candidates[0] : await pickModel(candidates);
   return model ? { ...base, model: model.file, modelSource: 'workspace' } : undefined;
@@ -138,8 +137,8 @@ export interface ExplainCommandServices {
   store: AuditStore;
   records: RecordIndex;
   runner: AuditRunner;
-  /** Opens (or reveals) the dashboard. */
-  openDashboard(): DashboardPanel;
+  /** Opens (or reveals, keeping what it shows) the dashboard; a new panel opens on `selection`. */
+  openDashboard(selection?: StoreSelection): DashboardPanel;
 }
 
 /** The results the command resolves to (for tests and other commands): one per method, in order. */
@@ -171,7 +170,7 @@ export function registerExplainImage(services: ExplainCommandServices): vscode.D
       if (!isImagePath(file)) throw new FairframeError('bad-image', `'${path.basename(file)}' is not an image file Fairframe reads (${[...IMAGE_EXTENSIONS].join(', ')}).`);
       const plan = await planExplanation(file, services.store, services.records, modelArgument);
       if (!plan) return undefined;
-      const panel = services.openDashboard();
+      const panel = services.openDashboard(plan.selection);
       const started = panel.explainImage(plan);
       const results = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Fairframe: explaining ${path.basename(file)} with ${path.basename(plan.model)}`, cancellable: true },

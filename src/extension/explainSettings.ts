@@ -11,7 +11,7 @@ export function explainSettings(store: Pick<AuditStore, 'modelResultsOf'>, model
   const latest = audited[audited.length - 1];
   if (!latest) return {};
   const absolute = path.resolve(model);
-  const modelConfig = latest.result.config.models.find((entry) => entry.path !== undefined && path.resolve(entry.path) === absolute) ?? {};
+  const modelConfig = latest.origin.config.models.find((entry) => entry.path !== undefined && path.resolve(entry.path) === absolute) ?? {};
   const usage = latest.audit.usage;
   return { modelConfig, datasetLabels: usage?.sources.labels === 'inferred' ? usage.labels : undefined };
 }

@@ -2,13 +2,14 @@
 // afterwards, so activation stays fast.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { AuditResult } from '../engine/auditResult';
 import { registerAuditCommands } from './auditCommands';
 import { AuditDiagnostics } from './auditDiagnostics';
 import { AuditRunner } from './auditRunner';
 import { AuditStatusBar } from './auditStatusBar';
 import { AuditStore } from './auditStore';
-import { DashboardPanel, focusFromArgument, openDashboard, registerDashboard } from './dashboardPanel';
+import { DashboardPanel, openDashboard, registerDashboard } from './dashboardPanel';
+import { resolveDashboardTarget } from './dashboardTarget';
+import { registerCompareCommand } from './compareCommand';
 import { DatasetsTreeProvider } from './datasetsTreeProvider';
 import { registerExplainImage, WorkerExplanationSource } from './explainImage';
 import { FairframeCodeActions } from './fairframeCodeActions';
@@ -18,8 +19,9 @@ import { FindingsTreeProvider } from './findingsTreeProvider';
 import { IMAGE_PATH_DOCUMENTS, ImageHoverContent, ImageHoverProvider, type OverlayProvider } from './imageHoverProvider';
 import { ModelsTreeProvider } from './modelsTreeProvider';
 import { RecordIndex } from './recordIndex';
+import { FolderResultsCopies, StorePersistence, type RestoreOutcome } from './storePersistence';
 import { ThumbnailCache } from './thumbnailCache';
-import { WorkspaceDiscovery } from './workspaceDiscovery';
+import { WorkspaceDiscovery, workspaceFolderPaths } from './workspaceDiscovery';
 
 /** What `activate` returns: the views' providers and hooks for tests and for other parts of Fairframe. */
 export interface FairframeApi {
@@ -36,19 +38,16 @@ export interface FairframeApi {
   setOverlayProvider(provider: OverlayProvider): vscode.Disposable;
   /** The open dashboard panel, if any (for tests: what it rendered, and when). */
   dashboard(): DashboardPanel | undefined;
-}
-
-/** Fires with the latest audit result whenever it is replaced (the store also fires for discovery changes). */
-function latestResultChanged(store: AuditStore): vscode.Event<AuditResult> {
-  return (listener, thisArgs, disposables) => {
-    let last = store.lastResult;
-    return store.onDidChange(() => {
-      if (store.lastResult && store.lastResult !== last) {
-        last = store.lastResult;
-        listener.call(thisArgs, last);
-      }
-    }, undefined, disposables);
-  };
+  /** The status bar's counts (the store's, as in the Problems panel). */
+  statusBar: AuditStatusBar;
+  /** Resolves once the results saved in the workspace storage were read back (or there were none). */
+  whenRestored(): Promise<RestoreOutcome>;
+  /** Fires when an audit starts (it can be cancelled from then on). */
+  onDidStartAudit: vscode.Event<{ target: string; models: string[] }>;
+  /** Resolves once the Problems panel shows the store's latest state (manifest rows' ranges included). */
+  diagnosticsSettled(): Promise<void>;
+  /** Saves the store now (it is otherwise saved a moment after each change); resolves once written. */
+  saveResults(): Promise<void>;
 }
 
 /** Called by VS Code when a Fairframe view or command is used or a workspace with a dataset or model opens. */
@@ -57,7 +56,15 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
   const readme = vscode.Uri.joinPath(context.extensionUri, 'README.md');
   const store = new AuditStore();
   const diagnostics = new AuditDiagnostics(store, (rule) => readme.with({ fragment: rule.toLowerCase() }));
-  const statusBar = new AuditStatusBar();
+  const statusBar = new AuditStatusBar(store);
+  // The store is saved in this workspace's storage (never in a dataset) and read back on activation.
+  const storageLog = { error: (what: string, error: unknown) => output.error(what, error), info: (message: string) => output.log.info(message) };
+  // A copy per workspace folder in the global storage brings a folder's results back when the window's identity
+  // changes (a second folder added makes it a multi-root workspace, with a new workspace storage).
+  const copies = new FolderResultsCopies(store, path.join(context.globalStorageUri.fsPath, 'audit-results'), storageLog);
+  const persistence = context.storageUri
+    ? new StorePersistence(store, context.storageUri.fsPath, storageLog, 1000, { copies, folders: workspaceFolderPaths })
+    : undefined;
   const runner = new AuditRunner(context, output, store, statusBar);
   const discovery = new WorkspaceDiscovery(context, store, runner, output);
   const records = new RecordIndex(store, (context, error) => output.error(context, error));
@@ -68,33 +75,64 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
   const findings = new FindingsTreeProvider(store);
   const codeActions = new FairframeCodeActions(store, diagnostics);
   context.subscriptions.push(
-    output, store, diagnostics, statusBar, runner, discovery, records, datasets, models, findings,
+    output, store, diagnostics, statusBar, runner, discovery, records, datasets, models, findings, ...(persistence ? [persistence] : []),
     vscode.window.createTreeView('fairframe.datasets', { treeDataProvider: datasets, showCollapseAll: true }),
     vscode.window.createTreeView('fairframe.models', { treeDataProvider: models, showCollapseAll: true }),
     vscode.window.createTreeView('fairframe.findings', { treeDataProvider: findings, showCollapseAll: true }),
     vscode.languages.registerHoverProvider(IMAGE_PATH_DOCUMENTS, new ImageHoverProvider(hoverContent)),
     vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, codeActions, { providedCodeActionKinds: FairframeCodeActions.kinds }),
+    vscode.workspace.onDidChangeWorkspaceFolders((event) => store.dropFolders(event.removed.map((folder) => folder.uri.fsPath))),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('fairframe.autoAuditDatasets') || event.affectsConfiguration('fairframe.cacheLocation')) discovery.schedule(0);
     }),
-    ...registerAuditCommands({ runner, store, discovery, thumbnails, openDashboard: (result, argument) => openDashboard(context, result, focusFromArgument(argument)) }),
-    ...registerDashboard(context, { latest: () => store.lastResult, onDidChange: latestResultChanged(store) }, new WorkerExplanationSource(runner, store, thumbnails)),
-    registerExplainImage({ store, records, runner, openDashboard: () => openDashboard(context, store.lastResult) }),
+    ...registerAuditCommands({
+      runner, store, discovery, thumbnails,
+      openDashboard: async (argument) => {
+        const target = await resolveDashboardTarget(store, argument, DashboardPanel.currentPanel?.selection);
+        return target ? openDashboard(context, target.selection, target.focus) : undefined;
+      },
+    }),
+    ...registerDashboard(context, store, new WorkerExplanationSource(runner, store, thumbnails)),
+    registerExplainImage({ store, records, runner, openDashboard: (selection) => openDashboard(context, DashboardPanel.currentPanel ? undefined : selection) }),
+    registerCompareCommand({ store, records, openDashboard: (selection) => openDashboard(context, selection) }),
   );
   // Hovers show an explanation overlay (Grad-CAM, computed and cached in the worker) once a model was audited.
   context.subscriptions.push(hoverContent.setOverlayProvider((request) => runner.explainOverlay(request)));
-  // Deferred: discovery reads the disk and may start the worker; activation returns first.
-  discovery.schedule(0);
+  // Deferred: the saved results are read back first (views show them at once), then discovery reads the disk and may
+  // start the worker; activation returns before either.
+  const restored: Promise<RestoreOutcome> = (persistence?.restore() ?? Promise.resolve<RestoreOutcome>({ kind: 'none' }))
+    .then(async (outcome): Promise<RestoreOutcome> => {
+      if (!persistence) return outcome;
+      const fromCopies = await copies.restore(workspaceFolderPaths());
+      if (fromCopies.datasets + fromCopies.models === 0) return outcome;
+      output.log.info(`Restored ${fromCopies.datasets} dataset audit(s) and ${fromCopies.models} model audit(s) from the folders' saved copies.`);
+      const base = outcome.kind === 'restored' ? outcome : { datasets: 0, models: 0 };
+      return { kind: 'restored', datasets: base.datasets + fromCopies.datasets, models: base.models + fromCopies.models };
+    })
+    .then((outcome) => {
+      if (outcome.kind === 'restored') output.log.info(`Restored ${outcome.datasets} dataset audit(s) and ${outcome.models} model audit(s) from ${persistence?.file}.`);
+      else if (persistence) output.log.info(`No saved audit results in ${persistence.file}${outcome.kind === 'dropped' ? ` (dropped: ${outcome.reason})` : ''}.`);
+      return outcome;
+    }, (error: unknown) => {
+      output.error('Restoring the saved audit results', error);
+      return { kind: 'dropped', reason: String(error) } as RestoreOutcome;
+    })
+    .finally(() => discovery.schedule(0));
   return {
     store,
     datasets,
     models,
     findings,
     codeActions,
-    whenIdle: () => discovery.whenIdle(),
+    whenIdle: () => restored.then(() => discovery.whenIdle()),
     hoversSettled: () => hoverContent.settled(),
     setOverlayProvider: (provider) => hoverContent.setOverlayProvider(provider),
     dashboard: () => DashboardPanel.currentPanel,
+    statusBar,
+    whenRestored: () => restored,
+    diagnosticsSettled: () => diagnostics.settled(),
+    onDidStartAudit: runner.onDidStart,
+    saveResults: () => persistence?.flush() ?? Promise.resolve(),
   };
 }
 

@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import { readGuardedText } from '../engine/io/guardedFile';
 import * as vscode from 'vscode';
+import { canCompare } from './compareFinding';
 import type { FairframeConfig } from '../engine/config/configTypes';
 import type { AuditDiagnostics } from './auditDiagnostics';
 import type { AuditStore, ModelResult, StoredFinding } from './auditStore';
@@ -100,6 +101,12 @@ export class FairframeCodeActions implements vscode.CodeActionProvider {
       const stored = this.diagnostics.finding(document.uri, diagnostic);
       if (!stored) continue;
       const { finding } = stored;
+      if (canCompare(finding)) {
+        const action = new vscode.CodeAction('Compare the images of this finding side by side', vscode.CodeActionKind.QuickFix);
+        action.diagnostics = [diagnostic];
+        action.command = { command: 'fairframe.compareFinding', title: 'Compare Images', arguments: [finding] };
+        actions.push(action);
+      }
       if (finding.rule === 'FF-M002' || finding.rule === 'FF-D016') {
         for (const { suggestion, configFile } of this.labelMapSuggestions(stored)) {
           const action = new vscode.CodeAction(
@@ -132,7 +139,7 @@ export class FairframeCodeActions implements vscode.CodeActionProvider {
     if (!dataset) return [];
     const audited = this.store.datasetResult(dataset);
     const classes = Object.keys(audited?.audit.classes ?? {});
-    const configFile = audited?.result.config.file ?? path.join(dataset.folder, hostEngine().CONFIG_FILE_NAME);
+    const configFile = audited?.origin.config.file ?? path.join(dataset.folder, hostEngine().CONFIG_FILE_NAME);
     const key = datasetKey(dataset);
     let models = this.store.modelAudits().filter((entry) => entry.datasetKey === key && entry.audit.status === 'ok');
     let unknown: string[];

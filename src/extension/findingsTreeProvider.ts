@@ -1,10 +1,12 @@
 // The Findings view: every current finding grouped by severity, then rule; selecting one reveals its location.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Severity } from '../engine/types';
+import { promises as fs } from 'node:fs';
+import type { Finding, Severity } from '../engine/types';
 import type { AuditStore, StoredFinding } from './auditStore';
 import { locationRange, locationUri } from './auditDiagnostics';
 import { hostEngine } from './lazyHostEngine';
+import { canCompare } from './compareFinding';
 
 /** A node of the Findings view. */
 export type FindingNode =
@@ -24,7 +26,12 @@ const SEVERITY_ICON: Record<Severity, vscode.ThemeIcon> = {
 export interface RevealTarget {
   uri: vscode.Uri;
   line?: number;
+  /** The finding itself: a finding on a folder (a dataset without a manifest) opens the dashboard on it. */
+  finding?: Finding;
 }
+
+/** Where revealing a finding went. */
+export type RevealOutcome = 'editor' | 'explorer' | 'dashboard' | 'nothing';
 
 /** Groups the store's findings by severity and rule. */
 export class FindingsTreeProvider implements vscode.TreeDataProvider<FindingNode>, vscode.Disposable {
@@ -94,9 +101,15 @@ export class FindingsTreeProvider implements vscode.TreeDataProvider<FindingNode
         }
         item.tooltip = tooltip;
         item.iconPath = SEVERITY_ICON[finding.severity];
-        item.contextValue = 'finding';
-        const target: RevealTarget = { uri: locationUri(finding.location, root), line: finding.location.line };
-        item.command = { command: 'fairframe.revealFinding', title: 'Reveal Finding', arguments: [target] };
+        const target: RevealTarget = { uri: locationUri(finding.location, root), line: finding.location.line, finding };
+        // A finding about images opens them side by side; any other reveals its file and line.
+        if (canCompare(finding)) {
+          item.contextValue = 'findingImages';
+          item.command = { command: 'fairframe.compareFinding', title: 'Compare Images', arguments: [finding] };
+        } else {
+          item.contextValue = 'finding';
+          item.command = { command: 'fairframe.revealFinding', title: 'Reveal Finding', arguments: [target] };
+        }
         return item;
       }
     }
@@ -108,17 +121,28 @@ export class FindingsTreeProvider implements vscode.TreeDataProvider<FindingNode
   }
 }
 
-/** Opens a finding's file at its line (a model file or an image opens in its own editor). */
-export async function revealFinding(target: RevealTarget | FindingNode | undefined): Promise<void> {
+/** Opens a finding's file at its line; a model file or an image is revealed in the Explorer; a folder (a dataset
+ * without a manifest) is never opened as a file: the dashboard opens on the finding instead. */
+export async function revealFinding(target: RevealTarget | FindingNode | undefined): Promise<RevealOutcome> {
   const resolved: RevealTarget | undefined = target && 'kind' in target
-    ? target.kind === 'finding' ? { uri: locationUri(target.stored.finding.location, target.stored.root), line: target.stored.finding.location.line } : undefined
+    ? target.kind === 'finding' ? { uri: locationUri(target.stored.finding.location, target.stored.root), line: target.stored.finding.location.line, finding: target.stored.finding } : undefined
     : target;
-  if (!resolved) return;
+  if (!resolved) return 'nothing';
   const uri = resolved.uri instanceof vscode.Uri ? resolved.uri : vscode.Uri.from(resolved.uri as vscode.Uri);
+  const stat = uri.scheme === 'file' ? await fs.stat(uri.fsPath).catch(() => undefined) : undefined;
+  if (stat?.isDirectory()) {
+    if (resolved.finding) {
+      await vscode.commands.executeCommand('fairframe.openDashboard', resolved.finding);
+      return 'dashboard';
+    }
+    await vscode.commands.executeCommand('revealInExplorer', uri);
+    return 'explorer';
+  }
   if (/\.(onnx|png|jpe?g|webp|gif|bmp|tiff?|avif)$/i.test(uri.fsPath)) {
     await vscode.commands.executeCommand('revealInExplorer', uri);
-    return;
+    return 'explorer';
   }
   const range = locationRange({ file: uri.fsPath, line: resolved.line });
   await vscode.window.showTextDocument(uri, { selection: new vscode.Range(range.start, range.start), preserveFocus: false });
+  return 'editor';
 }

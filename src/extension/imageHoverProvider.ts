@@ -212,6 +212,14 @@ export class ImageHoverProvider implements vscode.HoverProvider {
     if (!file || token.isCancellationRequested) return undefined;
     const markdown = await this.content.markdown(file, token);
     if (token.isCancellationRequested) return undefined;
+    // The row's problems go under the image (their diagnostics leave the path's columns free, so VS Code's own
+    // problem hover does not push the image down).
+    for (const diagnostic of vscode.languages.getDiagnostics(document.uri)) {
+      if (diagnostic.source !== 'Fairframe' || diagnostic.range.start.line !== position.line || diagnostic.range.end.character === 0) continue;
+      const rule = typeof diagnostic.code === 'object' ? String(diagnostic.code.value) : String(diagnostic.code ?? '');
+      markdown.appendMarkdown(`\n\n$(${diagnostic.severity === vscode.DiagnosticSeverity.Error ? 'error' : diagnostic.severity === vscode.DiagnosticSeverity.Warning ? 'warning' : 'info'}) `);
+      markdown.appendText(`${diagnostic.message.split('\n')[0]} (${rule})`);
+    }
     return new vscode.Hover(markdown, new vscode.Range(position.line, token_.start, position.line, token_.end));
   }
 }

@@ -33,3 +33,13 @@ export function imagePathAt(line: string, character: number, tabular: boolean): 
   if (character < start || character > end) return undefined;
   return { text, start, end };
 }
+
+/** The first image path in `line` (the token a manifest row is about), or undefined. */
+export function firstImagePath(line: string, tabular: boolean): PathToken | undefined {
+  for (let i = 0; i < line.length; i++) {
+    if (i > 0 && !ALWAYS_DELIMITERS.has(line[i - 1]) && !(!tabular && /[\s=]/.test(line[i - 1]))) continue;
+    const token = imagePathAt(line, i, tabular);
+    if (token) return token;
+  }
+  return undefined;
+}

@@ -1,7 +1,7 @@
 // The Models view: model → inputs, outputs, labels, preprocessing, and the headline numbers of its latest audits.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Interval, LabelIssue } from '../engine/modelAudit/modelAuditTypes';
+import type { Interval, LabelIssue, LabelIssueSummary } from '../engine/modelAudit/modelAuditTypes';
 import type { PreprocessSpec, TensorInfo } from '../engine/model/modelTypes';
 import type { AuditStore, ModelEntry, ModelResult } from './auditStore';
 
@@ -81,7 +81,12 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelNode>, v
         const item = new vscode.TreeItem(`On ${audit.dataset}${audit.split ? ` (${audit.split})` : ''}`, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `model:${node.model.file}:audit:${audit.dataset}`;
         item.contextValue = 'modelAudit';
-        if (audit.status === 'ok' && audit.overall) {
+        if (node.result.stale) {
+          item.description = `${audit.status === 'ok' && audit.overall ? `accuracy ${formatRate(audit.overall.accuracy)} · ` : ''}stale`;
+          item.tooltip = `Stale: ${node.result.stale.reason}.`;
+          item.iconPath = new vscode.ThemeIcon('history', new vscode.ThemeColor('list.warningForeground'));
+          item.contextValue = 'modelAuditStale';
+        } else if (audit.status === 'ok' && audit.overall) {
           item.description = `accuracy ${formatRate(audit.overall.accuracy)}`;
           item.iconPath = new vscode.ThemeIcon('graph');
         } else {
@@ -150,10 +155,14 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelNode>, v
   private auditChildren(model: ModelEntry, result: ModelResult): ModelNode[] {
     const { audit } = result;
     const id = `model:${model.file}:audit:${audit.dataset}`;
+    const staleNodes: ModelNode[] = result.stale
+      ? [{ kind: 'detail', id: `${id}:stale`, label: 'Stale', description: result.stale.reason, icon: 'history', color: 'list.warningForeground' }]
+      : [];
     if (audit.status !== 'ok' || !audit.overall) {
-      return [{ kind: 'detail', id: `${id}:reason`, label: 'Not audited', description: audit.reason, icon: 'error', color: 'list.errorForeground' }];
+      return [...staleNodes, { kind: 'detail', id: `${id}:reason`, label: 'Not audited', description: audit.reason, icon: 'error', color: 'list.errorForeground' }];
     }
     const nodes: ModelNode[] = [
+      ...staleNodes,
       { kind: 'detail', id: `${id}:accuracy`, label: 'Accuracy', description: formatRate(audit.overall.accuracy), icon: 'target', tooltip: `Accuracy on ${audit.overall.images} images, with its ${Math.round((audit.overall.accuracy.level ?? 0.95) * 100)}% bootstrap interval` },
       { kind: 'detail', id: `${id}:balanced`, label: 'Balanced accuracy', description: formatRate(audit.overall.balancedAccuracy), icon: 'target' },
     ];
@@ -165,18 +174,33 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelNode>, v
         icon: failed ? 'warning' : 'person', color: failed ? 'list.warningForeground' : undefined,
       });
     }
-    const issues: LabelIssue[] = audit.labelIssues?.issues ?? [];
-    const dataset = this.store.datasets().find((entry) => `${path.resolve(entry.root)}|${entry.manifest ? path.resolve(entry.manifest) : ''}` === result.datasetKey);
-    nodes.push({
-      kind: 'detail', id: `${id}:labelIssues`, label: 'Likely mislabelled', description: `${issues.length}`, icon: issues.length ? 'warning' : 'pass',
-      color: issues.length ? 'list.warningForeground' : undefined,
-      children: dataset ? issues.slice(0, 100).map((issue) => ({
-        kind: 'image', id: `${id}:issue:${issue.relPath}`, file: path.resolve(dataset.root, issue.relPath), label: issue.relPath,
-        description: `'${issue.givenLabel}' → '${issue.suggestedLabel}'`,
-      })) : [],
-    });
+    const summary = audit.labelIssues;
+    if (summary) {
+      const issues: LabelIssue[] = summary.issues;
+      nodes.push({
+        kind: 'detail', id: `${id}:labelIssues`, label: 'Likely mislabelled', description: labelIssueDescription(summary), icon: summary.flagged ? 'warning' : 'pass',
+        color: summary.flagged ? 'list.warningForeground' : undefined,
+        tooltip: labelIssueTooltip(summary),
+        children: issues.slice(0, 100).map((issue) => ({
+          kind: 'image', id: `${id}:issue:${issue.relPath}`, file: path.resolve(result.datasetRoot, issue.relPath), label: issue.relPath,
+          description: `#${issue.rank} '${issue.givenLabel}' → '${issue.suggestedLabel}'`,
+        })),
+      });
+    }
     return nodes;
   }
+}
+
+/** "12 of 400 flagged · top 5 in Problems": the flagged count (LabelIssueSummary.flagged, as in the report and the
+ * dashboard) and how many of them are findings of their own (FF-M020), so no view shows another figure for the same fact. */
+export function labelIssueDescription(summary: LabelIssueSummary): string {
+  if (summary.flagged === 0) return `none of ${summary.audited} flagged`;
+  return `${summary.flagged} of ${summary.audited} flagged · top ${summary.perImage.count} in Problems`;
+}
+
+function labelIssueTooltip(summary: LabelIssueSummary): string {
+  return `Confident learning flags ${summary.flagged} of ${summary.audited} images as probably mislabelled. The top ${summary.perImage.count} of the ranking `
+    + `are findings of their own (FF-M020, ${summary.perImage.severity}); the rest are in the ranked list of the dashboard and the report.`;
 }
 
 function formatBytes(bytes: number): string {

@@ -8,9 +8,11 @@ import * as path from 'node:path';
 import { auditPath } from '../../src/engine/audit';
 import type { AuditResult } from '../../src/engine/auditResult';
 import type { Finding } from '../../src/engine/types';
-import { GALLERY_LIMIT, toDashboardData } from '../../webview/dashboardData';
+import { GALLERY_LIMIT, findingKey, focusForFinding, toDashboardData } from '../../webview/dashboardData';
 import { intervalText } from '../../webview/format';
 import { GALLERY_PAGE } from '../../webview/sections/galleriesSection';
+import { COMPARE_EMPTY_TEXT } from '../../webview/sections/compareSection';
+import type { CompareView } from '../../webview/protocol';
 import { DashboardHarness, hasChromium, type ThemeKind } from './dashboardHarness';
 import { HOSTILE_FILES, HOSTILE_SITE, SCREENSHOTS, openFixtureDashboard, type FixtureAudit } from './fixtureAudit';
 
@@ -42,7 +44,7 @@ describe('dashboard webview in Chromium', function () {
     const before = harness.readyCount;
     const rendered = await showFixture();
     assert.equal(harness.readyCount, before + 1);
-    assert.deepEqual(rendered, ['overview', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries', 'explanation']);
+    assert.deepEqual(rendered, ['overview', 'compare', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries', 'explanation']);
     const page = harness.page;
     assert.deepEqual(await page.locator('.severity-count').allTextContents(), [fixture.result.counts.error, fixture.result.counts.warning, fixture.result.counts.info].map(String));
     // 64 of the 80 images are called right: 80.0%, with the engine's interval.
@@ -196,6 +198,98 @@ describe('dashboard webview in Chromium', function () {
     assert.equal(await harness.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.relpath), HOSTILE_FILES[1]);
   });
 
+  it('marks a stale model audit in the overview and on each of its findings in the list', async () => {
+    const reason = 'fairframe.json changed since this model audit (2026-01-01T00:00:00.000Z); run Audit Model on Dataset again';
+    const data = toDashboardData(fixture.result, (dataset, relPath) => harness.imageUri(dataset, relPath), { stale: [reason] });
+    await harness.show(data);
+    const page = harness.page;
+    const modelRow = await page.locator('#overview table:has(caption:text("Models")) tbody tr th').first().textContent();
+    assert.equal(modelRow, 'brightness.onnx (stale)');
+    assert.equal(await page.locator('#overview .stale-note').textContent(), `brightness.onnx on data is stale: ${reason}. Its figures are those of that audit.`);
+    // Every finding is listed once (fewer than the cap), most severe first; the model's carry the stale badge.
+    const listed = page.locator('#overview [data-finding]');
+    assert.equal(await listed.count(), fixture.result.findings.length);
+    const modelFindings = fixture.result.findings.filter((finding) => finding.rule.startsWith('FF-M')).length;
+    assert.ok(modelFindings > 0);
+    assert.equal(await page.locator('#overview [data-finding] .stale-badge').count(), modelFindings);
+    const severities = await listed.evaluateAll((items) => items.map((item) => ['error', 'warning', 'info'].find((severity) => item.classList.contains(`severity-${severity}`))));
+    assert.deepEqual(severities, [...severities].sort((a, b) => ['error', 'warning', 'info'].indexOf(a ?? '') - ['error', 'warning', 'info'].indexOf(b ?? '')));
+    await showFixture();
+    assert.equal(await page.locator('#overview .stale-note').count(), 0);
+  });
+
+  it('opened from a finding, scrolls to it in the findings list and highlights it; a duplicate finding highlights its image', async () => {
+    const page = harness.page;
+    const noise = fixture.result.findings.find((finding) => finding.rule === 'FF-M023');
+    assert.ok(noise, 'the fixture has a label-noise summary finding');
+    const data = toDashboardData(fixture.result, (dataset, relPath) => harness.imageUri(dataset, relPath));
+    const reply = await harness.show(data, focusForFinding(noise));
+    assert.deepEqual(reply.focused, { kind: 'finding', id: findingKey(noise), highlighted: true });
+    const item = page.locator(`[data-finding="${findingKey(noise)}"]`);
+    assert.equal(await item.getAttribute('aria-current'), 'true');
+    assert.equal(await item.evaluate((element) => element === document.activeElement), true, 'keyboard focus is on it');
+    assert.equal(await item.isVisible(), true);
+    assert.ok(await item.evaluate((element) => {
+      const box = element.getBoundingClientRect();
+      return box.top >= 0 && box.bottom <= window.innerHeight;
+    }), 'it is scrolled into view');
+    assert.equal(await page.locator('.highlighted').count(), 1, 'only that finding is highlighted');
+
+    // The solid bright images are byte copies of each other: an exact-duplicate finding names them.
+    const duplicate = fixture.result.findings.find((finding) => finding.rule === 'FF-D020');
+    assert.ok(duplicate, 'the fixture has an exact-duplicate finding');
+    const first = (duplicate.evidence.paths as string[])[0];
+    const onImage = await harness.focus(focusForFinding(duplicate));
+    assert.deepEqual(onImage.focused, { kind: 'image', id: first, highlighted: true });
+    const card = page.locator('#galleries .highlighted[data-relpath]');
+    assert.equal(await card.getAttribute('data-relpath'), first);
+    assert.equal(await card.count(), 1, 'the image card is highlighted');
+    assert.equal(await page.locator(`[data-finding="${findingKey(noise)}"].highlighted`).count(), 0, 'the earlier finding no longer is');
+  });
+
+  it("compares a finding's images side by side at a useful size, with their facts, and asks the host to open, reveal or copy them", async () => {
+    await showFixture();
+    const page = harness.page;
+    assert.equal(await page.locator('[data-body="compare"]').textContent(), COMPARE_EMPTY_TEXT);
+    const duplicate = fixture.result.findings.find((finding) => finding.rule === 'FF-D020');
+    assert.ok(duplicate);
+    const paths = (duplicate.evidence.paths as string[]).slice(0, 3);
+    const dataset = fixture.result.datasets[0].name;
+    const view: CompareView = {
+      finding: findingKey(duplicate), rule: duplicate.rule, severity: duplicate.severity, message: duplicate.message, dataset, more: 2,
+      images: paths.map((relPath, index) => ({
+        relPath, role: 'finding', exists: true, uri: harness.imageUri(dataset, relPath), label: index === 2 ? 'dark' : 'bright', split: 'test',
+        groups: { site: index === 0 ? HOSTILE_SITE : 'north' },
+        predictions: [{ model: 'brightness.onnx', predicted: 'bright', confidence: 0.97, correct: index !== 2, stale: index === 1 }],
+      })),
+    };
+    assert.deepEqual(await harness.compare(view), { shown: 3 });
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'compare', 'the section is scrolled to and focused');
+    const cards = page.locator('#compare .compare-card');
+    assert.deepEqual(await cards.evaluateAll((list) => list.map((card) => card.getAttribute('data-relpath'))), paths);
+    // Side by side, each image at least 200 px wide, and decoded.
+    const boxes = await page.locator('#compare .compare-image').evaluateAll((images) => images.map((image) => image.getBoundingClientRect()).map((r) => ({ top: r.top, left: r.left, width: r.width })));
+    assert.ok(boxes.every((box) => box.top === boxes[0].top && box.width >= 200), JSON.stringify(boxes));
+    assert.ok(boxes[0].left < boxes[1].left && boxes[1].left < boxes[2].left);
+    assert.equal(await cards.first().locator('img').evaluate((image: HTMLImageElement) => (image.complete ? image.naturalWidth : new Promise<number>((resolve) => image.addEventListener('load', () => resolve(image.naturalWidth), { once: true })))), 16);
+    assert.equal(await cards.nth(2).locator('[data-fact="label"]').textContent(), 'dark');
+    assert.equal(await cards.first().locator('[data-fact="group:site"]').textContent(), HOSTILE_SITE, 'a hostile group value stays text');
+    assert.equal(await cards.nth(1).locator('[data-fact="prediction:brightness.onnx"]').textContent(), '✓ bright (97.0%) · stale');
+    assert.equal(await cards.nth(2).locator('[data-fact="prediction:brightness.onnx"]').textContent(), '✗ bright (97.0%)');
+    assert.equal(await page.locator('#compare').getByText('and 2 more', { exact: false }).count(), 1);
+    await cards.nth(1).locator('.open-button').click();
+    await cards.nth(1).locator('.reveal-button').click();
+    await page.locator('#compare .copy-paths-button').click();
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'Copied 3 paths.');
+    assert.deepEqual(harness.openFileRequests.at(-1), { dataset, relPath: paths[1] });
+    assert.deepEqual(harness.revealFileRequests.at(-1), { dataset, relPath: paths[1] });
+    assert.deepEqual(harness.copyPathsRequests.at(-1), { dataset, relPaths: paths });
+    // It stays when the audit is shown again.
+    await harness.show(toDashboardData(fixture.result, (name, relPath) => harness.imageUri(name, relPath)));
+    assert.equal(await cards.count(), 3);
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+  });
+
   it('keeps its selections across a reload (vscode.setState) and asks for the data again', async () => {
     await harness.page.locator('#fairness-failing').click();
     const failing = await harness.page.locator('#fairness tr.figure-fail').count();
@@ -217,7 +311,7 @@ describe('dashboard webview in Chromium', function () {
     assert.equal(data.models[0].labelIssues?.flagged, 5000);
     assert.ok(size < 2_000_000, `the posted data is ${size} characters`);
     const reply = await harness.show(data);
-    assert.equal(reply.rendered.length, 7);
+    assert.equal(reply.rendered.length, 8);
     const gallery = harness.page.locator('[data-gallery="label-issues"]');
     assert.equal(await gallery.locator('.card').count(), GALLERY_PAGE);
     assert.equal(await gallery.locator('.gallery-count').textContent(), 'Showing 24 of 5,000.');

@@ -10,7 +10,7 @@ import type { DashboardData } from '../../webview/dashboardData';
 import { dashboardHtml, makeNonce } from '../../webview/dashboardHtml';
 import { MessageEndpoint } from '../../webview/messageEndpoint';
 import {
-  DASHBOARD_PROTOCOL_VERSION, assertNever, type DashboardFocus, type DashboardSection, type ExplanationMethodResult, type ExplanationView, type HostRequests, type RequestMessage,
+  DASHBOARD_PROTOCOL_VERSION, assertNever, type CompareView, type DashboardFocus, type ExplanationMethodResult, type ExplanationView, type HostRequests, type RequestMessage,
   type WebviewRequests,
 } from '../../webview/protocol';
 
@@ -39,6 +39,8 @@ export class DashboardHarness {
   readonly pageErrors: string[] = [];
   readonly openFileRequests: Array<{ dataset: string; relPath: string }> = [];
   readonly explainRequests: Array<{ dataset: string; relPath: string; model: number }> = [];
+  readonly revealFileRequests: Array<{ dataset: string; relPath: string }> = [];
+  readonly copyPathsRequests: Array<{ dataset: string; relPaths: string[] }> = [];
   /** The methods the fake host says it will compute for an `explain` request. */
   explainMethods: string[] = ['gradcam', 'occlusion'];
   /** When set, the fake host refuses `explain` requests with this message (as the panel does with no model to explain). */
@@ -117,15 +119,21 @@ export class DashboardHarness {
   }
 
   /** Posts `show` as the host does; resolves to the webview's reply. */
-  show(data: DashboardData | null, focus?: DashboardFocus): Promise<{ rendered: DashboardSection[] }> {
+  show(data: DashboardData | null, focus?: DashboardFocus): Promise<HostRequests['show']['reply']> {
     if (!this.endpoint) throw new Error('Load the page first.');
     return this.endpoint.request('show', { data, focus });
   }
 
   /** Posts `focus` as the host does. */
-  focus(focus: DashboardFocus): Promise<{ section: DashboardSection }> {
+  focus(focus: DashboardFocus): Promise<HostRequests['focus']['reply']> {
     if (!this.endpoint) throw new Error('Load the page first.');
     return this.endpoint.request('focus', { focus });
+  }
+
+  /** Posts `compare` as the host does for a finding about images. */
+  compare(view: CompareView): Promise<{ shown: number }> {
+    if (!this.endpoint) throw new Error('Load the page first.');
+    return this.endpoint.request('compare', { view });
   }
 
   /** Posts `explanation` as the host does when it starts on an image. */
@@ -175,6 +183,12 @@ export class DashboardHarness {
       case 'openFile':
         this.openFileRequests.push(request.body);
         return {};
+      case 'revealFile':
+        this.revealFileRequests.push(request.body);
+        return {};
+      case 'copyPaths':
+        this.copyPathsRequests.push(request.body);
+        return { copied: request.body.relPaths.length };
       case 'explain':
         this.explainRequests.push(request.body);
         if (this.explainFailure !== undefined) throw new Error(this.explainFailure);

@@ -120,8 +120,9 @@ describe('dashboard explanations in Chromium', function () {
 
     const gradcam = section().locator('figure[data-method="gradcam"]');
     assert.equal(await gradcam.locator('.method-fallback').textContent(), 'fallback: Occlusion — the model has no convolutional layer before its head');
-    assert.equal(await gradcam.locator('[data-cell="deletion"]').textContent(), '0.123★ most faithful');
-    assert.equal(await gradcam.locator('[data-cell="insertion"]').textContent(), '0.456★ most faithful');
+    // The only map that finished (RISE failed): there is nothing to rank it against, so no "most faithful" badge.
+    assert.equal(await gradcam.locator('[data-cell="deletion"]').textContent(), '0.123');
+    assert.equal(await gradcam.locator('[data-cell="insertion"]').textContent(), '0.456');
     assert.equal(await gradcam.locator('[data-cell="time"]').textContent(), '42 ms');
     const overlay = gradcam.locator('img');
     assert.equal(await overlay.getAttribute('alt'), 'Occlusion saliency for dark over img47.png');
@@ -140,6 +141,33 @@ describe('dashboard explanations in Chromium', function () {
     const boxes = await section().locator('figure').evaluateAll((f) => f.map((e) => e.getBoundingClientRect()).map((r) => ({ top: r.top, left: r.left })));
     assert.ok(boxes.every((box) => box.top === boxes[0].top), `one row: ${JSON.stringify(boxes)}`);
     assert.ok(boxes[0].left < boxes[1].left && boxes[1].left < boxes[2].left);
+  });
+
+  it('shows a map that several methods fell back to once, and ranks it against nothing it stands in for', async () => {
+    await harness.explanation(view({ id: 12, methods: ['gradcam', 'lrp', 'occlusion'] }));
+    const reason = 'the model has no convolutional layer before its head';
+    await harness.explanationMethod(okResult({ id: 12, method: 'gradcam', usedMethod: 'occlusion', fallbackReason: reason, deletionAuc: 0.3, insertionAuc: 0.6 }));
+    await harness.explanationMethod(okResult({ id: 12, method: 'lrp', usedMethod: 'occlusion', fallbackReason: reason, deletionAuc: 0.3, insertionAuc: 0.6 }));
+    await harness.explanationMethod(okResult({ id: 12, method: 'occlusion', usedMethod: 'occlusion', deletionAuc: 0.3, insertionAuc: 0.6 }));
+    assert.equal(await section().locator('figure[data-method] img').count(), 1, 'one occlusion map, not three copies');
+    assert.equal(await section().locator('figure[data-method="occlusion"] img').count(), 1);
+    for (const method of ['gradcam', 'lrp']) {
+      const card = section().locator(`figure[data-method="${method}"]`);
+      assert.equal(await card.getAttribute('data-same-as'), 'occlusion');
+      assert.match((await card.locator('.method-fallback').textContent()) ?? '', /^fallback: Occlusion — the model has no convolutional layer/);
+      assert.match((await card.locator('.explanation-same-as').textContent()) ?? '', /^Same map as the Occlusion card: .* could not run on this model, so Occlusion ran in its place\.$/);
+    }
+    assert.equal(await section().locator('.best-badge').count(), 0, 'one distinct map: none is "most faithful"');
+
+    // Without occlusion asked for, the first fallback card shows the map, and the second says it is the same.
+    await harness.explanation(view({ id: 13, methods: ['gradcam', 'lrp', 'rise'] }));
+    await harness.explanationMethod(okResult({ id: 13, method: 'gradcam', usedMethod: 'occlusion', fallbackReason: reason, deletionAuc: 0.3, insertionAuc: 0.6 }));
+    await harness.explanationMethod(okResult({ id: 13, method: 'lrp', usedMethod: 'occlusion', fallbackReason: reason, deletionAuc: 0.3, insertionAuc: 0.6 }));
+    await harness.explanationMethod(okResult({ id: 13, method: 'rise', usedMethod: 'rise', deletionAuc: 0.2, insertionAuc: 0.5 }));
+    assert.equal(await section().locator('figure[data-method="gradcam"] img').count(), 1);
+    assert.equal(await section().locator('figure[data-method="lrp"]').getAttribute('data-same-as'), 'gradcam');
+    const badges = await section().locator('.best-badge').evaluateAll((b) => b.map((e) => `${e.closest('figure')?.getAttribute('data-method')}:${e.parentElement?.getAttribute('data-cell')}`));
+    assert.deepEqual(badges.sort(), ['gradcam:insertion', 'rise:deletion'], 'two distinct maps ranked, the copy not');
   });
 
   it('marks the most faithful method per criterion with a badge and its text', async () => {

@@ -23,7 +23,8 @@ export function renderExplanation(body: HTMLElement, context: SectionContext): v
   }
   const { view } = explanation;
   const methods = [...view.methods, ...[...explanation.results.keys()].filter((method) => !view.methods.includes(method))];
-  const best = bestMethods(explanation, methods.length);
+  const representatives = representativeOf(explanation, methods);
+  const best = bestMethods(explanation, representatives);
   const explained = [...explanation.results.values()].find((result) => result.status === 'ok' && result.className !== undefined);
   body.replaceChildren(
     h('div', { class: 'explanation', attrs: { 'data-explanation-id': view.id } },
@@ -31,7 +32,7 @@ export function renderExplanation(body: HTMLElement, context: SectionContext): v
       meta(view, explained),
       h('div', { class: 'explanation-grid' },
         imageFigure(view),
-        ...methods.map((method) => methodFigure(view, method, explanation.results.get(method), best))),
+        ...methods.map((method) => methodFigure(view, method, explanation.results.get(method), best, representatives))),
       h('p', { class: 'muted explanation-legend' },
         'Deletion AUC: the area under P(class) as the most salient pixels are removed — lower is better. ',
         'Insertion AUC: the area as they are restored onto a blurred copy — higher is better. ',
@@ -68,7 +69,32 @@ export function methodLabel(method: string): string {
   return Object.prototype.hasOwnProperty.call(METHOD_LABELS, method) ? METHOD_LABELS[method] : method;
 }
 
-function methodFigure(view: ExplanationView, method: string, result: ExplanationMethodResult | undefined, best: BestMethods): HTMLElement {
+/**
+ * For each finished method, the method whose card shows the map that actually ran: itself, unless it fell back to a
+ * method another card shows (e.g. Grad-CAM fell back to occlusion and Occlusion was asked for too). Those cards show
+ * no second copy of the map and are not ranked against the method they fell back to.
+ */
+function representativeOf(explanation: ExplanationState, methods: string[]): Map<string, string> {
+  const ran = (method: string): string | undefined => {
+    const result = explanation.results.get(method);
+    return result?.status === 'ok' ? result.usedMethod ?? method : undefined;
+  };
+  const owner = new Map<string, string>();
+  // A method that ran as itself owns its map; else the first card that ran it.
+  for (const method of methods) if (ran(method) === method) owner.set(method, method);
+  for (const method of methods) {
+    const used = ran(method);
+    if (used !== undefined && !owner.has(used)) owner.set(used, method);
+  }
+  const out = new Map<string, string>();
+  for (const method of methods) {
+    const used = ran(method);
+    if (used !== undefined) out.set(method, owner.get(used) ?? method);
+  }
+  return out;
+}
+
+function methodFigure(view: ExplanationView, method: string, result: ExplanationMethodResult | undefined, best: BestMethods, representatives: Map<string, string>): HTMLElement {
   const status = result?.status ?? 'pending';
   const caption = h('figcaption', {}, h('span', { class: 'method-name' }, methodLabel(method)));
   if (result?.usedMethod !== undefined && result.usedMethod !== method) {
@@ -84,6 +110,14 @@ function methodFigure(view: ExplanationView, method: string, result: Explanation
     return element;
   }
   const shownMethod = methodLabel(result.usedMethod ?? method);
+  const representative = representatives.get(method);
+  if (representative !== undefined && representative !== method) {
+    // The same map as another card: said once, not drawn twice nor ranked twice.
+    element.classList.add('method-same-as');
+    element.dataset.sameAs = representative;
+    element.append(h('p', { class: 'explanation-same-as' }, `Same map as the ${methodLabel(representative)} card: ${methodLabel(method)} could not run on this model, so ${shownMethod} ran in its place.`));
+    return element;
+  }
   element.append(
     result.overlay
       ? h('img', { class: 'explanation-image', attrs: { src: result.overlay, alt: `${shownMethod} saliency for ${result.className ?? 'the top class'} over ${view.title}` } })
@@ -123,11 +157,13 @@ function bestBadge(isBest: boolean): HTMLElement | '' {
   return isBest ? h('span', { class: 'best-badge' }, '★ most faithful') : '';
 }
 
-/** Lowest deletion and highest insertion AUC among the finished methods; none when only one method was asked for. */
-function bestMethods(explanation: ExplanationState, methods: number): BestMethods {
+/** Lowest deletion and highest insertion AUC among the finished maps (one per method that actually ran); none when
+ * fewer than two distinct maps are there to compare. */
+function bestMethods(explanation: ExplanationState, representatives: Map<string, string>): BestMethods {
   const best: BestMethods = { deletion: new Set(), insertion: new Set() };
-  if (methods < 2) return best;
-  const finished = [...explanation.results.values()].filter((result) => result.status === 'ok');
+  const finished = [...explanation.results.values()].filter((result) => result.status === 'ok' && representatives.get(result.method) === result.method);
+  const pending = explanation.view.methods.filter((method) => !explanation.results.has(method)).length;
+  if (finished.length + pending < 2) return best;
   // Only an AUC better than chance can be the best.
   const pick = (value: (result: ExplanationMethodResult) => number | undefined, sign: 1 | -1, into: Set<string>): void => {
     const curve = sign === 1 ? 'deletion' : 'insertion';

@@ -29,9 +29,14 @@ export function renderOverview(body: HTMLElement, context: SectionContext): void
   const models = data.models.length === 0
     ? h('p', { class: 'muted' }, 'No model was audited: run “Audit Model on Dataset” to see accuracy and fairness by group.')
     : table('Models', ['Model', 'Dataset', 'Split', 'Images', 'Accuracy', 'Balanced accuracy', 'Macro F1', 'Calibration error (ECE)'],
-      data.models.map((m) => m.status === 'failed'
-        ? [m.name, m.dataset, m.split ?? 'all', '—', `Not audited: ${m.reason ?? 'failed'}`, '', '', '']
-        : [m.name, m.dataset, m.split ?? 'all', count(m.images), estimateWithInterval(m.accuracy), estimateWithInterval(m.balancedAccuracy), percent(m.macroF1), percent(m.ece?.estimate)]));
+      data.models.map((m) => {
+        const name = m.stale ? `${m.name} (stale)` : m.name;
+        return m.status === 'failed'
+          ? [name, m.dataset, m.split ?? 'all', '—', `Not audited: ${m.reason ?? 'failed'}`, '', '', '']
+          : [name, m.dataset, m.split ?? 'all', count(m.images), estimateWithInterval(m.accuracy), estimateWithInterval(m.balancedAccuracy), percent(m.macroF1), percent(m.ece?.estimate)];
+      }));
+  const staleNotes = data.models.filter((m) => m.stale).map((m) =>
+    h('p', { class: 'stale-note', attrs: { role: 'note', 'data-stale-model': m.name } }, `${m.name} on ${m.dataset} is stale: ${m.stale ?? ''}. Its figures are those of that audit.`));
 
   const rules = data.rules.length === 0 ? h('p', { class: 'muted' }, 'No findings.')
     : table('Findings by rule', ['Rule', 'Severity', 'Findings'], data.rules.map((r) => [r.rule, r.severity, count(r.count)]));
@@ -41,7 +46,23 @@ export function renderOverview(body: HTMLElement, context: SectionContext): void
       (value) => context.update({ model: Number(value) }, ['fairness', 'groups', 'heatmaps', 'galleries']))
     : undefined;
 
-  body.replaceChildren(h('div', { class: 'overview-grid' }, severities, datasets, models, modelChoice ?? '', rules));
+  body.replaceChildren(h('div', { class: 'overview-grid' }, severities, datasets, models, ...staleNotes, modelChoice ?? '', rules, findingList(context)));
+}
+
+/** Every finding (capped), most severe first; a focus request scrolls to one and highlights it. */
+function findingList(context: SectionContext): HTMLElement {
+  const { data } = context;
+  if (data.findings.length === 0) return h('p', { class: 'muted' }, '');
+  const shown = data.findings.length < data.findingsTotal ? ` (the first ${count(data.findings.length)} of ${count(data.findingsTotal)})` : '';
+  return h('section', { class: 'finding-list', attrs: { 'aria-label': 'Findings' } },
+    h('h3', {}, `Findings${shown}`),
+    h('ol', {}, ...data.findings.map((finding) =>
+      h('li', { class: `finding severity-${finding.severity}${finding.key === context.focusFinding ? ' highlighted' : ''}`, attrs: { 'data-finding': finding.key, ...(finding.key === context.focusFinding ? { 'aria-current': 'true' } : {}) } },
+        h('span', { class: 'severity-mark', attrs: { 'aria-label': finding.severity } }, SEVERITY_MARK[finding.severity]),
+        h('span', { class: 'finding-rule' }, ` ${finding.rule} `),
+        h('span', { class: 'finding-message' }, finding.message),
+        h('span', { class: 'muted finding-where' }, ` — ${finding.where}`),
+        finding.stale ? h('span', { class: 'stale-badge', attrs: { title: finding.stale } }, ' (stale)') : ''))));
 }
 
 /** A plain data table with a caption and column headers. */

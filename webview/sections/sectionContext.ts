@@ -1,6 +1,6 @@
 // What every section renders from: the data, the persisted view state, and a way to change both.
 import type { DashboardData, DashboardModel } from '../dashboardData';
-import type { DashboardFocus, ExplanationMethodResult, ExplanationView } from '../protocol';
+import type { CompareView, DashboardFocus, ExplanationMethodResult, ExplanationView } from '../protocol';
 
 /** The view state kept across reloads with vscode.setState (selections only, never the data). */
 export interface ViewState {
@@ -60,10 +60,18 @@ export interface SectionContext {
   update(patch: Partial<ViewState>, redraw: Array<DashboardFocus['section']>): void;
   /** Asks the host to open an image of a dataset in the editor. */
   openFile(dataset: string, relPath: string): void;
+  /** Asks the host to reveal an image of a dataset in the Explorer. */
+  revealFile(dataset: string, relPath: string): void;
+  /** Asks the host to copy the absolute paths of images of a dataset. */
+  copyPaths(dataset: string, relPaths: string[]): void;
+  /** The finding whose images the Compare section shows, if any. */
+  compare?: CompareView;
   /** Asks the host to explain an image of a dataset with the selected model (the result arrives as `explanation`). */
   explain(dataset: string, relPath: string): void;
   /** The image being explained, if any. */
   explanation?: ExplanationState;
   /** The image to scroll to after rendering, from a focus request. */
   focusRelPath?: string;
+  /** The finding (findingKey) a focus request named: highlighted where it is listed. */
+  focusFinding?: string;
 }

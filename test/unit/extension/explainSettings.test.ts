@@ -6,7 +6,7 @@ import type { ModelResult } from '../../../src/extension/auditStore';
 function result(status: 'ok' | 'failed', models: Array<{ path: string; labels?: string[] }>, labelsSource?: string, labels?: string[]): ModelResult {
   return {
     audit: { status, model: { file: '/w/models/m.onnx' }, usage: labelsSource ? { labels, sources: { labels: labelsSource } } : undefined },
-    result: { config: { models } },
+    origin: { config: { models } },
   } as unknown as ModelResult;
 }
 

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { findModelDeclaration } from '../../../src/engine/explain/modelDeclaration';
+import { Explainer } from '../../../src/engine/explain/explainer';
 import { explainInWorker } from '../../../src/worker/explainJob';
 
 const MODEL = path.resolve(__dirname, '../../fixtures/inference/mean_logits.onnx');
@@ -54,5 +55,49 @@ describe('explain job model settings', function () {
     const mapped = await explainInWorker({ model, image, method: 'occlusion', size: 32, className: 'Dark', modelConfig: { labels: ['bright', 'dark'], labelMap: { dark: 'Dark' } } }, {});
     assert.equal(mapped.className, 'dark');
     assert.equal(mapped.predictedName, 'bright', 'the handed-over entry (no normalisation) wins over the file');
+  });
+
+  it('an explainer evicted while a concurrent request still uses it is disposed only after that request', async () => {
+    // Watch every explainer: which are inside explain() or overlayPng(), whether dispose() comes while they are, and
+    // whether one is used after it was disposed.
+    const busy = new Map<Explainer, number>();
+    const disposedWhileBusy: Explainer[] = [];
+    const disposed: Explainer[] = [];
+    const usedAfterDispose: Explainer[] = [];
+    const proto = Explainer.prototype as unknown as Record<'explain' | 'overlayPng' | 'dispose', (...args: unknown[]) => Promise<unknown>>;
+    const originals = { explain: proto.explain, overlayPng: proto.overlayPng, dispose: proto.dispose };
+    for (const name of ['explain', 'overlayPng'] as const) {
+      proto[name] = async function (this: Explainer, ...args: unknown[]) {
+        if (disposed.includes(this)) usedAfterDispose.push(this);
+        busy.set(this, (busy.get(this) ?? 0) + 1);
+        try {
+          // A turn of the event loop inside the work, as a real model run has.
+          await new Promise((resolve) => setImmediate(resolve));
+          return await originals[name].apply(this, args);
+        } finally {
+          busy.set(this, (busy.get(this) ?? 1) - 1);
+        }
+      };
+    }
+    proto.dispose = async function (this: Explainer) {
+      disposed.push(this);
+      if ((busy.get(this) ?? 0) > 0) disposedWhileBusy.push(this);
+      return originals.dispose.apply(this);
+    };
+    try {
+      // Three settings (three explainers) at once, two kept: the first is evicted as the third starts, while in use.
+      const jobs = [['a', 'b'], ['c', 'd'], ['e', 'f']].map((labels) => explainInWorker({ model, image, size: 8, datasetLabels: labels, modelConfig: { labels } }, {}));
+      const replies = await Promise.all(jobs);
+      assert.deepEqual(replies.map((reply) => reply.className), ['a', 'c', 'e']);
+      // Released after its request (a promise turn later): the first of the three, and those of earlier tests.
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.ok(disposed.length >= 1, 'the evicted explainer is released once its request is done');
+      assert.deepEqual(disposedWhileBusy, [], 'never while a request uses it');
+      assert.deepEqual(usedAfterDispose, [], 'nor before a request that holds it has used it');
+    } finally {
+      Object.assign(proto, originals);
+    }
+    // And the one evicted is opened afresh when asked again.
+    assert.equal((await explainInWorker({ model, image, size: 8, datasetLabels: ['a', 'b'], modelConfig: { labels: ['a', 'b'] } }, {})).className, 'a');
   });
 });

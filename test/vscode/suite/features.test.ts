@@ -236,14 +236,23 @@ export function registerFeatureTests(): void {
       await vscode.commands.executeCommand('fairframe.clearCache');
       // Nothing else runs (the automatic audit after the fairframe.json edit has ended): the cancel hits the model audit.
       await api.whenIdle();
+      // Cancelled as soon as it has started (no polling: the runner says when).
+      const started = new Promise<void>((resolve) => {
+        const subscription = api.onDidStartAudit((audit) => {
+          if (audit.models.length === 0) return;
+          subscription.dispose();
+          resolve();
+        });
+      });
       const pending = auditModel();
-      while (!(await vscode.commands.executeCommand<number>('fairframe.cancelAudits'))) await new Promise((resolve) => setTimeout(resolve, 5));
+      await started;
+      assert.ok((await vscode.commands.executeCommand<number>('fairframe.cancelAudits')) >= 1, 'the model audit was running');
       assert.equal(await pending, undefined);
       const next = await auditModel();
       assert.equal(next?.models[0].status, 'ok');
     });
 
-    it('opens the dashboard on the latest result: the webview says ready, the host posts the result, every section renders', async () => {
+    it('opens the dashboard on the one audited dataset and model: the webview says ready, the host posts the result, every section renders', async () => {
       await vscode.commands.executeCommand('fairframe.openDashboard');
       const panel = api.dashboard();
       assert.ok(panel, 'a dashboard panel is open');
@@ -293,7 +302,7 @@ export function registerRestrictedFeatureTests(): void {
       const api = await fairframeApi();
       const rules = rulesOn(manifest());
       assert.deepEqual(rules, ['FF-D002', 'FF-D003', 'FF-D005', 'FF-D013']);
-      assert.equal(api.store.lastResult?.datasets[0].scan.decoded, 0);
+      assert.equal(api.store.datasetAudits()[0]?.audit.scan.decoded, 0);
     });
 
     it('refuses to run a model and says why', async () => {

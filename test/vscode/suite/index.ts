@@ -5,6 +5,10 @@ import Mocha from 'mocha';
 import * as vscode from 'vscode';
 import { registerExtensionTests, registerRestrictedModeTests } from './extension.test';
 import { registerFeatureTests, registerFirstLookTests, registerRestrictedFeatureTests } from './features.test';
+import { registerOneTruthTests, registerReloadTests } from './oneTruth.test';
+
+/** Environment variable naming the phase of a two-session pass ('reload-before', 'reload-after'); unset: the usual suite. */
+export const SUITE_PHASE_ENV = 'FAIRFRAME_SUITE_PHASE';
 
 /** Environment variable naming a tag to put before each line of output (the code-server rig sets it to tell the suite's lines from the workbench's log). */
 export const SUITE_TAG_ENV = 'FAIRFRAME_SUITE_TAG';
@@ -22,10 +26,14 @@ export function run(): Promise<void> {
   mocha.suite.emit('pre-require', globalThis, 'extension.test', mocha);
   // The rig runs the suite twice: in a trusted workspace, and in a restricted one.
   // The first look comes before any command runs; the model audit and its quick fix come after the dataset tests.
-  if (vscode.workspace.isTrusted) {
+  const phase = process.env[SUITE_PHASE_ENV];
+  if (phase === 'reload-before' || phase === 'reload-after') {
+    registerReloadTests(phase === 'reload-before' ? 'before' : 'after');
+  } else if (vscode.workspace.isTrusted) {
     registerFirstLookTests();
     registerExtensionTests();
     registerFeatureTests();
+    registerOneTruthTests();
   } else {
     registerRestrictedFeatureTests();
     registerRestrictedModeTests();
