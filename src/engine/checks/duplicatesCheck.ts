@@ -9,7 +9,7 @@ import { isHex64 } from '../hash/hammingDistance';
 import { decodeThumbnail } from '../image/thumbnail';
 import type { DatasetRecord, Finding, Location } from '../types';
 import { pushFinding, type CheckContext, type CheckOutput, type DatasetCheck, type RuleInfo } from './check';
-import { findNearDuplicates, type SearchItem, type VerifiedPair } from './nearDuplicateSearch';
+import { CANDIDATES_PER_IMAGE, LAYOUT_HASH_RADIUS, SPECTRUM_CANDIDATES_PER_IMAGE, findNearDuplicates, type SearchItem, type VerifiedPair } from './nearDuplicateSearch';
 
 const DUPLICATE_EXACT: RuleInfo = {
   id: 'FF-D020',
@@ -212,7 +212,7 @@ function runDuplicatesCheck(context: CheckContext): CheckOutput {
       pairsVerifiedForClusters: stats.pairsVerifiedForClusters,
       nearPairs: stats.pairsAboveThreshold,
       pairsCompared: stats.layoutSearch.comparisons + stats.dhashSearch.comparisons,
-      searchMethod: `Candidates: layout SimHashes within 8 bits (${stats.layoutSearch.method}) or dHashes within ${radius} bits (${stats.dhashSearch.method}), the 8 most similar layouts kept per image; each candidate verified by the correlation of aligned 32×32 greyscale thumbnails (shift ±3 px, zoom ±10%); clusters by complete linkage.`,
+      searchMethod: `Candidates: layout SimHashes within ${LAYOUT_HASH_RADIUS} bits (${stats.layoutSearch.method}) or dHashes within ${radius} bits (${stats.dhashSearch.method}), the ${CANDIDATES_PER_IMAGE} most similar by layout and ${SPECTRUM_CANDIDATES_PER_IMAGE} by spectrum kept per image; each candidate verified by the correlation of aligned 32×32 greyscale thumbnails over informative pixels (shift ±3 px, zoom ±10%); clusters by complete linkage.`,
       flatImagesSkipped: flatImages,
       flatImagesNote: `Images with RMS contrast below ${FLAT_CONTRAST} are only matched as exact duplicates: they carry no pattern to compare.`,
       missingSignatures,

@@ -1,9 +1,10 @@
 // Near-duplicate search in two stages, then clustering that cannot chain.
 // 1. Proposal: a Hamming index proposes pairs whose layout SimHashes are within LAYOUT_HASH_RADIUS
 //    bits (shift- and crop-tolerant) or whose dHashes are within the configured radius. Proposals
-//    stream past: each is scored by layout similarity and only the best CANDIDATES_PER_IMAGE
-//    partners of each image are kept, so images of one kind (digits, aligned faces) that propose
-//    each other by the thousand cost a bounded number of verifications.
+//    stream past: each is scored by layout and spectrum similarity, and only each image's best
+//    CANDIDATES_PER_IMAGE partners by layout and SPECTRUM_CANDIDATES_PER_IMAGE by spectrum are kept,
+//    so images of one kind (digits, aligned faces) that propose each other by the thousand cost a
+//    bounded number of verifications.
 // 2. Verification: the kept pairs are compared by thumbnail correlation after alignment
 //    (signatureSimilarity.ts); only pairs at or above the threshold are near duplicates.
 // 3. Clustering by complete linkage: two clusters merge only when every pair across them is
@@ -18,7 +19,7 @@ export const LAYOUT_HASH_RADIUS = 8;
 /** Proposed pairs whose layouts correlate below this are dropped without verification. */
 export const MIN_LAYOUT_SIMILARITY = 0.5;
 /** Partners kept per image for verification: the best by layout similarity, and by spectrum similarity. */
-export const CANDIDATES_PER_IMAGE = 8;
+export const CANDIDATES_PER_IMAGE = 6;
 export const SPECTRUM_CANDIDATES_PER_IMAGE = 4;
 /** Largest cluster complete linkage builds (a merge beyond it is not attempted). */
 export const MAX_CLUSTER_SIZE = 256;

@@ -139,12 +139,14 @@ export function spectrumVector(thumbnail: Uint8Array): Float32Array | undefined 
   for (let u = 0; u <= band; u++) {
     for (let v = -band; v <= band; v++) {
       if (u === 0 && v <= 0) continue; // the mean, and the conjugate half of u = 0
-      const f = v < 0 ? v + SIDE : v;
+      // e^{−2πi·v·y/SIDE} for v < 0 is the conjugate of that for −v.
+      const row = Math.abs(v) * SIDE;
+      const sign = v < 0 ? -1 : 1;
       let re = 0;
       let im = 0;
       for (let y = 0; y < SIDE; y++) {
-        const c = Math.cos((2 * Math.PI * f * y) / SIDE);
-        const sn = Math.sin((2 * Math.PI * f * y) / SIDE);
+        const c = DFT_COS[row + y];
+        const sn = sign * DFT_SIN[row + y];
         const a = rowRe[u * SIDE + y];
         const b = rowIm[u * SIDE + y];
         // (a + ib)(c − i·sn)
@@ -218,7 +220,7 @@ const ROW_FRACTION = new Float64Array(SIDE);
  * are left, or either side is flat there.
  */
 export function alignedCorrelation(a: Uint8Array, b: Uint8Array, dx: number, dy: number, scale: number, step = 1, background?: Background): number {
-  if (scale === 1 && Number.isInteger(dx) && Number.isInteger(dy) && !background) return shiftedCorrelation(a, b, dx, dy, step);
+  if (scale === 1 && Number.isInteger(dx) && Number.isInteger(dy)) return shiftedCorrelation(a, b, dx, dy, step, background);
   let columns = 0;
   for (let x = 0; x < SIDE; x += step) {
     const position = CENTRE + scale * (x - CENTRE) + dx;
@@ -279,8 +281,8 @@ export function alignedCorrelation(a: Uint8Array, b: Uint8Array, dx: number, dy:
   return (n * sab - sa * sb) / Math.sqrt(varA * varB);
 }
 
-/** alignedCorrelation for a whole-pixel shift at scale 1, without a background: no interpolation. */
-function shiftedCorrelation(a: Uint8Array, b: Uint8Array, dx: number, dy: number, step: number): number {
+/** alignedCorrelation for a whole-pixel shift at scale 1: no interpolation. */
+function shiftedCorrelation(a: Uint8Array, b: Uint8Array, dx: number, dy: number, step: number, background: Background | undefined): number {
   const x0 = Math.max(0, -dx);
   const x1 = Math.min(SIDE, SIDE - dx);
   const y0 = Math.max(0, -dy);
@@ -290,20 +292,24 @@ function shiftedCorrelation(a: Uint8Array, b: Uint8Array, dx: number, dy: number
   const yStart = y0 + ((step - (y0 % step)) % step);
   const columns = x1 > xStart ? Math.ceil((x1 - xStart) / step) : 0;
   const rows = y1 > yStart ? Math.ceil((y1 - yStart) / step) : 0;
-  const n = columns * rows;
   const possible = Math.ceil(SIDE / step) ** 2;
-  if (n < MIN_OVERLAP * possible) return -2;
+  if (columns * rows < MIN_OVERLAP * possible) return -2;
+  let n = 0;
   let sa = 0;
   let sb = 0;
   let saa = 0;
   let sbb = 0;
   let sab = 0;
   const offset = dy * SIDE + dx;
+  const backgroundA = background ? background.a : -1e9;
+  const backgroundB = background ? background.b : -1e9;
   for (let y = yStart; y < y1; y += step) {
     const row = y * SIDE;
     for (let x = xStart; x < x1; x += step) {
       const va = a[row + x];
       const vb = b[row + x + offset];
+      if (Math.abs(va - backgroundA) <= BACKGROUND_LEVELS && Math.abs(vb - backgroundB) <= BACKGROUND_LEVELS) continue;
+      n++;
       sa += va;
       sb += vb;
       saa += va * va;
@@ -311,6 +317,7 @@ function shiftedCorrelation(a: Uint8Array, b: Uint8Array, dx: number, dy: number
       sab += va * vb;
     }
   }
+  if (n < MIN_INFORMATIVE * possible) return -2;
   const varA = n * saa - sa * sa;
   const varB = n * sbb - sb * sb;
   if (!(varA > n * n) || !(varB > n * n)) return -2;

@@ -34,8 +34,10 @@ describe('image/signatureSimilarity', () => {
         for (let dx = -3; dx <= 3; dx++) {
           const expected = pearsonAtShift(a, b, 32, dx, dy, step);
           assert.ok(Math.abs(alignedCorrelation(a, b, dx, dy, 1, step) - expected) < 1e-12);
-          // A background no pixel is near takes the bilinear path with every pixel counted.
+          // A background no pixel is near counts every pixel.
           assert.ok(Math.abs(alignedCorrelation(a, b, dx, dy, 1, step, { a: -100, b: -100 }) - expected) < 1e-12);
+          // A zoom a hair below 1 takes the bilinear path over the same pixels.
+          assert.ok(Math.abs(alignedCorrelation(a, b, dx, dy, 1 - 1e-10, step) - expected) < 1e-6);
         }
       }
     }
@@ -57,10 +59,12 @@ describe('image/signatureSimilarity', () => {
     }
     const all = alignedCorrelation(p, q, 0, 0, 1);
     const informative = alignedCorrelation(p, q, 0, 0, 1, 1, { a: 0, b: 0 });
+    const informativeBilinear = alignedCorrelation(p, q, 0, 0, 1 - 1e-10, 1, { a: 0, b: 0 });
     // By hand: over all 1,024 pixels, 24 shared on-pixels of 48 each: r = (24·1024 − 48·48) / (48·(1024 − 48)) = 0.4754.
     assert.ok(Math.abs(all - (24 * 1024 - 48 * 48) / (48 * (1024 - 48))) < 1e-12);
     // Over the 72 pixels either mark covers: 24 both, 24 p only, 24 q only: r = (24·72 − 48·48) / (48·24) = −0.5.
     assert.ok(Math.abs(informative - -0.5) < 1e-12);
+    assert.ok(Math.abs(informativeBilinear - -0.5) < 1e-6);
   });
 
   it('finds the shift of a moved and brightened copy, and rejects an unrelated image', () => {
