@@ -272,11 +272,17 @@ export function alignedCorrelation(a: Uint8Array, b: Uint8Array, dx: number, dy:
       sab += va * vb;
     }
   }
-  const n = counted;
+  return pearsonFromSums(counted, sa, sb, saa, sbb, sab, possible);
+}
+
+/**
+ * Pearson correlation from the sums over n pairs; −2 when fewer than MIN_INFORMATIVE of `possible`
+ * pixels were counted, or either side is flat within a grey level (variance·n² ≤ n²).
+ */
+function pearsonFromSums(n: number, sa: number, sb: number, saa: number, sbb: number, sab: number, possible: number): number {
   if (n < MIN_INFORMATIVE * possible) return -2;
   const varA = n * saa - sa * sa;
   const varB = n * sbb - sb * sb;
-  // Flat within a grey level (n² · 1): no pattern to correlate.
   if (!(varA > n * n) || !(varB > n * n)) return -2;
   return (n * sab - sa * sb) / Math.sqrt(varA * varB);
 }
@@ -317,11 +323,7 @@ function shiftedCorrelation(a: Uint8Array, b: Uint8Array, dx: number, dy: number
       sab += va * vb;
     }
   }
-  if (n < MIN_INFORMATIVE * possible) return -2;
-  const varA = n * saa - sa * sa;
-  const varB = n * sbb - sb * sb;
-  if (!(varA > n * n) || !(varB > n * n)) return -2;
-  return (n * sab - sa * sb) / Math.sqrt(varA * varB);
+  return pearsonFromSums(n, sa, sb, saa, sbb, sab, possible);
 }
 
 /** A [1 2 1]/4 × [1 2 1]/4 binomial smoothing of a thumbnail (edges replicated), rounded to 8 bits. */
