@@ -11,8 +11,7 @@
 //    verified, so every pair inside a reported cluster is itself a verified near duplicate.
 import { throwIfAborted } from '../errors';
 import { HammingIndex, type HammingSearchStats } from '../hash/hammingIndex';
-import { hexToHalves } from '../hash/hammingDistance';
-import { comparableThumbnail, layoutSimilarity, layoutVector, simHash, spectrumVector, thumbnailCorrelation, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
+import { comparableThumbnail, unitCosine, layoutVector, simHash, spectrumVector, thumbnailCorrelation, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
 
 /** Layout SimHashes within this many bits propose a pair (about a 22° angle between layouts). */
 export const LAYOUT_HASH_RADIUS = 8;
@@ -100,11 +99,11 @@ export function findNearDuplicates(items: readonly SearchItem[], options: NearDu
   let proposals = 0;
   const propose = (p: number, q: number): void => {
     proposals++;
-    const similarity = layoutSimilarity(layouts[p], layouts[q]);
+    const similarity = unitCosine(layouts[p], layouts[q]);
     if (similarity < MIN_LAYOUT_SIMILARITY) return;
     byLayout.offer(p, q, similarity);
     byLayout.offer(q, p, similarity);
-    const spectral = layoutSimilarity(spectra[p], spectra[q]);
+    const spectral = unitCosine(spectra[p], spectra[q]);
     bySpectrum.offer(p, q, spectral);
     bySpectrum.offer(q, p, spectral);
   };
@@ -117,18 +116,8 @@ export function findNearDuplicates(items: readonly SearchItem[], options: NearDu
   throwIfAborted(signal);
 
   // dHash proposals among the items that have both.
-  const hashed: number[] = [];
-  const dhashHigh: number[] = [];
-  const dhashLow: number[] = [];
-  for (let p = 0; p < n; p++) {
-    const dhash = items[compared[p]].dhash;
-    if (dhash === undefined) continue;
-    const [high, low] = hexToHalves(dhash);
-    hashed.push(p);
-    dhashHigh.push(high);
-    dhashLow.push(low);
-  }
-  const dhashSearch = HammingIndex.fromHalves(Uint32Array.from(dhashHigh), Uint32Array.from(dhashLow))
+  const hashed = compared.map((_, p) => p).filter((p) => items[compared[p]].dhash !== undefined);
+  const dhashSearch = HammingIndex.build(hashed.map((p) => items[compared[p]].dhash!))
     .forEachPairWithin(options.dhashRadius, (x, y) => propose(hashed[x], hashed[y]));
   throwIfAborted(signal);
 

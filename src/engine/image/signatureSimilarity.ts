@@ -98,8 +98,8 @@ export function layoutVector(thumbnail: Uint8Array): Float32Array | undefined {
   return out;
 }
 
-/** Dot product of two layout vectors: the cosine of the angle between the layouts. */
-export function layoutSimilarity(a: Float32Array, b: Float32Array): number {
+/** Dot product of two unit vectors (layouts or spectra): the cosine of the angle between them. */
+export function unitCosine(a: Float32Array, b: Float32Array): number {
   let dot = 0;
   for (let i = 0; i < a.length; i++) dot += a[i] * b[i];
   return dot;

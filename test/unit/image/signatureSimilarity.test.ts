@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { alignedCorrelation, comparableThumbnail, layoutSimilarity, layoutVector, simHash, spectrumVector, thumbnailCorrelation } from '../../../src/engine/image/signatureSimilarity';
+import { alignedCorrelation, comparableThumbnail, unitCosine, layoutVector, simHash, spectrumVector, thumbnailCorrelation } from '../../../src/engine/image/signatureSimilarity';
 import { decodeThumbnail, lumaThumbnail } from '../../../src/engine/image/thumbnail';
 import { popcount32 } from '../../../src/engine/hash/hammingDistance';
 import { pearsonAtShift } from '../pearsonReference';
@@ -81,14 +81,14 @@ describe('image/signatureSimilarity', () => {
     const copy = shift(source, 1, 0);
     const other = smooth(7);
     const [la, lb, lc] = [layoutVector(source)!, layoutVector(copy)!, layoutVector(other)!];
-    assert.ok(Math.abs(layoutSimilarity(la, la) - 1) < 1e-6);
-    assert.ok(layoutSimilarity(la, lb) > layoutSimilarity(la, lc));
+    assert.ok(Math.abs(unitCosine(la, la) - 1) < 1e-6);
+    assert.ok(unitCosine(la, lb) > unitCosine(la, lc));
     const hamming = (x: [number, number], y: [number, number]): number => popcount32(x[0] ^ y[0]) + popcount32(x[1] ^ y[1]);
     assert.equal(hamming(simHash(la), simHash(la)), 0);
     assert.ok(hamming(simHash(la), simHash(lb)) < hamming(simHash(la), simHash(lc)));
     // A circular shift leaves the amplitude spectrum exactly as it was.
     const circular = Uint8Array.from({ length: 1024 }, (_, i) => source[Math.floor(i / 32) * 32 + (((i % 32) - 3 + 32) % 32)]);
-    assert.ok(Math.abs(layoutSimilarity(spectrumVector(source)!, spectrumVector(circular)!) - 1) < 1e-6);
+    assert.ok(Math.abs(unitCosine(spectrumVector(source)!, spectrumVector(circular)!) - 1) < 1e-6);
     assert.equal(layoutVector(new Uint8Array(1024).fill(128)), undefined);
   });
 
