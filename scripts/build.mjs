@@ -19,6 +19,8 @@ const builds = [
   // The engine parts the extension host calls, loaded on first use so that activation stays small.
   { entryPoints: ['src/extension/hostEngine.ts'], outfile: 'dist/hostEngine.js' },
   { entryPoints: ['src/worker/workerMain.ts'], outfile: 'dist/worker.js' },
+  // Near-duplicate verification threads, started by the audit (CLI or editor worker) from beside its bundle.
+  { entryPoints: ['src/worker/verifyWorker.ts'], outfile: 'dist/verifyWorker.js' },
   { entryPoints: ['src/cli/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The in-editor test suite (loaded by VS Code as extensionTestsPath); mocha comes from node_modules.
   { entryPoints: ['test/vscode/suite/index.ts'], outfile: 'out/vscode-suite/index.js', external: [...external, 'mocha'] },

@@ -1,5 +1,6 @@
 // Near-duplicate precision, recall and time on real images (not a test; prints a Markdown table).
-//   npx tsx scripts/bench/nearDuplicateBench.ts [DIR] [--only mnist,faces,photos,tiny] [--threshold 0.95]
+//   npx tsx scripts/bench/nearDuplicateBench.ts [DIR] [--only mnist,faces,photos,tiny,scale] [--threshold 0.95]
+//     [--scale-n 100000] [--threads 1,2]
 // Builds, once, under DIR (default bench-data/near-duplicates):
 // - mnist: the 10,000 MNIST test digits (../shared/data/mnist) as PNGs. Few real duplicates, many
 //   look-alikes: every cluster reported here is judged by scripts/reference/nearDuplicateNcc.py.
@@ -11,6 +12,7 @@
 // A cluster is precise when all its members come from one source; a copy is found when it shares a
 // cluster with its source. Writes DIR/<set>-clusters.json for the independent check.
 import { existsSync, promises as fs } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
@@ -18,6 +20,7 @@ import { duplicatesCheck } from '../../src/engine/checks/duplicatesCheck';
 import { resolveConfig } from '../../src/engine/config/config';
 import { scanImage } from '../../src/engine/image/scanImage';
 import { findNearDuplicates } from '../../src/engine/checks/nearDuplicateSearch';
+import { verificationPool } from '../../src/worker/verifyPool';
 import { comparableThumbnail, thumbnailCorrelation } from '../../src/engine/image/signatureSimilarity';
 import { decodeThumbnail } from '../../src/engine/image/thumbnail';
 import type { Dataset, DatasetRecord, ScanOutcome } from '../../src/engine/types';
@@ -29,6 +32,8 @@ const root = path.resolve(__dirname, '..', '..');
 const dir = path.resolve(positional[0] ?? path.join(root, 'bench-data', 'near-duplicates'));
 const only = new Set((option('--only') ?? 'mnist,faces,photos,tiny,scale').split(','));
 const SCALE_N = Number(option('--scale-n') ?? 100_000);
+/** Verification threads for the scale run, each measured in turn (default: one, then the machine's parallelism). */
+const THREADS = (option('--threads') ?? `1,${availableParallelism()}`).split(',').map(Number);
 const threshold = option('--threshold') ? Number(option('--threshold')) : undefined;
 const SKIMAGE = '/usr/lib/python3/dist-packages/skimage/data';
 const PHOTOS = ['astronaut', 'brick', 'camera', 'cell', 'chelsea', 'clock_motion', 'coffee', 'coins', 'grass', 'gravel', 'hubble_deep_field', 'ihc', 'microaneurysms', 'moon', 'motorcycle_left', 'page', 'retina', 'rocket', 'text'];
@@ -203,7 +208,7 @@ async function evaluate(set: string, items: Item[]): Promise<SetResult> {
   const dataset: Dataset = { name: set, root: path.join(dir, set), format: 'imagefolder', records, attributes: [], columns: [], loadIssues: [] };
   const config = resolveConfig(threshold !== undefined ? { thresholds: { nearDuplicateCorrelation: threshold } } : {});
   const checkStart = performance.now();
-  const output = await duplicatesCheck.run({ dataset, scans, config });
+  const output = await duplicatesCheck.run({ dataset, scans, config, parallel: verificationPool() });
   const checkSeconds = (performance.now() - checkStart) / 1000;
 
   const indexOf = new Map(records.map((r, i) => [r.relPath, i]));
@@ -279,11 +284,22 @@ async function scaleRun(): Promise<string> {
     }
     items.push({ thumbnail, dhash: undefined });
   }
-  const start = performance.now();
-  const result = findNearDuplicates(items, { threshold: resolveConfig({}).thresholds.nearDuplicateCorrelation, dhashRadius: 4 });
-  const seconds = (performance.now() - start) / 1000;
-  const { stats } = result;
-  return `search over ${SCALE_N.toLocaleString('en-US')} thumbnails: ${seconds.toFixed(2)} s; ${stats.proposals.toLocaleString('en-US')} proposals, ${stats.pairsVerified.toLocaleString('en-US')} pairs verified, ${result.clusters.length} clusters; peak RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`;
+  const lines = [];
+  let previous: string | undefined;
+  for (const threads of THREADS) {
+    const start = performance.now();
+    const cpuStart = process.cpuUsage();
+    const result = await findNearDuplicates(items, { threshold: resolveConfig({}).thresholds.nearDuplicateCorrelation, dhashRadius: 4, parallel: verificationPool(threads) });
+    const seconds = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpuStart);
+    const { stats } = result;
+    // The same clusters whatever the number of threads (also a unit test); said here for the record.
+    const clusters = JSON.stringify(result.clusters);
+    const same = previous === undefined ? '' : clusters === previous ? '; same clusters as above' : '; DIFFERENT clusters from above';
+    previous = clusters;
+    lines.push(`search over ${SCALE_N.toLocaleString('en-US')} thumbnails, ${stats.verificationThreads} verification thread(s): ${seconds.toFixed(2)} s (CPU of all threads ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s); ${stats.proposals.toLocaleString('en-US')} proposals, ${stats.pairsVerified.toLocaleString('en-US')} pairs verified (${stats.pairsVerifiedForClusters.toLocaleString('en-US')} for clustering), ${result.clusters.length} clusters; peak RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB${same}`);
+  }
+  return lines.join('\n');
 }
 
 async function main(): Promise<void> {

@@ -18,6 +18,7 @@ import { auditNotes } from './auditNotes';
 import { createProgressReporter } from './progressReporter';
 import { discoverModels } from '../engine/model/discoverModels';
 import { formatInterval, formatPercent } from '../engine/modelAudit/groupFindings';
+import { verificationPool } from '../worker/verifyPool';
 
 export interface AuditCommandOptions {
   config?: string;
@@ -73,6 +74,7 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
       split: options.split,
       signal: controller.signal,
       onProgress: (progress) => reporter.update(progress),
+      parallel: verificationPool(),
     });
     reporter.stop();
     printDiagnostics(result, options.verbose === true);

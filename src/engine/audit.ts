@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { AUDIT_RESULT_SCHEMA_VERSION, type AuditDiagnostic, type AuditResult, type CheckRun, type DatasetAudit } from './auditResult';
 import { ALL_CHECKS } from './checks';
 import type { DatasetCheck } from './checks/check';
+import type { ParallelVerifier } from './checks/verifyPairs';
 import { loadConfigFile, loadConfigNear } from './config/config';
 import type { ResolvedConfig, Thresholds } from './config/configTypes';
 import { discoverDatasets } from './dataset/discover';
@@ -35,6 +36,8 @@ export interface AuditOptions extends RunOptions {
   onlyListedModels?: boolean;
   /** Threshold overrides on top of fairframe.json's (e.g. an editor setting for bootstrapReplicates). */
   thresholds?: Partial<Thresholds>;
+  /** Threads the checks may divide their work among (the CLI and the editor's worker pass a pool). */
+  parallel?: ParallelVerifier;
 }
 
 /** Audits every dataset found at `target` (a folder, or a manifest file). */
@@ -225,7 +228,7 @@ async function runCheck(
     return { check: check.name, status: 'skipped', reason: 'Images are not decoded in restricted mode.', summary: {}, findings: 0 };
   }
   try {
-    const output = await check.run({ dataset, scans, config, signal: options.signal });
+    const output = await check.run({ dataset, scans, config, signal: options.signal, parallel: options.parallel });
     pushAll(findings, output.findings);
     return { check: check.name, status: 'ok', summary: output.summary, findings: output.findings.length };
   } catch (error) {

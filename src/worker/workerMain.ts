@@ -6,6 +6,7 @@ import type { RunOptions } from '../engine/types';
 import { debugCrash, debugWork } from './debugHooks';
 import { explainInWorker } from './explainJob';
 import { throttleProgress } from './progressThrottle';
+import { verificationPool } from './verifyPool';
 import { TEST_HOOKS_ENV, isRequestEnvelope, type RequestEnvelope, type WireError, type WorkerEnvelope } from './protocol';
 
 const testHooks = process.env[TEST_HOOKS_ENV] === '1';
@@ -20,7 +21,7 @@ async function dispatch(request: RequestEnvelope, run: RunOptions): Promise<unkn
   const body = request.body;
   switch (body.type) {
     case 'audit':
-      return auditPath(body.target, { ...body.options, signal: run.signal, onProgress: run.onProgress });
+      return auditPath(body.target, { ...body.options, signal: run.signal, onProgress: run.onProgress, parallel: verificationPool() });
     case 'explain':
       return explainInWorker(body.job, run);
     case 'cancel': {

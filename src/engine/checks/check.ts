@@ -1,6 +1,7 @@
 // The contract every dataset check implements: one check, one file.
 import type { ResolvedConfig, Thresholds } from '../config/configTypes';
 import type { Dataset, Finding, ScanOutcome, Severity } from '../types';
+import type { ParallelVerifier } from './verifyPairs';
 
 /** A rule a check can emit, with its stable id (documented in the README). */
 export interface RuleInfo {
@@ -17,6 +18,8 @@ export interface CheckContext {
   scans: Map<string, ScanOutcome>;
   config: ResolvedConfig;
   signal?: AbortSignal;
+  /** Threads a check may divide its work among (supplied by the front end; none: one thread). */
+  parallel?: ParallelVerifier;
 }
 
 /** What a check returns: findings, a JSON summary for reports, and optional per-record scores. */

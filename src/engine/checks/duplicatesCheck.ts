@@ -52,8 +52,8 @@ export const duplicatesCheck: DatasetCheck = {
   run: runDuplicatesCheck,
 };
 
-function runDuplicatesCheck(context: CheckContext): CheckOutput {
-  const { dataset, scans, config, signal } = context;
+async function runDuplicatesCheck(context: CheckContext): Promise<CheckOutput> {
+  const { dataset, scans, config, signal, parallel } = context;
   const radius = config.thresholds.nearDuplicateDistance;
   const threshold = config.thresholds.nearDuplicateCorrelation;
   const recs = dataset.records;
@@ -95,7 +95,7 @@ function runDuplicatesCheck(context: CheckContext): CheckOutput {
     return { thumbnail, dhash: isHex64(dhash) ? dhash : undefined };
   });
   throwIfAborted(signal);
-  const search = findNearDuplicates(items, { threshold, dhashRadius: radius, signal });
+  const search = await findNearDuplicates(items, { threshold, dhashRadius: radius, signal, parallel });
 
   // Clusters of records: a near-duplicate cluster of units, or a unit with several records (identical bytes).
   interface Cluster {

@@ -11,6 +11,7 @@
 //    verified, so every pair inside a reported cluster is itself a verified near duplicate.
 import { throwIfAborted } from '../errors';
 import { HammingIndex, type HammingSearchStats } from '../hash/hammingIndex';
+import { verifyPairs, type ParallelVerifier } from './verifyPairs';
 import { comparableThumbnail, unitCosine, layoutVector, simHash, spectrumVector, thumbnailCorrelation, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
 
 /** Layout SimHashes within this many bits propose a pair (about a 22° angle between layouts). */
@@ -37,6 +38,10 @@ export interface NearDuplicateOptions {
   /** dHash Hamming radius that also proposes pairs. */
   dhashRadius: number;
   signal?: AbortSignal;
+  /** Threads to verify the candidates in (default: this thread only). */
+  parallel?: ParallelVerifier;
+  /** Fewest candidate pairs worth handing to `parallel` (default PARALLEL_MIN_PAIRS). */
+  parallelMinPairs?: number;
 }
 
 /** A verified near-duplicate pair of items (a < b). */
@@ -70,13 +75,15 @@ export interface NearDuplicateSearchResult {
     pairsVerifiedForClusters: number;
     /** Pairs at or above the threshold. */
     pairsAboveThreshold: number;
+    /** Threads that verified the candidates (1: this thread). */
+    verificationThreads: number;
     layoutSearch: HammingSearchStats;
     dhashSearch: HammingSearchStats;
   };
 }
 
 /** Near-duplicate clusters among `items`: proposed by hashes, verified by correlation, linked completely. */
-export function findNearDuplicates(items: readonly SearchItem[], options: NearDuplicateOptions): NearDuplicateSearchResult {
+export async function findNearDuplicates(items: readonly SearchItem[], options: NearDuplicateOptions): Promise<NearDuplicateSearchResult> {
   const { threshold, signal } = options;
   // Items with a layout, by position in `compared`.
   const compared: number[] = [];
@@ -139,18 +146,26 @@ export function findNearDuplicates(items: readonly SearchItem[], options: NearDu
     }
     return alignment;
   };
-  const links: Array<[number, number, Alignment]> = [];
-  const linked = new Set<number>();
+  // The kept candidates, each unordered pair once, verified together (in worker threads when many).
+  const candidatePairs: number[] = [];
+  const listed = new Set<number>();
   for (let p = 0; p < n; p++) {
-    if (p % 256 === 0) throwIfAborted(signal);
     for (const q of [...byLayout.of(p), ...bySpectrum.of(p)]) {
       const [lo, hi] = p < q ? [p, q] : [q, p];
-      if (linked.has(lo * n + hi)) continue;
-      linked.add(lo * n + hi);
-      const alignment = verify(lo, hi);
-      if (alignment.correlation >= threshold) links.push([lo, hi, alignment]);
+      if (listed.has(lo * n + hi)) continue;
+      listed.add(lo * n + hi);
+      candidatePairs.push(lo, hi);
     }
   }
+  throwIfAborted(signal);
+  const candidates = await verifyPairs(Int32Array.from(candidatePairs), (p) => items[compared[p]].thumbnail!, comparable, { threshold, parallel: options.parallel, parallelMinPairs: options.parallelMinPairs, signal });
+  const links: Array<[number, number, Alignment]> = [];
+  candidates.alignments.forEach((alignment, k) => {
+    const lo = candidatePairs[2 * k];
+    const hi = candidatePairs[2 * k + 1];
+    verified.set(lo, hi, alignment);
+    if (alignment.correlation >= threshold) links.push([lo, hi, alignment]);
+  });
   const candidatesVerified = verified.size;
 
   // Complete linkage over verified links, strongest first.
@@ -210,6 +225,7 @@ export function findNearDuplicates(items: readonly SearchItem[], options: NearDu
       pairsVerified: verified.size,
       pairsVerifiedForClusters: verified.size - candidatesVerified,
       pairsAboveThreshold: pairs.length,
+      verificationThreads: candidates.threads,
       layoutSearch,
       dhashSearch,
     },

@@ -1,0 +1,107 @@
+// Verification of candidate near-duplicate pairs: in this thread, or divided among threads by a
+// ParallelVerifier that the front end supplies (src/worker/verifyPool.ts; the engine starts no thread).
+// Every pair is verified by the same deterministic function (thumbnailCorrelation), so the result does
+// not depend on how many threads ran it. Thumbnails, pairs and results live in SharedArrayBuffers, so
+// nothing is copied per chunk; each chunk smooths its thumbnails once.
+import { throwIfAborted } from '../errors';
+import { comparableThumbnail, thumbnailCorrelation, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
+import { THUMBNAIL_PIXELS } from '../image/thumbnail';
+
+/** Below this many pairs, handing them to threads costs more than it saves: they are verified in this thread. */
+export const PARALLEL_MIN_PAIRS = 4096;
+/** Numbers stored per verified pair: correlation, dx, dy, scale. */
+const RESULT_STRIDE = 4;
+
+/** What every thread shares: thumbnails by slot, pairs of slots, and the results. */
+export interface VerifyShared {
+  thumbnails: SharedArrayBuffer;
+  pairs: SharedArrayBuffer;
+  results: SharedArrayBuffer;
+  threshold: number;
+}
+
+/** Runs verifyChunk over [0, count) of `shared` in several threads; resolves when every pair is done. */
+export interface ParallelVerifier {
+  /** Threads it verifies in. */
+  readonly threads: number;
+  verify(shared: VerifyShared, count: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** Verifies pairs [start, end) of `shared` into its results (what each thread runs). */
+export function verifyChunk(shared: VerifyShared, start: number, end: number): void {
+  const thumbnails = new Uint8Array(shared.thumbnails);
+  const pairs = new Int32Array(shared.pairs);
+  const results = new Float64Array(shared.results);
+  const prepared = new Map<number, ComparableThumbnail>();
+  const comparable = (slot: number): ComparableThumbnail => {
+    let thumbnail = prepared.get(slot);
+    if (!thumbnail) prepared.set(slot, (thumbnail = comparableThumbnail(thumbnails.subarray(slot * THUMBNAIL_PIXELS, (slot + 1) * THUMBNAIL_PIXELS))));
+    return thumbnail;
+  };
+  for (let k = start; k < end; k++) {
+    const alignment = thumbnailCorrelation(comparable(pairs[2 * k]), comparable(pairs[2 * k + 1]), shared.threshold);
+    results.set([alignment.correlation, alignment.dx, alignment.dy, alignment.scale], RESULT_STRIDE * k);
+  }
+}
+
+export interface VerifyPairsOptions {
+  threshold: number;
+  /** Threads to divide the pairs among; none: this thread. */
+  parallel?: ParallelVerifier;
+  /** Fewest pairs worth handing to `parallel` (default PARALLEL_MIN_PAIRS; tests lower it). */
+  parallelMinPairs?: number;
+  signal?: AbortSignal;
+}
+
+export interface VerifiedAlignments {
+  alignments: Alignment[];
+  /** Threads that verified: 1 when done in this thread. */
+  threads: number;
+}
+
+/**
+ * The alignment of each pair (p, q) of `pairs` (flattened), where `thumbnailOf(p)` is item p's 32×32
+ * thumbnail and `comparableOf(p)` its prepared form (used, and filled, when verifying in this thread).
+ */
+export async function verifyPairs(
+  pairs: Int32Array,
+  thumbnailOf: (item: number) => Uint8Array,
+  comparableOf: (item: number) => ComparableThumbnail,
+  options: VerifyPairsOptions,
+): Promise<VerifiedAlignments> {
+  const count = pairs.length / 2;
+  const { parallel } = options;
+  if (!parallel || parallel.threads < 2 || count < (options.parallelMinPairs ?? PARALLEL_MIN_PAIRS)) {
+    const alignments: Alignment[] = [];
+    for (let k = 0; k < count; k++) {
+      if (k % 256 === 0) throwIfAborted(options.signal);
+      alignments.push(thumbnailCorrelation(comparableOf(pairs[2 * k]), comparableOf(pairs[2 * k + 1]), options.threshold));
+    }
+    return { alignments, threads: 1 };
+  }
+
+  // Slots: the items that take part, each thumbnail copied once into shared memory.
+  const slotOf = new Map<number, number>();
+  for (const item of pairs) if (!slotOf.has(item)) slotOf.set(item, slotOf.size);
+  const shared: VerifyShared = {
+    thumbnails: new SharedArrayBuffer(slotOf.size * THUMBNAIL_PIXELS),
+    pairs: new SharedArrayBuffer(pairs.length * Int32Array.BYTES_PER_ELEMENT),
+    results: new SharedArrayBuffer(count * RESULT_STRIDE * Float64Array.BYTES_PER_ELEMENT),
+    threshold: options.threshold,
+  };
+  const thumbnails = new Uint8Array(shared.thumbnails);
+  for (const [item, slot] of slotOf) thumbnails.set(thumbnailOf(item), slot * THUMBNAIL_PIXELS);
+  const slotPairs = new Int32Array(shared.pairs);
+  for (let i = 0; i < pairs.length; i++) slotPairs[i] = slotOf.get(pairs[i])!;
+
+  throwIfAborted(options.signal);
+  await parallel.verify(shared, count, options.signal);
+  throwIfAborted(options.signal);
+  const results = new Float64Array(shared.results);
+  const alignments: Alignment[] = [];
+  for (let k = 0; k < count; k++) {
+    const at = RESULT_STRIDE * k;
+    alignments.push({ correlation: results[at], dx: results[at + 1], dy: results[at + 2], scale: results[at + 3] });
+  }
+  return { alignments, threads: parallel.threads };
+}

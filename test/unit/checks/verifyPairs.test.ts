@@ -1,0 +1,43 @@
+// The near-duplicate verification pool: worker threads give exactly what one thread gives, on real digits.
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { findNearDuplicates, type SearchItem } from '../../../src/engine/checks/nearDuplicateSearch';
+import { verificationPool } from '../../../src/worker/verifyPool';
+import { decodeThumbnail, lumaThumbnail } from '../../../src/engine/image/thumbnail';
+import { requireSharedData, sharedDataPath } from '../sharedData';
+
+/** The first `count` MNIST test digits as search items (thumbnail of the 28×28 digit; no dHash). */
+async function mnistItems(count: number): Promise<SearchItem[]> {
+  const images = gunzipSync(await fs.readFile(sharedDataPath('mnist', 't10k-images-idx3-ubyte.gz')));
+  return Array.from({ length: count }, (_, i) => ({ thumbnail: decodeThumbnail(lumaThumbnail(images.subarray(16 + i * 784, 16 + (i + 1) * 784), 28, 28)), dhash: undefined }));
+}
+
+describe('near-duplicate verification in worker threads', function () {
+  this.timeout(300_000);
+  before(function () {
+    requireSharedData(this, sharedDataPath('mnist', 't10k-images-idx3-ubyte.gz'));
+  });
+
+  it('verifies 3,000 real digits in two threads exactly as in one', async () => {
+    const items = await mnistItems(3000);
+    const single = await findNearDuplicates(items, { threshold: 0.98, dhashRadius: 4, parallel: undefined });
+    const pooled = await findNearDuplicates(items, { threshold: 0.98, dhashRadius: 4, parallel: verificationPool(2), parallelMinPairs: 1 });
+    assert.equal(single.stats.verificationThreads, 1);
+    assert.equal(pooled.stats.verificationThreads, 2, 'the pool was not used');
+    // Premises: enough pairs to split into several chunks, and some found, so the comparison means something.
+    assert.ok(single.stats.pairsVerified > 4096, `only ${single.stats.pairsVerified} pairs verified`);
+    assert.ok(single.pairs.length > 0, 'no pair found among 3,000 digits');
+    assert.deepEqual(pooled.pairs, single.pairs);
+    assert.deepEqual(pooled.clusters, single.clusters);
+    assert.equal(pooled.stats.pairsVerified, single.stats.pairsVerified);
+  });
+
+  it('stops when the audit is cancelled', async () => {
+    const items = await mnistItems(3000);
+    const controller = new AbortController();
+    const search = findNearDuplicates(items, { threshold: 0.98, dhashRadius: 4, parallel: verificationPool(2), parallelMinPairs: 1, signal: controller.signal });
+    setImmediate(() => controller.abort());
+    await assert.rejects(search, (error: Error) => /cancel|abort/i.test(`${error.name} ${error.message}`));
+  });
+});
