@@ -1,5 +1,5 @@
 // Puts every current finding (datasets and models) in the Problems panel: one diagnostic per finding, on its file and line.
-import { promises as fs } from 'node:fs';
+import { promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Finding, Location, Severity } from '../engine/types';
@@ -79,13 +79,69 @@ class LineCache {
   }
 }
 
+/** Scheme of the read-only pages that list the findings located on a folder (a class-folder dataset has no file to hold them). */
+export const FOLDER_FINDINGS_SCHEME = 'fairframe-findings';
+/** Lines above the first finding on a folder's page. */
+const PAGE_HEADER_LINES = 3;
+
+/** The page of findings located on `folder`: what a Problems entry on that folder opens. */
+export function folderFindingsUri(folder: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: FOLDER_FINDINGS_SCHEME, path: `${vscode.Uri.file(folder).path}/Fairframe findings` });
+}
+
+/** A folder's page: its text and the finding on each of its lines (from PAGE_HEADER_LINES on). */
+interface FolderPage {
+  folder: string;
+  text: string;
+  findings: StoredFinding[];
+}
+
+/** The text of a folder's page: a header, then one finding per line (severity, rule, message, first line of its suggestion). */
+export function folderPageText(folder: string, findings: readonly StoredFinding[]): string {
+  const lines = [
+    `Fairframe findings located on the folder ${folder}`,
+    'Each line below is one finding; its entry in the Problems panel points here. Quick fixes (Ctrl+.) show it in the dashboard or compare its images.',
+    '',
+    ...findings.map(({ finding, stale }) => `${finding.severity.padEnd(7)} ${finding.rule}  ${oneLine(finding.message)}${finding.suggestion ? `  — ${oneLine(finding.suggestion)}` : ''}${stale ? `  [${staleNote(stale)}]` : ''}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ');
+}
+
+/** Which paths are folders: each path is looked at once (a finding's path does not turn from file to folder). */
+class FolderPaths {
+  private readonly known = new Map<string, boolean>();
+
+  /** The folders among `files`. Synchronous, so the Problems panel is set in the same turn as the store changes. */
+  of(files: Iterable<string>): Set<string> {
+    const folders = new Set<string>();
+    for (const file of files) {
+      let folder = this.known.get(file);
+      if (folder === undefined) {
+        folder = statSync(file, { throwIfNoEntry: false })?.isDirectory() ?? false;
+        this.known.set(file, folder);
+      }
+      if (folder) folders.add(file);
+    }
+    return folders;
+  }
+}
+
 /** Owns the 'fairframe' DiagnosticCollection and rebuilds it from the store on every change. */
-export class AuditDiagnostics implements vscode.Disposable {
+export class AuditDiagnostics implements vscode.Disposable, vscode.TextDocumentContentProvider {
   private readonly collection = vscode.languages.createDiagnosticCollection('fairframe');
   private readonly subscription: vscode.Disposable;
   private readonly lineCache = new LineCache();
+  private readonly folders = new FolderPaths();
   private generation = 0;
   private settledPromise: Promise<void> = Promise.resolve();
+  /** Pages of the folders that findings are located on, by page URI. */
+  private pages = new Map<string, FolderPage>();
+  private readonly pageChanged = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.pageChanged.event;
 
   constructor(private readonly store: AuditStore, private readonly ruleDocs: (rule: string) => vscode.Uri) {
     this.subscription = store.onDidChange(() => {
@@ -98,9 +154,19 @@ export class AuditDiagnostics implements vscode.Disposable {
     return this.settledPromise;
   }
 
+  /** The text of a folder's page of findings (VS Code asks when the page is opened, and again after each change). */
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    const page = this.pages.get(uri.toString());
+    return page?.text ?? 'No Fairframe finding is located on this folder now.\n';
+  }
+
   /** The finding behind a diagnostic on `uri` (diagnostics come back as copies, so they are matched by rule, line and text). */
   finding(uri: vscode.Uri, diagnostic: vscode.Diagnostic): StoredFinding | undefined {
     const rule = typeof diagnostic.code === 'object' ? String(diagnostic.code.value) : String(diagnostic.code ?? '');
+    if (uri.scheme === FOLDER_FINDINGS_SCHEME) {
+      const stored = this.pages.get(uri.toString())?.findings[diagnostic.range.start.line - PAGE_HEADER_LINES];
+      return stored && stored.finding.rule === rule && diagnostic.message.startsWith(stored.finding.message) ? stored : undefined;
+    }
     return this.store.findings().find((stored) =>
       stored.finding.rule === rule
       && locationUri(stored.finding.location, stored.root).toString() === uri.toString()
@@ -116,19 +182,44 @@ export class AuditDiagnostics implements vscode.Disposable {
   dispose(): void {
     this.subscription.dispose();
     this.collection.dispose();
+    this.pageChanged.dispose();
   }
 
   /** Sets every diagnostic at once (whole lines), then narrows the manifest rows' ranges beside their image paths. */
   private async rebuild(): Promise<void> {
     const generation = ++this.generation;
+    const stored = this.store.findings();
+    // A finding located on a folder (a class-folder dataset, a class folder) goes on that folder's page, which opens
+    // as a document: a folder cannot be opened as a file.
+    const folders = this.folders.of(stored.flatMap((entry) => [entry.finding.location, ...(entry.finding.related ?? [])]
+      .filter((location) => !location.line)
+      .map((location) => path.resolve(entry.root, location.file))));
+    const pages = new Map<string, FolderPage>();
     const files = new Map<string, { uri: vscode.Uri; list: vscode.Diagnostic[] }>();
-    for (const stored of this.store.findings()) {
-      const uri = locationUri(stored.finding.location, stored.root);
+    for (const entry of stored) {
+      const file = path.resolve(entry.root, entry.finding.location.file);
+      const diagnostic = toDiagnostic(entry.finding, entry.root, this.ruleDocs, entry.stale);
+      let uri = locationUri(entry.finding.location, entry.root);
+      if (folders.has(file)) {
+        uri = folderFindingsUri(file);
+        let page = pages.get(uri.toString());
+        if (!page) pages.set(uri.toString(), (page = { folder: file, text: '', findings: [] }));
+        const line = PAGE_HEADER_LINES + page.findings.length;
+        diagnostic.range = new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER);
+        page.findings.push(entry);
+      }
+      for (const related of diagnostic.relatedInformation ?? []) {
+        if (folders.has(related.location.uri.fsPath)) related.location = new vscode.Location(folderFindingsUri(related.location.uri.fsPath), new vscode.Position(0, 0));
+      }
       const key = uri.toString();
-      let entry = files.get(key);
-      if (!entry) files.set(key, (entry = { uri, list: [] }));
-      entry.list.push(toDiagnostic(stored.finding, stored.root, this.ruleDocs, stored.stale));
+      let list = files.get(key);
+      if (!list) files.set(key, (list = { uri, list: [] }));
+      list.list.push(diagnostic);
     }
+    for (const page of pages.values()) page.text = folderPageText(page.folder, page.findings);
+    const changedPages = new Set([...this.pages.keys(), ...pages.keys()]);
+    this.pages = pages;
+    for (const key of changedPages) this.pageChanged.fire(vscode.Uri.parse(key));
     this.collection.clear();
     this.collection.set([...files.values()].map(({ uri, list }) => [uri, list] as [vscode.Uri, vscode.Diagnostic[]]));
     for (const { uri, list } of files.values()) {

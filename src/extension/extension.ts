@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerAuditCommands } from './auditCommands';
-import { AuditDiagnostics } from './auditDiagnostics';
+import { AuditDiagnostics, FOLDER_FINDINGS_SCHEME } from './auditDiagnostics';
 import { AuditRunner } from './auditRunner';
 import { AuditStatusBar } from './auditStatusBar';
 import { AuditStore } from './auditStore';
@@ -80,7 +80,8 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
     vscode.window.createTreeView('fairframe.models', { treeDataProvider: models, showCollapseAll: true }),
     vscode.window.createTreeView('fairframe.findings', { treeDataProvider: findings, showCollapseAll: true }),
     vscode.languages.registerHoverProvider(IMAGE_PATH_DOCUMENTS, new ImageHoverProvider(hoverContent)),
-    vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, codeActions, { providedCodeActionKinds: FairframeCodeActions.kinds }),
+    vscode.languages.registerCodeActionsProvider([{ scheme: 'file' }, { scheme: FOLDER_FINDINGS_SCHEME }], codeActions, { providedCodeActionKinds: FairframeCodeActions.kinds }),
+    vscode.workspace.registerTextDocumentContentProvider(FOLDER_FINDINGS_SCHEME, diagnostics),
     vscode.workspace.onDidChangeWorkspaceFolders((event) => store.dropFolders(event.removed.map((folder) => folder.uri.fsPath))),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('fairframe.autoAuditDatasets') || event.affectsConfiguration('fairframe.cacheLocation')) discovery.schedule(0);

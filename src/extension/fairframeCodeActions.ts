@@ -6,7 +6,7 @@ import { readGuardedText } from '../engine/io/guardedFile';
 import * as vscode from 'vscode';
 import { canCompare } from './compareFinding';
 import type { FairframeConfig } from '../engine/config/configTypes';
-import type { AuditDiagnostics } from './auditDiagnostics';
+import { FOLDER_FINDINGS_SCHEME, type AuditDiagnostics } from './auditDiagnostics';
 import type { AuditStore, ModelResult, StoredFinding } from './auditStore';
 import { datasetKey } from './auditStore';
 import { hostEngine } from './lazyHostEngine';
@@ -101,6 +101,12 @@ export class FairframeCodeActions implements vscode.CodeActionProvider {
       const stored = this.diagnostics.finding(document.uri, diagnostic);
       if (!stored) continue;
       const { finding } = stored;
+      if (document.uri.scheme === FOLDER_FINDINGS_SCHEME) {
+        const action = new vscode.CodeAction('Show this finding in the dashboard', vscode.CodeActionKind.QuickFix);
+        action.diagnostics = [diagnostic];
+        action.command = { command: 'fairframe.openDashboard', title: 'Open Dashboard', arguments: [finding] };
+        actions.push(action);
+      }
       if (canCompare(finding)) {
         const action = new vscode.CodeAction('Compare the images of this finding side by side', vscode.CodeActionKind.QuickFix);
         action.diagnostics = [diagnostic];

@@ -202,6 +202,32 @@ export function registerOneTruthTests(): void {
       await panel.whenRendered();
       assert.equal(panel.lastData?.datasets[0].name, 'pets');
       assert.equal(panel.lastFocused?.id, findingKey(onFolder.finding));
+
+      // In the Problems panel it sits on the folder's page of findings (a document that opens), not on the folder.
+      await api.diagnosticsSettled();
+      const onFolderUri = vscode.languages.getDiagnostics().filter(([uri]) => uri.scheme === 'file' && uri.fsPath === second);
+      assert.deepEqual(onFolderUri.flatMap(([, list]) => list), [], 'no problem is set on the folder itself');
+      const pages = vscode.languages.getDiagnostics().filter(([uri]) => uri.scheme === 'fairframe-findings' && uri.path.startsWith(`${vscode.Uri.file(second).path}/`));
+      assert.equal(pages.length, 1, 'one page for the folder');
+      const [pageUri, pageDiagnostics] = pages[0];
+      const onPage = pageDiagnostics.find((diagnostic) => ruleOf(diagnostic) === onFolder.finding.rule && diagnostic.message.startsWith(onFolder.finding.message));
+      assert.ok(onPage, `the finding is on the page (page has ${pageDiagnostics.map(ruleOf).join(', ')})`);
+      const page = await vscode.workspace.openTextDocument(pageUri);
+      const line = page.lineAt(onPage.range.start.line).text;
+      assert.ok(line.includes(onFolder.finding.rule), `the problem's line names its rule: '${line}'`);
+      assert.ok(line.includes(onFolder.finding.message.replace(/\s*[\r\n]+\s*/g, ' ').slice(0, 60)), `the problem's line holds its message: '${line}'`);
+      await vscode.window.showTextDocument(page);
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', pageUri, onPage.range);
+      const show = actions.find((action) => action.title === 'Show this finding in the dashboard');
+      assert.ok(show?.command, `the page offers the dashboard (offers: ${actions.map((action) => action.title).join('; ')})`);
+      await vscode.commands.executeCommand('fairframe.openDashboard', api.store.findings().find((stored) => stored.finding.dataset === 'workspace')?.finding);
+      await vscode.commands.executeCommand(show.command.command, ...(show.command.arguments ?? []));
+      const fromPage = api.dashboard();
+      assert.ok(fromPage);
+      await fromPage.whenRendered();
+      assert.equal(fromPage.lastData?.datasets[0].name, 'pets', 'the quick fix opens the dashboard on the folder\'s dataset');
+      assert.equal(fromPage.lastFocused?.id, findingKey(onFolder.finding));
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     });
 
     it('a duplicate finding opens its images side by side, in one click from the Findings view or from its problem', async () => {
