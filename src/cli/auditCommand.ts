@@ -18,6 +18,7 @@ import { auditNotes } from './auditNotes';
 import { createProgressReporter } from './progressReporter';
 import { discoverModels } from '../engine/model/discoverModels';
 import { formatInterval, formatPercent } from '../engine/modelAudit/groupFindings';
+import type { RobustnessMode } from '../engine/robustness/robustnessTypes';
 
 export interface AuditCommandOptions {
   config?: string;
@@ -30,6 +31,7 @@ export interface AuditCommandOptions {
   dataset?: string[];
   model?: string[];
   split?: string;
+  robustness?: RobustnessMode;
   quiet?: boolean;
   verbose?: boolean;
   /** Allow --out inside a dataset (refused otherwise: Fairframe never writes inside a dataset unless asked). */
@@ -71,6 +73,7 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
       datasets: options.dataset,
       models,
       split: options.split,
+      ...(options.robustness ? { robustness: options.robustness } : {}),
       signal: controller.signal,
       onProgress: (progress) => reporter.update(progress),
     });

@@ -1,0 +1,87 @@
+// Findings from the robustness results: the severity (or ε) at which one group's accuracy drop first exceeds another's
+// by more than the threshold with an interval excluding zero, a summary, and attacks that could not run.
+import { pushFinding } from '../checks/check';
+import type { ResolvedConfig } from '../config/configTypes';
+import { formatInterval, formatPercent } from '../modelAudit/groupFindings';
+import { MODEL_RULES } from '../modelAudit/modelRules';
+import type { Finding, Location } from '../types';
+import { CORRUPTIONS } from './corruptions';
+import type { RobustnessGroupReport, RobustnessResults } from './robustnessTypes';
+
+/** The first condition (in the order of `keys`) whose DiD exceeds `threshold` with its lower bound above 0. */
+export function firstBreakingCondition(report: RobustnessGroupReport, keys: string[], threshold: number): RobustnessGroupReport['conditions'][number] | undefined {
+  for (const key of keys) {
+    const condition = report.conditions.find((c) => c.key === key);
+    const did = condition?.dropDifference;
+    if (condition && did && did.estimate !== null && did.lower !== null && did.estimate > threshold && did.lower > 0) return condition;
+  }
+  return undefined;
+}
+
+function pairText(report: RobustnessGroupReport, condition: RobustnessGroupReport['conditions'][number]): string {
+  const did = condition.dropDifference;
+  const side = (name: string | undefined): string => {
+    const group = condition.byGroup.find((g) => g.group === name);
+    return group ? `'${name}' loses ${formatPercent(group.drop.estimate)} ${formatInterval(group.drop, formatPercent)} (n=${group.count}, accuracy ${formatPercent(group.accuracy.estimate)})` : `'${name ?? '?'}'`;
+  };
+  return `${report.name} ${side(did.higherGroup)} against ${side(did.lowerGroup)}: a difference-in-differences of ${formatPercent(did.estimate)} ${formatInterval(did, formatPercent)}`;
+}
+
+/** Every robustness finding for one model audit. */
+export function robustnessFindings(results: RobustnessResults, config: ResolvedConfig, location: Location, modelName: string, evidenceBase: Record<string, unknown>): Finding[] {
+  const findings: Finding[] = [];
+  const level = `${Math.round(config.thresholds.confidenceLevel * 100)}%`;
+  const corruptions = results.corruptions;
+  if (corruptions) {
+    const threshold = config.thresholds.maxCorruptionDropDifference;
+    for (const report of corruptions.groups) {
+      for (const corruption of CORRUPTIONS) {
+        const keys = [1, 2, 3, 4, 5].map((s) => `${corruption}@${s}`).concat(`${corruption}@mean`);
+        const condition = firstBreakingCondition(report, keys, threshold);
+        if (!condition) continue;
+        const where = condition.key.endsWith('@mean') ? 'averaged over the 5 severities' : `from severity ${condition.key.split('@')[1]} of 5`;
+        pushFinding(findings, config, MODEL_RULES.corruptionRobustnessGap, {
+          message: `${modelName} breaks sooner for some ${report.name} groups under ${corruption} (${where}): ${pairText(report, condition)} (${level} paired bootstrap), above maxCorruptionDropDifference ${formatPercent(threshold)}.`,
+          location,
+          evidence: { ...evidenceBase, attribute: report.name, attributes: report.attributes, corruption, condition: condition.key, dropDifference: condition.dropDifference, byGroup: condition.byGroup },
+          suggestion: `Train with ${corruption} augmentation, and with more images of ${report.name} '${condition.dropDifference.higherGroup ?? ''}'; re-audit with --robustness corruptions.`,
+        });
+      }
+    }
+  }
+  const attacks = results.attacks;
+  if (attacks?.status === 'skipped') {
+    pushFinding(findings, config, MODEL_RULES.attacksSkipped, { message: `${modelName}: the adversarial attacks were not run: ${attacks.reason ?? 'unknown reason'}.`, location, evidence: { ...evidenceBase, reason: attacks.reason } });
+  } else if (attacks?.status === 'ok' && attacks.groups && attacks.settings) {
+    const threshold = config.thresholds.maxAttackDropDifference;
+    const keys = attacks.settings.epsilons.map((e) => `pgd@${e}`);
+    for (const report of attacks.groups) {
+      const condition = firstBreakingCondition(report, keys, threshold);
+      if (!condition) continue;
+      pushFinding(findings, config, MODEL_RULES.attackRobustnessGap, {
+        message: `${modelName} breaks sooner for some ${report.name} groups under PGD (from ε = ${condition.key.split('@')[1]}/255): ${pairText(report, condition)} (${level} paired bootstrap over ${attacks.images} attacked images), above maxAttackDropDifference ${formatPercent(threshold)}.`,
+        location,
+        evidence: { ...evidenceBase, attribute: report.name, attributes: report.attributes, condition: condition.key, dropDifference: condition.dropDifference, byGroup: condition.byGroup, radius: report.radius },
+      });
+    }
+  }
+  const parts: string[] = [];
+  if (corruptions) {
+    const means = CORRUPTIONS.map((c) => corruptions.conditions.find((x) => x.key === `${c}@mean`)).filter((c) => c !== undefined);
+    const worst = [...means].sort((a, b) => (a.accuracy.estimate ?? 1) - (b.accuracy.estimate ?? 1))[0];
+    parts.push(`clean accuracy ${formatPercent(corruptions.clean.estimate)} ${formatInterval(corruptions.clean, formatPercent)} on ${corruptions.images} images; under the 8 corruptions (mean over severities) ${means.map((m) => `${m.kind} ${formatPercent(m.accuracy.estimate)}`).join(', ')}${worst ? `; the worst is ${worst.kind} (drop ${formatPercent(worst.drop.estimate)} ${formatInterval(worst.drop, formatPercent)})` : ''}`);
+  }
+  if (attacks?.status === 'ok' && attacks.conditions) {
+    const pgd = attacks.conditions.filter((c) => c.kind === 'pgd');
+    const median = attacks.radius?.overall.median;
+    parts.push(`under PGD on ${attacks.images} images: ${pgd.map((c) => `ε ${c.level}/255 ${formatPercent(c.accuracy.estimate)} ${formatInterval(c.accuracy, formatPercent)}`).join(', ')}; median robust radius ${median?.estimate === null || median === undefined ? `above ${attacks.settings?.epsilons.at(-1) ?? '?'}/255` : `${median.estimate.toFixed(2)}/255`}`);
+  }
+  if (parts.length > 0) {
+    pushFinding(findings, config, MODEL_RULES.robustnessSummary, {
+      message: `${modelName} robustness: ${parts.join('; ')} (${level} intervals).`,
+      location,
+      evidence: { ...evidenceBase, corruptionError: corruptions?.corruptionError, attacks: attacks?.conditions },
+    });
+  }
+  return findings;
+}
