@@ -35,18 +35,23 @@ export function robustnessFindings(results: RobustnessResults, config: ResolvedC
   if (corruptions) {
     const threshold = config.thresholds.maxCorruptionDropDifference;
     for (const report of corruptions.groups) {
-      for (const corruption of CORRUPTIONS) {
+      // One finding per attribute: every corruption under which a group breaks sooner, the largest gap in front.
+      const breaking = CORRUPTIONS.flatMap((corruption) => {
         const keys = [1, 2, 3, 4, 5].map((s) => `${corruption}@${s}`).concat(`${corruption}@mean`);
         const condition = firstBreakingCondition(report, keys, threshold);
-        if (!condition) continue;
-        const where = condition.key.endsWith('@mean') ? 'averaged over the 5 severities' : `from severity ${condition.key.split('@')[1]} of 5`;
-        pushFinding(findings, config, MODEL_RULES.corruptionRobustnessGap, {
-          message: `${modelName} breaks sooner for some ${report.name} groups under ${corruption} (${where}): ${pairText(report, condition)} (${level} paired bootstrap), above maxCorruptionDropDifference ${formatPercent(threshold)}.`,
-          location,
-          evidence: { ...evidenceBase, attribute: report.name, attributes: report.attributes, corruption, condition: condition.key, dropDifference: condition.dropDifference, byGroup: condition.byGroup },
-          suggestion: `Train with ${corruption} augmentation, and with more images of ${report.name} '${condition.dropDifference.higherGroup ?? ''}'; re-audit with --robustness corruptions.`,
-        });
-      }
+        return condition ? [{ corruption, condition }] : [];
+      });
+      if (breaking.length === 0) continue;
+      const lead = [...breaking].sort((a, b) => (b.condition.dropDifference.estimate ?? 0) - (a.condition.dropDifference.estimate ?? 0))[0];
+      const where = (key: string): string => (key.endsWith('@mean') ? 'averaged over severities' : `from severity ${key.split('@')[1]}`);
+      const others = breaking.filter((entry) => entry !== lead).map(({ corruption, condition }) =>
+        `${corruption} ${where(condition.key)} ('${condition.dropDifference.higherGroup ?? '?'}' vs '${condition.dropDifference.lowerGroup ?? '?'}', ${formatPercent(condition.dropDifference.estimate)} ${formatInterval(condition.dropDifference, formatPercent)})`);
+      pushFinding(findings, config, MODEL_RULES.corruptionRobustnessGap, {
+        message: `${modelName} breaks sooner for some ${report.name} groups under ${breaking.length} of ${CORRUPTIONS.length} corruptions. Largest: ${lead.corruption} ${where(lead.condition.key)} of 5, ${pairText(report, lead.condition)} (${level} paired bootstrap), above maxCorruptionDropDifference ${formatPercent(threshold)}.${others.length > 0 ? ` Also: ${others.join('; ')}.` : ''}`,
+        location,
+        evidence: { ...evidenceBase, attribute: report.name, attributes: report.attributes, threshold, breaking: breaking.map(({ corruption, condition }) => ({ corruption, condition: condition.key, dropDifference: condition.dropDifference, byGroup: condition.byGroup })) },
+        suggestion: `Train with ${breaking.map((entry) => entry.corruption).join(', ')} augmentation and more images of the groups that break first; re-audit with --robustness corruptions.`,
+      });
     }
   }
   const attacks = results.attacks;
