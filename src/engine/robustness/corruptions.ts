@@ -4,8 +4,8 @@
 // are in pixels of that frame and are not rescaled for other input sizes (as `imagecorruptions` does not rescale).
 // Deviations from the reference code, all stated in the README:
 // - every result is rounded to the nearest 0–255 value (the reference code leaves floats that are later truncated);
-// - JPEG is encoded and decoded by sharp (libjpeg-turbo compatible tables, 4:2:0 chroma) instead of PIL;
-// - pixelate resizes with sharp: down with the antialiased 'linear' kernel, up with 'nearest' (PIL uses BOX both ways);
+// - JPEG is encoded and decoded by sharp (libjpeg-turbo compatible tables, 4:2:0 chroma) instead of PIL (on the
+//   test image the two give the same pixels);
 // - random draws come from a seeded mulberry32 stream per image (Box–Muller normals, Poisson by inversion), not numpy.
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
@@ -105,19 +105,61 @@ export async function corruptPixels(pixels: ModelPixels, condition: CorruptionCo
       break;
     }
     case 'pixelate': {
-      const raw = { raw: { width, height, channels } } as const;
-      const small = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), raw)
-        .resize({ width: Math.max(1, Math.floor(width * (c as number))), height: Math.max(1, Math.floor(height * (c as number))), fit: 'fill', kernel: 'linear' })
-        .raw().toBuffer({ resolveWithObject: true });
-      const back = await sharp(small.data, { raw: { width: small.info.width, height: small.info.height, channels } })
-        .resize({ width, height, fit: 'fill', kernel: 'nearest' }).raw().toBuffer();
-      out.set(back.subarray(0, out.length));
+      const smallWidth = Math.max(1, Math.floor(width * (c as number)));
+      const smallHeight = Math.max(1, Math.floor(height * (c as number)));
+      out.set(boxResize(boxResize(data, width, height, channels, smallWidth, smallHeight), smallWidth, smallHeight, channels, width, height));
       break;
     }
     default:
       throw new RangeError(`unknown corruption '${String(corruption)}'`);
   }
   return { ...pixels, data: out };
+}
+
+/** The weights of Pillow's resampling along one axis with its box filter (Resample.c precompute_coeffs, support ½ · max(1, scale)). */
+function boxCoefficients(inSize: number, outSize: number): Array<{ start: number; weights: number[] }> {
+  const scale = inSize / outSize;
+  const filterScale = Math.max(scale, 1);
+  const support = 0.5 * filterScale;
+  const box = (t: number): number => (t > -0.5 && t <= 0.5 ? 1 : 0);
+  return Array.from({ length: outSize }, (_, xx) => {
+    const center = (xx + 0.5) * scale;
+    const start = Math.max(0, Math.trunc(center - support + 0.5));
+    const end = Math.min(inSize, Math.trunc(center + support + 0.5));
+    const weights: number[] = [];
+    for (let x = start; x < end; x++) weights.push(box((x - center + 0.5) / filterScale));
+    const total = weights.reduce((a, b) => a + b, 0);
+    return { start, weights: weights.map((w) => (total !== 0 ? w / total : 0)) };
+  });
+}
+
+/** Pillow's Image.resize(BOX) on interleaved 8-bit pixels: the horizontal pass, rounded to bytes, then the vertical one. */
+export function boxResize(data: Uint8Array, width: number, height: number, channels: number, outWidth: number, outHeight: number): Uint8Array {
+  const across = boxCoefficients(width, outWidth);
+  const horizontal = new Uint8Array(outWidth * height * channels);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < outWidth; x++) {
+      const { start, weights } = across[x];
+      for (let k = 0; k < channels; k++) {
+        let sum = 0;
+        for (let j = 0; j < weights.length; j++) sum += weights[j] * data[(y * width + start + j) * channels + k];
+        horizontal[(y * outWidth + x) * channels + k] = toByte(sum);
+      }
+    }
+  }
+  const down = boxCoefficients(height, outHeight);
+  const out = new Uint8Array(outWidth * outHeight * channels);
+  for (let y = 0; y < outHeight; y++) {
+    const { start, weights } = down[y];
+    for (let x = 0; x < outWidth; x++) {
+      for (let k = 0; k < channels; k++) {
+        let sum = 0;
+        for (let j = 0; j < weights.length; j++) sum += weights[j] * horizontal[((start + j) * outWidth + x) * channels + k];
+        out[(y * outWidth + x) * channels + k] = toByte(sum);
+      }
+    }
+  }
+  return out;
 }
 
 /** A standard normal draw (Box–Muller). */
