@@ -95,6 +95,11 @@ export function pairedConditionBootstrap(
       if (high < 0 || drop > estimate[high] - estimate[c * g + high]) high = k;
       if (low < 0 || drop < estimate[low] - estimate[c * g + low]) low = k;
     }
+    // Every compared group drops alike: still compare two different groups (the first and the last compared).
+    if (high >= 0 && high === low) {
+      const comparedGroups = compared.flatMap((yes, k) => (yes ? [k] : []));
+      if (comparedGroups.length >= 2) [low, high] = [comparedGroups[0], comparedGroups[comparedGroups.length - 1]];
+    }
     return high >= 0 && low >= 0 && high !== low ? { high, low } : undefined;
   });
 
