@@ -8,6 +8,12 @@ import { escapeMarkdown } from './markdownReport';
 
 const cell = (interval: { estimate: number | null; lower: number | null; upper: number | null }): string => `${formatPercent(interval.estimate)} ${formatInterval(interval as never, formatPercent)}`;
 
+/** A drop as a signed change of accuracy: "−12.0%" for a drop, "+1.2%" for a gain. */
+function signedDrop(drop: number | null): string {
+  if (drop === null) return 'undefined';
+  return `${drop > 0 ? '−' : drop < 0 ? '+' : '±'}${formatPercent(Math.abs(drop))}`;
+}
+
 /** Per group: accuracy at each listed condition, and the DiD of the condition. */
 function groupTable(report: RobustnessGroupReport, keys: string[], heading: (key: string) => string): string[] {
   const conditions = keys.map((key) => report.conditions.find((c) => c.key === key)).filter((c) => c !== undefined);
@@ -17,7 +23,7 @@ function groupTable(report: RobustnessGroupReport, keys: string[], heading: (key
   for (const group of groups) {
     const cells = conditions.map((c) => {
       const figures = c.byGroup.find((g) => g.group === group.group);
-      return figures ? `${formatPercent(figures.accuracy.estimate)} (−${formatPercent(figures.drop.estimate)})` : '';
+      return figures ? `${formatPercent(figures.accuracy.estimate)} (${signedDrop(figures.drop.estimate)})` : '';
     });
     lines.push(`| ${escapeMarkdown(group.group)}${group.compared ? '' : ' (too small to rank)'} | ${group.count} | ${cells.join(' | ')} |`);
   }
@@ -41,11 +47,11 @@ export function robustnessSection(audit: ModelAudit, level: number): string[] {
         return condition ? cell(condition.accuracy) : '';
       };
       const values = corruption.values.map((v) => (Array.isArray(v) ? `(${v.join(', ')})` : String(v))).join(', ');
-      lines.push(`| ${corruption.name} | ${escapeMarkdown(corruption.parameter)}: ${values} | ${at('1')} | ${at('3')} | ${at('5')} | ${at('mean')} | ${formatPercent(c.corruptionError[corruption.name] ?? null)} |`);
+      lines.push(`| ${corruption.name} | ${corruption.parameter}: ${values} | ${at('1')} | ${at('3')} | ${at('5')} | ${at('mean')} | ${formatPercent(c.corruptionError[corruption.name] ?? null)} |`);
     }
     lines.push('');
     for (const report of c.groups) {
-      lines.push(`**By ${escapeMarkdown(report.name)}**, mean over severities: accuracy (drop from clean)`, '');
+      lines.push(`**By ${escapeMarkdown(report.name)}**, mean over severities: accuracy (change from clean)`, '');
       lines.push(...groupTable(report, CORRUPTIONS.map((name) => `${name}@mean`), (key) => key.replace('@mean', '')));
     }
   }
@@ -60,7 +66,7 @@ export function robustnessSection(audit: ModelAudit, level: number): string[] {
     const overall = a.radius?.overall;
     if (overall) lines.push(`Median robust radius ${overall.median.estimate === null ? `above ${s.epsilons.at(-1)}/255` : `${overall.median.estimate.toFixed(2)}/255 ${formatInterval(overall.median)}`}; ${formatPercent(overall.unbroken)} of the images resist every ε.`, '');
     for (const report of a.groups ?? []) {
-      lines.push(`**By ${escapeMarkdown(report.name)}** under PGD: accuracy (drop from clean)`, '');
+      lines.push(`**By ${escapeMarkdown(report.name)}** under PGD: accuracy (change from clean)`, '');
       lines.push(...groupTable(report, s.epsilons.map((e) => `pgd@${e}`), (key) => `ε ${key.split('@')[1]}/255`));
       if (report.radius) lines.push(`Median robust radius: ${report.radius.map((g) => `${escapeMarkdown(g.group)} ${g.median.estimate === null ? `> ${s.epsilons.at(-1)}` : g.median.estimate.toFixed(2)} ${formatInterval(g.median)} (n=${g.count}, ${formatPercent(g.unbroken)} unbroken)`).join(' · ')}.`, '');
     }
