@@ -70,6 +70,8 @@ export interface FairframeConfig {
   models?: ModelConfig[];
   /** Attribute pairs whose intersections are audited (default: every pair of sensitive attributes). */
   intersections?: string[][];
+  /** Also measure models under common corruptions, adversarial attacks or both (as --robustness does). */
+  robustness?: 'corruptions' | 'attacks' | 'all';
 }
 
 /** Every tunable threshold with its default. Each check documents which it reads. */
@@ -186,4 +188,5 @@ export interface ResolvedConfig {
   rules: Record<string, RuleSetting>;
   models: ModelConfig[];
   intersections?: string[][];
+  robustness?: 'corruptions' | 'attacks' | 'all';
 }

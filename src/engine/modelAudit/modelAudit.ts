@@ -267,9 +267,10 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
 
   // Robustness by group: the same images under corruptions and attacks, on request.
   let robustness: ModelAudit['robustness'];
-  if (options.robustness && audited.length > 0) {
+  const robustnessMode = options.robustness ?? config.robustness;
+  if (robustnessMode && audited.length > 0) {
     const itemById = new Map(items.map((item) => [item.recordId, item]));
-    robustness = await auditRobustness(options.robustness, {
+    robustness = await auditRobustness(robustnessMode, {
       handle,
       spec,
       outputKind: inference.stats.outputKind,
