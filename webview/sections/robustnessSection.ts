@@ -22,9 +22,14 @@ function families(robustness: RobustnessResults): Array<{ value: string; label: 
   for (const corruption of robustness.corruptions?.corruptions ?? []) out.push({ value: corruption.name, label: corruption.name, source: 'corruptions', levels: [1, 2, 3, 4, 5], axis: 'Severity (0 = clean)' });
   const attacks = robustness.attacks;
   if (attacks?.status === 'ok' && attacks.settings) {
-    for (const kind of ['pgd', 'fgsm']) out.push({ value: kind, label: `${kind.toUpperCase()} attack`, source: 'attacks', levels: attacks.settings.epsilons, axis: 'ε in pixel levels of 255 (0 = clean)' });
+    for (const kind of attacks.settings.attack === 'square' ? ['square'] : ['pgd', 'fgsm']) out.push({ value: kind, label: `${kind.toUpperCase()} attack`, source: 'attacks', levels: attacks.settings.epsilons, axis: 'ε in pixel levels of 255 (0 = clean)' });
   }
   return out;
+}
+
+/** True for the attack families (ε on a point scale), false for corruptions (severity on a linear one). */
+function attackFamily(family: string): boolean {
+  return family === 'pgd' || family === 'fgsm' || family === 'square';
 }
 
 /** Points of one attribute's groups for one family: the clean accuracy at 0, then each level. */
@@ -88,7 +93,7 @@ export function robustnessChart(report: RobustnessGroupReport, family: string, l
     height: 320,
     marginLeft: 56,
     marginRight: 20,
-    x: { label: axis, ticks: [0, ...levels], tickFormat: (v: number) => String(v), type: family === 'pgd' || family === 'fgsm' ? 'point' : 'linear', domain: family === 'pgd' || family === 'fgsm' ? [0, ...levels] : [0, 5.2] },
+    x: { label: axis, ticks: [0, ...levels], tickFormat: (v: number) => String(v), type: attackFamily(family) ? 'point' : 'linear', domain: attackFamily(family) ? [0, ...levels] : [0, 5.2] },
     y: { label: 'Accuracy', domain: [0, 1], tickFormat: '.0%', grid: true },
     color: { domain: groups, legend: false },
     marks: [

@@ -59,15 +59,20 @@ export function robustnessSection(audit: ModelAudit, level: number): string[] {
   if (a?.status === 'skipped') lines.push(`Adversarial attacks not run: ${escapeMarkdown(a.reason ?? '')}.`, '');
   if (a?.status === 'ok' && a.settings && a.conditions && a.clean) {
     const s = a.settings;
-    lines.push(`White-box L∞ attacks on ${a.images} images${a.sampled ? ' (a seeded sample of the audited images; `attackImages`)' : ''}: FGSM, and PGD with a random start, ${s.pgdSteps} steps of ${s.pgdStepSize}, stopping at the first misclassified iterate; ε in pixel levels of 0–255; loss: ${s.loss}. Clean accuracy on these images ${cell(a.clean)}. Robust radius = the smallest ε at which PGD flips the image (bisected ${s.radiusBisectionSteps} times between grid points; 0 for images already wrong).`, '');
+    const sample = `${a.images} images${a.sampled ? ' (a seeded sample of the audited images; `attackImages`)' : ''}`;
+    if (s.attack === 'square') {
+      lines.push(`Black-box L∞ Square Attack (Andriushchenko et al. 2020) on ${sample}, because ${escapeMarkdown(s.reason ?? 'the model has no gradient graph')}: ${s.queries ?? '?'} queries per image and ε, p_init ${s.pInit ?? '?'}; ε in pixel levels of 0–255. Clean accuracy on these images ${cell(a.clean)}. Robust radius = the smallest grid ε that fools the model (0 for images already wrong).`, '');
+    } else {
+      lines.push(`White-box L∞ attacks on ${sample}: FGSM, and PGD with a random start, ${s.pgdSteps} steps of ${s.pgdStepSize}, stopping at the first misclassified iterate; ε in pixel levels of 0–255; loss: ${s.loss}. Clean accuracy on these images ${cell(a.clean)}. Robust radius = the smallest ε at which PGD flips the image (bisected ${s.radiusBisectionSteps} times between grid points; 0 for images already wrong).`, '');
+    }
     lines.push(`| Attack | ${s.epsilons.map((e) => `ε ${e}/255`).join(' | ')} |`, `|---|${s.epsilons.map(() => '---').join('|')}|`);
-    for (const kind of ['fgsm', 'pgd']) lines.push(`| ${kind.toUpperCase()} | ${s.epsilons.map((e) => { const x = a.conditions?.find((c) => c.key === `${kind}@${e}`); return x ? cell(x.accuracy) : ''; }).join(' | ')} |`);
+    for (const kind of s.attack === 'square' ? ['square'] : ['fgsm', 'pgd']) lines.push(`| ${kind.toUpperCase()} | ${s.epsilons.map((e) => { const x = a.conditions?.find((c) => c.key === `${kind}@${e}`); return x ? cell(x.accuracy) : ''; }).join(' | ')} |`);
     lines.push('');
     const overall = a.radius?.overall;
     if (overall) lines.push(`Median robust radius ${overall.median.estimate === null ? `above ${s.epsilons.at(-1)}/255` : `${overall.median.estimate.toFixed(2)}/255 ${formatInterval(overall.median)}`}; ${formatPercent(overall.unbroken)} of the images resist every ε.`, '');
     for (const report of a.groups ?? []) {
-      lines.push(`**By ${escapeMarkdown(report.name)}** under PGD: accuracy (change from clean)`, '');
-      lines.push(...groupTable(report, s.epsilons.map((e) => `pgd@${e}`), (key) => `ε ${key.split('@')[1]}/255`));
+      lines.push(`**By ${escapeMarkdown(report.name)}** under ${s.attack === 'square' ? 'the Square Attack' : 'PGD'}: accuracy (change from clean)`, '');
+      lines.push(...groupTable(report, s.epsilons.map((e) => `${s.attack}@${e}`), (key) => `ε ${key.split('@')[1]}/255`));
       if (report.radius) lines.push(`Median robust radius: ${report.radius.map((g) => `${escapeMarkdown(g.group)} ${g.median.estimate === null ? `> ${s.epsilons.at(-1)}` : g.median.estimate.toFixed(2)} ${formatInterval(g.median)} (n=${g.count}, ${formatPercent(g.unbroken)} unbroken)`).join(' · ')}.`, '');
     }
   }

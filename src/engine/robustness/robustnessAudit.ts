@@ -9,12 +9,17 @@ import { mulberry32 } from '../metrics/seededRandom';
 import { runInference, type InferenceItem } from '../model/inferenceRunner';
 import type { ModelHandle } from '../model/modelHandle';
 import type { ModelSpec, OutputKind } from '../model/modelTypes';
+import { argmax } from '../model/softmax';
+import * as ort from 'onnxruntime-node';
 import { PredictionCache } from '../model/predictionCache';
 import { preprocessImage } from '../model/preprocess';
 import type { GroupDefinition } from '../modelAudit/groupMetrics';
 import type { Progress } from '../types';
 import { attackImage, DEFAULT_ATTACK_SETTINGS, PixelSpace, type AttackSettings, type ImageAttackOutcome } from './attacks';
 import { conditionKey, CORRUPTION_PARAMETERS, CORRUPTIONS, corruptPixels, imageSeed, SEVERITIES, type CorruptionCondition } from './corruptions';
+import { DEFAULT_SQUARE_SETTINGS, squareAttack, type ScoreFunction, type SquareAttackSettings } from './squareAttack';
+import type { GradientModel } from '../gradient/gradientModel';
+import type { PreprocessSpec } from '../model/modelTypes';
 import { pairedConditionBootstrap, type DerivedCondition, type PairedBootstrapOptions } from './pairedBootstrap';
 import type { AttackResults, CorruptionResults, RadiusSummary, RobustnessCondition, RobustnessGroupReport, RobustnessMode, RobustnessResults } from './robustnessTypes';
 
@@ -185,20 +190,23 @@ async function attackAudit(input: RobustnessInput): Promise<AttackResults> {
   const settings: AttackSettings = { ...DEFAULT_ATTACK_SETTINGS, seed: input.bootstrap.seed };
   const cache = new GradientSessionCache(input.handle, spec);
   try {
-    let model;
+    let model: GradientModel | undefined;
+    let gradientProblem = '';
     try {
       model = await cache.inputGradients();
     } catch (error) {
       if (FairframeError.is(error, 'cancelled')) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      return { status: 'skipped', reason: `the model's gradient graph cannot be built (${reason}); a black-box attack (Square Attack) is not implemented yet` };
+      gradientProblem = error instanceof Error ? error.message : String(error);
     }
     const space = new PixelSpace(spec.preprocess);
     const chosen = sampleIndices(input.items.length, input.attackImages, settings.seed);
+    // Without a gradient graph: Square Attack, on the model's own inference session.
+    const score = model ? undefined : await blackBoxScores(input.handle, spec);
+    if (!model && !score) return { status: 'skipped', reason: `the model's gradient graph cannot be built (${gradientProblem}), and its input cannot be fed one image at a time for the black-box attack` };
     const outcomes: ImageAttackOutcome[] = [];
     for (const [done, i] of chosen.entries()) {
       throwIfAborted(signal);
-      if (done % 8 === 0) input.onProgress?.({ stage: 'infer', done, total: chosen.length, message: `Attacking images (FGSM, PGD): ${done} of ${chosen.length}` });
+      if (done % 8 === 0) input.onProgress?.({ stage: 'infer', done, total: chosen.length, message: `Attacking images (${model ? 'FGSM, PGD' : 'Square Attack'}): ${done} of ${chosen.length}` });
       const item = input.items[i];
       let tensor: Float32Array;
       try {
@@ -208,11 +216,15 @@ async function attackAudit(input: RobustnessInput): Promise<AttackResults> {
         outcomes.push({ cleanCorrect: false, fgsmCorrect: settings.epsilons.map(() => false), pgdCorrect: settings.epsilons.map(() => false), radius: 0 });
         continue;
       }
-      outcomes.push(await attackImage(model, space, tensor, input.yTrue[i], settings, input.outputKind, imageSeed(settings.seed, item.contentHash || item.path, 'pgd'), signal));
+      const seed = imageSeed(settings.seed, item.contentHash || item.path, model ? 'pgd' : 'square');
+      outcomes.push(model
+        ? await attackImage(model, space, tensor, input.yTrue[i], settings, input.outputKind, seed, signal)
+        : await squareAttackImage(score as ScoreFunction, spec, space, tensor, input.yTrue[i], settings.epsilons, DEFAULT_SQUARE_SETTINGS, seed, signal));
     }
     const rows: Uint8Array[] = [Uint8Array.from(outcomes, (o) => (o.cleanCorrect ? 1 : 0))];
     const describe: Array<{ key: string; kind: string; level: number | 'mean' }> = [{ key: 'clean', kind: 'clean', level: 0 }];
-    for (const [kind, pick] of [['fgsm', (o: ImageAttackOutcome) => o.fgsmCorrect], ['pgd', (o: ImageAttackOutcome) => o.pgdCorrect]] as const) {
+    const kinds = model ? ([['fgsm', (o: ImageAttackOutcome) => o.fgsmCorrect], ['pgd', (o: ImageAttackOutcome) => o.pgdCorrect]] as const) : ([['square', (o: ImageAttackOutcome) => o.pgdCorrect]] as const);
+    for (const [kind, pick] of kinds) {
       settings.epsilons.forEach((epsilon, e) => {
         rows.push(Uint8Array.from(outcomes, (o) => (pick(o)[e] ? 1 : 0)));
         describe.push({ key: `${kind}@${epsilon}`, kind, level: epsilon });
@@ -230,11 +242,13 @@ async function attackAudit(input: RobustnessInput): Promise<AttackResults> {
     return {
       status: 'ok',
       settings: {
+        attack: model ? 'pgd' : 'square',
+        ...(model ? {} : { reason: `the model's gradient graph cannot be built (${gradientProblem})`, queries: DEFAULT_SQUARE_SETTINGS.queries, pInit: DEFAULT_SQUARE_SETTINGS.pInit }),
         epsilons: settings.epsilons,
         pgdSteps: settings.pgdSteps,
         pgdStepSize: `${settings.pgdStepFactor} · ε`,
         randomStart: true,
-        radiusBisectionSteps: settings.radiusBisectionSteps,
+        radiusBisectionSteps: model ? settings.radiusBisectionSteps : 0,
         seed: settings.seed,
         loss: 'cross-entropy of the true label',
       },
@@ -248,4 +262,43 @@ async function attackAudit(input: RobustnessInput): Promise<AttackResults> {
   } finally {
     await cache.dispose();
   }
+}
+
+/** The scores of one image through the model's inference session (batch 1), or undefined when that cannot run. */
+async function blackBoxScores(handle: ModelHandle, spec: ModelSpec): Promise<ScoreFunction | undefined> {
+  const p = spec.preprocess;
+  const dims = p.layout === 'NCHW' ? [1, p.channels, p.height, p.width] : [1, p.height, p.width, p.channels];
+  try {
+    const session = await handle.session();
+    const score: ScoreFunction = async (input) => {
+      const results = await session.run({ [spec.inputName]: new ort.Tensor('float32', input, dims) }, [spec.outputName], { logSeverityLevel: 4 });
+      return Float32Array.from((results[spec.outputName] as ort.Tensor).data as Float32Array);
+    };
+    await score(new Float32Array(dims.reduce((a, b) => a * b, 1)));
+    return score;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Square Attack at every grid ε (ascending; an ε that fools the model is not retried at larger ones); the robust radius
+ * is the smallest grid ε that fools it (no bisection: each try costs up to the whole query budget). pgdCorrect holds
+ * the Square Attack outcomes; there is no FGSM.
+ */
+async function squareAttackImage(score: ScoreFunction, spec: ModelSpec, space: PixelSpace, clean: Float32Array, label: number, epsilons: number[], settings: SquareAttackSettings, seed: number, signal?: AbortSignal): Promise<ImageAttackOutcome> {
+  const random = mulberry32(seed);
+  const cleanCorrect = argmax(await score(clean)) === label;
+  const correct: boolean[] = [];
+  let radius: number | null = cleanCorrect ? null : 0;
+  for (const epsilon of epsilons) {
+    if (!cleanCorrect || radius !== null) {
+      correct.push(false);
+      continue;
+    }
+    const { fooled } = await squareAttack(score, spec.preprocess as PreprocessSpec, space, clean, label, epsilon, settings, random, signal);
+    correct.push(!fooled);
+    if (fooled) radius = epsilon;
+  }
+  return { cleanCorrect, fgsmCorrect: [], pgdCorrect: correct, radius };
 }

@@ -59,12 +59,14 @@ export function robustnessFindings(results: RobustnessResults, config: ResolvedC
     pushFinding(findings, config, MODEL_RULES.attacksSkipped, { message: `${modelName}: the adversarial attacks were not run: ${attacks.reason ?? 'unknown reason'}.`, location, evidence: { ...evidenceBase, reason: attacks.reason } });
   } else if (attacks?.status === 'ok' && attacks.groups && attacks.settings) {
     const threshold = config.thresholds.maxAttackDropDifference;
-    const keys = attacks.settings.epsilons.map((e) => `pgd@${e}`);
+    const attack = attacks.settings.attack;
+    const attackName = attack === 'square' ? 'the Square Attack' : 'PGD';
+    const keys = attacks.settings.epsilons.map((e) => `${attack}@${e}`);
     for (const report of attacks.groups) {
       const condition = firstBreakingCondition(report, keys, threshold);
       if (!condition) continue;
       pushFinding(findings, config, MODEL_RULES.attackRobustnessGap, {
-        message: `${modelName} breaks sooner for some ${report.name} groups under PGD (from ε = ${condition.key.split('@')[1]}/255): ${pairText(report, condition)} (${level} paired bootstrap over ${attacks.images} attacked images), above maxAttackDropDifference ${formatPercent(threshold)}.`,
+        message: `${modelName} breaks sooner for some ${report.name} groups under ${attackName} (from ε = ${condition.key.split('@')[1]}/255): ${pairText(report, condition)} (${level} paired bootstrap over ${attacks.images} attacked images), above maxAttackDropDifference ${formatPercent(threshold)}.`,
         location,
         evidence: { ...evidenceBase, attribute: report.name, attributes: report.attributes, condition: condition.key, dropDifference: condition.dropDifference, byGroup: condition.byGroup, radius: report.radius },
       });
@@ -77,9 +79,10 @@ export function robustnessFindings(results: RobustnessResults, config: ResolvedC
     parts.push(`clean accuracy ${formatPercent(corruptions.clean.estimate)} ${formatInterval(corruptions.clean, formatPercent)} on ${corruptions.images} images; under the 8 corruptions (mean over severities) ${means.map((m) => `${m.kind} ${formatPercent(m.accuracy.estimate)}`).join(', ')}${worst ? `; the worst is ${worst.kind} (drop ${formatPercent(worst.drop.estimate)} ${formatInterval(worst.drop, formatPercent)})` : ''}`);
   }
   if (attacks?.status === 'ok' && attacks.conditions) {
-    const pgd = attacks.conditions.filter((c) => c.kind === 'pgd');
+    const attack = attacks.settings?.attack ?? 'pgd';
+    const pgd = attacks.conditions.filter((c) => c.kind === attack);
     const median = attacks.radius?.overall.median;
-    parts.push(`under PGD on ${attacks.images} images: ${pgd.map((c) => `ε ${c.level}/255 ${formatPercent(c.accuracy.estimate)} ${formatInterval(c.accuracy, formatPercent)}`).join(', ')}; median robust radius ${median?.estimate === null || median === undefined ? `above ${attacks.settings?.epsilons.at(-1) ?? '?'}/255` : `${median.estimate.toFixed(2)}/255`}`);
+    parts.push(`under ${attack === 'square' ? 'the Square Attack (black-box: no gradient graph)' : 'PGD'} on ${attacks.images} images: ${pgd.map((c) => `ε ${c.level}/255 ${formatPercent(c.accuracy.estimate)} ${formatInterval(c.accuracy, formatPercent)}`).join(', ')}; median robust radius ${median?.estimate === null || median === undefined ? `above ${attacks.settings?.epsilons.at(-1) ?? '?'}/255` : `${median.estimate.toFixed(2)}/255`}`);
   }
   if (parts.length > 0) {
     pushFinding(findings, config, MODEL_RULES.robustnessSummary, {

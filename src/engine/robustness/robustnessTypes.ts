@@ -70,10 +70,18 @@ export interface CorruptionResults {
 
 /** Attack results. */
 export interface AttackResults {
-  /** 'ok', or 'skipped' with the reason (e.g. no gradient graph for this model). */
+  /** 'ok', or 'skipped' with the reason (e.g. a uint8 input). */
   status: 'ok' | 'skipped';
   reason?: string;
-  settings?: { epsilons: number[]; pgdSteps: number; pgdStepSize: string; randomStart: boolean; radiusBisectionSteps: number; seed: number; loss: string };
+  settings?: {
+    /** 'pgd' (with FGSM) through the gradient graph, or 'square' (Square Attack) when there is none. */
+    attack: 'pgd' | 'square';
+    /** Why the black-box attack was used. */
+    reason?: string;
+    /** Square Attack: model queries per image and ε, and the initial square share. */
+    queries?: number;
+    pInit?: number;
+    epsilons: number[]; pgdSteps: number; pgdStepSize: string; randomStart: boolean; radiusBisectionSteps: number; seed: number; loss: string };
   images?: number;
   /** Images attacked out of those audited (a seeded sample when above `attackImages`). */
   sampled?: boolean;
