@@ -231,25 +231,37 @@ function clampIndex(i: number, n: number): number {
   return i < 0 ? 0 : i >= n ? n - 1 : i;
 }
 
+/** One channel of interleaved pixels as a plane padded by `r` on every side, the border filled by `index` (reflect-101 or nearest). */
+function paddedPlane(data: Uint8Array, width: number, height: number, channels: number, k: number, r: number, index: (i: number, n: number) => number): { plane: Float64Array; stride: number } {
+  const stride = width + 2 * r;
+  const plane = new Float64Array(stride * (height + 2 * r));
+  for (let y = -r; y < height + r; y++) {
+    const sourceRow = index(y, height) * width;
+    for (let x = -r; x < width + r; x++) plane[(y + r) * stride + x + r] = data[(sourceRow + index(x, width)) * channels + k];
+  }
+  return { plane, stride };
+}
+
 /** Separable convolution of each channel with a symmetric 1-D kernel, 'nearest' borders, rounded to bytes. */
 function convolveSeparable(data: Uint8Array, width: number, height: number, channels: number, kernel: Float64Array): Uint8Array {
   const r = (kernel.length - 1) / 2;
-  const rows = new Float64Array(data.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let k = 0; k < channels; k++) {
+  const out = new Uint8Array(data.length);
+  for (let k = 0; k < channels; k++) {
+    const { plane, stride } = paddedPlane(data, width, height, channels, k, r, clampIndex);
+    // Horizontal pass over every padded row (the vertical pass reads the padded rows above and below).
+    const rows = new Float64Array(stride * (height + 2 * r));
+    for (let y = 0; y < height + 2 * r; y++) {
+      for (let x = 0; x < width; x++) {
         let sum = 0;
-        for (let d = -r; d <= r; d++) sum += kernel[d + r] * data[(y * width + clampIndex(x + d, width)) * channels + k];
-        rows[(y * width + x) * channels + k] = sum;
+        const base = y * stride + x;
+        for (let d = 0; d < kernel.length; d++) sum += kernel[d] * plane[base + d];
+        rows[y * stride + x] = sum;
       }
     }
-  }
-  const out = new Uint8Array(data.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let k = 0; k < channels; k++) {
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
         let sum = 0;
-        for (let d = -r; d <= r; d++) sum += kernel[d + r] * rows[(clampIndex(y + d, height) * width + x) * channels + k];
+        for (let d = 0; d < kernel.length; d++) sum += kernel[d] * rows[(y + d) * stride + x];
         out[(y * width + x) * channels + k] = toByte(sum);
       }
     }
@@ -261,20 +273,27 @@ function convolveSeparable(data: Uint8Array, width: number, height: number, chan
 function convolve2d(data: Uint8Array, width: number, height: number, channels: number, kernel: { size: number; values: Float64Array }): Uint8Array {
   const r = (kernel.size - 1) / 2;
   const out = new Uint8Array(data.length);
-  const xs = new Int32Array(width + 2 * r);
-  for (let i = 0; i < xs.length; i++) xs[i] = reflect101(i - r, width);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let k = 0; k < channels; k++) {
+  const stride = width + 2 * r;
+  // The kernel's non-zero taps as offsets into the padded plane (the disk is zero outside its blurred rim).
+  const offsets: number[] = [];
+  const weights: number[] = [];
+  for (let dy = 0; dy < kernel.size; dy++) {
+    for (let dx = 0; dx < kernel.size; dx++) {
+      const weight = kernel.values[dy * kernel.size + dx];
+      if (weight !== 0) {
+        offsets.push(dy * stride + dx);
+        weights.push(weight);
+      }
+    }
+  }
+  const taps = offsets.length;
+  for (let k = 0; k < channels; k++) {
+    const { plane } = paddedPlane(data, width, height, channels, k, r, reflect101);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const base = y * stride + x;
         let sum = 0;
-        for (let dy = -r; dy <= r; dy++) {
-          const row = reflect101(y + dy, height) * width;
-          const kernelRow = (dy + r) * kernel.size;
-          for (let dx = -r; dx <= r; dx++) {
-            const weight = kernel.values[kernelRow + dx + r];
-            if (weight !== 0) sum += weight * data[(row + xs[x + dx + r]) * channels + k];
-          }
-        }
+        for (let t = 0; t < taps; t++) sum += weights[t] * plane[base + offsets[t]];
         out[(y * width + x) * channels + k] = toByte(sum);
       }
     }
