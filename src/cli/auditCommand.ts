@@ -10,6 +10,7 @@ import { renderMarkdown, displayLocation } from '../engine/report/markdownReport
 import { renderSarif } from '../engine/report/sarifReport';
 import { exportReweighing } from '../engine/mitigation/exportReweighing';
 import { writeExplanationOverlays } from '../engine/report/explanationOverlays';
+import type { RobustnessMode } from '../engine/robustness/robustnessTypes';
 import type { Severity } from '../engine/types';
 import { escapeControl, escapeControlLines, escapeJsonInvisibles } from '../engine/report/displayText';
 import { insideAnyRoot, makeOutputFolder, writeErrorReason } from '../engine/io/outputFolder';
@@ -18,7 +19,6 @@ import { auditNotes } from './auditNotes';
 import { createProgressReporter } from './progressReporter';
 import { discoverModels } from '../engine/model/discoverModels';
 import { formatInterval, formatPercent } from '../engine/modelAudit/groupFindings';
-import type { RobustnessMode } from '../engine/robustness/robustnessTypes';
 
 export interface AuditCommandOptions {
   config?: string;
