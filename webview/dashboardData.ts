@@ -4,6 +4,7 @@ import type { AuditResult, DatasetAudit } from '../src/engine/auditResult';
 import type { ExplainedError } from '../src/engine/modelAudit/explainAudit';
 import type { FairnessFigure, GroupMetric, GroupReport, Interval, LabelIssueSummary, ModelAudit } from '../src/engine/modelAudit/modelAuditTypes';
 import type { PropertyHistogram } from '../src/engine/checks/imagePropertiesCheck';
+import type { RobustnessResults } from '../src/engine/robustness/robustnessTypes';
 import type { AttributeInfo, DatasetFormat, Finding, Severity } from '../src/engine/types';
 
 export type { PropertyHistogram } from '../src/engine/checks/imagePropertiesCheck';
@@ -134,6 +135,8 @@ export interface DashboardModel {
     notes: string[];
     items: ExplainedItem[];
   };
+  /** Accuracy by group under corruptions and attacks (with --robustness or fairframe.json's "robustness"). */
+  robustness?: RobustnessResults;
 }
 
 /** Everything the dashboard renders. */
@@ -328,6 +331,7 @@ function modelData(audit: ModelAudit, imageUri: ImageUriFunction): DashboardMode
       metrics: report.metrics,
       fairness: report.fairness,
     })),
+    ...(audit.robustness ? { robustness: audit.robustness } : {}),
     labelIssues: issues && {
       method: issues.method,
       audited: issues.audited,

@@ -10,6 +10,7 @@ export const SECTION_TITLES: Record<DashboardSection, string> = {
   heatmaps: 'Heatmaps',
   properties: 'Image properties',
   galleries: 'Galleries',
+  robustness: 'Robustness',
   explanation: 'Explanation',
 };
 

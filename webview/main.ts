@@ -18,6 +18,7 @@ import { renderGroups } from './sections/groupsSection';
 import { renderHeatmaps } from './sections/heatmapsSection';
 import { renderOverview } from './sections/overviewSection';
 import { renderProperties } from './sections/propertiesSection';
+import { renderRobustness } from './sections/robustnessSection';
 import { DEFAULT_VIEW_STATE, type ExplanationState, type SectionContext, type ViewState } from './sections/sectionContext';
 
 interface VsCodeApi {
@@ -35,6 +36,7 @@ const RENDERERS: Record<DashboardSection, (body: HTMLElement, context: SectionCo
   heatmaps: renderHeatmaps,
   properties: renderProperties,
   galleries: renderGalleries,
+  robustness: renderRobustness,
   explanation: renderExplanation,
 };
 /** Sections drawn without an audit: an image file can be explained before any audit is shown. */

@@ -7,7 +7,7 @@ import type { DashboardData } from './dashboardData';
 export const DASHBOARD_PROTOCOL_VERSION = 4;
 
 /** The dashboard's sections, in page order. */
-export const DASHBOARD_SECTIONS = ['overview', 'compare', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries', 'explanation'] as const;
+export const DASHBOARD_SECTIONS = ['overview', 'compare', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries', 'robustness', 'explanation'] as const;
 
 /** One of the dashboard's sections (also its element id). */
 export type DashboardSection = (typeof DASHBOARD_SECTIONS)[number];

@@ -10,6 +10,7 @@ import { renderMarkdown, displayLocation } from '../engine/report/markdownReport
 import { renderSarif } from '../engine/report/sarifReport';
 import { exportReweighing } from '../engine/mitigation/exportReweighing';
 import { writeExplanationOverlays } from '../engine/report/explanationOverlays';
+import type { RobustnessMode } from '../engine/robustness/robustnessTypes';
 import type { Severity } from '../engine/types';
 import { escapeControl, escapeControlLines, escapeJsonInvisibles } from '../engine/report/displayText';
 import { insideAnyRoot, makeOutputFolder, writeErrorReason } from '../engine/io/outputFolder';
@@ -31,6 +32,7 @@ export interface AuditCommandOptions {
   dataset?: string[];
   model?: string[];
   split?: string;
+  robustness?: RobustnessMode;
   quiet?: boolean;
   verbose?: boolean;
   /** Allow --out inside a dataset (refused otherwise: Fairframe never writes inside a dataset unless asked). */
@@ -72,6 +74,7 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
       datasets: options.dataset,
       models,
       split: options.split,
+      ...(options.robustness ? { robustness: options.robustness } : {}),
       signal: controller.signal,
       onProgress: (progress) => reporter.update(progress),
       parallel: verificationPool(),

@@ -38,6 +38,7 @@ export function buildProgram(): Command {
     .option('--dataset <name...>', 'only audit the datasets with these names')
     .option('-m, --model <file...>', 'ONNX model(s) to audit on the dataset, or auto for every .onnx file under <path> (also: models in fairframe.json)')
     .option('--split <name>', "split to audit the model on (default: test, else validation/val, else every image; 'all' for every image)")
+    .addOption(new Option('--robustness [kind]', 'also measure the model\'s accuracy by group under common corruptions, adversarial attacks (FGSM, PGD), or all').choices(['corruptions', 'attacks', 'all']).preset('all'))
     .option('--quiet', 'print no progress')
     .option('--verbose', 'print the stack trace of any internal error on standard error')
     .option('--out-inside-data', 'allow --out to be inside a dataset (refused otherwise)')

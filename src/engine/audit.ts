@@ -17,6 +17,7 @@ import { scanDataset } from './scan/scanDataset';
 import { auditModel, type ModelTarget } from './modelAudit/modelAudit';
 import type { ModelAudit } from './modelAudit/modelAuditTypes';
 import { TOOL_VERSION } from './version';
+import type { RobustnessMode } from './robustness/robustnessTypes';
 import type { Dataset, Finding, RunOptions, ScanOutcome, Severity } from './types';
 
 export interface AuditOptions extends RunOptions {
@@ -34,6 +35,8 @@ export interface AuditOptions extends RunOptions {
   split?: string;
   /** Audit only the models in `models` (their fairframe.json entries still give their settings), not the rest of fairframe.json's. */
   onlyListedModels?: boolean;
+  /** Also measure the models' accuracy by group under common corruptions, adversarial attacks, or both. */
+  robustness?: RobustnessMode;
   /** Threshold overrides on top of fairframe.json's (e.g. an editor setting for bootstrapReplicates). */
   thresholds?: Partial<Thresholds>;
   /** Threads the checks may divide their work among (the CLI and the editor's worker pass a pool). */
@@ -84,6 +87,7 @@ export async function auditPath(target: string, options: AuditOptions = {}): Pro
       const { audit: modelAudit, findings: modelFindings, diagnostics: modelDiagnostics } = await auditModel(target, dataset, scans, datasetConfig, {
         cacheDir: options.cacheDir,
         split: options.split,
+        ...(options.robustness ? { robustness: options.robustness } : {}),
         signal: options.signal,
         onProgress: options.onProgress,
       });

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { auditPath } from '../../src/engine/audit';
 import type { AuditResult } from '../../src/engine/auditResult';
+import type { RobustnessMode } from '../../src/engine/robustness/robustnessTypes';
 import { DashboardHarness } from './dashboardHarness';
 
 /** File names that would run script if they were ever parsed as markup. */
@@ -32,7 +33,7 @@ function csvField(value: string): string {
  * by its brightness, so: accuracy north 40/40, second site 24/40 (difference 0.4); confusion matrix
  * [[40, 16], [0, 24]] (rows true bright, dark); the 16 mislabelled images are the label issues.
  */
-export async function auditFixture(): Promise<FixtureAudit> {
+export async function auditFixture(options: { robustness?: RobustnessMode } = {}): Promise<FixtureAudit> {
   const root = path.resolve(__dirname, '../..');
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ff-dashboard-'));
   const data = path.join(dir, 'data');
@@ -53,7 +54,7 @@ export async function auditFixture(): Promise<FixtureAudit> {
   await fs.mkdir(path.dirname(model));
   await fs.copyFile(path.join(root, 'test/fixtures/inference/mean_logits.onnx'), model);
   await fs.writeFile(path.join(dir, 'models', 'brightness.json'), JSON.stringify({ labels: ['bright', 'dark'], preprocess: { resize: 'stretch', scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] } }));
-  const result = await auditPath(data, { models: [model] });
+  const result = await auditPath(data, { models: [model], ...options });
   return { dir, data, result };
 }
 
@@ -61,12 +62,12 @@ export async function auditFixture(): Promise<FixtureAudit> {
 export const SCREENSHOTS = path.resolve(__dirname, '../../.tmp/screenshots');
 
 /** What every browser suite starts from: the bundles built, the fixture audited, and the dashboard page served on it. */
-export async function openFixtureDashboard(): Promise<{ fixture: FixtureAudit; harness: DashboardHarness }> {
+export async function openFixtureDashboard(options: { robustness?: RobustnessMode } = {}): Promise<{ fixture: FixtureAudit; harness: DashboardHarness }> {
   const root = path.resolve(__dirname, '../..');
   const build = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { cwd: root, encoding: 'utf8' });
   assert.equal(build.status, 0, build.stderr);
   await fs.mkdir(SCREENSHOTS, { recursive: true });
-  const fixture = await auditFixture();
+  const fixture = await auditFixture(options);
   const dataset = fixture.result.datasets[0];
   return { fixture, harness: await DashboardHarness.start({ [dataset.name]: dataset.root }) };
 }

@@ -22,6 +22,9 @@ export interface ViewState {
   labelIssuesShown: number;
   duplicatesShown: number;
   explainedShown: number;
+  /** Robustness chart: report × condition family (a corruption, 'pgd' or 'fgsm'). */
+  robustnessReport: string;
+  robustnessFamily: string;
   section?: string;
 }
 
@@ -40,6 +43,8 @@ export const DEFAULT_VIEW_STATE: ViewState = {
   labelIssuesShown: 0,
   duplicatesShown: 0,
   explainedShown: 0,
+  robustnessReport: '',
+  robustnessFamily: '',
 };
 
 /** The image the Explanation section shows and the methods' results received so far (kept outside the DOM and the data). */

@@ -34,6 +34,7 @@ export function resolveConfig(raw: FairframeConfig = {}, file?: string): Resolve
     rules: raw.rules ?? {},
     models: (raw.models ?? []).map((model) => ({ ...model, path: model.path !== undefined && file ? path.resolve(path.dirname(file), model.path) : model.path })),
     intersections: raw.intersections,
+    ...(raw.robustness ? { robustness: raw.robustness } : {}),
   };
 }
 

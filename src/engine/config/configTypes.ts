@@ -70,6 +70,8 @@ export interface FairframeConfig {
   models?: ModelConfig[];
   /** Attribute pairs whose intersections are audited (default: every pair of sensitive attributes). */
   intersections?: string[][];
+  /** Also measure models under common corruptions, adversarial attacks or both (as --robustness does). */
+  robustness?: 'corruptions' | 'attacks' | 'all';
 }
 
 /** Every tunable threshold with its default. Each check documents which it reads. */
@@ -132,6 +134,12 @@ export interface Thresholds {
   maxSaliencyMaskGap: number;
   /** FF-M020: error rate of the model at which no flagged image is reported one by one (fewer the closer it gets; information past half). */
   labelIssueMaxModelError: number;
+  /** FF-M040: largest difference between two groups' accuracy drops under a corruption (difference-in-differences). */
+  maxCorruptionDropDifference: number;
+  /** FF-M041: largest difference between two groups' accuracy drops under a PGD attack. */
+  maxAttackDropDifference: number;
+  /** Images attacked at most (a seeded sample of the audited images); 0 attacks every one. */
+  attackImages: number;
 }
 
 export const THRESHOLD_DEFAULTS: Thresholds = {
@@ -164,6 +172,9 @@ export const THRESHOLD_DEFAULTS: Thresholds = {
   saliencyImagesPerCell: 8,
   maxSaliencyMaskGap: 0.15,
   labelIssueMaxModelError: 0.2,
+  maxCorruptionDropDifference: 0.1,
+  maxAttackDropDifference: 0.1,
+  attackImages: 256,
 };
 
 /** Config with defaults applied and paths resolved; what the engine reads. */
@@ -177,4 +188,5 @@ export interface ResolvedConfig {
   rules: Record<string, RuleSetting>;
   models: ModelConfig[];
   intersections?: string[][];
+  robustness?: 'corruptions' | 'attacks' | 'all';
 }

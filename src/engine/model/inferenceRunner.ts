@@ -10,7 +10,7 @@ import { throttledProgress } from '../scan/throttledProgress';
 import type { ModelSpec, OutputKind, Prediction } from './modelTypes';
 import type { PredictionCache } from './predictionCache';
 import { predictionSettingsKey } from './predictionCache';
-import { preprocessInto, tensorElementsPerImage, validatePreprocessSpec } from './preprocess';
+import { decodeForModel, preprocessInto, tensorElementsPerImage, validatePreprocessSpec, writeTensor, type ModelPixels } from './preprocess';
 import { detectOutputKind, nonFiniteProblem, softmax, topK } from './softmax';
 import { ModelHandle } from './modelHandle';
 import { cpuSessionOptions } from './ortSession';
@@ -70,6 +70,12 @@ export interface InferenceResult {
   stats: InferenceStats;
 }
 
+/** A change of the decoded pixels before the tensor is written, named by a key that goes into the cache key. */
+export interface PixelTransform {
+  key: string;
+  apply(pixels: ModelPixels, image: { path: string; contentHash: string }): Promise<ModelPixels>;
+}
+
 /** Arguments of runInference. */
 export interface RunInferenceArgs {
   /** The model: bytes (a session is opened and released by this run), or a handle whose shared session is used. */
@@ -82,8 +88,10 @@ export interface RunInferenceArgs {
   batchSize?: number;
   /** ONNX Runtime intra-op threads (default defaultIntraOpThreads()). */
   threads?: number;
-  /** Opened with PredictionCache.open for this model's sha256 and this spec. */
+  /** Opened with PredictionCache.open for this model's sha256, this spec and the pixel transform's key. */
   cache?: PredictionCache;
+  /** Changes each image's decoded, resized pixels before they become the tensor (e.g. a corruption); its key is part of the cache key. */
+  pixelTransform?: PixelTransform;
   signal?: AbortSignal;
   onProgress?: (progress: InferenceProgress) => void;
 }
@@ -145,7 +153,7 @@ export async function runInference(args: RunInferenceArgs): Promise<InferenceRes
   const exposed = args.featureOutput !== undefined ? [args.featureOutput] : [];
   if (args.cache) {
     const modelSha256 = handle ? handle.exposedSha256(exposed) : createHash('sha256').update(args.modelBytes as Uint8Array).digest('hex');
-    if (args.cache.modelSha256 !== modelSha256 || args.cache.settingsKey !== predictionSettingsKey(spec)) {
+    if (args.cache.modelSha256 !== modelSha256 || args.cache.settingsKey !== predictionSettingsKey(spec, args.pixelTransform?.key)) {
       throw new FairframeError('internal', `The prediction cache '${args.cache.file}' was opened for another model or other settings; open it with PredictionCache.open(cacheDir, <sha256 of the model file>, spec).`);
     }
   }
@@ -286,6 +294,7 @@ async function runBatches(session: ort.InferenceSession, plan: InputPlan, args: 
   const slots = batchSize;
   const acquire = (): Float32Array | Uint8Array => free.pop() ?? (preprocess.inputType === 'uint8' ? new Uint8Array(slots * size) : new Float32Array(slots * size));
   const decodeConcurrency = defaultDecodeConcurrency();
+  const transform = args.pixelTransform;
 
   const prepareBatch = async (batchUnits: WorkUnit[]): Promise<PreparedBatch> => {
     const buffer = acquire();
@@ -295,7 +304,9 @@ async function runBatches(session: ort.InferenceSession, plan: InputPlan, args: 
       while (next < batchUnits.length && !signal?.aborted) {
         const index = next++;
         try {
-          await preprocessInto(buffer, index * size, batchUnits[index].path, preprocess);
+          const unit = batchUnits[index];
+          if (transform) writeTensor(await transform.apply(await decodeForModel(unit.path, preprocess), unit), preprocess, buffer, index * size);
+          else await preprocessInto(buffer, index * size, unit.path, preprocess);
         } catch (error) {
           errors[index] = FairframeError.is(error) ? error.message : `The image could not be preprocessed (${firstLine(error)}).`;
         }

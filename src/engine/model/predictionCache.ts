@@ -41,13 +41,15 @@ interface EntryLine {
  * The settings that change a prediction besides the model and the image: sha256 of the preprocessing, input and output
  * names and the declared output kind. Labels and label maps do not change the numbers, so they are left out.
  */
-export function predictionSettingsKey(spec: ModelSpec): string {
+export function predictionSettingsKey(spec: ModelSpec, pixelTransform?: string): string {
   const p = spec.preprocess;
   const settings = {
     preprocess: [p.width, p.height, p.resize, p.resizeShorter ?? null, p.layout, p.channels, p.channelOrder, p.scale, p.mean, p.std, p.inputType],
     input: spec.inputName,
     output: spec.outputName,
     outputKind: spec.outputKind,
+    // A transform of the pixels (a corruption and its severity and seed) makes other predictions: its own entries.
+    ...(pixelTransform !== undefined ? { pixelTransform } : {}),
   };
   return createHash('sha256').update(JSON.stringify(settings)).digest('hex');
 }
@@ -68,9 +70,9 @@ export class PredictionCache extends JsonlCache<CachedPrediction> {
     return path.join(path.resolve(cacheDir), `predictions-v${PREDICTION_CACHE_VERSION}`, `${modelSha256}-${settingsKey.slice(0, 16)}.jsonl`);
   }
 
-  /** Opens (or starts) the cache of a model (its file's sha256) run with these settings; reads the file once. */
-  static async open(cacheDir: string, modelSha256: string, spec: ModelSpec): Promise<PredictionCache> {
-    const settingsKey = predictionSettingsKey(spec);
+  /** Opens (or starts) the cache of a model (its file's sha256) run with these settings (and pixel transform, if any); reads the file once. */
+  static async open(cacheDir: string, modelSha256: string, spec: ModelSpec, pixelTransform?: string): Promise<PredictionCache> {
+    const settingsKey = predictionSettingsKey(spec, pixelTransform);
     const cache = new PredictionCache(PredictionCache.fileFor(cacheDir, modelSha256, settingsKey), modelSha256, settingsKey);
     await cache.loadFile();
     return cache;

@@ -31,6 +31,9 @@ import { unknownIntersectionFindings } from './configuredIntersections';
 import { inferenceFailureFindings } from './inferenceFailureFindings';
 import { MODEL_RULES } from './modelRules';
 import { overallMetrics, type AuditedSample } from './overallMetrics';
+import { auditRobustness } from '../robustness/robustnessAudit';
+import { robustnessFindings } from '../robustness/robustnessFindings';
+import type { RobustnessMode } from '../robustness/robustnessTypes';
 
 /** Embedding-duplicate pairs reported as findings at most (the result lists up to 1,000). */
 const MAX_PAIR_FINDINGS = 500;
@@ -40,6 +43,8 @@ export interface ModelAuditOptions extends RunOptions {
   cacheDir?: string;
   /** Split to audit ('all' for every record); default: the model's `split`, else a held-out split, else all. */
   split?: string;
+  /** Also measure accuracy by group under common corruptions, adversarial attacks, or both. */
+  robustness?: RobustnessMode;
 }
 
 /** The model's entry: its file and its fairframe.json settings (if any). */
@@ -260,6 +265,29 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
   });
   pushAll(findings, groupFindings(groups, config, configLocation, modelName, evidenceBase));
 
+  // Robustness by group: the same images under corruptions and attacks, on request.
+  let robustness: ModelAudit['robustness'];
+  const robustnessMode = options.robustness ?? config.robustness;
+  if (robustnessMode && audited.length > 0) {
+    const itemById = new Map(items.map((item) => [item.recordId, item]));
+    robustness = await auditRobustness(robustnessMode, {
+      handle,
+      spec,
+      outputKind: inference.stats.outputKind,
+      items: audited.map(({ record }) => itemById.get(record.id) as InferenceItem),
+      yTrue: sample.yTrue,
+      yPred: sample.yPred,
+      definitions,
+      minGroupSize: config.thresholds.minMetricGroupSize,
+      bootstrap: { replicates: config.thresholds.bootstrapReplicates, level: config.thresholds.confidenceLevel, seed: config.thresholds.bootstrapSeed, signal: options.signal },
+      attackImages: config.thresholds.attackImages,
+      cacheDir: options.cacheDir,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    pushAll(findings, robustnessFindings(robustness, config, configLocation, modelName, evidenceBase));
+  }
+
   // Label issues by confident learning on the audited images: a summary, the ranked list, per-image findings for its top.
   let labelIssues: ModelAudit['labelIssues'];
   if (audited.length > 0 && match.classNames.length > 1) {
@@ -398,6 +426,7 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
       labelIssues,
       embeddingDuplicates,
       explanations,
+      ...(robustness ? { robustness } : {}),
       predictions: plainRecord(predictions),
     },
     findings,

@@ -3,6 +3,7 @@ import type { ConfidenceInterval, GroupInterval, PairInterval } from '../metrics
 import type { ReliabilityBin } from '../metrics/calibration';
 import type { ModelInfo, PreprocessSpec, SettingSource } from '../model/modelTypes';
 import type { AuditExplanations } from './explainAudit';
+import type { RobustnessResults } from '../robustness/robustnessTypes';
 
 /** How the model was run, as the report states it. */
 export interface ModelUsage {
@@ -183,5 +184,7 @@ export interface ModelAudit {
   };
   /** Explained errors per group with faithfulness and the sanity check, mean saliency maps, on-object shares by group. */
   explanations?: AuditExplanations;
+  /** Accuracy by group under common corruptions and adversarial attacks (with --robustness). */
+  robustness?: RobustnessResults;
   predictions?: Record<string, RecordPrediction>;
 }

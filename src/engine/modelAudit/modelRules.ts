@@ -50,6 +50,14 @@ export const MODEL_RULES = {
     "The share of the model's saliency that falls inside the object mask (the lesion) differs between groups by more than `maxSaliencyMaskGap`: for some groups the model looks elsewhere."),
   explanationSanity: rule('FF-M031', 'explanation-fails-sanity', 'info',
     "The explanation maps barely change when the model's classifier is randomised (mean Spearman ρ ≥ 0.5): they reflect the image more than what the model learned, so read them with care."),
+  corruptionRobustnessGap: rule('FF-M040', 'corruption-robustness-gap', 'warning',
+    "Under a common corruption (noise, blur, brightness, contrast, JPEG, pixelation), one group's accuracy drops from clean by more than another's: the difference-in-differences exceeds `maxCorruptionDropDifference` and its interval excludes zero. The model breaks sooner for that group."),
+  attackRobustnessGap: rule('FF-M041', 'attack-robustness-gap', 'warning',
+    "Under a PGD attack (or, for a model without a gradient graph, the Square Attack) of some ε, one group's accuracy drops from clean by more than another's: the difference-in-differences exceeds `maxAttackDropDifference` and its interval excludes zero."),
+  robustnessSummary: rule('FF-M042', 'robustness-summary', 'info',
+    'Accuracy under the common corruptions (mean over severities) and under FGSM and PGD attacks, with intervals (run with --robustness).'),
+  attacksSkipped: rule('FF-M043', 'attacks-not-run', 'info',
+    "The adversarial attacks could not be run on this model (a uint8 input, or neither a gradient graph nor a one-image forward run); only the corruptions were measured."),
 } as const;
 
 /** Every model-audit rule, in id order. */

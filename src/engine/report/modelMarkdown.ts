@@ -4,6 +4,7 @@ import type { GroupReport, ModelAudit } from '../modelAudit/modelAuditTypes';
 import { formatInterval, formatNumber, formatPercent } from '../modelAudit/groupFindings';
 import { formatProbability, labelIssueSentence, perImageSentence } from '../modelAudit/labelIssueFindings';
 import { escapeMarkdown } from './markdownReport';
+import { robustnessSection } from './robustnessMarkdown';
 
 /** Label issues listed in the report at most (all are in the JSON). */
 const MAX_LISTED_ISSUES = 25;
@@ -131,6 +132,7 @@ export function modelSection(audit: ModelAudit, base: string, level: number): st
     lines.push(`### By ${escapeMarkdown(report.name)}`, '', ...groupTable(report, level), ...fairnessTable(report));
     if (report.oneVsRestSkipped) lines.push(`Per-class figures not computed: ${escapeMarkdown(report.oneVsRestSkipped)}.`, '');
   }
+  lines.push(...robustnessSection(audit, level));
   lines.push(...explanationSection(audit));
   if (audit.labelIssues) {
     const summary = audit.labelIssues;
