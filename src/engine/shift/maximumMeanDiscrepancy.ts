@@ -1,0 +1,122 @@
+// Maximum mean discrepancy between two samples of embeddings, with an RBF kernel and a permutation p-value.
+import { mulberry32 } from '../metrics/seededRandom';
+import { throwIfAborted } from '../errors';
+
+/** Default number of permutations of the MMD test. */
+export const DEFAULT_MMD_PERMUTATIONS = 200;
+
+export interface MmdTest {
+  /** Unbiased MMD²_u (Gretton et al. 2012, Lemma 6). */
+  mmd2: number;
+  /** Kernel bandwidth σ of k(x, y) = exp(−‖x − y‖² / (2σ²)): the median pairwise Euclidean distance of the pooled sample. */
+  bandwidth: number;
+  /** (1 + #{permutations with MMD²_u ≥ observed}) / (1 + permutations) (Phipson & Smyth 2010). */
+  pValue: number;
+  permutations: number;
+  n1: number;
+  n2: number;
+}
+
+export interface MmdOptions {
+  /** Number of random permutations (seeded), or the permutations themselves: each a reordering of 0 … n1+n2−1 whose first n1 indices form the new first sample. */
+  permutations?: number | readonly (readonly number[])[];
+  seed?: number;
+  signal?: AbortSignal;
+}
+
+/** Squared Euclidean distance. */
+function squaredDistance(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  let sum = 0;
+  for (let k = 0; k < x.length; k++) {
+    const d = x[k] - y[k];
+    sum += d * d;
+  }
+  return sum;
+}
+
+/** Median of the square roots of squared distances (the mean of the two middle ones for an even count, as numpy.median). */
+function medianDistance(squared: Float64Array): number {
+  const sorted = squared.slice().sort();
+  const m = sorted.length;
+  if (m === 0) return Number.NaN;
+  return m % 2 === 1 ? Math.sqrt(sorted[(m - 1) / 2]) : (Math.sqrt(sorted[m / 2 - 1]) + Math.sqrt(sorted[m / 2])) / 2;
+}
+
+/**
+ * MMD² with the Gaussian kernel and the median heuristic bandwidth (Gretton et al. 2012, §8: σ = median pairwise distance
+ * of the pooled sample, over all pairs i < j), and a permutation test. The pooled kernel matrix is computed once
+ * (n(n−1)/2 floats) and each permutation re-sums it: O(n²) per permutation, so callers cap n (see shiftAnalysis).
+ * MMD²_u = Σ_{i≠j} k(x_i,x_j)/(m(m−1)) + Σ_{i≠j} k(y_i,y_j)/(n(n−1)) − 2 Σ_{i,j} k(x_i,y_j)/(m·n).
+ */
+export function mmdPermutationTest(reference: readonly ArrayLike<number>[], target: readonly ArrayLike<number>[], options: MmdOptions = {}): MmdTest {
+  const n1 = reference.length;
+  const n2 = target.length;
+  const n = n1 + n2;
+  if (n1 < 2 || n2 < 2) return { mmd2: Number.NaN, bandwidth: Number.NaN, pValue: Number.NaN, permutations: 0, n1, n2 };
+  const pooled = [...reference, ...target];
+  // Upper triangle, row-major: pair (i, j), i < j, at offset(i) + (j − i − 1).
+  const pairs = (n * (n - 1)) / 2;
+  const distances = new Float64Array(pairs);
+    let at = 0;
+  for (let i = 0; i < n; i++) {
+    throwIfAborted(options.signal);
+    for (let j = i + 1; j < n; j++) distances[at++] = squaredDistance(pooled[i], pooled[j]);
+  }
+  const bandwidth = medianDistance(distances);
+  const gamma = bandwidth > 0 ? 1 / (2 * bandwidth * bandwidth) : 0;
+  const kernel = new Float32Array(pairs);
+  let total = 0;
+  for (let k = 0; k < pairs; k++) {
+    kernel[k] = Math.exp(-gamma * distances[k]);
+    total += kernel[k];
+  }
+
+  // MMD²_u of an assignment: inFirst[i] = 1 when pooled item i belongs to the first sample.
+  // Row i adds its pairs with later items of its own sample: to sxx when i is in the first sample, to syy otherwise.
+  const statistic = (inFirst: Uint8Array): number => {
+    let sxx = 0;
+    let syy = 0;
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const a = inFirst[i];
+      let rowX = 0;
+      let rowY = 0;
+      for (let j = i + 1; j < n; j++, k++) {
+        if (inFirst[j] === 1) rowX += kernel[k];
+        else rowY += kernel[k];
+      }
+      if (a === 1) sxx += rowX;
+      else syy += rowY;
+    }
+    const sxy = total - sxx - syy;
+    return (2 * sxx) / (n1 * (n1 - 1)) + (2 * syy) / (n2 * (n2 - 1)) - (2 * sxy) / (n1 * n2);
+  };
+
+  const observedAssignment = new Uint8Array(n);
+  observedAssignment.fill(1, 0, n1);
+  const mmd2 = statistic(observedAssignment);
+
+  const given = typeof options.permutations === 'object' ? options.permutations : undefined;
+  const count = given ? given.length : typeof options.permutations === 'number' ? options.permutations : DEFAULT_MMD_PERMUTATIONS;
+  const random = mulberry32(options.seed ?? 0x5eed);
+  const order = Array.from({ length: n }, (_, i) => i);
+  const assignment = new Uint8Array(n);
+  let atLeast = 0;
+  for (let p = 0; p < count; p++) {
+    throwIfAborted(options.signal);
+    let permutation: readonly number[];
+    if (given) permutation = given[p];
+    else {
+      // Fisher–Yates shuffle of the first n1 positions is enough to draw the first sample uniformly.
+      for (let i = 0; i < n1; i++) {
+        const j = i + Math.floor(random() * (n - i));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      permutation = order;
+    }
+    assignment.fill(0);
+    for (let i = 0; i < n1; i++) assignment[permutation[i]] = 1;
+    if (statistic(assignment) >= mmd2) atLeast++;
+  }
+  return { mmd2, bandwidth, pValue: (1 + atLeast) / (1 + count), permutations: count, n1, n2 };
+}
