@@ -20,6 +20,11 @@ if (!existsSync(path.join(demoDir, 'demo-truth.json'))) {
   const status = run([path.join(root, 'dist/demo.js'), '--out', demoDir]);
   if (status !== 0) process.exit(status);
 }
+if (!existsSync(path.join(demoDir, 'production-truth.json'))) {
+  console.log(`Generating the shifted production folder in ${path.join(demoDir, 'production')} …`);
+  const status = run([path.join(root, 'dist/demo.js'), '--out', demoDir, '--production-only']);
+  if (status !== 0) process.exit(status);
+}
 const demoModel = path.join(root, 'models/demo/lesion-cnn.onnx');
 console.log(`Auditing ${dataDir} and the demo model ${path.relative(root, demoModel)} …`);
 const status = run([path.join(root, 'dist/cli.js'), 'audit', dataDir, '--model', demoModel, '--out', reportDir, '--cache', cacheDir, '--export-weights', 'fitzpatrick']);

@@ -28,6 +28,8 @@ export interface BlackBoxShiftResult extends BlackBoxShiftEstimate {
   priorIntervals: ConfidenceInterval[];
   /** Intervals of q̂_j − p_ref_j. */
   priorChangeIntervals: ConfidenceInterval[];
+  /** The same at `decisionLevel` (e.g. Bonferroni-simultaneous over many classes × groups); equal to priorChangeIntervals without one. */
+  priorChangeDecisionIntervals: ConfidenceInterval[];
   expectedAccuracyInterval: ConfidenceInterval;
   /** Bootstrap replicates in which C was singular (left out of the intervals). */
   singularReplicates: number;
@@ -100,6 +102,8 @@ export interface BlackBoxShiftOptions {
   replicates: number;
   level: number;
   seed: number;
+  /** Level of the intervals used to decide that a prior moved (default: `level`). */
+  decisionLevel?: number;
   signal?: AbortSignal;
 }
 
@@ -150,6 +154,7 @@ export function blackBoxShift(
     weightIntervals: weightDraws.map((draws, j) => percentileInterval(estimate.weights?.[j] ?? Number.NaN, draws, level)),
     priorIntervals: priorDraws.map((draws, j) => percentileInterval(estimate.targetPriors?.[j] ?? Number.NaN, draws, level)),
     priorChangeIntervals: changeDraws.map((draws, j) => percentileInterval(estimate.targetPriors ? estimate.targetPriors[j] - estimate.referencePriors[j] : Number.NaN, draws, level)),
+    priorChangeDecisionIntervals: changeDraws.map((draws, j) => percentileInterval(estimate.targetPriors ? estimate.targetPriors[j] - estimate.referencePriors[j] : Number.NaN, draws, options.decisionLevel ?? level)),
     expectedAccuracyInterval: percentileInterval(estimate.expectedAccuracy ?? Number.NaN, accuracyDraws, level),
     singularReplicates: singular,
   };

@@ -3,7 +3,7 @@ import { mulberry32 } from '../metrics/seededRandom';
 import { throwIfAborted } from '../errors';
 
 /** Default number of permutations of the MMD test. */
-export const DEFAULT_MMD_PERMUTATIONS = 200;
+export const DEFAULT_MMD_PERMUTATIONS = 500;
 
 export interface MmdTest {
   /** Unbiased MMD²_u (Gretton et al. 2012, Lemma 6). */
