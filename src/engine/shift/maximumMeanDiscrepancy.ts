@@ -42,10 +42,41 @@ function medianDistance(squared: Float64Array): number {
   return m % 2 === 1 ? Math.sqrt(sorted[(m - 1) / 2]) : (Math.sqrt(sorted[m / 2 - 1]) + Math.sqrt(sorted[m / 2])) / 2;
 }
 
+/** Pairs over which the median distance is taken exactly; beyond, over this many seeded random pairs. */
+export const MEDIAN_EXACT_PAIRS = 2_000_000;
+
+/**
+ * The median heuristic bandwidth: the median Euclidean distance over all pairs i < j of the pooled sample (Gretton et
+ * al. 2012), exactly up to MEDIAN_EXACT_PAIRS pairs; beyond, the median over MEDIAN_EXACT_PAIRS pairs drawn at random
+ * (seeded; its standard error is far below the spread of the distances).
+ */
+export function medianPairDistance(pooled: readonly ArrayLike<number>[], seed: number, signal?: AbortSignal): number {
+  const n = pooled.length;
+  const pairs = (n * (n - 1)) / 2;
+  if (pairs <= MEDIAN_EXACT_PAIRS) {
+    const squared = new Float64Array(pairs);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      if (i % 256 === 0) throwIfAborted(signal);
+      for (let j = i + 1; j < n; j++) squared[at++] = squaredDistance(pooled[i], pooled[j]);
+    }
+    return medianDistance(squared);
+  }
+  const random = mulberry32(seed ^ 0x9e3779b9);
+  const squared = new Float64Array(MEDIAN_EXACT_PAIRS);
+  for (let k = 0; k < MEDIAN_EXACT_PAIRS; k++) {
+    const i = Math.floor(random() * n);
+    let j = Math.floor(random() * (n - 1));
+    if (j >= i) j++;
+    squared[k] = squaredDistance(pooled[i], pooled[j]);
+  }
+  return medianDistance(squared);
+}
+
 /**
  * MMD² with the Gaussian kernel and the median heuristic bandwidth (Gretton et al. 2012, §8: σ = median pairwise distance
  * of the pooled sample, over all pairs i < j), and a permutation test. The pooled kernel matrix is computed once
- * (n(n−1)/2 floats) and each permutation re-sums it: O(n²) per permutation, so callers cap n (see shiftAnalysis).
+ * (n(n−1)/2 float32) and each permutation re-sums it: O(n²) per permutation, so callers cap n (see shiftAnalysis).
  * MMD²_u = Σ_{i≠j} k(x_i,x_j)/(m(m−1)) + Σ_{i≠j} k(y_i,y_j)/(n(n−1)) − 2 Σ_{i,j} k(x_i,y_j)/(m·n).
  */
 export function mmdPermutationTest(reference: readonly ArrayLike<number>[], target: readonly ArrayLike<number>[], options: MmdOptions = {}): MmdTest {
@@ -54,24 +85,22 @@ export function mmdPermutationTest(reference: readonly ArrayLike<number>[], targ
   const n = n1 + n2;
   if (n1 < 2 || n2 < 2) return { mmd2: Number.NaN, bandwidth: Number.NaN, pValue: Number.NaN, permutations: 0, n1, n2 };
   const pooled = [...reference, ...target];
-  // Upper triangle, row-major: pair (i, j), i < j, at offset(i) + (j − i − 1).
+  // Upper triangle, row-major: pair (i, j), i < j.
   const pairs = (n * (n - 1)) / 2;
-  const distances = new Float64Array(pairs);
-    let at = 0;
-  for (let i = 0; i < n; i++) {
-    throwIfAborted(options.signal);
-    for (let j = i + 1; j < n; j++) distances[at++] = squaredDistance(pooled[i], pooled[j]);
-  }
-  const bandwidth = medianDistance(distances);
+  const bandwidth = medianPairDistance(pooled, options.seed ?? 0x5eed, options.signal);
   const gamma = bandwidth > 0 ? 1 / (2 * bandwidth * bandwidth) : 0;
   const kernel = new Float32Array(pairs);
   let total = 0;
-  for (let k = 0; k < pairs; k++) {
-    kernel[k] = Math.exp(-gamma * distances[k]);
-    total += kernel[k];
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    if (i % 256 === 0) throwIfAborted(options.signal);
+    for (let j = i + 1; j < n; j++) {
+      const value = Math.exp(-gamma * squaredDistance(pooled[i], pooled[j]));
+      kernel[at++] = value;
+      total += value;
+    }
   }
 
-  // MMD²_u of an assignment: inFirst[i] = 1 when pooled item i belongs to the first sample.
   // Row i adds its pairs with later items of its own sample: to sxx when i is in the first sample, to syy otherwise.
   const statistic = (inFirst: Uint8Array): number => {
     let sxx = 0;

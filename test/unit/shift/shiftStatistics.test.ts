@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { kolmogorovSmirnov, kolmogorovSurvival } from '../../../src/engine/shift/kolmogorovSmirnov';
 import { populationStabilityIndex } from '../../../src/engine/shift/populationStability';
-import { mmdPermutationTest } from '../../../src/engine/shift/maximumMeanDiscrepancy';
+import { MEDIAN_EXACT_PAIRS, medianPairDistance, mmdPermutationTest } from '../../../src/engine/shift/maximumMeanDiscrepancy';
+import { mulberry32 } from '../../../src/engine/metrics/seededRandom';
 import { blackBoxShift, estimateBlackBoxShift } from '../../../src/engine/shift/blackBoxShift';
 import { benjaminiHochberg, holm } from '../../../src/engine/shift/multipleTesting';
 import { chiSquareIndependence } from '../../../src/engine/stats/contingency';
@@ -89,6 +90,15 @@ describe('shift/statistics', () => {
         close(result.pValue, item.pValue, 1e-12, 'p');
       });
     }
+
+    it('takes the median distance from sampled pairs on large samples, near the analytic median', () => {
+      // |X − Y| for X, Y uniform on [0, 1] has CDF 1 − (1 − d)², so its median is 1 − √½ = 0.29289 (by hand).
+      const random = mulberry32(11);
+      const points = Array.from({ length: 2100 }, () => [random()]);
+      assert.ok((2100 * 2099) / 2 > MEDIAN_EXACT_PAIRS);
+      const median = medianPairDistance(points, 5);
+      assert.ok(Math.abs(median - (1 - Math.SQRT1_2)) < 0.01, `median ${median}`);
+    });
 
     it('with seeded random permutations gives the same p for the same seed and stays within the permutation error of the reference', () => {
       const item = reference.mmd[0];
