@@ -52,7 +52,7 @@ describe('shift/statistics', () => {
       assert.equal(same.pValue, 1);
     });
 
-    it('uses Kolmogorov\'s limit above 10,000 per sample, matching scipy.stats.kstwobign.sf', () => {
+    it('uses Kolmogorov\'s limit when n1·n2 exceeds 10^7, matching scipy.stats.kstwobign.sf', () => {
       for (const { lambda, sf } of reference.kolmogorovSurvival) close(kolmogorovSurvival(lambda), sf, 1e-10, `λ = ${lambda}`);
       const big = kolmogorovSmirnov(Float64Array.from({ length: 10_001 }, (_, i) => i), Float64Array.from({ length: 10_001 }, (_, i) => i + 200));
       assert.equal(big.method, 'asymptotic');
