@@ -1,5 +1,6 @@
 // "Fairframe: Compare Data Distributions": picks a reference and a target (two datasets, or two splits of one) and
 // optionally a model, runs `fairframe shift` in the worker, and opens its Markdown report beside the editor.
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ShiftResult } from '../engine/shift/shiftTypes';
@@ -110,8 +111,14 @@ export function registerShiftCommand(services: { store: AuditStore; runner: Audi
       });
       output.log.info(`Compared ${reference.label} with ${target.label} in ${result.durationMs} ms: ${result.counts.warning} warnings, ${result.counts.info} notes.`);
       for (const finding of result.findings) output.log.info(`${finding.rule} ${finding.severity}: ${escapeControl(finding.message)}`);
-      const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: hostEngine().renderShiftMarkdown(result) });
-      await vscode.commands.executeCommand('markdown.showPreviewToSide', document.uri).then(undefined, () => vscode.window.showTextDocument(document, { preview: true }));
+      // The report is a file in the cache folder (never in a dataset), so it opens as a saved document that closes without a prompt.
+      const folder = path.join(runner.cacheDir, 'shift-reports');
+      await fs.mkdir(folder, { recursive: true });
+      const file = path.join(folder, `fairframe-shift-${result.createdAt.replace(/[:.]/g, '-')}.md`);
+      await fs.writeFile(file, hostEngine().renderShiftMarkdown(result));
+      const uri = vscode.Uri.file(file);
+      await vscode.commands.executeCommand('markdown.showPreviewToSide', uri).then(undefined, () => vscode.window.showTextDocument(uri, { preview: true }));
+      output.log.info(`Shift report: ${file}`);
       const moved = result.findings.filter((finding) => finding.rule === 'FF-S001' || finding.rule === 'FF-S002' || finding.rule === 'FF-S003' || finding.rule === 'FF-S004').length;
       void vscode.window.showInformationMessage(`Fairframe: ${moved === 0 ? 'no shift found' : `${moved} shift finding${moved === 1 ? '' : 's'}`} between ${reference.label} and ${target.label}.`);
       return result;
