@@ -22,6 +22,12 @@ export interface ShiftCommandArgument {
   model?: string;
 }
 
+/** What the command resolves to (for tests): the comparison and the Markdown report file it opened. */
+export interface ShiftCommandResult {
+  result: ShiftResult;
+  reportFile: string;
+}
+
 interface Side {
   path: string;
   split?: string;
@@ -73,7 +79,7 @@ async function pickSide(store: AuditStore, role: 'reference' | 'target', preset?
 
 /** Registers `fairframe.compareDistributions` (argument: a Datasets view node as the reference, or a full ShiftCommandArgument). */
 export function registerShiftCommand(services: { store: AuditStore; runner: AuditRunner; output: FairframeOutput }): vscode.Disposable {
-  return vscode.commands.registerCommand('fairframe.compareDistributions', async (argument?: unknown): Promise<ShiftResult | undefined> => {
+  return vscode.commands.registerCommand('fairframe.compareDistributions', async (argument?: unknown): Promise<ShiftCommandResult | undefined> => {
     const { store, runner, output } = services;
     try {
       let reference: Side | undefined;
@@ -121,7 +127,7 @@ export function registerShiftCommand(services: { store: AuditStore; runner: Audi
       output.log.info(`Shift report: ${file}`);
       const moved = result.findings.filter((finding) => finding.rule === 'FF-S001' || finding.rule === 'FF-S002' || finding.rule === 'FF-S003' || finding.rule === 'FF-S004').length;
       void vscode.window.showInformationMessage(`Fairframe: ${moved === 0 ? 'no shift found' : `${moved} shift finding${moved === 1 ? '' : 's'}`} between ${reference.label} and ${target.label}.`);
-      return result;
+      return { result, reportFile: file };
     } catch (error) {
       runner.report(error, 'Comparing distributions');
       return undefined;
