@@ -6,6 +6,8 @@ import { loadConfigFile, loadConfigNear } from '../config/config';
 import type { ResolvedConfig, Thresholds } from '../config/configTypes';
 import { discoverDatasets } from '../dataset/discover';
 import { loadDataset } from '../dataset/loadDataset';
+import { walkImages } from '../dataset/walk';
+import { UNKNOWN } from '../types';
 import { FairframeError, throwIfAborted } from '../errors';
 import { chooseSplit } from '../modelAudit/auditedRecords';
 import { scanDataset } from '../scan/scanDataset';
@@ -44,6 +46,18 @@ async function loadOneDataset(target: string, config: ResolvedConfig, role: stri
   const stat = await fs.stat(absolute).catch(() => undefined);
   if (!stat) throw new FairframeError('path-not-found', `The ${role} '${absolute}' does not exist; pass a dataset folder or manifest file.`, { path: absolute });
   const refs = await discoverDatasets(absolute, config, options);
+  // A target needs no labels (production images seldom have them): a folder of images with no dataset layout is read as
+  // unlabelled images, every one with the label 'unknown' and no groups.
+  if (refs.length === 0 && role === 'target' && stat.isDirectory()) {
+    const walk = await walkImages(absolute, { signal: options.signal });
+    const files = walk.files.filter((file) => !file.escapes);
+    if (files.length > 0) {
+      return {
+        name: path.basename(absolute) || 'target', root: absolute, format: 'imagefolder', columns: [], attributes: [], loadIssues: walk.issues,
+        records: files.map((file) => ({ id: file.relPath, path: file.path, relPath: file.relPath, label: UNKNOWN, attributes: {}, source: { file: file.path } })),
+      };
+    }
+  }
   if (refs.length === 0) {
     throw new FairframeError('no-dataset', `No dataset found at the ${role} '${absolute}'. Expected an ImageFolder (<root>/<label>/*.jpg), a manifest (CSV/TSV/JSONL with a path and a label column) or metadata.csv/metadata.jsonl.`, { path: absolute });
   }

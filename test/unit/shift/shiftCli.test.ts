@@ -81,6 +81,22 @@ describe('fairframe shift (CLI)', function () {
     assert.equal(shift.properties.find((p) => p.property === 'brightness' && p.group === null)?.ksStatistic, 1);
   });
 
+  it('reads a plain folder of images as an unlabelled target', async () => {
+    const flat = path.join(dir, 'flat');
+    await fs.mkdir(flat, { recursive: true });
+    for (let i = 0; i < 30; i++) {
+      const level = 200 + i;
+      await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: level, g: level, b: level } } }).png().toFile(path.join(flat, `f${i}.png`));
+    }
+    const result = run(['shift', path.join(dir, 'reference'), flat, '--format', 'json', '--no-cache', '--quiet']);
+    assert.equal(result.status, 0, result.stderr);
+    const shift = JSON.parse(result.stdout) as ShiftResult;
+    assert.equal(shift.target.images, 30);
+    assert.deepEqual(shift.attributes, []);
+    // Levels 200…229 against 80…139: disjoint, D = 1.
+    assert.equal(shift.properties.find((p) => p.property === 'brightness' && p.group === null)?.ksStatistic, 1);
+  });
+
   it('refuses a missing target, an unknown split, and --out inside a dataset, with exit 2 and a message', () => {
     const missing = run(['shift', path.join(dir, 'reference'), '--no-cache', '--quiet']);
     assert.equal(missing.status, 2);
