@@ -1,7 +1,8 @@
 // `npm run bench`: scan throughput against raw sharp decoding of the same files, near-duplicate search time, model
 // inference (scripts/bench/inferenceBench.ts) and explanation latency (scripts/bench/explainBench.ts). Not a test: prints
 // Markdown tables and writes bench-data/*.json.
-// `npm run bench -- --only scan`, `--only inference`, `--only explain`, `--only gradient` (scripts/bench/gradientBench.ts), `--only robustness` (scripts/bench/robustnessBench.ts) or `--only extension` runs one part; `--inference-n 512`,
+// `npm run bench -- --only scan`, `--only inference`, `--only explain`, `--only gradient` (scripts/bench/gradientBench.ts), `--only robustness` (scripts/bench/robustnessBench.ts),
+// `--only shift` (scripts/bench/shiftBench.ts: the MMD test at 10,000 embeddings; `--shift-exact-permutations 20`) or `--only extension` runs one part; `--inference-n 512`,
 // `--inference-repeats 3`, `--experiments`; `--explain-demo-n 20`, `--explain-mobilenet-n 10`, `--explain-samples 500`;
 // `--extension-sessions 3`, `--extension-hovers 20`, `--dashboard-repeats 5` (scripts/bench/extensionBench.ts).
 import { promises as fs, existsSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { scanDataset, defaultScanConcurrency } from '../src/engine/scan/scanData
 import { HammingIndex } from '../src/engine/hash/hammingIndex';
 import { runExplainBenchmark } from './bench/explainBench';
 import { runGradientBenchmark } from './bench/gradientBench';
+import { runShiftBenchmark } from './bench/shiftBench';
 import { runExtensionBenchmark } from './bench/extensionBench';
 import { runInferenceBenchmark } from './bench/inferenceBench';
 import { runRobustnessBenchmark } from './bench/robustnessBench';
@@ -148,7 +150,7 @@ const option = (name: string): string | undefined => (args.includes(name) ? args
 
 async function main(): Promise<void> {
   const only = option('--only');
-  if (only !== undefined && !['scan', 'inference', 'explain', 'gradient', 'extension', 'robustness'].includes(only)) throw new Error(`--only takes 'scan', 'inference', 'explain', 'gradient', 'extension' or 'robustness', not '${only}'.`);
+  if (only !== undefined && !['scan', 'inference', 'explain', 'gradient', 'extension', 'robustness', 'shift'].includes(only)) throw new Error(`--only takes 'scan', 'inference', 'explain', 'gradient', 'extension', 'robustness' or 'shift', not '${only}'.`);
   if (only === undefined || only === 'scan') await scanBenchmark();
   if (only === undefined || only === 'inference') {
     await runInferenceBenchmark({ images: Number(option('--inference-n') ?? 512), repeats: Number(option('--inference-repeats') ?? 3), experiments: args.includes('--experiments') });
@@ -158,6 +160,7 @@ async function main(): Promise<void> {
   }
   if (only === undefined || only === 'gradient') await runGradientBenchmark();
   if (only === undefined || only === 'robustness') await runRobustnessBenchmark();
+  if (only === undefined || only === 'shift') await runShiftBenchmark({ exactPermutations: option('--shift-exact-permutations') ? Number(option('--shift-exact-permutations')) : undefined });
   if (only === undefined || only === 'extension') {
     await runExtensionBenchmark({ sessions: Number(option('--extension-sessions') ?? 3), hovers: Number(option('--extension-hovers') ?? 20), dashboardRepeats: Number(option('--dashboard-repeats') ?? 5) });
   }

@@ -20,11 +20,17 @@ if (!existsSync(path.join(demoDir, 'demo-truth.json'))) {
   const status = run([path.join(root, 'dist/demo.js'), '--out', demoDir]);
   if (status !== 0) process.exit(status);
 }
+if (!existsSync(path.join(demoDir, 'production-truth.json'))) {
+  console.log(`Generating the shifted production folder in ${path.join(demoDir, 'production')} …`);
+  const status = run([path.join(root, 'dist/demo.js'), '--out', demoDir, '--production-only']);
+  if (status !== 0) process.exit(status);
+}
 const demoModel = path.join(root, 'models/demo/lesion-cnn.onnx');
 console.log(`Auditing ${dataDir} and the demo model ${path.relative(root, demoModel)} …`);
 const status = run([path.join(root, 'dist/cli.js'), 'audit', dataDir, '--model', demoModel, '--out', reportDir, '--cache', cacheDir, '--export-weights', 'fitzpatrick']);
-if (status === 0 || status === 1) {
-  console.log(`\nReports: ${path.join(reportDir, 'fairframe-report.md')} (also .json and .sarif)`);
-  process.exit(0);
-}
-process.exit(status);
+if (status !== 0 && status !== 1) process.exit(status);
+console.log(`\nHas the data moved? Comparing ${path.join(demoDir, 'production')} with the test split of ${dataDir} …`);
+const shiftStatus = run([path.join(root, 'dist/cli.js'), 'shift', dataDir, path.join(demoDir, 'production'), '--reference-split', 'test', '--model', demoModel, '--out', path.join(reportDir, 'shift'), '--cache', cacheDir]);
+if (shiftStatus !== 0 && shiftStatus !== 1) process.exit(shiftStatus);
+console.log(`\nReports: ${path.join(reportDir, 'fairframe-report.md')} (also .json and .sarif); shift: ${path.join(reportDir, 'shift', 'fairframe-shift.md')}`);
+process.exit(0);

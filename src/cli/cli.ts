@@ -6,6 +6,7 @@ import { runExplainCommand, type ExplainCommandOptions } from './explainCommand'
 import { EXPLAIN_METHODS } from '../engine/explain/explainer';
 import { TOOL_VERSION } from '../engine/version';
 import { allRules } from '../engine/checks';
+import { runShiftCommand, type ShiftCommandOptions } from './shiftCommand';
 
 const FORMATS = ['json', 'md', 'sarif'] as const;
 
@@ -63,6 +64,27 @@ export function buildProgram(): Command {
     .option('--json', 'print the explanation as JSON (map included)')
     .action(async (image: string, options: ExplainCommandOptions) => {
       process.exitCode = await runExplainCommand(image, options);
+    });
+
+  program
+    .command('shift')
+    .description('Has the data moved? Compare the image properties, group shares and (with --model) the embeddings and class priors of <target> against <reference>, overall and by group.')
+    .argument('<reference>', 'reference dataset folder or manifest (e.g. the training data)')
+    .argument('[target]', 'target dataset folder or manifest (e.g. production data); omit it to compare two splits of <reference>')
+    .option('--reference-split <name>', "split of the reference to compare (default: every image; 'all' likewise)")
+    .option('--target-split <name>', 'split of the target to compare (default: every image)')
+    .option('-m, --model <file>', 'ONNX model: adds the embedding test (MMD) and black-box shift estimation of the class priors')
+    .option('-c, --config <file>', 'fairframe.json to use (default: the one at or above <reference>)')
+    .option('-f, --format <list>', `report formats, comma-separated: ${FORMATS.join(', ')}`, parseFormats)
+    .option('-o, --out <dir>', 'folder to write the reports into (created if needed)')
+    .addOption(new Option('--fail-on <severity>', 'exit with code 1 when a finding of this severity (or worse) exists').choices(['error', 'warning', 'info']))
+    .option('--cache <dir>', 'scan and prediction cache folder (default: $XDG_CACHE_HOME/fairframe or ~/.cache/fairframe)')
+    .option('--no-cache', 'do not read or write the caches')
+    .option('--quiet', 'print no progress')
+    .option('--verbose', 'print the stack trace of any internal error on standard error')
+    .option('--out-inside-data', 'allow --out to be inside a dataset (refused otherwise)')
+    .action(async (reference: string, target: string | undefined, options: ShiftCommandOptions) => {
+      process.exitCode = await runShiftCommand(reference, target, options);
     });
 
   program

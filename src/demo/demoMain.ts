@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_DEMO_SEED, generateDemo } from './generateDemo';
+import { generateProduction, PRODUCTION_LAYOUT } from './generateProduction';
 
 function integer(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('Expected a non-negative integer.');
@@ -16,15 +17,21 @@ export async function main(argv: string[]): Promise<number> {
     .requiredOption('--out <dir>', 'output folder (data/, masks/ and demo-truth.json are written there)')
     .option('--seed <n>', 'random seed', integer, DEFAULT_DEMO_SEED)
     .option('--limit <n>', 'write only the images of the first N rows (for tests)', integer)
+    .option('--production-only', 'write only the shifted production folder (production/ and production-truth.json)')
     .exitOverride();
   try {
     program.parse(argv);
   } catch (error) {
     return (error as { exitCode?: number }).exitCode ?? 2;
   }
-  const options = program.opts<{ out: string; seed: number; limit?: number }>();
+  const options = program.opts<{ out: string; seed: number; limit?: number; productionOnly?: boolean }>();
   const outDir = path.resolve(options.out);
   const started = Date.now();
+  if (options.productionOnly) {
+    const production = await generateProduction(outDir, options.seed);
+    console.log(`Wrote ${production.images} production images (seed ${production.seed}) to ${path.join(outDir, PRODUCTION_LAYOUT.root)}; planted shifts in ${path.join(outDir, PRODUCTION_LAYOUT.truth)}.`);
+    return 0;
+  }
   let lastReport = 0;
   const truth = await generateDemo(outDir, {
     seed: options.seed,

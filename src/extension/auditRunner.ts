@@ -6,7 +6,8 @@ import { FairframeError } from '../engine/errors';
 import { escapeControl } from '../engine/report/displayText';
 import type { Progress } from '../engine/types';
 import { throttleProgress } from '../worker/progressThrottle';
-import type { AuditJobOptions, CrashKind, ExplainJob, ExplainReply } from '../worker/protocol';
+import type { AuditJobOptions, CrashKind, ExplainJob, ExplainReply, ShiftJobOptions } from '../worker/protocol';
+import type { ShiftResult } from '../engine/shift/shiftTypes';
 import { WorkerClient } from '../worker/workerClient';
 import type { AuditStore } from './auditStore';
 import type { OverlayImage, OverlayRequest } from './imageHoverProvider';
@@ -168,6 +169,12 @@ export class AuditRunner implements vscode.Disposable {
   async explainImage(job: Omit<ExplainJob, 'cacheDir'>, signal?: AbortSignal): Promise<ExplainReply> {
     if (!vscode.workspace.isTrusted) throw new FairframeError('bad-config', 'Models are not run in a restricted (untrusted) workspace.');
     return this.getWorker().explain({ ...job, cacheDir: this.cacheDir }, { signal });
+  }
+
+  /** A distribution-shift comparison computed in the worker; refused in an untrusted workspace (it decodes images, and may run a model). */
+  async compareDistributions(reference: string, target: string, options: Omit<ShiftJobOptions, 'cacheDir'>, run: { signal?: AbortSignal; onProgress?: (progress: Progress) => void } = {}): Promise<ShiftResult> {
+    if (!vscode.workspace.isTrusted) throw new FairframeError('bad-config', 'Images are not decoded and models are not run in a restricted (untrusted) workspace. Trust the workspace (Manage Workspace Trust) to compare distributions.');
+    return this.getWorker().shift(reference, target, { ...options, cacheDir: this.cacheDir }, run);
   }
 
   /** An explanation overlay for a hover, computed in the worker; nothing in an untrusted workspace (models never run there). */

@@ -10,6 +10,7 @@ import { AuditStore } from './auditStore';
 import { DashboardPanel, openDashboard, registerDashboard } from './dashboardPanel';
 import { resolveDashboardTarget } from './dashboardTarget';
 import { registerCompareCommand } from './compareCommand';
+import { registerShiftCommand } from './shiftCommand';
 import { DatasetsTreeProvider } from './datasetsTreeProvider';
 import { registerExplainImage, WorkerExplanationSource } from './explainImage';
 import { FairframeCodeActions } from './fairframeCodeActions';
@@ -96,6 +97,7 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
     ...registerDashboard(context, store, new WorkerExplanationSource(runner, store, thumbnails)),
     registerExplainImage({ store, records, runner, openDashboard: (selection) => openDashboard(context, DashboardPanel.currentPanel ? undefined : selection) }),
     registerCompareCommand({ store, records, openDashboard: (selection) => openDashboard(context, selection) }),
+    registerShiftCommand({ store, runner, output }),
   );
   // Hovers show an explanation overlay (Grad-CAM, computed and cached in the worker) once a model was audited.
   context.subscriptions.push(hoverContent.setOverlayProvider((request) => runner.explainOverlay(request)));

@@ -11,4 +11,5 @@ export { metadataModelConfig, readSidecar } from '../engine/model/modelSpec';
 export { inspectModel } from '../engine/model/onnxModel';
 export { renderMarkdown } from '../engine/report/markdownReport';
 export { renderSarif } from '../engine/report/sarifReport';
+export { renderShiftMarkdown } from '../engine/report/shiftMarkdown';
 export { default as sharp } from 'sharp';

@@ -7,12 +7,17 @@ import type { AuditOptions } from '../engine/audit';
 import type { Progress, RunOptions } from '../engine/types';
 import type { ModelConfig } from '../engine/config/configTypes';
 import type { ExplainMethod } from '../engine/explain/explainTypes';
+import type { CompareOptions } from '../engine/shift/compareDistributions';
+import type { ShiftResult } from '../engine/shift/shiftTypes';
 
 /** Environment variable that enables the test-only requests (`debugCrash`, `debugWork`). */
 export const TEST_HOOKS_ENV = 'FAIRFRAME_TEST_HOOKS';
 
 /** The audit options that cross the process boundary (the signal and callback stay behind). */
 export type AuditJobOptions = Omit<AuditOptions, keyof RunOptions>;
+
+/** The shift-comparison options that cross the process boundary. */
+export type ShiftJobOptions = Omit<CompareOptions, keyof RunOptions>;
 
 /** How the test hook makes the worker fail: an exception, heap exhaustion, SIGABRT or SIGSEGV. */
 export type CrashKind = 'throw' | 'oom' | 'abort' | 'segfault';
@@ -60,6 +65,7 @@ export interface ExplainReply {
 export type WorkerRequest =
   | { type: 'audit'; target: string; options: AuditJobOptions }
   | { type: 'explain'; job: ExplainJob }
+  | { type: 'shift'; reference: string; target: string; options: ShiftJobOptions }
   | { type: 'cancel'; requestId: number }
   | { type: 'debugCrash'; kind: CrashKind }
   | { type: 'debugWork'; steps: number; stepMs: number; ignoreCancel?: boolean };
@@ -68,6 +74,7 @@ export type WorkerRequest =
 export interface WorkerResponseMap {
   audit: AuditResult;
   explain: ExplainReply;
+  shift: ShiftResult;
   /** Whether a running request with that id was found and aborted. */
   cancel: { cancelled: boolean };
   debugCrash: { crashed: false };

@@ -15,7 +15,9 @@ import {
   type WorkerResponseMap,
   type ExplainJob,
   type ExplainReply,
+  type ShiftJobOptions,
 } from './protocol';
+import type { ShiftResult } from '../engine/shift/shiftTypes';
 
 /** Levels of the client's log lines (those of a LogOutputChannel). */
 export type WorkerLogLevel = 'info' | 'warn' | 'error';
@@ -70,6 +72,11 @@ export class WorkerClient {
   /** Explains one image in the worker and renders the overlay PNG (base64). */
   explain(job: ExplainJob, run: RunOptions = {}): Promise<ExplainReply> {
     return this.request({ type: 'explain', job }, run);
+  }
+
+  /** Compares the distributions of a reference and a target (`fairframe shift`). */
+  shift(reference: string, target: string, options: ShiftJobOptions, run: RunOptions = {}): Promise<ShiftResult> {
+    return this.request({ type: 'shift', reference, target, options }, run);
   }
 
   /** Test hook: makes the worker fail in the given way (needs FAIRFRAME_TEST_HOOKS=1 in the child's environment). */

@@ -5,6 +5,7 @@ import { FairframeError, assertNever } from '../engine/errors';
 import type { RunOptions } from '../engine/types';
 import { debugCrash, debugWork } from './debugHooks';
 import { explainInWorker } from './explainJob';
+import { compareDistributions } from '../engine/shift/compareDistributions';
 import { throttleProgress } from './progressThrottle';
 import { verificationPool } from './verifyPool';
 import { TEST_HOOKS_ENV, isRequestEnvelope, type RequestEnvelope, type WireError, type WorkerEnvelope } from './protocol';
@@ -24,6 +25,8 @@ async function dispatch(request: RequestEnvelope, run: RunOptions): Promise<unkn
       return auditPath(body.target, { ...body.options, signal: run.signal, onProgress: run.onProgress, parallel: verificationPool() });
     case 'explain':
       return explainInWorker(body.job, run);
+    case 'shift':
+      return compareDistributions(body.reference, body.target, { ...body.options, signal: run.signal, onProgress: run.onProgress });
     case 'cancel': {
       const controller = running.get(body.requestId);
       controller?.abort();

@@ -9,6 +9,7 @@ import { intersectionsCheck } from './intersectionsCheck';
 import { labelAttributeAssociationCheck } from './labelAttributeAssociationCheck';
 import { privacyCheck } from './privacyCheck';
 import { modelRules } from '../modelAudit/modelRules';
+import { shiftRules } from '../shift/shiftRules';
 
 export const ALL_CHECKS: readonly DatasetCheck[] = [
   integrityCheck,
@@ -29,7 +30,7 @@ export const CHECK_FAILED_RULE: RuleInfo = {
   defaultSeverity: 'error',
 };
 
-/** Every rule any check or the model audit can emit, by id. */
+/** Every rule any check, the model audit or a shift comparison can emit, by id. */
 export function allRules(): RuleInfo[] {
-  return [CHECK_FAILED_RULE, ...ALL_CHECKS.flatMap((check) => check.rules), ...modelRules()].sort((a, b) => a.id.localeCompare(b.id));
+  return [CHECK_FAILED_RULE, ...ALL_CHECKS.flatMap((check) => check.rules), ...modelRules(), ...shiftRules()].sort((a, b) => a.id.localeCompare(b.id));
 }

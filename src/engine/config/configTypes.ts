@@ -140,6 +140,18 @@ export interface Thresholds {
   maxAttackDropDifference: number;
   /** Images attacked at most (a seeded sample of the audited images); 0 attacks every one. */
   attackImages: number;
+  /** FF-S001–FF-S003: significance level of the shift tests, after the Benjamini–Hochberg adjustment over all of them. */
+  shiftAlpha: number;
+  /** FF-S001: population stability index at or above which a significant property shift is reported (0.1 moderate, 0.25 major). */
+  minPopulationStability: number;
+  /** FF-S002: smallest change of a group's share (target − reference, absolute) for a significant share shift to be reported. */
+  maxGroupShareChange: number;
+  /** FF-S004: smallest change of a class prior (estimated target − reference, absolute) to report, when its interval excludes 0. */
+  maxPriorChange: number;
+  /** FF-S003: permutations of the MMD test. */
+  shiftPermutations: number;
+  /** FF-S003: embeddings per side at most in the MMD test (a seeded random subset beyond; the test is quadratic). */
+  maxShiftEmbeddings: number;
 }
 
 export const THRESHOLD_DEFAULTS: Thresholds = {
@@ -175,6 +187,12 @@ export const THRESHOLD_DEFAULTS: Thresholds = {
   maxCorruptionDropDifference: 0.1,
   maxAttackDropDifference: 0.1,
   attackImages: 256,
+  shiftAlpha: 0.01,
+  minPopulationStability: 0.1,
+  maxGroupShareChange: 0.05,
+  maxPriorChange: 0.05,
+  shiftPermutations: 500,
+  maxShiftEmbeddings: 1000,
 };
 
 /** Config with defaults applied and paths resolved; what the engine reads. */

@@ -27,8 +27,8 @@ function sarifLocation(location: Location, base: string): Record<string, unknown
   };
 }
 
-/** A SARIF log object; `rules` are every rule the audit can emit (for the driver's rule table). */
-export function renderSarif(result: AuditResult, rules: RuleInfo[]): Record<string, unknown> {
+/** A SARIF log object; `rules` are every rule the audit can emit (for the driver's rule table). A shift comparison passes its findings without models. */
+export function renderSarif(result: Pick<AuditResult, 'root' | 'tool' | 'findings' | 'createdAt'> & Partial<Pick<AuditResult, 'models'>>, rules: RuleInfo[]): Record<string, unknown> {
   const base = result.root;
   const ruleIndex = new Map(rules.map((rule, index) => [rule.id, index]));
   return {

@@ -13,6 +13,7 @@ import type { DatasetNode } from '../../../src/extension/datasetsTreeProvider';
 import type { ExplainCommandResult } from '../../../src/extension/explainImage';
 import type { FindingNode } from '../../../src/extension/findingsTreeProvider';
 import type { ModelNode } from '../../../src/extension/modelsTreeProvider';
+import type { ShiftCommandResult } from '../../../src/extension/shiftCommand';
 
 const EXTENSION_ID = 'fairframe.fairframe';
 
@@ -100,7 +101,8 @@ export function registerFeatureTests(): void {
     it('contributes the commands, views and settings', async () => {
       const commands = await vscode.commands.getCommands(true);
       for (const command of ['fairframe.auditWorkspace', 'fairframe.auditDataset', 'fairframe.auditModel', 'fairframe.openDashboard', 'fairframe.exportReport',
-        'fairframe.exportReweighing', 'fairframe.clearCache', 'fairframe.refresh', 'fairframe.cancelAudits', 'fairframe.revealFinding', 'fairframe.explainImage']) {
+        'fairframe.exportReweighing', 'fairframe.clearCache', 'fairframe.refresh', 'fairframe.cancelAudits', 'fairframe.revealFinding', 'fairframe.explainImage',
+        'fairframe.compareDistributions']) {
         assert.ok(commands.includes(command), `${command} is registered`);
       }
       assert.equal(vscode.workspace.getConfiguration('fairframe').get('autoAuditDatasets'), true);
@@ -232,6 +234,29 @@ export function registerFeatureTests(): void {
       assert.equal(sarif.version, '2.1.0');
     });
 
+    it('compares the dataset with a copy of its dog images (Compare Data Distributions) and opens the report', async () => {
+      // The target: the five dog rows of the manifest, copied outside the workspace.
+      const target = await fs.mkdtemp(path.join(os.tmpdir(), 'fairframe-shift-target-'));
+      await fs.mkdir(path.join(target, 'images'));
+      const rows = ['file_name,label,skin_tone'];
+      for (const line of (await fs.readFile(manifest().fsPath, 'utf8')).trim().split('\n').slice(1)) {
+        const [file, label, tone] = line.split(',');
+        if (label !== 'dog' || !(await fs.stat(path.join(root().fsPath, file)).catch(() => undefined))) continue;
+        await fs.copyFile(path.join(root().fsPath, file), path.join(target, file));
+        rows.push(`${file},${label},${tone}`);
+      }
+      await fs.writeFile(path.join(target, 'metadata.csv'), `${rows.join('\n')}\n`);
+      const outcome = await vscode.commands.executeCommand<ShiftCommandResult | undefined>('fairframe.compareDistributions', { reference: manifest().fsPath, target: path.join(target, 'metadata.csv') });
+      assert.ok(outcome, 'the comparison ran');
+      const { result, reportFile } = outcome;
+      assert.equal(result.target.images, rows.length - 1);
+      assert.ok(result.properties.some((p) => p.property === 'brightness' && p.group === null));
+      // The report shown is a file in the cache folder, outside the workspace and the datasets.
+      assert.match(await fs.readFile(reportFile, 'utf8'), /^# Fairframe distribution shift report/);
+      assert.ok(!reportFile.startsWith(root().fsPath) && !reportFile.startsWith(target));
+      await fs.rm(target, { recursive: true, force: true });
+    });
+
     it('a cancelled model audit ends quietly with no result, and the next one works', async () => {
       await vscode.commands.executeCommand('fairframe.clearCache');
       // Nothing else runs (the automatic audit after the fairframe.json edit has ended): the cancel hits the model audit.
@@ -309,6 +334,11 @@ export function registerRestrictedFeatureTests(): void {
       const api = await fairframeApi();
       assert.equal(await auditModel(), undefined);
       assert.equal(api.store.modelAudits().length, 0);
+    });
+
+    it('Compare Data Distributions decodes nothing and says why', async () => {
+      const result = await vscode.commands.executeCommand('fairframe.compareDistributions', { reference: manifest().fsPath, target: root().fsPath });
+      assert.equal(result, undefined);
     });
 
     it('Explain Image runs no model', async () => {
