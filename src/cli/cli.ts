@@ -1,5 +1,5 @@
 // The command-line front end: `fairframe audit <path>` over the same engine the extension uses.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { errorMessageOf, runAuditCommand, type AuditCommandOptions } from './auditCommand';
 import { escapeControl } from '../engine/report/displayText';
 import { runExplainCommand, type ExplainCommandOptions } from './explainCommand';
@@ -22,7 +22,10 @@ export function buildProgram(): Command {
   const program = new Command('fairframe')
     .description('Audit image-classification datasets and ONNX image classifiers for bias, fairness, data quality and transparency.')
     .version(TOOL_VERSION)
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Usage errors (an unknown option, an invalid choice, a missing argument) are bad input: exit code 2, as the README
+    // says, not commander's 1, which means "a finding at or above --fail-on". Subcommands inherit this.
+    .exitOverride();
 
   program
     .command('audit')
@@ -98,6 +101,11 @@ export function buildProgram(): Command {
 }
 
 buildProgram().parseAsync(process.argv).catch((error: unknown) => {
+  // Commander has already printed its message (or the help, or the version, which end with code 0).
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+    return;
+  }
   process.stderr.write(`fairframe: ${escapeControl(errorMessageOf(error))}\n`);
   process.exitCode = 2;
 });

@@ -64,6 +64,19 @@ describe('fairframe CLI', function () {
     assert.match(result.stderr, /minClassCont/);
   });
 
+  it('fails with exit code 2 on a usage error (invalid choice, unknown option, missing argument), 0 for --help and --version', () => {
+    for (const args of [['audit', path.join(dir, 'data'), '--fail-on', 'severe'], ['audit', path.join(dir, 'data'), '--no-such-option'], ['audit'], ['no-such-command']]) {
+      const result = run(args);
+      assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, /error:/, args.join(' '));
+    }
+    assert.equal(run(['--help']).status, 0);
+    assert.equal(run(['audit', '--help']).status, 0);
+    const version = run(['--version']);
+    assert.equal(version.status, 0);
+    assert.match(version.stdout, /^\d+\.\d+\.\d+/);
+  });
+
   it('writes JSON, Markdown and SARIF reports and exits 1 when --fail-on error is met', async () => {
     const out = path.join(dir, 'out');
     const result = run(['audit', path.join(dir, 'data'), '--out', out, '--fail-on', 'error', '--no-cache']);
