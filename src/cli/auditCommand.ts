@@ -18,6 +18,7 @@ import { auditNotes } from './auditNotes';
 import { createProgressReporter } from './progressReporter';
 import { discoverModels } from '../engine/model/discoverModels';
 import { formatInterval, formatPercent } from '../engine/modelAudit/groupFindings';
+import { recordAudit } from './runsCommand';
 
 export interface AuditCommandOptions {
   config?: string;
@@ -34,6 +35,11 @@ export interface AuditCommandOptions {
   verbose?: boolean;
   /** Allow --out inside a dataset (refused otherwise: Fairframe never writes inside a dataset unless asked). */
   outInsideData?: boolean;
+  /** Run store folder (default: $FAIRFRAME_RUNS, else .fairframe/runs in the current folder). */
+  runs?: string;
+  /** False with --no-record. */
+  record?: boolean;
+  runLabel?: string;
 }
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
@@ -103,6 +109,8 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
     } else {
       printSummary(result);
     }
+    const recorded = options.record === false ? true : await recordAudit(result, options, (text) => process.stderr.write(text));
+    if (!recorded) return 2;
     return meetsFailOn(result, options.failOn) ? 1 : 0;
   } catch (error) {
     reporter.stop();

@@ -6,6 +6,7 @@ import { runExplainCommand, type ExplainCommandOptions } from './explainCommand'
 import { EXPLAIN_METHODS } from '../engine/explain/explainer';
 import { TOOL_VERSION } from '../engine/version';
 import { allRules } from '../engine/checks';
+import { runDiffCommand, runRunsCommand, type DiffCommandOptions } from './runsCommand';
 
 const FORMATS = ['json', 'md', 'sarif'] as const;
 
@@ -41,6 +42,9 @@ export function buildProgram(): Command {
     .option('--quiet', 'print no progress')
     .option('--verbose', 'print the stack trace of any internal error on standard error')
     .option('--out-inside-data', 'allow --out to be inside a dataset (refused otherwise)')
+    .option('--runs <dir>', 'run store to record the audit in (default: $FAIRFRAME_RUNS, else .fairframe/runs in the current folder)')
+    .option('--no-record', 'do not record the audit in the run store')
+    .option('--run-label <text>', 'a note stored with the recorded run (e.g. "threshold-adjusted")')
     .action(async (target: string, options: AuditCommandOptions) => {
       process.exitCode = await runAuditCommand(target, options);
     });
@@ -62,6 +66,29 @@ export function buildProgram(): Command {
     .option('--json', 'print the explanation as JSON (map included)')
     .action(async (image: string, options: ExplainCommandOptions) => {
       process.exitCode = await runExplainCommand(image, options);
+    });
+
+  program
+    .command('runs')
+    .description('List the recorded runs, oldest first: id, time, datasets, models with their accuracy, finding counts, git commit.')
+    .option('--runs <dir>', 'run store (default: $FAIRFRAME_RUNS, else .fairframe/runs in the current folder)')
+    .option('--json', 'print the list as JSON')
+    .action(async (options: { runs?: string; json?: boolean }) => {
+      process.exitCode = await runRunsCommand(options);
+    });
+
+  program
+    .command('diff')
+    .description('Compare two runs: findings new, resolved and changed; every metric and group figure with the interval of its change (paired bootstrap over the images when both runs scored the same images); whether each fairness gap closed.')
+    .argument('<before>', "run id, unique id prefix, run file, 'latest' or 'latest~N'")
+    .argument('<after>', "run id, unique id prefix, run file, 'latest' or 'latest~N'")
+    .option('--runs <dir>', 'run store (default: $FAIRFRAME_RUNS, else .fairframe/runs in the current folder)')
+    .option('--json', 'print the comparison as JSON')
+    .option('--replicates <n>', 'bootstrap replicates (default: the before run\'s bootstrapReplicates)')
+    .option('--seed <n>', 'bootstrap seed (default: the before run\'s bootstrapSeed)')
+    .option('--fail-if-gap-grows', 'exit with code 1 when a fairness gap grew (the interval of its change lies above 0)')
+    .action(async (before: string, after: string, options: DiffCommandOptions) => {
+      process.exitCode = await runDiffCommand(before, after, options);
     });
 
   program
