@@ -19,6 +19,8 @@ import { createProgressReporter } from './progressReporter';
 import { discoverModels } from '../engine/model/discoverModels';
 import { formatInterval, formatPercent } from '../engine/modelAudit/groupFindings';
 import { recordAudit } from './runsCommand';
+import { renderHtmlReport } from '../engine/report/htmlReport';
+import { collectThumbnails } from '../engine/report/reportThumbnails';
 
 export interface AuditCommandOptions {
   config?: string;
@@ -93,9 +95,9 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
       const written: string[] = [];
       const overlays = result.models.some((model) => (model.explanations?.errors.length ?? 0) > 0) ? await writeExplanationOverlays(result, out, cacheDir) : [];
       if (overlays.length > 0) written.push(`${overlays.length} explanation overlays in ${path.join(out, 'explanations')}`);
-      for (const format of options.format ?? ['json', 'md', 'sarif']) {
+      for (const format of options.format ?? ['json', 'md', 'sarif', 'html']) {
         const file = path.join(out, `fairframe-report.${format}`);
-        await fs.writeFile(file, renderFormat(result, format));
+        await fs.writeFile(file, await renderFormat(result, format));
         written.push(file);
       }
       if (options.exportWeights) {
@@ -105,7 +107,7 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
       printSummary(result);
       for (const file of written) process.stderr.write(`wrote ${escapeControl(file)}\n`);
     } else if (options.format?.length === 1) {
-      process.stdout.write(renderFormat(result, options.format[0]));
+      process.stdout.write(await renderFormat(result, options.format[0]));
     } else {
       printSummary(result);
     }
@@ -147,8 +149,10 @@ async function expandModels(target: string, models: string[] | undefined): Promi
   return [...models.filter((model) => model !== 'auto'), ...found];
 }
 
-function renderFormat(result: AuditResult, format: string): string {
+async function renderFormat(result: AuditResult, format: string): Promise<string> {
   switch (format) {
+    case 'html':
+      return renderHtmlReport(result, await collectThumbnails(result));
     case 'json':
       return `${escapeJsonInvisibles(JSON.stringify(result, null, 2))}\n`;
     case 'md':

@@ -8,7 +8,7 @@ import { TOOL_VERSION } from '../engine/version';
 import { allRules } from '../engine/checks';
 import { runDiffCommand, runRunsCommand, type DiffCommandOptions } from './runsCommand';
 
-const FORMATS = ['json', 'md', 'sarif'] as const;
+const FORMATS = ['json', 'md', 'sarif', 'html'] as const;
 
 function parseFormats(value: string): string[] {
   const formats = value.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean);

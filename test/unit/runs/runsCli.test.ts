@@ -13,7 +13,7 @@ const cli = path.join(root, 'dist/cli.js');
 const fixtures = path.join(root, 'test/fixtures/inference');
 
 function run(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): { status: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env, CI: 'true', ...options.env };
+  const env: Record<string, string | undefined> = { ...process.env, CI: 'true', ...options.env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
   const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env, cwd: options.cwd ?? root });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
