@@ -21,6 +21,7 @@ import { formatInterval, formatPercent } from '../engine/modelAudit/groupFinding
 import { recordAudit } from './runsCommand';
 import { renderHtmlReport } from '../engine/report/htmlReport';
 import { collectThumbnails } from '../engine/report/reportThumbnails';
+import { datasheetFiles, modelCardFiles } from '../engine/report/documentFiles';
 
 export interface AuditCommandOptions {
   config?: string;
@@ -96,6 +97,14 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
       const overlays = result.models.some((model) => (model.explanations?.errors.length ?? 0) > 0) ? await writeExplanationOverlays(result, out, cacheDir) : [];
       if (overlays.length > 0) written.push(`${overlays.length} explanation overlays in ${path.join(out, 'explanations')}`);
       for (const format of options.format ?? ['json', 'md', 'sarif', 'html']) {
+        if (format === 'card' || format === 'datasheet') {
+          for (const document of format === 'card' ? modelCardFiles(result) : datasheetFiles(result)) {
+            const file = path.join(out, document.name);
+            await fs.writeFile(file, document.content);
+            written.push(file);
+          }
+          continue;
+        }
         const file = path.join(out, `fairframe-report.${format}`);
         await fs.writeFile(file, await renderFormat(result, format));
         written.push(file);
@@ -153,6 +162,10 @@ async function renderFormat(result: AuditResult, format: string): Promise<string
   switch (format) {
     case 'html':
       return renderHtmlReport(result, await collectThumbnails(result));
+    case 'card':
+      return modelCardFiles(result).filter((file) => file.name.endsWith('.md')).map((file) => file.content).join('\n');
+    case 'datasheet':
+      return datasheetFiles(result).filter((file) => file.name.endsWith('.md')).map((file) => file.content).join('\n');
     case 'json':
       return `${escapeJsonInvisibles(JSON.stringify(result, null, 2))}\n`;
     case 'md':

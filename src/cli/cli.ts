@@ -8,7 +8,7 @@ import { TOOL_VERSION } from '../engine/version';
 import { allRules } from '../engine/checks';
 import { runDiffCommand, runRunsCommand, type DiffCommandOptions } from './runsCommand';
 
-const FORMATS = ['json', 'md', 'sarif', 'html'] as const;
+const FORMATS = ['json', 'md', 'sarif', 'html', 'card', 'datasheet'] as const;
 
 function parseFormats(value: string): string[] {
   const formats = value.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean);
@@ -29,7 +29,7 @@ export function buildProgram(): Command {
     .description('Audit the dataset(s) at <path> (a dataset folder, a manifest file, or a folder holding several datasets), and with --model the model on them.')
     .argument('<path>', 'dataset folder, manifest (CSV/TSV/JSONL) or workspace folder')
     .option('-c, --config <file>', 'fairframe.json to use (default: the one in <path>, if any)')
-    .option('-f, --format <list>', `report formats, comma-separated: ${FORMATS.join(', ')}`, parseFormats)
+    .option('-f, --format <list>', `report formats, comma-separated: ${FORMATS.join(', ')} (card: a model card per model, datasheet: a datasheet per dataset, each in Markdown and HTML; default: json, md, sarif, html)`, parseFormats)
     .option('-o, --out <dir>', 'folder to write the reports into (created if needed)')
     .addOption(new Option('--fail-on <severity>', 'exit with code 1 when a finding of this severity (or worse) exists').choices(['error', 'warning', 'info']))
     .option('--cache <dir>', 'scan cache folder (default: $XDG_CACHE_HOME/fairframe or ~/.cache/fairframe)')

@@ -78,9 +78,9 @@ describe('HTML report in Chromium', function () {
     const failColor = await page.locator('.fail').first().evaluate((element) => getComputedStyle(element).color);
     assert.equal(failColor, 'rgb(164, 0, 15)');
     // Thumbnails decoded: every <img> has a natural size of at most 64 px.
-    const sizes = await page.locator('.thumbs img').evaluateAll((images) => (images as HTMLImageElement[]).map((image) => [image.complete, image.naturalWidth, image.naturalHeight]));
+    const sizes = await page.locator('.thumbs img').evaluateAll((images) => (images as HTMLImageElement[]).map((image) => ({ complete: image.complete, width: image.naturalWidth, height: image.naturalHeight })));
     assert.equal(sizes.length, wanted.length);
-    for (const [complete, width, height] of sizes) assert.ok(complete && width > 0 && height > 0 && Math.max(width as number, height as number) <= 64, String(sizes));
+    for (const { complete, width, height } of sizes) assert.ok(complete && width > 0 && height > 0 && Math.max(width, height) <= 64, JSON.stringify(sizes));
     await page.screenshot({ path: path.join(os.tmpdir(), 'ff-html-report.png'), fullPage: false });
     await page.close();
   });
