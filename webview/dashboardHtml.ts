@@ -11,6 +11,7 @@ export const SECTION_TITLES: Record<DashboardSection, string> = {
   properties: 'Image properties',
   galleries: 'Galleries',
   explanation: 'Explanation',
+  runs: 'Runs',
 };
 
 /** What the page needs: the webview's resource origin, a fresh nonce and the two bundled files. */

@@ -96,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
         return target ? openDashboard(context, target.selection, target.focus) : undefined;
       },
     }),
-    ...registerDashboard(context, store, new WorkerExplanationSource(runner, store, thumbnails)),
+    ...registerDashboard(context, store, new WorkerExplanationSource(runner, store, thumbnails), history),
     registerExplainImage({ store, records, runner, openDashboard: (selection) => openDashboard(context, DashboardPanel.currentPanel ? undefined : selection) }),
     registerCompareCommand({ store, records, openDashboard: (selection) => openDashboard(context, selection) }),
   );

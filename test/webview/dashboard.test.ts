@@ -44,7 +44,7 @@ describe('dashboard webview in Chromium', function () {
     const before = harness.readyCount;
     const rendered = await showFixture();
     assert.equal(harness.readyCount, before + 1);
-    assert.deepEqual(rendered, ['overview', 'compare', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries', 'explanation']);
+    assert.deepEqual(rendered, ['overview', 'compare', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries', 'explanation', 'runs']);
     const page = harness.page;
     assert.deepEqual(await page.locator('.severity-count').allTextContents(), [fixture.result.counts.error, fixture.result.counts.warning, fixture.result.counts.info].map(String));
     // 64 of the 80 images are called right: 80.0%, with the engine's interval.
