@@ -8,7 +8,7 @@ import { comparisonView, runPoints } from '../../webview/runsData';
 import { RUNS_EMPTY_TEXT } from '../../webview/sections/runsSection';
 import { diffRuns } from '../../src/engine/runs/runDiff';
 import { handRun, PRED_AFTER, PRED_BEFORE } from '../unit/runs/runFixtures';
-import { DashboardHarness, hasChromium } from './dashboardHarness';
+import { hasChromium, type DashboardHarness } from './dashboardHarness';
 import { SCREENSHOTS, openFixtureDashboard, type FixtureAudit } from './fixtureAudit';
 
 describe('dashboard Runs section in Chromium', function () {
