@@ -6,7 +6,7 @@ import type { AuditResult } from '../engine/auditResult';
 import { toDashboardData, type DashboardData } from '../../webview/dashboardData';
 import type { AuditStore, StoreSelection } from './auditStore';
 import type { RunHistory } from './runHistory';
-import { diffRuns } from '../engine/runs/runDiff';
+import { diffRunsAsync } from '../engine/runs/runDiff';
 import { comparisonView, runPoints, type RunsView } from '../../webview/runsData';
 import { dashboardHtml, makeNonce } from '../../webview/dashboardHtml';
 import { MessageEndpoint, ProtocolRequestError } from '../../webview/messageEndpoint';
@@ -354,8 +354,9 @@ export class DashboardPanel implements vscode.Disposable {
         const after = runs.find((run) => run.id === request.body.after);
         const dataset = this.runsModel()?.dataset;
         if (!before || !after || dataset === undefined) return { comparison: null };
-        // On the extension host: a few seconds at most for thousands of images (see BENCHMARKS.md); asked for by a click.
-        return { comparison: comparisonView(diffRuns(before, after), dataset) ?? null };
+        // On the extension host, in steps that leave the event loop a turn every few replicates (BENCHMARKS.md: seconds
+        // for 10,000 images); asked for by a click.
+        return { comparison: comparisonView(await diffRunsAsync(before, after), dataset) ?? null };
       }
       default:
         return assertNever(request);

@@ -158,6 +158,39 @@ export function bootstrapChange(
   mode: ChangeMode,
   options: ChangeBootstrapOptions,
 ): { before: SideDraws[]; after: SideDraws[] } {
+  return drainSteps(bootstrapChangeSteps(before, after, metricsBefore, metricsAfter, mode, options));
+}
+
+/** Replicates done between two pauses of the stepwise computations (a few milliseconds of work on 10,000 images). */
+export const REPLICATES_PER_STEP = 16;
+
+/** Runs a stepwise computation to its end at once. */
+export function drainSteps<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/** Runs a stepwise computation, giving the event loop a turn between steps (the editor stays responsive). */
+export async function drainStepsAsync<T>(steps: Generator<void, T>, signal?: AbortSignal): Promise<T> {
+  for (;;) {
+    throwIfAborted(signal);
+    const next = steps.next();
+    if (next.done) return next.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** `bootstrapChange` as steps: pauses every REPLICATES_PER_STEP replicates. */
+export function* bootstrapChangeSteps(
+  before: ScoredImages,
+  after: ScoredImages,
+  metricsBefore: readonly SideMetric[],
+  metricsAfter: readonly SideMetric[],
+  mode: ChangeMode,
+  options: ChangeBootstrapOptions,
+): Generator<void, { before: SideDraws[]; after: SideDraws[] }> {
   const { replicates } = options;
   const random = mulberry32(options.seed);
   const sides = [before, after].map((side, s) => ({
@@ -170,7 +203,10 @@ export function bootstrapChange(
     indices: new Int32Array(side.cell.length),
   }));
   for (let b = 0; b < replicates; b++) {
-    if ((b & 31) === 0) throwIfAborted(options.signal);
+    if (b % REPLICATES_PER_STEP === 0) {
+      throwIfAborted(options.signal);
+      if (b > 0) yield;
+    }
     if (mode === 'paired') drawStratified(sides[0].members, random, sides[0].indices);
     for (const state of sides) {
       if (mode === 'independent') drawStratified(state.members, random, state.indices);

@@ -7,7 +7,7 @@ import { calibrationBinIndex, DEFAULT_CALIBRATION_BINS } from '../metrics/calibr
 import { COUNT_METRICS, type CountMetric } from '../metrics/countBootstrap';
 import { INTERSECTION_SEPARATOR } from '../metrics/metricFrame';
 import type { FairnessFigure, GroupMetric, GroupReport, ModelAudit, RecordPrediction } from '../modelAudit/modelAuditTypes';
-import { bootstrapChange, changeInterval, sideEstimates, type ChangeMode, type ScoredImages, type SideDraws, type SideMetric, type SideValues } from './changeBootstrap';
+import { bootstrapChangeSteps, changeInterval, drainSteps, drainStepsAsync, sideEstimates, type ChangeMode, type ScoredImages, type SideDraws, type SideMetric, type SideValues } from './changeBootstrap';
 import { diffFindings, type FindingsDiff } from './findingsDiff';
 import type { RunRecord } from './runRecord';
 
@@ -166,7 +166,7 @@ function samenessOf(before: ModelAudit, after: ModelAudit, beforeRun: RunRecord,
 }
 
 /** Compares one pair of model audits. */
-function compareModels(before: ModelAudit, after: ModelAudit, beforeRun: RunRecord, afterRun: RunRecord, options: Required<Omit<RunDiffOptions, 'signal'>> & { signal?: AbortSignal }): ModelComparison {
+function* compareModels(before: ModelAudit, after: ModelAudit, beforeRun: RunRecord, afterRun: RunRecord, options: Required<Omit<RunDiffOptions, 'signal'>> & { signal?: AbortSignal }): Generator<void, ModelComparison> {
   const predictionsA = Object.values(before.predictions ?? {});
   const predictionsB = Object.values(after.predictions ?? {});
   const head = {
@@ -190,7 +190,7 @@ function compareModels(before: ModelAudit, after: ModelAudit, beforeRun: RunReco
   const wholeB = scoredImages(predictionsB, classes, predictionsB.map(() => 'all'));
   const overallMetrics = ['accuracy', 'balancedAccuracy'] as const;
   const overallSide = overallMetrics.map((name) => ({ metric: COUNT_METRICS[name], compared: new Set<string>() }));
-  const overallDraws = bootstrapChange(wholeA, wholeB, overallSide, overallSide, mode, bootstrap);
+  const overallDraws = yield* bootstrapChangeSteps(wholeA, wholeB, overallSide, overallSide, mode, bootstrap);
   const overallA = sideEstimates(wholeA, overallSide);
   const overallB = sideEstimates(wholeB, overallSide);
   const overall = overallMetrics.map((metric, m) => ({ metric, ...figureChange(overallA[m].overall, overallB[m].overall, overallDraws.before[m].overall, overallDraws.after[m].overall, options.level) }));
@@ -199,7 +199,7 @@ function compareModels(before: ModelAudit, after: ModelAudit, beforeRun: RunReco
   for (const reportA of before.groups ?? []) {
     const reportB = after.groups?.find((report) => report.name === reportA.name);
     if (!reportB) continue;
-    reports.push(compareReport(reportA, reportB, predictionsA, predictionsB, classes, beforeRun, afterRun, mode, bootstrap, options.level));
+    reports.push(yield* compareReport(reportA, reportB, predictionsA, predictionsB, classes, beforeRun, afterRun, mode, bootstrap, options.level));
   }
   return { ...head, mode, modeReason: sameness.reason, overall, reports };
 }
@@ -208,7 +208,7 @@ function figureChange(before: number, after: number, drawsBefore: Float64Array, 
   return { before: orNull(before), after: orNull(after), change: changeInterval(before, after, drawsBefore, drawsAfter, level) };
 }
 
-function compareReport(
+function* compareReport(
   reportA: GroupReport,
   reportB: GroupReport,
   predictionsA: RecordPrediction[],
@@ -219,7 +219,7 @@ function compareReport(
   mode: ChangeMode,
   bootstrap: { replicates: number; seed: number; signal?: AbortSignal },
   level: number,
-): ReportChange {
+): Generator<void, ReportChange> {
   const keysA = predictionsA.map((p) => groupOf(p, reportA.attributes) ?? '');
   const keysB = predictionsB.map((p) => groupOf(p, reportB.attributes) ?? '');
   const sideA = scoredImages(predictionsA, classes, keysA);
@@ -231,7 +231,7 @@ function compareReport(
   });
   const metricsA = shared.map((metric) => sideMetric(metric, beforeRun));
   const metricsB = shared.map((metric) => sideMetric(reportB.metrics.find((other) => other.metric === metric.metric && other.class === metric.class) as GroupMetric, afterRun));
-  const draws = bootstrapChange(sideA, sideB, metricsA, metricsB, mode, bootstrap);
+  const draws = yield* bootstrapChangeSteps(sideA, sideB, metricsA, metricsB, mode, bootstrap);
   const estimatesA = sideEstimates(sideA, metricsA);
   const estimatesB = sideEstimates(sideB, metricsB);
   const metrics: MetricChange[] = shared.map((metric, m) => {
@@ -357,8 +357,17 @@ function unresampledReports(before: ModelAudit, after: ModelAudit): ReportChange
   });
 }
 
-/** Compares two runs. */
+/** Compares two runs (at once; see diffRunsAsync for the editor). */
 export function diffRuns(before: RunRecord, after: RunRecord, options: RunDiffOptions = {}): RunDiff {
+  return drainSteps(diffRunsSteps(before, after, options));
+}
+
+/** Compares two runs, giving the event loop a turn every few replicates (for the extension host); cancellable. */
+export function diffRunsAsync(before: RunRecord, after: RunRecord, options: RunDiffOptions = {}): Promise<RunDiff> {
+  return drainStepsAsync(diffRunsSteps(before, after, options), options.signal);
+}
+
+function* diffRunsSteps(before: RunRecord, after: RunRecord, options: RunDiffOptions): Generator<void, RunDiff> {
   const resolved = {
     replicates: options.replicates ?? before.result.config.thresholds.bootstrapReplicates ?? DEFAULT_BOOTSTRAP_REPLICATES,
     level: options.level ?? before.result.config.thresholds.confidenceLevel ?? DEFAULT_CONFIDENCE_LEVEL,
@@ -366,7 +375,8 @@ export function diffRuns(before: RunRecord, after: RunRecord, options: RunDiffOp
     signal: options.signal,
   };
   const { pairs, unmatched } = pairModelAudits(before.result.models, after.result.models);
-  const models = pairs.map(([a, b]) => compareModels(a, b, before, after, resolved));
+  const models: ModelComparison[] = [];
+  for (const [a, b] of pairs) models.push(yield* compareModels(a, b, before, after, resolved));
   const describe = (run: RunRecord): RunDiff['before'] => ({ id: run.id, recordedAt: run.recordedAt, commit: run.git?.commit, label: run.label });
   return {
     before: describe(before),

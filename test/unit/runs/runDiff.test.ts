@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { diffRuns, verdictOf, type MetricChange, type RunDiff } from '../../../src/engine/runs/runDiff';
+import { diffRuns, diffRunsAsync, verdictOf, type MetricChange, type RunDiff } from '../../../src/engine/runs/runDiff';
 import { renderDiffMarkdown } from '../../../src/engine/report/diffMarkdown';
 import { GROUPS, handRun, LABELS, PRED_AFTER, PRED_BEFORE } from './runFixtures';
 
@@ -105,5 +105,13 @@ describe('runs/runDiff', () => {
     const markdown = renderDiffMarkdown(diff);
     assert.match(markdown, /\| no clear change \| accuracy difference by site \| 0\.514 \| 0\.4 \| -0\.114 \[-0\.657, \+0\.429\] \| ≤ 0\.45: fails → passes \|/);
     assert.match(markdown, /paired bootstrap over the images/);
+  });
+
+  it('gives the editor the same comparison in steps, and stops when cancelled', async () => {
+    const options = { replicates: 100, seed: 5 };
+    assert.deepEqual(await diffRunsAsync(handRun('before', PRED_BEFORE), handRun('after', PRED_AFTER), options), diffRuns(handRun('before', PRED_BEFORE), handRun('after', PRED_AFTER), options));
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(diffRunsAsync(handRun('before', PRED_BEFORE), handRun('after', PRED_AFTER), { ...options, signal: controller.signal }), (error: Error) => error.name === 'FairframeError');
   });
 });
