@@ -24,14 +24,17 @@ function text(value: unknown): string {
 export function findingSubject(finding: Finding, root: string): string {
   const evidence = finding.evidence ?? {};
   const figure = evidence.figure as { class?: unknown; name?: unknown } | undefined;
-  const file = finding.location?.file ? path.relative(root, path.resolve(root, finding.location.file)).split(path.sep).join('/') : '';
+  // A model finding is about the model, its groups and images, wherever it is shown (fairframe.json, which may move
+  // between runs); other findings are about their place in the data.
+  const aboutModel = typeof evidence.model === 'string';
+  const file = finding.location?.file && !aboutModel ? path.relative(root, path.resolve(root, finding.location.file)).split(path.sep).join('/') : '';
   return [
     finding.rule,
     finding.dataset ?? '',
     typeof evidence.model === 'string' ? path.basename(evidence.model) : '',
     text(evidence.split),
     file,
-    finding.location?.line ?? '',
+    aboutModel ? '' : finding.location?.line ?? '',
     text(evidence.check),
     text(evidence.attribute),
     text(evidence.column),

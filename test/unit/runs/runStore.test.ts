@@ -113,8 +113,8 @@ describe('runs/findingsDiff', () => {
     const after = handRun('y', PRED_AFTER, {
       findings: [
         finding('FF-D001', 'class imbalance 12:1'),
-        // Same subject, the numbers moved and it is now a warning.
-        finding('FF-M010', 'accuracy gap 0.40 by site', { model: '/other/m.onnx', attribute: 'site', figure: { name: 'accuracy difference' } }),
+        // Same subject, the numbers moved and it is now a warning; shown on another fairframe.json.
+        { ...finding('FF-M010', 'accuracy gap 0.40 by site', { model: '/other/m.onnx', attribute: 'site', figure: { name: 'accuracy difference' } }), location: { file: '/elsewhere/fairframe.json' } },
         // Same rule, another class: a different subject.
         finding('FF-M012', "selection gap for 'neg' 0.12", { model: '/m/m.onnx', attribute: 'site', figure: { class: 'neg' } }),
         finding('FF-D010', 'duplicate images', { paths: ['x.png', 'z.png'] }),
