@@ -249,7 +249,8 @@ export function registerFeatureTests(): void {
         assert.equal(history?.item.description, '2 recorded runs');
         const runs = await items<ModelNode>(api.models, history?.node);
         assert.equal(runs.length, 2);
-        assert.match(String(runs[0].item.description), /^accuracy 80\.0% \[40\.0%, 100\.0%\] · .*model [0-9a-f]{8}$/);
+        // The labelMap quick fix above made 'cat' known: 5 of the 8 dog and cat images are called right.
+        assert.match(String(runs[0].item.description), /^accuracy 62\.5% \[\d+\.\d%, \d+\.\d%\] · accuracy gap by skin_tone \d\.\d+ · model [0-9a-f]{8}$/);
       } finally {
         await settings.update('runStore', undefined, vscode.ConfigurationTarget.Global);
       }
