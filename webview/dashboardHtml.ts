@@ -12,6 +12,7 @@ export const SECTION_TITLES: Record<DashboardSection, string> = {
   galleries: 'Galleries',
   robustness: 'Robustness',
   explanation: 'Explanation',
+  runs: 'Runs',
 };
 
 /** What the page needs: the webview's resource origin, a fresh nonce and the two bundled files. */

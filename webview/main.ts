@@ -19,6 +19,8 @@ import { renderHeatmaps } from './sections/heatmapsSection';
 import { renderOverview } from './sections/overviewSection';
 import { renderProperties } from './sections/propertiesSection';
 import { renderRobustness } from './sections/robustnessSection';
+import { renderRuns } from './sections/runsSection';
+import type { RunsView } from './runsData';
 import { DEFAULT_VIEW_STATE, type ExplanationState, type SectionContext, type ViewState } from './sections/sectionContext';
 
 interface VsCodeApi {
@@ -38,6 +40,7 @@ const RENDERERS: Record<DashboardSection, (body: HTMLElement, context: SectionCo
   galleries: renderGalleries,
   robustness: renderRobustness,
   explanation: renderExplanation,
+  runs: renderRuns,
 };
 /** Sections drawn without an audit: an image file can be explained before any audit is shown. */
 const WITHOUT_DATA: ReadonlySet<DashboardSection> = new Set(['explanation']);
@@ -52,6 +55,8 @@ let focusFinding: string | undefined;
 let explanation: ExplanationState | undefined;
 /** The finding whose images are compared: kept across redraws, replaced by the next one. */
 let compare: CompareView | undefined;
+/** The recorded runs of the model shown, with the comparison asked for last. */
+let runs: RunsView | undefined;
 
 const endpoint = new MessageEndpoint<WebviewRequests, HostRequests>((message) => vscode.postMessage(message), handleRequest);
 window.addEventListener('message', (event: MessageEvent) => void endpoint.receive(event.data));
@@ -94,6 +99,11 @@ async function handleRequest(request: RequestMessage<HostRequests>): Promise<Hos
       const rendered = renderSections(['explanation']).length === 1;
       announce(result.status === 'ok' ? `${result.method} explanation of ${explanation.view.title} is ready.` : `${result.method} could not explain ${explanation.view.title}: ${result.error ?? 'no reason given'}`);
       return { rendered };
+    }
+    case 'runs': {
+      runs = request.body.view ?? undefined;
+      const shown = renderSections(['runs']).length === 1;
+      return { shown };
     }
     default:
       return assertNever(request);
@@ -165,6 +175,15 @@ function context(): SectionContext {
       endpoint.request('explain', { dataset, relPath, model: index }).catch((error: unknown) => announce(`Could not explain ${relPath}: ${error instanceof Error ? error.message : String(error)}`));
     },
     explanation,
+    runs,
+    compareRuns(before, after) {
+      announce('Comparing the two runs…');
+      endpoint.request('compareRuns', { before, after }).then((reply) => {
+        if (runs) runs = { ...runs, comparison: reply.comparison ?? undefined };
+        renderSections(['runs']);
+        announce(reply.comparison ? `Compared: ${reply.comparison.modeReason}.` : 'One of the runs is no longer in the run store.');
+      }, (error: unknown) => announce(`Could not compare the runs: ${error instanceof Error ? error.message : String(error)}`));
+    },
   };
 }
 

@@ -2,12 +2,13 @@
 // Every message is an envelope {protocol, id, type, inReplyTo?, body?, error?}; every request gets a reply
 // (with `error` if it failed). The webview sends `ready` first; the host posts nothing before answering it.
 import type { DashboardData } from './dashboardData';
+import type { RunComparisonView, RunsView } from './runsData';
 
 /** Bumped when a message changes shape; both sides refuse a peer with another version. */
-export const DASHBOARD_PROTOCOL_VERSION = 4;
+export const DASHBOARD_PROTOCOL_VERSION = 5;
 
 /** The dashboard's sections, in page order. */
-export const DASHBOARD_SECTIONS = ['overview', 'compare', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries', 'robustness', 'explanation'] as const;
+export const DASHBOARD_SECTIONS = ['overview', 'compare', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries', 'robustness', 'explanation', 'runs'] as const;
 
 /** One of the dashboard's sections (also its element id). */
 export type DashboardSection = (typeof DASHBOARD_SECTIONS)[number];
@@ -123,6 +124,8 @@ export type WebviewRequests = {
   /** Explains an image of a dataset with the selected model (index into DashboardData.models): the host answers at
    * once with the view's id and methods, then sends `explanation` and one `explanationMethod` per method. */
   explain: { body: { dataset: string; relPath: string; model: number }; reply: { id: number; methods: string[] } };
+  /** Compares two recorded runs (RunPoint ids) of the model shown; null when either run is gone. */
+  compareRuns: { body: { before: string; after: string }; reply: { comparison: RunComparisonView | null } };
 };
 
 /** Requests the host sends, with the body each carries and the body of its reply. */
@@ -136,6 +139,8 @@ export type HostRequests = {
   explanation: { body: { view: ExplanationView }; reply: { shown: boolean } };
   /** Fills in one method of the shown image; `rendered` is false when the view has moved on to another image. */
   explanationMethod: { body: { result: ExplanationMethodResult }; reply: { rendered: boolean } };
+  /** The recorded runs of the model shown (null: none, or no model); replies whether the Runs section drew them. */
+  runs: { body: { view: RunsView | null }; reply: { shown: boolean } };
 };
 
 /** A map of request types to their bodies and replies. */

@@ -20,6 +20,10 @@ import { createProgressReporter } from './progressReporter';
 import { discoverModels } from '../engine/model/discoverModels';
 import { formatInterval, formatPercent } from '../engine/modelAudit/groupFindings';
 import { verificationPool } from '../worker/verifyPool';
+import { recordAudit } from './runsCommand';
+import { renderHtmlReport } from '../engine/report/htmlReport';
+import { collectThumbnails } from '../engine/report/reportThumbnails';
+import { datasheetFiles, modelCardFiles } from '../engine/report/documentFiles';
 
 export interface AuditCommandOptions {
   config?: string;
@@ -37,6 +41,11 @@ export interface AuditCommandOptions {
   verbose?: boolean;
   /** Allow --out inside a dataset (refused otherwise: Fairframe never writes inside a dataset unless asked). */
   outInsideData?: boolean;
+  /** Run store folder (default: $FAIRFRAME_RUNS, else .fairframe/runs in the current folder). */
+  runs?: string;
+  /** False with --no-record. */
+  record?: boolean;
+  runLabel?: string;
 }
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
@@ -92,9 +101,17 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
       const written: string[] = [];
       const overlays = result.models.some((model) => (model.explanations?.errors.length ?? 0) > 0) ? await writeExplanationOverlays(result, out, cacheDir) : [];
       if (overlays.length > 0) written.push(`${overlays.length} explanation overlays in ${path.join(out, 'explanations')}`);
-      for (const format of options.format ?? ['json', 'md', 'sarif']) {
+      for (const format of options.format ?? ['json', 'md', 'sarif', 'html']) {
+        if (format === 'card' || format === 'datasheet') {
+          for (const document of format === 'card' ? modelCardFiles(result) : datasheetFiles(result)) {
+            const file = path.join(out, document.name);
+            await fs.writeFile(file, document.content);
+            written.push(file);
+          }
+          continue;
+        }
         const file = path.join(out, `fairframe-report.${format}`);
-        await fs.writeFile(file, renderFormat(result, format));
+        await fs.writeFile(file, await renderFormat(result, format));
         written.push(file);
       }
       if (options.exportWeights) {
@@ -104,10 +121,12 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
       printSummary(result);
       for (const file of written) process.stderr.write(`wrote ${escapeControl(file)}\n`);
     } else if (options.format?.length === 1) {
-      process.stdout.write(renderFormat(result, options.format[0]));
+      process.stdout.write(await renderFormat(result, options.format[0]));
     } else {
       printSummary(result);
     }
+    const recorded = options.record === false ? true : await recordAudit(result, options, (text) => process.stderr.write(text));
+    if (!recorded) return 2;
     return meetsFailOn(result, options.failOn) ? 1 : 0;
   } catch (error) {
     reporter.stop();
@@ -144,8 +163,14 @@ async function expandModels(target: string, models: string[] | undefined): Promi
   return [...models.filter((model) => model !== 'auto'), ...found];
 }
 
-function renderFormat(result: AuditResult, format: string): string {
+async function renderFormat(result: AuditResult, format: string): Promise<string> {
   switch (format) {
+    case 'html':
+      return renderHtmlReport(result, await collectThumbnails(result));
+    case 'card':
+      return modelCardFiles(result).filter((file) => file.name.endsWith('.md')).map((file) => file.content).join('\n');
+    case 'datasheet':
+      return datasheetFiles(result).filter((file) => file.name.endsWith('.md')).map((file) => file.content).join('\n');
     case 'json':
       return `${escapeJsonInvisibles(JSON.stringify(result, null, 2))}\n`;
     case 'md':

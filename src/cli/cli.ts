@@ -7,8 +7,9 @@ import { EXPLAIN_METHODS } from '../engine/explain/explainer';
 import { TOOL_VERSION } from '../engine/version';
 import { allRules } from '../engine/checks';
 import { runShiftCommand, type ShiftCommandOptions } from './shiftCommand';
+import { runDiffCommand, runRunsCommand, type DiffCommandOptions } from './runsCommand';
 
-const FORMATS = ['json', 'md', 'sarif'] as const;
+const FORMATS = ['json', 'md', 'sarif', 'html', 'card', 'datasheet'] as const;
 
 function parseFormats(value: string): string[] {
   const formats = value.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean);
@@ -32,7 +33,7 @@ export function buildProgram(): Command {
     .description('Audit the dataset(s) at <path> (a dataset folder, a manifest file, or a folder holding several datasets), and with --model the model on them.')
     .argument('<path>', 'dataset folder, manifest (CSV/TSV/JSONL) or workspace folder')
     .option('-c, --config <file>', 'fairframe.json to use (default: the one in <path>, if any)')
-    .option('-f, --format <list>', `report formats, comma-separated: ${FORMATS.join(', ')}`, parseFormats)
+    .option('-f, --format <list>', `report formats, comma-separated: ${FORMATS.join(', ')} (card: a model card per model, datasheet: a datasheet per dataset, each in Markdown and HTML; default: json, md, sarif, html)`, parseFormats)
     .option('-o, --out <dir>', 'folder to write the reports into (created if needed)')
     .addOption(new Option('--fail-on <severity>', 'exit with code 1 when a finding of this severity (or worse) exists').choices(['error', 'warning', 'info']))
     .option('--cache <dir>', 'scan cache folder (default: $XDG_CACHE_HOME/fairframe or ~/.cache/fairframe)')
@@ -46,6 +47,9 @@ export function buildProgram(): Command {
     .option('--quiet', 'print no progress')
     .option('--verbose', 'print the stack trace of any internal error on standard error')
     .option('--out-inside-data', 'allow --out to be inside a dataset (refused otherwise)')
+    .option('--runs <dir>', 'run store to record the audit in (default: $FAIRFRAME_RUNS, else .fairframe/runs in the current folder)')
+    .option('--no-record', 'do not record the audit in the run store')
+    .option('--run-label <text>', 'a note stored with the recorded run (e.g. "threshold-adjusted")')
     .action(async (target: string, options: AuditCommandOptions) => {
       process.exitCode = await runAuditCommand(target, options);
     });
@@ -88,6 +92,29 @@ export function buildProgram(): Command {
     .option('--out-inside-data', 'allow --out to be inside a dataset (refused otherwise)')
     .action(async (reference: string, target: string | undefined, options: ShiftCommandOptions) => {
       process.exitCode = await runShiftCommand(reference, target, options);
+    });
+
+  program
+    .command('runs')
+    .description('List the recorded runs, oldest first: id, time, datasets, models with their accuracy, finding counts, git commit.')
+    .option('--runs <dir>', 'run store (default: $FAIRFRAME_RUNS, else .fairframe/runs in the current folder)')
+    .option('--json', 'print the list as JSON')
+    .action(async (options: { runs?: string; json?: boolean }) => {
+      process.exitCode = await runRunsCommand(options);
+    });
+
+  program
+    .command('diff')
+    .description('Compare two runs: findings new, resolved and changed; every metric and group figure with the interval of its change (paired bootstrap over the images when both runs scored the same images); whether each fairness gap closed.')
+    .argument('<before>', "run id, unique id prefix, run file, 'latest' or 'latest~N'")
+    .argument('<after>', "run id, unique id prefix, run file, 'latest' or 'latest~N'")
+    .option('--runs <dir>', 'run store (default: $FAIRFRAME_RUNS, else .fairframe/runs in the current folder)')
+    .option('--json', 'print the comparison as JSON')
+    .option('--replicates <n>', 'bootstrap replicates (default: the before run\'s bootstrapReplicates)')
+    .option('--seed <n>', 'bootstrap seed (default: the before run\'s bootstrapSeed)')
+    .option('--fail-if-gap-grows', 'exit with code 1 when a fairness gap grew (the interval of its change lies above 0)')
+    .action(async (before: string, after: string, options: DiffCommandOptions) => {
+      process.exitCode = await runDiffCommand(before, after, options);
     });
 
   program

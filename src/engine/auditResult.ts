@@ -4,7 +4,8 @@ import type { ModelAudit } from './modelAudit/modelAuditTypes';
 import type { AttributeInfo, DatasetFormat, Finding, Severity } from './types';
 
 // 1.2.0: data diagnostics, label-issue summaries (FF-M023), near-duplicate evidence by verified correlation (weakestPair, threshold).
-export const AUDIT_RESULT_SCHEMA_VERSION = '1.2.0';
+// 1.3.0: each prediction carries the image's sensitive-attribute values (groups), so runs can be compared image by image.
+export const AUDIT_RESULT_SCHEMA_VERSION = '1.3.0';
 
 /** Summary of one check's run on one dataset. */
 export interface CheckRun {

@@ -15,6 +15,8 @@ import type { AuditStatusBar } from './auditStatusBar';
 import type { FairframeOutput } from './fairframeOutput';
 import { explainSettings } from './explainSettings';
 import { cacheRoot } from './fairframeSettings';
+import { recordEditorRun } from './runRecorder';
+import type { RunRecord } from '../engine/runs/runRecord';
 
 const STAGE_LABEL: Record<Progress['stage'], string> = {
   discover: 'Finding datasets',
@@ -52,6 +54,9 @@ export class AuditRunner implements vscode.Disposable {
   private readonly started = new vscode.EventEmitter<{ target: string; models: string[] }>();
   /** Fires when an audit starts (it can be cancelled from then on). */
   readonly onDidStart = this.started.event;
+  private readonly recorded = new vscode.EventEmitter<RunRecord>();
+  /** Fires when an audit was recorded in the run store. */
+  readonly onDidRecordRun = this.recorded.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -109,6 +114,11 @@ export class AuditRunner implements vscode.Disposable {
         },
       );
       this.store.publish(result, this.folderOf(target));
+      // Audits a person asked for are recorded as runs (automatic dataset checks are not); never in a restricted workspace.
+      if (!request.quiet && !noDecode) {
+        const run = await recordEditorRun(result, this.folderOf(target), this.output.log);
+        if (run) this.recorded.fire(run);
+      }
       // Internal errors became findings with plain messages; their stacks go to the log.
       for (const diagnostic of result.diagnostics ?? []) this.output.log.error(`Internal error while ${diagnostic.context}: ${diagnostic.stack ?? diagnostic.message}`);
       const { error, warning, info } = result.counts;
@@ -161,6 +171,7 @@ export class AuditRunner implements vscode.Disposable {
 
   dispose(): void {
     this.started.dispose();
+    this.recorded.dispose();
     for (const controller of this.running.values()) controller.abort();
     this.worker?.dispose();
   }

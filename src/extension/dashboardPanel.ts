@@ -5,6 +5,9 @@ import * as vscode from 'vscode';
 import type { AuditResult } from '../engine/auditResult';
 import { toDashboardData, type DashboardData } from '../../webview/dashboardData';
 import type { AuditStore, StoreSelection } from './auditStore';
+import type { RunHistory } from './runHistory';
+import { diffRunsAsync } from '../engine/runs/runDiff';
+import { comparisonView, runPoints, type RunsView } from '../../webview/runsData';
 import { dashboardHtml, makeNonce } from '../../webview/dashboardHtml';
 import { MessageEndpoint, ProtocolRequestError } from '../../webview/messageEndpoint';
 import {
@@ -49,6 +52,8 @@ interface ExplanationState {
 
 let explanationSource: ExplanationSource | undefined;
 let storeOfPanels: AuditStore | undefined;
+/** The recorded runs the Runs section shows (set when the dashboard is registered). */
+let runHistoryOfPanels: RunHistory | undefined;
 
 /** The workspaceState key of the selection the dashboard last showed (restored with the panel after a reload). */
 const SELECTION_STATE_KEY = 'fairframe.dashboardSelection';
@@ -343,8 +348,36 @@ export class DashboardPanel implements vscode.Disposable {
         started.done.catch((error: unknown) => this.logFailure('explain', error));
         return { id: started.id, methods: started.methods };
       }
+      case 'compareRuns': {
+        const runs = runHistoryOfPanels?.all() ?? [];
+        const before = runs.find((run) => run.id === request.body.before);
+        const after = runs.find((run) => run.id === request.body.after);
+        const dataset = this.runsModel()?.dataset;
+        if (!before || !after || dataset === undefined) return { comparison: null };
+        // On the extension host, in steps that leave the event loop a turn every few replicates (BENCHMARKS.md: seconds
+        // for 10,000 images); asked for by a click.
+        return { comparison: comparisonView(await diffRunsAsync(before, after), dataset) ?? null };
+      }
       default:
         return assertNever(request);
+    }
+  }
+
+  /** The model audit whose runs the Runs section shows: the first audited model of the result shown. */
+  private runsModel(): { file: string; dataset: string } | undefined {
+    const audit = this.result?.models.find((model) => model.status === 'ok');
+    return audit ? { file: audit.model.file, dataset: audit.dataset } : undefined;
+  }
+
+  /** Sends the recorded runs of the model shown to the Runs section. */
+  private async sendRuns(): Promise<void> {
+    const model = this.runsModel();
+    const points = model && runHistoryOfPanels ? runPoints(runHistoryOfPanels.all(), model.file, model.dataset) : [];
+    const view: RunsView | null = model && points.length > 0 ? { model: path.basename(model.file), dataset: model.dataset, runs: points } : null;
+    try {
+      await this.endpoint.request('runs', { view });
+    } catch (error) {
+      this.logFailure('runs', error);
     }
   }
 
@@ -388,6 +421,7 @@ export class DashboardPanel implements vscode.Disposable {
         for (let i = 0; i < state.results.length; i++) await this.sendExplanationResult(state.results[i]);
       }
       this.shown = true;
+      await this.sendRuns();
       // The webview reloaded or the dataset changed: show the compared finding again if it is still in what is shown.
       const compared = this.compareView;
       if (compared && data?.datasets.some((dataset) => dataset.name === compared.dataset)) {
@@ -457,10 +491,12 @@ export function openDashboard(context: vscode.ExtensionContext, selection: Store
 }
 
 /** Registers the serializer that restores the panel after a reload (on the selection it showed), and store updates. */
-export function registerDashboard(context: vscode.ExtensionContext, store: AuditStore, explanations: ExplanationSource): vscode.Disposable[] {
+export function registerDashboard(context: vscode.ExtensionContext, store: AuditStore, explanations: ExplanationSource, history?: RunHistory): vscode.Disposable[] {
   explanationSource = explanations;
   storeOfPanels = store;
+  runHistoryOfPanels = history;
   return [
+    ...(history ? [history.onDidChange(() => DashboardPanel.currentPanel?.refresh())] : []),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel): Promise<void> {
         const saved = context.workspaceState.get<StoreSelection>(SELECTION_STATE_KEY);

@@ -22,6 +22,7 @@ import { ModelsTreeProvider } from './modelsTreeProvider';
 import { RecordIndex } from './recordIndex';
 import { FolderResultsCopies, StorePersistence, type RestoreOutcome } from './storePersistence';
 import { ThumbnailCache } from './thumbnailCache';
+import { RunHistory } from './runHistory';
 import { WorkspaceDiscovery, workspaceFolderPaths } from './workspaceDiscovery';
 
 /** What `activate` returns: the views' providers and hooks for tests and for other parts of Fairframe. */
@@ -72,11 +73,14 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
   const thumbnails = new ThumbnailCache(() => path.join(cacheRoot(context), 'thumbnails'));
   const hoverContent = new ImageHoverContent(store, records, thumbnails);
   const datasets = new DatasetsTreeProvider(store);
-  const models = new ModelsTreeProvider(store, (file) => hoverContent.markdown(file));
+  const history = new RunHistory(workspaceFolderPaths, output.log);
+  const models = new ModelsTreeProvider(store, (file) => hoverContent.markdown(file), history);
   const findings = new FindingsTreeProvider(store);
   const codeActions = new FairframeCodeActions(store, diagnostics);
   context.subscriptions.push(
-    output, store, diagnostics, statusBar, runner, discovery, records, datasets, models, findings, ...(persistence ? [persistence] : []),
+    output, store, diagnostics, statusBar, runner, discovery, records, datasets, models, findings, history, ...(persistence ? [persistence] : []),
+    runner.onDidRecordRun((run) => history.add(run)),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => void history.reload()),
     vscode.window.createTreeView('fairframe.datasets', { treeDataProvider: datasets, showCollapseAll: true }),
     vscode.window.createTreeView('fairframe.models', { treeDataProvider: models, showCollapseAll: true }),
     vscode.window.createTreeView('fairframe.findings', { treeDataProvider: findings, showCollapseAll: true }),
@@ -94,7 +98,7 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
         return target ? openDashboard(context, target.selection, target.focus) : undefined;
       },
     }),
-    ...registerDashboard(context, store, new WorkerExplanationSource(runner, store, thumbnails)),
+    ...registerDashboard(context, store, new WorkerExplanationSource(runner, store, thumbnails), history),
     registerExplainImage({ store, records, runner, openDashboard: (selection) => openDashboard(context, DashboardPanel.currentPanel ? undefined : selection) }),
     registerCompareCommand({ store, records, openDashboard: (selection) => openDashboard(context, selection) }),
     registerShiftCommand({ store, runner, output }),
@@ -120,7 +124,10 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
       output.error('Restoring the saved audit results', error);
       return { kind: 'dropped', reason: String(error) } as RestoreOutcome;
     })
-    .finally(() => discovery.schedule(0));
+    .finally(() => {
+      discovery.schedule(0);
+      void history.reload();
+    });
   return {
     store,
     datasets,

@@ -36,3 +36,13 @@ export function explainMethods(): ExplainMethod[] {
   const unique = [...new Set(names)];
   return unique.length > 0 ? unique : ['gradcam', 'lrp', 'occlusion', 'rise', 'lime', 'shap'];
 }
+
+/** Whether audits run from a command are recorded in the run store (`fairframe.recordRuns`). */
+export function recordRuns(): boolean {
+  return settings().get<boolean>('recordRuns', true);
+}
+
+/** The run store setting (`fairframe.runStore`), relative to the workspace folder; empty: `.fairframe/runs`. */
+export function runStoreSetting(): string {
+  return settings().get<string>('runStore', '')?.trim() ?? '';
+}

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { Interval, LabelIssue, LabelIssueSummary } from '../engine/modelAudit/modelAuditTypes';
 import type { PreprocessSpec, TensorInfo } from '../engine/model/modelTypes';
 import type { AuditStore, ModelEntry, ModelResult } from './auditStore';
+import type { RunHistory } from './runHistory';
 
 /** A node of the Models view. */
 export type ModelNode =
@@ -41,8 +42,11 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelNode>, v
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly store: AuditStore, private readonly imageTooltip: (file: string) => Promise<vscode.MarkdownString>) {
+  private readonly historySubscription: vscode.Disposable | undefined;
+
+  constructor(private readonly store: AuditStore, private readonly imageTooltip: (file: string) => Promise<vscode.MarkdownString>, private readonly history?: RunHistory) {
     this.subscription = store.onDidChange(() => this.refresh());
+    this.historySubscription = history?.onDidChange(() => this.refresh());
   }
 
   /** Re-reads the whole view. */
@@ -125,6 +129,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelNode>, v
 
   dispose(): void {
     this.subscription.dispose();
+    this.historySubscription?.dispose();
     this.changed.dispose();
   }
 
@@ -149,7 +154,35 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelNode>, v
     const preprocess = usage?.preprocess ?? model.preprocess;
     nodes.push({ kind: 'detail', id: `${id}:preprocess`, label: 'Preprocessing', description: preprocess ? preprocessText(preprocess) : 'not declared (defaults are assumed)', icon: 'settings-gear' });
     for (const result of latest) nodes.push({ kind: 'audit', model, result });
+    const history = this.historyNode(model);
+    if (history) nodes.push(history);
     return nodes;
+  }
+
+  /** The recorded runs of the model, newest first: accuracy with its interval, the largest failing gap, the model's hash. */
+  private historyNode(model: ModelEntry): ModelNode | undefined {
+    const runs = this.history?.forModel(model.file) ?? [];
+    if (runs.length === 0) return undefined;
+    const id = `model:${model.file}:history`;
+    return {
+      kind: 'detail', id, label: 'History', description: `${runs.length} recorded run${runs.length === 1 ? '' : 's'}`, icon: 'history',
+      tooltip: 'Recorded audits of this model (the run store); compare two with `fairframe diff` or the dashboard\'s Runs section.',
+      children: [...runs].reverse().map(({ run, index }) => {
+        const audit = run.result.models[index];
+        const worst = (audit.groups ?? []).flatMap((group) => group.fairness.filter((f) => f.rule === 'FF-M010' && f.value !== null).map((f) => ({ group: group.name, value: f.value as number })))
+          .sort((a, b) => b.value - a.value)[0];
+        const parts = [
+          audit.status === 'ok' && audit.overall ? `accuracy ${formatRate(audit.overall.accuracy)}` : 'not audited',
+          worst ? `accuracy gap by ${worst.group} ${worst.value.toFixed(3)}` : '',
+          `model ${audit.model.sha256.slice(0, 8)}`,
+        ].filter(Boolean);
+        return {
+          kind: 'detail', id: `${id}:${run.id}:${index}`, label: `${run.recordedAt.slice(0, 16).replace('T', ' ')}${run.label ? ` · ${run.label}` : ''}`,
+          description: parts.join(' · '), icon: 'circle-small-filled',
+          tooltip: `Run ${run.id} (${run.source}) on ${audit.dataset}${run.git ? `, commit ${run.git.commit.slice(0, 10)}` : ''}: ${parts.join(', ')}`,
+        } satisfies ModelNode;
+      }),
+    };
   }
 
   private auditChildren(model: ModelEntry, result: ModelResult): ModelNode[] {

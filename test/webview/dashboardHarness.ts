@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { DashboardData } from '../../webview/dashboardData';
+import type { RunComparisonView, RunsView } from '../../webview/runsData';
 import { dashboardHtml, makeNonce } from '../../webview/dashboardHtml';
 import { MessageEndpoint } from '../../webview/messageEndpoint';
 import {
@@ -41,6 +42,9 @@ export class DashboardHarness {
   readonly explainRequests: Array<{ dataset: string; relPath: string; model: number }> = [];
   readonly revealFileRequests: Array<{ dataset: string; relPath: string }> = [];
   readonly copyPathsRequests: Array<{ dataset: string; relPaths: string[] }> = [];
+  readonly compareRunsRequests: Array<{ before: string; after: string }> = [];
+  /** How the fake host answers `compareRuns` (as the panel does with diffRuns on the run store). */
+  runComparison: ((before: string, after: string) => RunComparisonView | null) | undefined;
   /** The methods the fake host says it will compute for an `explain` request. */
   explainMethods: string[] = ['gradcam', 'occlusion'];
   /** When set, the fake host refuses `explain` requests with this message (as the panel does with no model to explain). */
@@ -130,6 +134,12 @@ export class DashboardHarness {
     return this.endpoint.request('focus', { focus });
   }
 
+  /** Posts `runs` as the host does after `show`: the recorded runs of the model shown. */
+  runs(view: RunsView | null): Promise<{ shown: boolean }> {
+    if (!this.endpoint) throw new Error('Load the page first.');
+    return this.endpoint.request('runs', { view });
+  }
+
   /** Posts `compare` as the host does for a finding about images. */
   compare(view: CompareView): Promise<{ shown: number }> {
     if (!this.endpoint) throw new Error('Load the page first.');
@@ -193,6 +203,9 @@ export class DashboardHarness {
         this.explainRequests.push(request.body);
         if (this.explainFailure !== undefined) throw new Error(this.explainFailure);
         return { id: ++this.nextExplanationId, methods: [...this.explainMethods] };
+      case 'compareRuns':
+        this.compareRunsRequests.push(request.body);
+        return { comparison: this.runComparison?.(request.body.before, request.body.after) ?? null };
       default:
         return assertNever(request);
     }

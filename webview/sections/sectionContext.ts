@@ -1,6 +1,7 @@
 // What every section renders from: the data, the persisted view state, and a way to change both.
 import type { DashboardData, DashboardModel } from '../dashboardData';
 import type { CompareView, DashboardFocus, ExplanationMethodResult, ExplanationView } from '../protocol';
+import type { RunsView } from '../runsData';
 
 /** The view state kept across reloads with vscode.setState (selections only, never the data). */
 export interface ViewState {
@@ -79,4 +80,8 @@ export interface SectionContext {
   focusRelPath?: string;
   /** The finding (findingKey) a focus request named: highlighted where it is listed. */
   focusFinding?: string;
+  /** The recorded runs of the model shown, and the comparison of two of them once asked for. */
+  runs?: RunsView;
+  /** Asks the host to compare two runs (by id); the section redraws with the comparison. */
+  compareRuns(before: string, after: string): void;
 }

@@ -386,6 +386,7 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
       top: prediction.top.slice(0, 3).map(([c, p]) => [match.classNames[c], p]),
       correct: match.index.get(record.label) === predicted,
       selfConfidence: prediction.probs[match.index.get(record.label) as number],
+      groups: plainRecord(Object.fromEntries(dataset.attributes.map((attribute) => [attribute.name, record.attributes[attribute.name]]))),
     };
   }
 

@@ -145,6 +145,8 @@ export interface RecordPrediction {
   correct: boolean;
   /** The probability the model gives the image's own label (confident learning's self-confidence). */
   selfConfidence: number;
+  /** The image's value of each sensitive attribute audited (what run comparisons regroup by). */
+  groups?: Record<string, string>;
 }
 
 /** The audit of one model on one dataset. */

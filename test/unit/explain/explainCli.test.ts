@@ -8,10 +8,12 @@ import sharp from 'sharp';
 
 const root = path.resolve(__dirname, '../../..');
 const cli = path.join(root, 'dist/cli.js');
+// Runs these audits record go to a temporary store, not the repository's .fairframe/runs.
+const RUN_STORE = path.join(os.tmpdir(), `ff-test-runs-${process.pid}`);
 const model = path.join(root, 'models/demo/lesion-cnn.onnx');
 
 function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true', FAIRFRAME_RUNS: RUN_STORE } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -257,6 +257,30 @@ export function registerFeatureTests(): void {
       await fs.rm(target, { recursive: true, force: true });
     });
 
+    it("records model audits as runs, never inside the dataset, and the Models view shows the model's history", async () => {
+      const api = await fairframeApi();
+      // This workspace folder is the dataset's root: the default store (.fairframe/runs there) would be inside it, so the
+      // audits so far were not recorded, and nothing was written.
+      await assert.rejects(fs.stat(vscode.Uri.joinPath(root(), '.fairframe').fsPath));
+      const store = await fs.mkdtemp(path.join(os.tmpdir(), 'fairframe-runs-'));
+      const settings = vscode.workspace.getConfiguration('fairframe');
+      await settings.update('runStore', store, vscode.ConfigurationTarget.Global);
+      try {
+        assert.ok(await auditModel());
+        assert.ok(await auditModel());
+        assert.equal((await fs.readdir(store)).filter((file) => file.endsWith('.json')).length, 2);
+        const [model] = await items(api.models);
+        const history = (await items<ModelNode>(api.models, model.node)).find((entry) => labelOf(entry.item) === 'History');
+        assert.equal(history?.item.description, '2 recorded runs');
+        const runs = await items<ModelNode>(api.models, history?.node);
+        assert.equal(runs.length, 2);
+        // The labelMap quick fix above made 'cat' known: 5 of the 8 dog and cat images are called right.
+        assert.match(String(runs[0].item.description), /^accuracy 62\.5% \[\d+\.\d%, \d+\.\d%\] · accuracy gap by skin_tone \d\.\d+ · model [0-9a-f]{8}$/);
+      } finally {
+        await settings.update('runStore', undefined, vscode.ConfigurationTarget.Global);
+      }
+    });
+
     it('a cancelled model audit ends quietly with no result, and the next one works', async () => {
       await vscode.commands.executeCommand('fairframe.clearCache');
       // Nothing else runs (the automatic audit after the fairframe.json edit has ended): the cancel hits the model audit.

@@ -1,0 +1,117 @@
+// The comparison of two runs: intervals of each change against numpy on the same resampling indices
+// (scripts/reference/runDiffReference.py → runDiffReference.json), the paired/independent choice, and the gap verdicts.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { diffRuns, diffRunsAsync, verdictOf, type MetricChange, type RunDiff } from '../../../src/engine/runs/runDiff';
+import { renderDiffMarkdown } from '../../../src/engine/report/diffMarkdown';
+import { GROUPS, handRun, LABELS, PRED_AFTER, PRED_BEFORE } from './runFixtures';
+
+interface ReferenceFigure { before: number; after: number; interval: [number, number] }
+type ReferenceMode = Record<'accuracy' | 'selectionRate' | 'truePositiveRate', Record<'overall' | 'a' | 'b' | 'difference', ReferenceFigure>> & { selectionRateRatio: ReferenceFigure };
+const REFERENCE = JSON.parse(readFileSync(path.join(__dirname, 'runDiffReference.json'), 'utf8')) as { paired: ReferenceMode; independent: ReferenceMode };
+
+const close = (actual: number | null, expected: number, what: string): void => {
+  assert.ok(actual !== null && Math.abs(actual - expected) < 1e-12, `${what}: ${actual} ≠ ${expected}`);
+};
+
+function checkAgainstReference(diff: RunDiff, reference: ReferenceMode): void {
+  const report = diff.models[0].reports[0];
+  const byName = (name: string): MetricChange => report.metrics.find((m) => m.metric === name) as MetricChange;
+  for (const name of ['accuracy', 'selectionRate', 'truePositiveRate'] as const) {
+    const change = byName(name);
+    const figures = { overall: change.overall, a: change.byGroup.find((g) => g.group === 'a'), b: change.byGroup.find((g) => g.group === 'b'), difference: change.difference };
+    for (const [figure, actual] of Object.entries(figures)) {
+      const expected = reference[name][figure as keyof typeof figures];
+      assert.ok(actual, `${name} ${figure} missing`);
+      close(actual.before, expected.before, `${name} ${figure} before`);
+      close(actual.after, expected.after, `${name} ${figure} after`);
+      close(actual.change.estimate, expected.after - expected.before, `${name} ${figure} change`);
+      close(actual.change.lower, expected.interval[0], `${name} ${figure} lower`);
+      close(actual.change.upper, expected.interval[1], `${name} ${figure} upper`);
+    }
+  }
+  const ratio = report.gaps.find((gap) => gap.rule === 'FF-M015');
+  assert.ok(ratio);
+  close(ratio.before, reference.selectionRateRatio.before, 'disparate impact before');
+  close(ratio.change.lower, reference.selectionRateRatio.interval[0], 'disparate impact lower');
+  close(ratio.change.upper, reference.selectionRateRatio.interval[1], 'disparate impact upper');
+}
+
+describe('runs/runDiff', () => {
+  it('pairs the bootstrap over the images when both runs scored the same images, matching numpy on the same indices', () => {
+    const diff = diffRuns(handRun('before', PRED_BEFORE), handRun('after', PRED_AFTER), { replicates: 400, seed: 7 });
+    assert.equal(diff.models.length, 1);
+    assert.equal(diff.models[0].mode, 'paired');
+    assert.match(diff.models[0].modeReason, /same 12 images/);
+    checkAgainstReference(diff, REFERENCE.paired);
+  });
+
+  it('resamples each run on its own when the images differ, matching numpy', () => {
+    const diff = diffRuns(handRun('before', PRED_BEFORE), handRun('after', PRED_AFTER, { images: LABELS.map((_, i) => i).slice(0, 11) }), { replicates: 400, seed: 7 });
+    assert.equal(diff.models[0].mode, 'independent');
+    assert.match(diff.models[0].modeReason, /different images \(12 and 11, 11 in common\)/);
+    checkAgainstReference(diff, REFERENCE.independent);
+  });
+
+  it('does not pair when the dataset content changed, even over the same paths', () => {
+    const diff = diffRuns(handRun('before', PRED_BEFORE), handRun('after', PRED_AFTER, { contentHash: 'other' }), { replicates: 50, seed: 7 });
+    assert.equal(diff.models[0].mode, 'independent');
+    assert.match(diff.models[0].modeReason, /content hash differs/);
+  });
+
+  it('shows zero change with a zero-width interval when a run is compared with itself', () => {
+    const diff = diffRuns(handRun('before', PRED_BEFORE), handRun('after', PRED_BEFORE), { replicates: 100, seed: 3 });
+    for (const metric of diff.models[0].reports[0].metrics) {
+      for (const figure of [metric.overall, metric.difference, ...metric.byGroup]) {
+        if (figure.change.estimate === null) continue;
+        assert.deepEqual([figure.change.estimate, figure.change.lower, figure.change.upper], [0, 0, 0]);
+      }
+    }
+    assert.ok(diff.models[0].reports[0].gaps.every((gap) => gap.verdict === 'no clear change'));
+    assert.equal(diff.gapGrew, false);
+  });
+
+  it('says a gap closed, grew, narrowed or did not clearly move from the interval of its change and the threshold', () => {
+    const interval = (estimate: number, lower: number, upper: number) => ({ estimate, lower, upper, level: 0.95, replicates: 100, undefinedReplicates: 0 });
+    assert.equal(verdictOf(interval(-0.2, -0.3, -0.1), 'max', false, true), 'closed');
+    assert.equal(verdictOf(interval(-0.2, -0.3, -0.1), 'max', false, false), 'narrowed');
+    assert.equal(verdictOf(interval(0.2, 0.1, 0.3), 'max', true, false), 'grew');
+    assert.equal(verdictOf(interval(-0.2, -0.3, 0.1), 'max', false, true), 'no clear change');
+    // A disparate impact ratio closes upwards.
+    assert.equal(verdictOf(interval(0.3, 0.1, 0.5), 'min', false, true), 'closed');
+    assert.equal(verdictOf(interval(-0.3, -0.5, -0.1), 'min', true, true), 'grew');
+    assert.equal(verdictOf({ ...interval(0, 0, 0), lower: null }, 'max', null, null), 'undefined');
+  });
+
+  it('reports the accuracy gap of the hand-made runs with its verdict, and flags a gap that grew', () => {
+    // By hand: before, site a 5/7 right, site b 1/5 → difference 0.514 (fails ≤ 0.45); after, 7/7 and 3/5 → 0.4 (passes).
+    const diff = diffRuns(handRun('before', PRED_BEFORE), handRun('after', PRED_AFTER), { replicates: 400, seed: 7 });
+    const gap = diff.models[0].reports[0].gaps.find((g) => g.rule === 'FF-M010');
+    assert.ok(gap);
+    close(gap.before, 5 / 7 - 1 / 5, 'accuracy difference before');
+    close(gap.after, 1 - 3 / 5, 'accuracy difference after');
+    assert.deepEqual([gap.passedBefore, gap.passedAfter], [false, true]);
+    // Its interval [−0.657, 0.429] (numpy) covers 0: passing now is not shown to be more than noise.
+    assert.equal(gap.verdict, 'no clear change');
+    assert.equal(diff.gapGrew, false);
+    // A gap that certainly grew: before, every image right (difference 0 in every resample); after, site a all right and
+    // site b all wrong (difference 1 in every resample) → change 1 with interval [1, 1].
+    const wrongInB = LABELS.map((label, i) => (GROUPS[i] === 'b' ? 1 - label : label));
+    const grew = diffRuns(handRun('perfect', LABELS), handRun('broken', wrongInB), { replicates: 100, seed: 1 });
+    const accuracyGap = grew.models[0].reports[0].gaps.find((g) => g.rule === 'FF-M010');
+    assert.deepEqual([accuracyGap?.before, accuracyGap?.after, accuracyGap?.change.lower, accuracyGap?.change.upper, accuracyGap?.verdict], [0, 1, 1, 1, 'grew']);
+    assert.equal(grew.gapGrew, true);
+    const markdown = renderDiffMarkdown(diff);
+    assert.match(markdown, /\| no clear change \| accuracy difference by site \| 0\.514 \| 0\.4 \| -0\.114 \[-0\.657, \+0\.429\] \| ≤ 0\.45: fails → passes \|/);
+    assert.match(markdown, /paired bootstrap over the images/);
+  });
+
+  it('gives the editor the same comparison in steps, and stops when cancelled', async () => {
+    const options = { replicates: 100, seed: 5 };
+    assert.deepEqual(await diffRunsAsync(handRun('before', PRED_BEFORE), handRun('after', PRED_AFTER), options), diffRuns(handRun('before', PRED_BEFORE), handRun('after', PRED_AFTER), options));
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(diffRunsAsync(handRun('before', PRED_BEFORE), handRun('after', PRED_AFTER), { ...options, signal: controller.signal }), (error: Error) => error.name === 'FairframeError');
+  });
+});
