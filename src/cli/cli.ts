@@ -37,6 +37,7 @@ export function buildProgram(): Command {
     .option('--export-weights <attributes>', 'write Kamiran–Calders reweighing weights for these attributes (comma-separated) into --out')
     .option('--dataset <name...>', 'only audit the datasets with these names')
     .option('-m, --model <file...>', 'ONNX model(s) to audit on the dataset, or auto for every .onnx file under <path> (also: models in fairframe.json)')
+    .option('-p, --predictions <file...>', 'predictions file(s) (CSV, TSV or JSONL: image path, and a predicted label, a probability per class or a logit per class) to audit as the model side, when the model cannot be run')
     .option('--split <name>', "split to audit the model on (default: test, else validation/val, else every image; 'all' for every image)")
     .option('--quiet', 'print no progress')
     .option('--verbose', 'print the stack trace of any internal error on standard error')

@@ -27,7 +27,7 @@ export interface AuditOptions extends RunOptions {
   noDecode?: boolean;
   /** Only audit datasets with these names. */
   datasets?: string[];
-  /** ONNX model files to audit on the datasets, besides the models in fairframe.json. */
+  /** ONNX model files (or predictions files: .csv, .tsv, .jsonl) to audit on the datasets, besides the models in fairframe.json. */
   models?: string[];
   /** Split to audit models on ('all' for every record). */
   split?: string;
@@ -130,12 +130,14 @@ export function modelTargets(config: ResolvedConfig, files: string[] = [], onlyL
     const absolute = path.resolve(file);
     if (seen.has(absolute)) continue;
     seen.add(absolute);
-    targets.push({ file: absolute, config: config.models.find((model) => model.path === absolute) });
+    targets.push({ file: absolute, config: config.models.find((model) => (model.predictions ?? model.path) === absolute) });
   }
   for (const model of onlyListed ? [] : config.models) {
-    if (model.path === undefined || seen.has(model.path)) continue;
-    seen.add(model.path);
-    targets.push({ file: model.path, config: model });
+    // An entry with a predictions file is audited from it (its `path`, if any, only names the model).
+    const file = model.predictions ?? model.path;
+    if (file === undefined || seen.has(file)) continue;
+    seen.add(file);
+    targets.push({ file, config: model });
   }
   return targets;
 }
