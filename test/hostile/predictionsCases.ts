@@ -38,7 +38,7 @@ export const predictionsCases: HostileCase[] = [
   predictionsCase('path with ESC sequences and a right-to-left override', (rows) => [...rows, '\u001b[2J\u202eevil.png,0.5,0.5'].join('\n'), /FF-M050/),
   predictionsCase('10000 class columns', () => [`path,${Array.from({ length: 10000 }, (_, i) => `prob_c${i}`).join(',')}`, `images/cat/0.png,${'0.0001,'.repeat(9999)}0.0001`].join('\n'), /cannot be audited|labels of/),
   predictionsCase('JSONL garbage lines and nesting 100000 deep', () => ['{"path":"images/cat/0.png","probs":{"cat":0.9,"dog":0.1}}', '{not json', `{"path":${'['.repeat(100000)}${']'.repeat(100000)}}`, '[1,2]', '{"path":"images/dog/0.png","probs":{"cat":0.1,"dog":0.9}}'].join('\n'), /2 images, accuracy 100\.0%/, 0, 'preds.jsonl'),
-  predictionsCase('predicted labels only, one unknown to the dataset', (rows) => ['file_name,predicted', ...IMAGES.map((image, i) => `${image},${i === 5 ? 'ferret' : 'cat'}`)].join('\n'), /6 images, accuracy 50\.0%/),
+  predictionsCase('predicted labels only, one unknown to the dataset', () => ['file_name,predicted', ...IMAGES.map((image, i) => `${image},${i === 5 ? 'ferret' : 'cat'}`)].join('\n'), /6 images, accuracy 50\.0%/),
   {
     name: 'predictions: a FIFO as the predictions file',
     build: async (dir) => {
