@@ -13,7 +13,7 @@ import { discoverDatasets } from './dataset/discover';
 import { loadDataset } from './dataset/loadDataset';
 import { FairframeError, throwIfAborted } from './errors';
 import { scanDataset } from './scan/scanDataset';
-import { auditModel, type ModelTarget } from './modelAudit/modelAudit';
+import { auditModel, type AuditedListener, type ModelTarget } from './modelAudit/modelAudit';
 import type { ModelAudit } from './modelAudit/modelAuditTypes';
 import { TOOL_VERSION } from './version';
 import type { Dataset, Finding, RunOptions, ScanOutcome, Severity } from './types';
@@ -35,6 +35,8 @@ export interface AuditOptions extends RunOptions {
   onlyListedModels?: boolean;
   /** Threshold overrides on top of fairframe.json's (e.g. an editor setting for bootstrapReplicates). */
   thresholds?: Partial<Thresholds>;
+  /** Receives each model's audited images with their full probability rows. */
+  onAudited?: AuditedListener;
 }
 
 /** Audits every dataset found at `target` (a folder, or a manifest file). */
@@ -83,6 +85,7 @@ export async function auditPath(target: string, options: AuditOptions = {}): Pro
         split: options.split,
         signal: options.signal,
         onProgress: options.onProgress,
+        onAudited: options.onAudited,
       });
       // With several datasets, a model whose labels fit another dataset is not an error here: it is recorded, and
       // reported below only when the model fits none of them.

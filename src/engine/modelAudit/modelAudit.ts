@@ -25,7 +25,7 @@ import type { GroupDefinition } from './groupMetrics';
 import type { ModelAudit, ModelUsage } from './modelAuditTypes';
 import { inferenceFailureFindings } from './inferenceFailureFindings';
 import { MODEL_RULES } from './modelRules';
-import { measureAudited } from './measureAudited';
+import { measureAudited, type AuditedPrediction } from './measureAudited';
 import { auditPredictionsFile, isPredictionsFile } from '../predictions/predictionsAudit';
 
 /** Embedding-duplicate pairs reported as findings at most (the result lists up to 1,000). */
@@ -36,7 +36,12 @@ export interface ModelAuditOptions extends RunOptions {
   cacheDir?: string;
   /** Split to audit ('all' for every record); default: the model's `split`, else a held-out split, else all. */
   split?: string;
+  /** Receives every audited image with its full probability row (e.g. to fit mitigation thresholds on). */
+  onAudited?: AuditedListener;
 }
+
+/** A listener for the audited images of one model on one dataset, with their full probability rows. */
+export type AuditedListener = (audited: { model: string; dataset: string; classNames: string[]; labelIndex: Map<string, number>; images: AuditedPrediction[] }) => void;
 
 /** The model's entry: its file and its fairframe.json settings (if any). */
 export interface ModelTarget {
@@ -247,6 +252,7 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
     groupDefinitions: (records) => groupDefinitions(dataset, records, config),
   });
   const { sample, overall, groups, labelIssues } = measured;
+  options.onAudited?.({ model: file, dataset: dataset.name, classNames: match.classNames, labelIndex: match.index, images: audited.map(({ record, prediction }) => ({ record, probs: prediction.probs, top: prediction.top })) });
   pushAll(findings, measured.findings);
 
   // Near duplicates by embedding (cosine), reported when a pair differs in label or split.

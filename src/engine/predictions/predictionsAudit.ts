@@ -14,6 +14,7 @@ import type { GroupDefinition } from '../modelAudit/groupMetrics';
 import { measureAudited, topClasses, type AuditedPrediction } from '../modelAudit/measureAudited';
 import type { ModelAudit, PredictionsFileSummary } from '../modelAudit/modelAuditTypes';
 import { MODEL_RULES } from '../modelAudit/modelRules';
+import type { AuditedListener } from '../modelAudit/modelAudit';
 import type { ModelConfig } from '../config/configTypes';
 import type { Dataset, DatasetRecord, Finding, Location, RunOptions } from '../types';
 import { matchPredictionRows } from './matchPredictions';
@@ -44,7 +45,7 @@ export interface PredictionsAuditInput {
   config?: ModelConfig;
   dataset: Dataset;
   resolved: ResolvedConfig;
-  options: RunOptions & { split?: string };
+  options: RunOptions & { split?: string; onAudited?: AuditedListener };
   groupDefinitions: (records: DatasetRecord[]) => GroupDefinition[];
 }
 
@@ -173,6 +174,7 @@ export async function auditPredictionsFile(input: PredictionsAuditInput): Promis
     groupDefinitions: input.groupDefinitions,
   });
   pushAll(findings, measured.findings);
+  options.onAudited?.({ model: file, dataset: dataset.name, classNames: match.classNames, labelIndex: match.index, images: audited });
   const summary: PredictionsFileSummary = {
     file,
     format: table.format,
