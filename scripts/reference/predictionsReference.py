@@ -24,7 +24,8 @@ p_malignant = np.round(1 / (1 + np.exp(-logit)), 6)
 p_benign = np.round(1 - p_malignant, 6)
 classes = np.array(['benign', 'malignant'])
 paths = [f'img/{i:03d}.png' for i in range(n)]
-frame = pd.DataFrame({'path': paths, 'label': classes[y], 'skin': skin, 'benign': p_benign, 'malignant': p_malignant})
+split = np.where(np.arange(n) < 96, 'validation', 'test')
+frame = pd.DataFrame({'path': paths, 'label': classes[y], 'split': split, 'skin': skin, 'benign': p_benign, 'malignant': p_malignant})
 os.makedirs(OUT, exist_ok=True)
 frame.to_csv(f'{OUT}/seeded.csv', index=False, float_format='%.6f')
 
@@ -48,7 +49,37 @@ reference = {
     'equalizedOddsDifference': equalized_odds_difference(y_true, y_pred, sensitive_features=group),
     'truePositiveRateByGroup': {k: float(v) for k, v in MetricFrame(metrics=true_positive_rate, y_true=y_true, y_pred=y_pred, sensitive_features=group).by_group.items()},
 }
+
+# Per-group thresholds for 'malignant' by skin, demographic parity, fitted on 'validation' and applied to 'test'
+# (fairlearn ThresholdOptimizer, prefit, predict_method='predict_proba').
+from sklearn.base import BaseEstimator, ClassifierMixin
+from fairlearn.postprocessing import ThresholdOptimizer
+
+
+class ScoreColumn(ClassifierMixin, BaseEstimator):
+    def fit(self, X, y):
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, X):
+        s = np.asarray(X)[:, 0]
+        return np.column_stack([1 - s, s])
+
+
+fit_rows = back['split'].to_numpy() == 'validation'
+test_rows = ~fit_rows
+score = probs[:, 1]
+optimizer = ThresholdOptimizer(estimator=ScoreColumn().fit(score[fit_rows, None], y_true[fit_rows]), constraints='demographic_parity', objective='accuracy_score', prefit=True, predict_method='predict_proba')
+optimizer.fit(score[fit_rows, None], y_true[fit_rows], sensitive_features=group[fit_rows])
+pmf = optimizer._pmf_predict(score[test_rows, None], sensitive_features=group[test_rows])[:, 1]
+reference['thresholdsDemographicParity'] = {
+    'xBest': float(optimizer._x_best),
+    'groups': {str(k): {'p0': float(v.p0), 'threshold0': float(v.operation0.threshold), 'p1': float(v.p1), 'threshold1': float(v.operation1.threshold)} for k, v in optimizer.interpolated_thresholder_.interpolation_dict.items()},
+    'testPaths': back['path'][test_rows].tolist(),
+    'testPositiveProbability': pmf.tolist(),
+    'testDemographicParityDifferenceBefore': demographic_parity_difference(y_true[test_rows], y_pred[test_rows], sensitive_features=group[test_rows]),
+}
 with open(f'{OUT}/seededReference.json', 'w') as f:
     json.dump(reference, f, indent=2)
     f.write('\n')
-print(json.dumps(reference, indent=2))
+print(json.dumps({k: v for k, v in reference.items() if k != 'thresholdsDemographicParity'}, indent=2), reference['thresholdsDemographicParity']['xBest'])

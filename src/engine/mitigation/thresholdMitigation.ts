@@ -107,7 +107,10 @@ export function mitigateWithThresholds(scored: ScoredRecord[], classNames: strin
   if (positive < 0) throw new FairframeError('bad-config', `The class '${positiveClass}' is not one of the model's: ${classNames.map((c) => `'${c}'`).join(', ')}.`);
   const groupOf = (s: ScoredRecord): string => {
     const value = s.record.attributes[options.attribute];
-    if (value === undefined) throw new FairframeError('bad-config', `The images have no attribute '${options.attribute}'; choose one of the dataset's sensitive attributes.`);
+    if (value === undefined) {
+      const known = Object.keys(s.record.attributes);
+      throw new FairframeError('bad-config', `The images have no sensitive attribute '${options.attribute}' (${known.length ? `theirs: ${known.map((a) => `'${a}'`).join(', ')}` : 'none was found'}); choose one, or name the column under "attributes" in fairframe.json.`);
+    }
     return value;
   };
   const { fit, evaluation, fitSplit, evalSplit, note } = chooseSplits(scored, options, seed);

@@ -30,18 +30,18 @@ const close = (actual: number | null | undefined, expected: number, tolerance = 
   assert.ok(actual !== null && actual !== undefined && Math.abs(actual - expected) <= tolerance, `${what}: ${actual} ≠ ${expected}`);
 };
 
-/** The seeded dataset (paths, labels, skin) as a manifest dataset in a fresh folder, and a fairframe.json naming 'skin'. */
+/** The seeded dataset (paths, labels, splits, skin) as a manifest dataset in a fresh folder, and a fairframe.json naming 'skin'. */
 async function seededDataset(extraConfig: Record<string, unknown> = {}): Promise<string> {
   const dir = await tempDir('ff-predictions-');
   const data = path.join(dir, 'data');
   await writeImages(data, seededRows.map((row) => row[0]));
-  await writeText(data, 'manifest.csv', ['path,label,skin', ...seededRows.map((row) => row.slice(0, 3).join(','))].join('\n') + '\n');
+  await writeText(data, 'manifest.csv', ['path,label,split,skin', ...seededRows.map((row) => row.slice(0, 4).join(','))].join('\n') + '\n');
   await writeText(dir, 'fairframe.json', JSON.stringify({ attributes: ['skin'], thresholds: { bootstrapReplicates: 50 }, ...extraConfig }));
   return dir;
 }
 
 async function auditWith(dir: string, predictions: string[] | undefined): Promise<AuditResult> {
-  return auditPath(path.join(dir, 'data', 'manifest.csv'), { configFile: path.join(dir, 'fairframe.json'), models: predictions, noDecode: false });
+  return auditPath(path.join(dir, 'data', 'manifest.csv'), { configFile: path.join(dir, 'fairframe.json'), models: predictions, split: 'all' });
 }
 
 function expectReferenceFigures(audit: ModelAudit, withScores: boolean): void {
@@ -90,7 +90,7 @@ describe('audit from a predictions file', function () {
     const dir = await seededDataset({ models: [{ predictions: 'scores/logits.jsonl' }] });
     dirs.push(dir);
     // logit = ln(p) + 3: the softmax gives p / (p_benign + p_malignant) back, the figures are the same.
-    const lines = seededRows.map((row) => JSON.stringify({ image: row[0], logits: { benign: Math.log(Number(row[3])) + 3, malignant: Math.log(Number(row[4])) + 3 } }));
+    const lines = seededRows.map((row) => JSON.stringify({ image: row[0], logits: { benign: Math.log(Number(row[4])) + 3, malignant: Math.log(Number(row[5])) + 3 } }));
     await writeText(dir, 'scores/logits.jsonl', lines.join('\n') + '\n');
     const result = await auditWith(dir, undefined);
     assert.equal(result.models.length, 1);
@@ -101,7 +101,7 @@ describe('audit from a predictions file', function () {
   it('audits predicted labels alone, and says calibration and label issues need probabilities', async () => {
     const dir = await seededDataset();
     dirs.push(dir);
-    const predicted = seededRows.map((row) => `${row[0]},${Number(row[4]) > Number(row[3]) ? 'malignant' : 'benign'}`);
+    const predicted = seededRows.map((row) => `${row[0]},${Number(row[5]) > Number(row[4]) ? 'malignant' : 'benign'}`);
     const file = await writeText(dir, 'labels.csv', ['file_name,predicted', ...predicted].join('\n') + '\n');
     const result = await auditWith(dir, [file]);
     const audit = result.models[0];
@@ -218,7 +218,7 @@ describe('fairframe audit --predictions (CLI)', function () {
   it('audits from a predictions CSV and prints the accuracy', async () => {
     if (!existsSync(cli)) spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
     const dir = await seededDataset();
-    const run = spawnSync(process.execPath, [cli, 'audit', path.join(dir, 'data', 'manifest.csv'), '-c', path.join(dir, 'fairframe.json'), '--predictions', path.join(fixtures, 'seeded.csv'), '--no-cache', '--quiet', '-f', 'json'], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [cli, 'audit', path.join(dir, 'data', 'manifest.csv'), '-c', path.join(dir, 'fairframe.json'), '--predictions', path.join(fixtures, 'seeded.csv'), '--split', 'all', '--no-cache', '--quiet', '-f', 'json'], { encoding: 'utf8' });
     await fs.rm(dir, { recursive: true, force: true });
     assert.equal(run.status, 0, run.stderr);
     const result = JSON.parse(run.stdout) as AuditResult;
