@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { errorMessageOf, runAuditCommand, type AuditCommandOptions } from './auditCommand';
 import { escapeControl } from '../engine/report/displayText';
 import { runExplainCommand, type ExplainCommandOptions } from './explainCommand';
-import { runMitigateThresholds, type MitigateCommandOptions } from './mitigateCommand';
+import { runMitigateResample, runMitigateThresholds, type MitigateCommandOptions, type ResampleCommandOptions } from './mitigateCommand';
 import { EXPLAIN_METHODS } from '../engine/explain/explainer';
 import { TOOL_VERSION } from '../engine/version';
 import { allRules } from '../engine/checks';
@@ -89,6 +89,19 @@ export function buildProgram(): Command {
     .option('--out-inside-data', 'allow --out to be inside a dataset (refused otherwise)')
     .action(async (target: string, options: MitigateCommandOptions) => {
       process.exitCode = await runMitigateThresholds(target, options);
+    });
+
+  mitigate
+    .command('resample')
+    .description('Write a balanced resampling plan (Kamiran & Calders 2012 uniform sampling): which images to duplicate or drop so that label and group are independent, per class × group, beside the reweighing weights.')
+    .argument('<path>', 'dataset folder or manifest')
+    .requiredOption('-a, --attribute <names>', 'sensitive attribute(s), comma-separated (their intersection forms the groups)')
+    .option('--seed <n>', 'seed of the uniform choice of images to duplicate or drop')
+    .option('-c, --config <file>', 'fairframe.json to use')
+    .requiredOption('-o, --out <dir>', 'folder to write <dataset>.resampling.csv and .json into')
+    .option('--out-inside-data', 'allow --out to be inside a dataset (refused otherwise)')
+    .action(async (target: string, options: ResampleCommandOptions) => {
+      process.exitCode = await runMitigateResample(target, options);
     });
 
   program

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { auditPath } from '../engine/audit';
 import { FairframeError } from '../engine/errors';
 import { insideAnyRoot, makeOutputFolder } from '../engine/io/outputFolder';
+import { exportResampling } from '../engine/mitigation/exportResampling';
 import { mitigateWithThresholds, type ScoredRecord, type ThresholdMitigationResult } from '../engine/mitigation/thresholdMitigation';
 import type { ThresholdConstraint, ThresholdObjective } from '../engine/mitigation/thresholdOptimizer';
 import type { ConfidenceInterval } from '../engine/metrics';
@@ -150,4 +151,24 @@ export function renderBeforeAfter(result: ThresholdMitigationResult): string {
 export function csvText(rows: string[][]): string {
   const field = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
   return rows.map((row) => row.map(field).join(',')).join('\n') + '\n';
+}
+
+export interface ResampleCommandOptions {
+  attribute: string;
+  seed?: string;
+  config?: string;
+  out: string;
+  outInsideData?: boolean;
+}
+
+/** `fairframe mitigate resample`: writes the resampling plan of every dataset at `target`. */
+export async function runMitigateResample(target: string, options: ResampleCommandOptions): Promise<number> {
+  try {
+    const attributes = options.attribute.split(',').map((a) => a.trim()).filter(Boolean);
+    for (const file of await exportResampling(target, attributes, options.out, { configFile: options.config, seed: integer(options.seed, 'seed'), allowInsideData: options.outInsideData })) process.stderr.write(`wrote ${escapeControl(file)}\n`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`fairframe: ${escapeControl(errorMessageOf(error))}\n`);
+    return 2;
+  }
 }
