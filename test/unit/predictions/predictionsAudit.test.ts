@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { auditPath } from '../../../src/engine/audit';
 import type { AuditResult } from '../../../src/engine/auditResult';
 import type { ModelAudit } from '../../../src/engine/modelAudit/modelAuditTypes';
+import { renderMarkdown } from '../../../src/engine/report/markdownReport';
 import { readPredictionsFile, softmaxRow } from '../../../src/engine/predictions/predictionsFile';
 import { tempDir, writeImages, writeText } from '../dataset/datasetFixtures';
 
@@ -84,6 +85,10 @@ describe('audit from a predictions file', function () {
     assert.deepEqual(audit.predictionsFile?.columns.scores, ['benign', 'malignant']);
     assert.ok(audit.labelIssues, 'confident learning runs on probabilities');
     assert.ok(result.findings.some((f) => f.rule === 'FF-M054' && /explanations/.test(f.message)));
+    const markdown = renderMarkdown(result);
+    assert.match(markdown, /- Predictions file \(CSV\): a probability per class; path column `path`, score columns `benign`, `malignant`/);
+    assert.match(markdown, /- Rows: 160 read, 0 skipped as unreadable, 0 naming no image/);
+    assert.doesNotMatch(markdown, /ONNX IR 0/);
   });
 
   it('reads logit columns through a softmax, and a models[].predictions entry in fairframe.json', async () => {
