@@ -8,6 +8,7 @@ import { auditPath } from '../../../src/engine/audit';
 import type { AuditResult } from '../../../src/engine/auditResult';
 import type { ModelAudit } from '../../../src/engine/modelAudit/modelAuditTypes';
 import { renderMarkdown } from '../../../src/engine/report/markdownReport';
+import { toDashboardData } from '../../../webview/dashboardData';
 import { readPredictionsFile, softmaxRow } from '../../../src/engine/predictions/predictionsFile';
 import { tempDir, writeImages, writeText } from '../dataset/datasetFixtures';
 
@@ -89,6 +90,8 @@ describe('audit from a predictions file', function () {
     assert.match(markdown, /- Predictions file \(CSV\): a probability per class; path column `path`, score columns `benign`, `malignant`/);
     assert.match(markdown, /- Rows: 160 read, 0 skipped as unreadable, 0 naming no image/);
     assert.doesNotMatch(markdown, /ONNX IR 0/);
+    // The dashboard names the classes of the confusion matrix from the per-class rows (there is no ONNX usage).
+    assert.deepEqual(toDashboardData(result).models[0].classNames, ['benign', 'malignant']);
   });
 
   it('reads logit columns through a softmax, and a models[].predictions entry in fairframe.json', async () => {
