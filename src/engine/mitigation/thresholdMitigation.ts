@@ -1,7 +1,7 @@
 // Per-group threshold mitigation of one class (one-vs-rest) on an audited model: fit on one split, evaluate on another,
 // the before/after table with bootstrap intervals (and a paired bootstrap of each change), and the mitigated
 // predictions as a predictions file anyone can audit.
-import { FairframeError } from '../errors';
+import { FairframeError, throwIfAborted } from '../errors';
 import { bootstrapCountFrames, COUNT_METRICS, mulberry32, percentileInterval, type ConfidenceInterval } from '../metrics';
 import type { DatasetRecord } from '../types';
 import { fitThresholds, positiveProbabilities, randomisedDecisions, thresholdsToJson, type FittedThresholds, type ThresholdConstraint, type ThresholdObjective } from './thresholdOptimizer';
@@ -164,36 +164,58 @@ function bestOther(probs: ArrayLike<number>, positive: number): number {
 
 const TABLE_METRICS = ['accuracy', 'selectionRate', 'truePositiveRate', 'falsePositiveRate'] as const;
 
-/** One of the table's metrics on binary decisions (class 1 positive): accuracy, selection rate, TPR, FPR. */
-function binaryMetric(metric: (typeof TABLE_METRICS)[number], yTrue: readonly number[], yPred: readonly number[], rows: readonly number[]): number {
-  let tp = 0;
-  let fp = 0;
-  let tn = 0;
-  let fn = 0;
-  for (const i of rows) {
-    if (yPred[i] === 1) {
-      if (yTrue[i] === 1) tp++;
-      else fp++;
-    } else if (yTrue[i] === 1) fn++;
-    else tn++;
-  }
-  const n = tp + fp + tn + fn;
+/** Confusion counts of binary decisions (class 1 positive). */
+interface Binary {
+  tp: number;
+  fp: number;
+  tn: number;
+  fn: number;
+}
+
+function addCount(counts: Binary, truth: number, decision: number): void {
+  if (decision === 1) {
+    if (truth === 1) counts.tp++;
+    else counts.fp++;
+  } else if (truth === 1) counts.fn++;
+  else counts.tn++;
+}
+
+/** One of the table's metrics from binary counts: accuracy, selection rate, TPR, FPR (NaN when undefined). */
+function binaryMetric(metric: (typeof TABLE_METRICS)[number], c: Binary): number {
+  const n = c.tp + c.fp + c.tn + c.fn;
   switch (metric) {
     case 'accuracy':
-      return n > 0 ? (tp + tn) / n : Number.NaN; // (TP + TN) / n
+      return n > 0 ? (c.tp + c.tn) / n : Number.NaN; // (TP + TN) / n
     case 'selectionRate':
-      return n > 0 ? (tp + fp) / n : Number.NaN; // (TP + FP) / n, fairlearn selection_rate
+      return n > 0 ? (c.tp + c.fp) / n : Number.NaN; // (TP + FP) / n, fairlearn selection_rate
     case 'truePositiveRate':
-      return tp + fn > 0 ? tp / (tp + fn) : Number.NaN; // TP / (TP + FN)
+      return c.tp + c.fn > 0 ? c.tp / (c.tp + c.fn) : Number.NaN; // TP / (TP + FN)
     case 'falsePositiveRate':
-      return fp + tn > 0 ? fp / (fp + tn) : Number.NaN; // FP / (FP + TN)
+      return c.fp + c.tn > 0 ? c.fp / (c.fp + c.tn) : Number.NaN; // FP / (FP + TN)
   }
 }
 
 /** max − min over groups of a metric (fairlearn difference between groups); NaN groups are left out. */
-function groupDifference(metric: (typeof TABLE_METRICS)[number], yTrue: readonly number[], yPred: readonly number[], members: readonly number[][]): number {
-  const values = members.map((rows) => binaryMetric(metric, yTrue, yPred, rows)).filter((v) => Number.isFinite(v));
+function groupDifference(metric: (typeof TABLE_METRICS)[number], counts: readonly Binary[]): number {
+  const values = counts.map((c) => binaryMetric(metric, c)).filter((v) => Number.isFinite(v));
   return values.length < 2 ? Number.NaN : Math.max(...values) - Math.min(...values);
+}
+
+/** Per-group and overall counts of before and after decisions over `members` (row indices per group, repeats allowed). */
+function countsOf(yTrue: readonly number[], before: readonly number[], after: readonly number[], members: readonly number[][]): { before: Binary[]; after: Binary[]; overallBefore: Binary; overallAfter: Binary } {
+  const empty = (): Binary => ({ tp: 0, fp: 0, tn: 0, fn: 0 });
+  const result = { before: members.map(empty), after: members.map(empty), overallBefore: empty(), overallAfter: empty() };
+  members.forEach((rows, g) => {
+    for (const i of rows) {
+      addCount(result.before[g], yTrue[i], before[i]);
+      addCount(result.after[g], yTrue[i], after[i]);
+    }
+    for (const key of ['tp', 'fp', 'tn', 'fn'] as const) {
+      result.overallBefore[key] += result.before[g][key];
+      result.overallAfter[key] += result.after[g][key];
+    }
+  });
+  return result;
 }
 
 /** The before/after table: each side's bootstrap frames, and a paired bootstrap (same resampled images) of each change. */
@@ -204,18 +226,22 @@ export function beforeAfter(yTrue: number[], before: number[], after: number[], 
   const framesAfter = bootstrapCountFrames(metrics, yTrue, after, 2, groups, bootstrap);
   const names = [...new Set(groups)].sort();
   const members = names.map((name) => groups.flatMap((g, i) => (g === name ? [i] : [])));
-  const all = yTrue.map((_, i) => i);
-  // Paired bootstrap: resample images within each group (as the frames do), evaluate before and after on the same draw.
+  // Paired bootstrap: resample images within each group (as the frames do), count before and after on the same draw.
   const random = mulberry32(options.seed ^ 0x9e3779b9);
   const draws = TABLE_METRICS.map(() => ({ difference: new Float64Array(options.replicates), overall: new Float64Array(options.replicates) }));
+  const resampled = members.map((rows) => new Array<number>(rows.length));
   for (let b = 0; b < options.replicates; b++) {
-    const resampled = members.map((rows) => rows.map(() => rows[Math.floor(random() * rows.length)]));
-    const everyone = resampled.flat();
+    if ((b & 63) === 0) throwIfAborted(options.signal);
+    members.forEach((rows, g) => {
+      for (let j = 0; j < rows.length; j++) resampled[g][j] = rows[Math.floor(random() * rows.length)];
+    });
+    const c = countsOf(yTrue, before, after, resampled);
     TABLE_METRICS.forEach((metric, m) => {
-      draws[m].difference[b] = groupDifference(metric, yTrue, after, resampled) - groupDifference(metric, yTrue, before, resampled);
-      draws[m].overall[b] = binaryMetric(metric, yTrue, after, everyone) - binaryMetric(metric, yTrue, before, everyone);
+      draws[m].difference[b] = groupDifference(metric, c.after) - groupDifference(metric, c.before);
+      draws[m].overall[b] = binaryMetric(metric, c.overallAfter) - binaryMetric(metric, c.overallBefore);
     });
   }
+  const full = countsOf(yTrue, before, after, members);
   const side = (frame: (typeof framesBefore)[string]): BeforeAfterRow['before'] => ({
     overall: frame.overall,
     byGroup: Object.fromEntries(frame.byGroup.map((group) => [group.group, group])),
@@ -225,7 +251,7 @@ export function beforeAfter(yTrue: number[], before: number[], after: number[], 
     metric,
     before: side(framesBefore[metric]),
     after: side(framesAfter[metric]),
-    differenceChange: percentileInterval(groupDifference(metric, yTrue, after, members) - groupDifference(metric, yTrue, before, members), draws[m].difference, options.level),
-    overallChange: percentileInterval(binaryMetric(metric, yTrue, after, all) - binaryMetric(metric, yTrue, before, all), draws[m].overall, options.level),
+    differenceChange: percentileInterval(groupDifference(metric, full.after) - groupDifference(metric, full.before), draws[m].difference, options.level),
+    overallChange: percentileInterval(binaryMetric(metric, full.overallAfter) - binaryMetric(metric, full.overallBefore), draws[m].overall, options.level),
   }));
 }
