@@ -314,7 +314,8 @@ function modelData(audit: ModelAudit, imageUri: ImageUriFunction): DashboardMode
     reason: audit.reason,
     split: audit.split,
     images: audit.overall?.images ?? 0,
-    classNames: audit.usage?.classNames ?? [],
+    // A predictions-file audit has no usage: its classes are the per-class rows, in score order.
+    classNames: audit.usage?.classNames ?? audit.overall?.perClass.map((row) => row.class) ?? [],
     resize: audit.usage?.preprocess.resize,
     accuracy: audit.overall?.accuracy,
     balancedAccuracy: audit.overall?.balancedAccuracy,

@@ -35,6 +35,8 @@ export interface AuditCommandOptions {
   exportWeights?: string;
   dataset?: string[];
   model?: string[];
+  /** Predictions files audited as models. */
+  predictions?: string[];
   split?: string;
   robustness?: RobustnessMode;
   quiet?: boolean;
@@ -75,7 +77,8 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
     const cacheDir = options.cache === false ? undefined : options.cache ?? defaultCacheDir();
     const cacheStat = cacheDir ? await fs.stat(cacheDir).catch(() => undefined) : undefined;
     if (cacheStat && !cacheStat.isDirectory()) process.stderr.write(`fairframe: warning: the cache path '${escapeControl(path.resolve(cacheDir as string))}' is not a folder; nothing is cached this run.\n`);
-    const models = await expandModels(target, options.model);
+    const expanded = await expandModels(target, options.model);
+    const models = options.predictions?.length ? [...(expanded ?? []), ...options.predictions] : expanded;
     const result = await auditPath(target, {
       configFile: options.config,
       cacheDir,

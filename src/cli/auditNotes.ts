@@ -22,7 +22,8 @@ export async function auditNotes(result: AuditResult): Promise<string[]> {
   const seen = new Set<string>();
   for (const model of result.models) {
     const file = model.model.file;
-    if (seen.has(file)) continue;
+    // A predictions file is best kept outside the dataset: no note for it.
+    if (seen.has(file) || model.predictionsFile) continue;
     seen.add(file);
     if (!isInside(rootReal, await realPathOf(file))) notes.push(`the model '${file}' is outside the audited folder '${result.root}'.`);
   }

@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { errorMessageOf, runAuditCommand, type AuditCommandOptions } from './auditCommand';
 import { escapeControl } from '../engine/report/displayText';
 import { runExplainCommand, type ExplainCommandOptions } from './explainCommand';
+import { runMitigateResample, runMitigateThresholds, type MitigateCommandOptions, type ResampleCommandOptions } from './mitigateCommand';
 import { EXPLAIN_METHODS } from '../engine/explain/explainer';
 import { TOOL_VERSION } from '../engine/version';
 import { allRules } from '../engine/checks';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
     .option('--export-weights <attributes>', 'write Kamiran–Calders reweighing weights for these attributes (comma-separated) into --out')
     .option('--dataset <name...>', 'only audit the datasets with these names')
     .option('-m, --model <file...>', 'ONNX model(s) to audit on the dataset, or auto for every .onnx file under <path> (also: models in fairframe.json)')
+    .option('-p, --predictions <file...>', 'predictions file(s) (CSV, TSV or JSONL: image path, and a predicted label, a probability per class or a logit per class) to audit as the model side, when the model cannot be run')
     .option('--split <name>', "split to audit the model on (default: test, else validation/val, else every image; 'all' for every image)")
     .addOption(new Option('--robustness [kind]', 'also measure the model\'s accuracy by group under common corruptions, adversarial attacks (FGSM, PGD), or all').choices(['corruptions', 'attacks', 'all']).preset('all'))
     .option('--quiet', 'print no progress')
@@ -71,6 +73,44 @@ export function buildProgram(): Command {
     .option('--json', 'print the explanation as JSON (map included)')
     .action(async (image: string, options: ExplainCommandOptions) => {
       process.exitCode = await runExplainCommand(image, options);
+    });
+
+  const mitigate = program.command('mitigate').description('Mitigate a measured gap and measure the effect.');
+  mitigate
+    .command('thresholds')
+    .description("Fit per-group decision thresholds (Hardt, Price & Srebro 2016, as fairlearn's ThresholdOptimizer) for one class on one split, evaluate them on another, and write the thresholds, the before/after table with intervals, and the mitigated predictions as a predictions CSV.")
+    .argument('<path>', 'dataset folder or manifest')
+    .option('-m, --model <file>', 'ONNX model whose scores are thresholded')
+    .option('-p, --predictions <file>', 'predictions file (probabilities or logits per class) whose scores are thresholded')
+    .requiredOption('-a, --attribute <name>', 'sensitive attribute whose groups get their own thresholds')
+    .option('--positive <class>', 'class to threshold against the rest (default: the second class of a two-class model)')
+    .addOption(new Option('--constraint <name>', 'parity to enforce').choices(['demographic_parity', 'equal_opportunity', 'equalized_odds']).default('equalized_odds'))
+    .addOption(new Option('--objective <name>', 'what the common operating point maximises').choices(['accuracy_score', 'balanced_accuracy_score']).default('accuracy_score'))
+    .option('--fit-split <name>', 'split to fit the thresholds on (default: a validation split, else half of the evaluation split)')
+    .option('--eval-split <name>', "split to evaluate on (default: 'test' if present)")
+    .option('--seed <n>', 'seed of the randomised decisions and the bootstrap')
+    .option('--replicates <n>', 'bootstrap replicates of the intervals (default 1000)')
+    .option('-c, --config <file>', 'fairframe.json to use')
+    .option('--cache <dir>', 'cache folder')
+    .option('--no-cache', 'do not read or write the caches')
+    .requiredOption('-o, --out <dir>', 'folder to write thresholds.json, thresholds-before-after.md and mitigated-predictions.csv into')
+    .option('--quiet', 'print no progress')
+    .option('--out-inside-data', 'allow --out to be inside a dataset (refused otherwise)')
+    .action(async (target: string, options: MitigateCommandOptions) => {
+      process.exitCode = await runMitigateThresholds(target, options);
+    });
+
+  mitigate
+    .command('resample')
+    .description('Write a balanced resampling plan (Kamiran & Calders 2012 uniform sampling): which images to duplicate or drop so that label and group are independent, per class × group, beside the reweighing weights.')
+    .argument('<path>', 'dataset folder or manifest')
+    .requiredOption('-a, --attribute <names>', 'sensitive attribute(s), comma-separated (their intersection forms the groups)')
+    .option('--seed <n>', 'seed of the uniform choice of images to duplicate or drop')
+    .option('-c, --config <file>', 'fairframe.json to use')
+    .requiredOption('-o, --out <dir>', 'folder to write <dataset>.resampling.csv and .json into')
+    .option('--out-inside-data', 'allow --out to be inside a dataset (refused otherwise)')
+    .action(async (target: string, options: ResampleCommandOptions) => {
+      process.exitCode = await runMitigateResample(target, options);
     });
 
   program

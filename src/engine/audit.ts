@@ -14,7 +14,7 @@ import { discoverDatasets } from './dataset/discover';
 import { loadDataset } from './dataset/loadDataset';
 import { FairframeError, throwIfAborted } from './errors';
 import { scanDataset } from './scan/scanDataset';
-import { auditModel, type ModelTarget } from './modelAudit/modelAudit';
+import { auditModel, type AuditedListener, type ModelTarget } from './modelAudit/modelAudit';
 import type { ModelAudit } from './modelAudit/modelAuditTypes';
 import { TOOL_VERSION } from './version';
 import type { RobustnessMode } from './robustness/robustnessTypes';
@@ -29,7 +29,7 @@ export interface AuditOptions extends RunOptions {
   noDecode?: boolean;
   /** Only audit datasets with these names. */
   datasets?: string[];
-  /** ONNX model files to audit on the datasets, besides the models in fairframe.json. */
+  /** ONNX model files (or predictions files: .csv, .tsv, .jsonl) to audit on the datasets, besides the models in fairframe.json. */
   models?: string[];
   /** Split to audit models on ('all' for every record). */
   split?: string;
@@ -41,6 +41,8 @@ export interface AuditOptions extends RunOptions {
   thresholds?: Partial<Thresholds>;
   /** Threads the checks may divide their work among (the CLI and the editor's worker pass a pool). */
   parallel?: ParallelVerifier;
+  /** Receives each model's audited images with their full probability rows. */
+  onAudited?: AuditedListener;
 }
 
 /** Audits every dataset found at `target` (a folder, or a manifest file). */
@@ -90,6 +92,7 @@ export async function auditPath(target: string, options: AuditOptions = {}): Pro
         ...(options.robustness ? { robustness: options.robustness } : {}),
         signal: options.signal,
         onProgress: options.onProgress,
+        onAudited: options.onAudited,
       });
       // With several datasets, a model whose labels fit another dataset is not an error here: it is recorded, and
       // reported below only when the model fits none of them.
@@ -137,12 +140,14 @@ export function modelTargets(config: ResolvedConfig, files: string[] = [], onlyL
     const absolute = path.resolve(file);
     if (seen.has(absolute)) continue;
     seen.add(absolute);
-    targets.push({ file: absolute, config: config.models.find((model) => model.path === absolute) });
+    targets.push({ file: absolute, config: config.models.find((model) => (model.predictions ?? model.path) === absolute) });
   }
   for (const model of onlyListed ? [] : config.models) {
-    if (model.path === undefined || seen.has(model.path)) continue;
-    seen.add(model.path);
-    targets.push({ file: model.path, config: model });
+    // An entry with a predictions file is audited from it (its `path`, if any, only names the model).
+    const file = model.predictions ?? model.path;
+    if (file === undefined || seen.has(file)) continue;
+    seen.add(file);
+    targets.push({ file, config: model });
   }
   return targets;
 }

@@ -5,6 +5,7 @@ export type FairframeErrorCode =
   | 'bad-config'
   | 'no-dataset'
   | 'bad-manifest'
+  | 'bad-predictions'
   | 'cancelled'
   | 'worker-crashed'
   | 'cache-corrupt'

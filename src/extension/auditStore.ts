@@ -20,6 +20,8 @@ export interface ModelEntry {
   describedBy?: string;
   /** Why the model could not be inspected. */
   error?: string;
+  /** True for a predictions file declared in fairframe.json (models[].predictions), audited in place of a model. */
+  predictions?: boolean;
 }
 
 /** A discovered dataset and the workspace folder it was found in. */

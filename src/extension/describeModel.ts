@@ -37,3 +37,15 @@ export async function describeModel(file: string, folder: string, config: Resolv
   }
   return entry;
 }
+
+/** Describes a predictions file declared in fairframe.json: its labels from the entry; a missing file is the entry's error. */
+export async function describePredictionsFile(declared: ModelConfig & { predictions: string }, folder: string): Promise<ModelEntry> {
+  const entry: ModelEntry = { file: declared.predictions, folder, predictions: true, labels: declared.labels, describedBy: 'fairframe.json' };
+  try {
+    const stat = await fs.stat(declared.predictions);
+    if (!stat.isFile()) entry.error = `'${declared.predictions}' is not a file.`;
+  } catch (error) {
+    entry.error = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `The predictions file '${declared.predictions}' named in fairframe.json does not exist.` : String((error as Error).message);
+  }
+  return entry;
+}

@@ -75,8 +75,10 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelNode>, v
         item.id = `model:${node.model.file}`;
         item.contextValue = 'model';
         item.resourceUri = vscode.Uri.file(node.model.file);
-        item.iconPath = node.model.error ? new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground')) : new vscode.ThemeIcon('circuit-board');
-        item.description = node.model.info ? `${formatBytes(node.model.info.bytes)} · opset ${node.model.info.opsets.find((opset) => opset.domain === '')?.version ?? '?'}` : path.relative(node.model.folder, node.model.file);
+        item.iconPath = node.model.error ? new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground')) : new vscode.ThemeIcon(node.model.predictions ? 'table' : 'circuit-board');
+        item.description = node.model.predictions
+          ? `predictions file · ${path.relative(node.model.folder, node.model.file)}`
+          : node.model.info ? `${formatBytes(node.model.info.bytes)} · opset ${node.model.info.opsets.find((opset) => opset.domain === '')?.version ?? '?'}` : path.relative(node.model.folder, node.model.file);
         item.tooltip = node.model.error ?? node.model.file;
         return item;
       }
@@ -140,6 +142,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelNode>, v
     const info = latest.find((entry) => entry.audit.model.inputs.length > 0)?.audit.model ?? model.info;
     const nodes: ModelNode[] = [];
     if (model.error) nodes.push({ kind: 'detail', id: `${id}:error`, label: 'Cannot be inspected', description: model.error, icon: 'error', color: 'list.errorForeground' });
+    if (model.predictions) return [...nodes, ...this.predictionsChildren(model, id, latest)];
     if (info) {
       nodes.push({ kind: 'detail', id: `${id}:inputs`, label: 'Inputs', description: `${info.inputs.length}`, icon: 'arrow-right',
         children: info.inputs.map((tensor) => ({ kind: 'detail', id: `${id}:input:${tensor.name}`, label: tensor.name, description: tensorText(tensor), icon: 'symbol-field' })) });
@@ -183,6 +186,22 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelNode>, v
         } satisfies ModelNode;
       }),
     };
+  }
+
+  /** A predictions file: what it gives (from its latest audit), its classes, and what needs the model itself. */
+  private predictionsChildren(model: ModelEntry, id: string, latest: ModelResult[]): ModelNode[] {
+    const summary = latest.find((entry) => entry.audit.predictionsFile)?.audit.predictionsFile;
+    const scores = summary ? { probabilities: 'a probability per class', logits: 'a logit per class (softmax applied)', labels: 'predicted labels only' }[summary.scoreKind] : 'read when audited';
+    const labels = latest.find((entry) => entry.audit.usage)?.audit.usage?.classNames ?? latest.find((entry) => entry.audit.overall)?.audit.overall?.perClass.map((row) => row.class) ?? model.labels;
+    const nodes: ModelNode[] = [
+      { kind: 'detail', id: `${id}:scores`, label: 'Scores', description: scores, icon: 'table',
+        tooltip: summary ? `${summary.rows} rows read, ${summary.invalidRows} skipped, ${summary.unmatchedRows} naming no image, ${summary.imagesWithoutPrediction} images without a row` : undefined },
+      { kind: 'detail', id: `${id}:labels`, label: 'Labels', description: labels ? labels.join(', ') : 'from the file\'s columns', icon: 'tag' },
+      { kind: 'detail', id: `${id}:needsModel`, label: 'Explanations, robustness', description: 'need the model', icon: 'info',
+        tooltip: summary?.scoreKind === 'labels' ? 'Explanations, embedding duplicates and robustness need the model; calibration, AUC and label issues need a probability per class.' : 'Explanations, embedding duplicates and robustness need the model.' },
+    ];
+    for (const result of latest) nodes.push({ kind: 'audit', model, result });
+    return nodes;
   }
 
   private auditChildren(model: ModelEntry, result: ModelResult): ModelNode[] {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AuditRunner } from './auditRunner';
 import type { AuditStore, DatasetEntry, ModelEntry } from './auditStore';
-import { describeModel } from './describeModel';
+import { describeModel, describePredictionsFile } from './describeModel';
 import type { FairframeOutput } from './fairframeOutput';
 import { autoAuditDatasets, cacheRoot, watchDebounceMs } from './fairframeSettings';
 import { hostEngine } from './lazyHostEngine';
@@ -103,6 +103,13 @@ export class WorkspaceDiscovery implements vscode.Disposable {
         const model = await describeModel(file, folder, config);
         if (model.error) this.output.log.warn(`Model ${file}: ${model.error}`);
         models.push(model);
+      }
+      // Predictions files declared in fairframe.json are audited like models and listed with them.
+      for (const declared of config.models) {
+        if (declared.predictions === undefined || models.some((model) => model.file === declared.predictions)) continue;
+        const entry = await describePredictionsFile({ ...declared, predictions: declared.predictions }, folder);
+        if (entry.error) this.output.log.warn(`Predictions ${entry.file}: ${entry.error}`);
+        models.push(entry);
       }
       this.store.setDiscovery(folder, datasets, models);
       this.output.log.info(`Found ${datasets.length} dataset(s) and ${models.length} model(s) in ${folder} in ${Date.now() - started} ms.`);

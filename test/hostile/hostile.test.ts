@@ -9,6 +9,7 @@ import { configModelOutputCases } from './configModelOutputCases';
 import type { HostileCase } from './hostileFixtures';
 import { imageCases } from './imageCases';
 import { manifestCases } from './manifestCases';
+import { predictionsCases } from './predictionsCases';
 
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const CASE_TIMEOUT_MS = 60_000;
@@ -26,7 +27,7 @@ interface Outcome {
   dir: string;
 }
 
-const cases: HostileCase[] = [...imageCases, ...manifestCases, ...configModelOutputCases];
+const cases: HostileCase[] = [...imageCases, ...manifestCases, ...configModelOutputCases, ...predictionsCases];
 
 async function runCase(testCase: HostileCase, dir: string): Promise<Outcome> {
   const args = await testCase.build(dir);

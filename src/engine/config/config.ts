@@ -32,7 +32,11 @@ export function resolveConfig(raw: FairframeConfig = {}, file?: string): Resolve
     reference: raw.reference ?? {},
     thresholds: { ...THRESHOLD_DEFAULTS, ...(raw.thresholds ?? {}) },
     rules: raw.rules ?? {},
-    models: (raw.models ?? []).map((model) => ({ ...model, path: model.path !== undefined && file ? path.resolve(path.dirname(file), model.path) : model.path })),
+    models: (raw.models ?? []).map((model) => ({
+      ...model,
+      path: model.path !== undefined && file ? path.resolve(path.dirname(file), model.path) : model.path,
+      predictions: model.predictions !== undefined && file ? path.resolve(path.dirname(file), model.predictions) : model.predictions,
+    })),
     intersections: raw.intersections,
     ...(raw.robustness ? { robustness: raw.robustness } : {}),
   };

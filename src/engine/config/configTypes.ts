@@ -25,6 +25,12 @@ export interface DatasetConfig {
 export interface ModelConfig {
   /** The .onnx file, relative to fairframe.json (not used in a sidecar). */
   path?: string;
+  /**
+   * A predictions file (CSV, TSV or JSONL: an image path and a predicted label, a probability per class or a logit per
+   * class), relative to fairframe.json: the model side of the audit when the model cannot be run. When given, the entry
+   * is audited from this file, not from `path`.
+   */
+  predictions?: string;
   /** Class names in the order of the model's output. */
   labels?: string[];
   input?: string;

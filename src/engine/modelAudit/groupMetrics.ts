@@ -152,7 +152,10 @@ export function fairnessFigures(metrics: GroupMetric[], thresholds: Thresholds):
 /** Builds the report of one group definition: every metric by group with intervals, and the fairness figures. */
 export function groupReport(sample: AuditedSample, definition: GroupDefinition, thresholds: Thresholds, bootstrap: BootstrapOptions): GroupReport {
   const { yTrue, yPred, probs, classNames } = sample;
-  const metrics: Record<string, CountMetric> = { accuracy: COUNT_METRICS.accuracy, errorRate: COUNT_METRICS.errorRate, ece: COUNT_METRICS.ece };
+  // Predicted labels alone carry no confidence: calibration by group is then not measured.
+  const metrics: Record<string, CountMetric> = sample.labelsOnly
+    ? { accuracy: COUNT_METRICS.accuracy, errorRate: COUNT_METRICS.errorRate }
+    : { accuracy: COUNT_METRICS.accuracy, errorRate: COUNT_METRICS.errorRate, ece: COUNT_METRICS.ece };
   const perClass: Array<{ key: string; metric: string; className: string }> = [];
   const presentClasses = new Set(yTrue);
   const oneVsRest = presentClasses.size <= MAX_ONE_VS_REST_CLASSES;
@@ -174,7 +177,7 @@ export function groupReport(sample: AuditedSample, definition: GroupDefinition, 
   const groupMetrics: GroupMetric[] = [
     toGroupMetric('accuracy', frames.accuracy),
     toGroupMetric('errorRate', frames.errorRate),
-    toGroupMetric('ece', frames.ece),
+    ...(frames.ece ? [toGroupMetric('ece', frames.ece)] : []),
     ...perClass.map(({ key, metric, className }) => toGroupMetric(metric, frames[key], className)),
   ];
   const worst = frames.accuracy.byGroup.find((group) => group.group === frames.accuracy.frame.groupMin.group);

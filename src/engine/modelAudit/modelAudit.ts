@@ -1,6 +1,5 @@
 // The model audit: inspect → resolve the spec → choose the split → infer (cached) → metrics overall and by group with
 // intervals → fairness findings → label issues → embedding duplicates.
-import { plainRecord } from '../dictionary';
 import { pushAll } from '../arrays';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -12,7 +11,6 @@ import { findEmbeddingDuplicatePairs } from './embeddingDuplicates';
 import { Explainer } from '../explain/explainer';
 import { explainAudit, type AuditExplanations } from './explainAudit';
 import { explanationFindings } from './explanationFindings';
-import { INTERSECTION_SEPARATOR, type BootstrapOptions } from '../metrics';
 import { findPenultimateTensor } from '../model/graphSurgery';
 import { ModelHandle } from '../model/modelHandle';
 import { runInference, type InferenceItem } from '../model/inferenceRunner';
@@ -23,17 +21,15 @@ import { PredictionCache } from '../model/predictionCache';
 import type { Dataset, DatasetRecord, Finding, Location, RunOptions, ScanOutcome } from '../types';
 import { pushFinding } from '../checks/check';
 import { chooseSplit, matchLabels } from './auditedRecords';
-import { formatInterval, formatNumber, formatPercent, groupFindings } from './groupFindings';
-import { groupReport, type GroupDefinition } from './groupMetrics';
-import { labelIssueFindings } from './labelIssueFindings';
-import type { GroupReport, ModelAudit, ModelUsage, RecordPrediction } from './modelAuditTypes';
-import { unknownIntersectionFindings } from './configuredIntersections';
+import type { GroupDefinition } from './groupMetrics';
+import type { ModelAudit, ModelUsage } from './modelAuditTypes';
 import { inferenceFailureFindings } from './inferenceFailureFindings';
 import { MODEL_RULES } from './modelRules';
-import { overallMetrics, type AuditedSample } from './overallMetrics';
 import { auditRobustness } from '../robustness/robustnessAudit';
 import { robustnessFindings } from '../robustness/robustnessFindings';
 import type { RobustnessMode } from '../robustness/robustnessTypes';
+import { measureAudited, type AuditedPrediction } from './measureAudited';
+import { auditPredictionsFile, isPredictionsFile } from '../predictions/predictionsAudit';
 
 /** Embedding-duplicate pairs reported as findings at most (the result lists up to 1,000). */
 const MAX_PAIR_FINDINGS = 500;
@@ -45,7 +41,12 @@ export interface ModelAuditOptions extends RunOptions {
   split?: string;
   /** Also measure accuracy by group under common corruptions, adversarial attacks, or both. */
   robustness?: RobustnessMode;
+  /** Receives every audited image with its full probability row (e.g. to fit mitigation thresholds on). */
+  onAudited?: AuditedListener;
 }
+
+/** A listener for the audited images of one model on one dataset, with their full probability rows. */
+export type AuditedListener = (audited: { model: string; dataset: string; classNames: string[]; labelIndex: Map<string, number>; images: AuditedPrediction[] }) => void;
 
 /** The model's entry: its file and its fairframe.json settings (if any). */
 export interface ModelTarget {
@@ -87,7 +88,7 @@ export async function auditModel(
 ): Promise<{ audit: ModelAudit; findings: Finding[]; diagnostics?: AuditDiagnostic[] }> {
   const started = Date.now();
   const file = path.resolve(target.file);
-  const modelName = `Model '${path.basename(file)}'`;
+  const modelName = `${isPredictionsFile(file) ? 'Predictions' : 'Model'} '${path.basename(file)}'`;
   const findings: Finding[] = [];
   const configLocation: Location = { file: config.file ?? dataset.manifest ?? dataset.root };
   let info: ModelInfo | undefined;
@@ -107,6 +108,14 @@ export async function auditModel(
     return { audit: { model: info ?? (await fallbackInfo(file)), dataset: dataset.name, status: 'failed', reason }, findings, diagnostics };
   };
 
+  if (isPredictionsFile(file)) {
+    // A predictions file is the model side of the audit: its rows replace inference; the rest is shared.
+    try {
+      return await auditPredictionsFile({ file, config: target.config, dataset, resolved: config, options, groupDefinitions: (records) => groupDefinitions(dataset, records, config) });
+    } catch (error) {
+      return fail(error);
+    }
+  }
   try {
     throwIfAborted(options.signal);
     options.onProgress?.({ stage: 'infer', done: 0, message: `Reading ${path.basename(file)}` });
@@ -234,36 +243,22 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
   if (audited.length === 0 && inference.failures.some((failure) => failure.kind === 'non-finite-output')) {
     throw new FairframeError('bad-model', `its output holds NaN or ±Infinity for every image it ran on (${inference.failures.length} of ${items.length}; first: ${inference.failures[0].message}).`);
   }
-  const sample: AuditedSample = {
-    yTrue: audited.map(({ record }) => match.index.get(record.label) as number),
-    yPred: audited.map(({ prediction }) => prediction.top[0]?.[0] ?? 0),
-    probs: audited.map(({ prediction }) => prediction.probs),
-    classNames: match.classNames,
-  };
-  const bootstrap: BootstrapOptions = {
-    replicates: config.thresholds.bootstrapReplicates,
-    level: config.thresholds.confidenceLevel,
-    seed: config.thresholds.bootstrapSeed,
-    signal: options.signal,
-  };
-  options.onProgress?.({ stage: 'metrics', done: 0, message: `Computing metrics for ${path.basename(file)}` });
-  const overall = overallMetrics(sample, bootstrap);
-  const groupRecords = audited.map(({ record }) => record);
-  const groups: GroupReport[] = [];
-  const definitions = groupDefinitions(dataset, groupRecords, config);
-  unknownIntersectionFindings(dataset, config, configLocation, modelName, evidenceBase, findings);
-  for (const [index, definition] of definitions.entries()) {
-    throwIfAborted(options.signal);
-    options.onProgress?.({ stage: 'metrics', done: index, total: definitions.length, message: `Metrics by ${definition.attributes.join(INTERSECTION_SEPARATOR)}` });
-    groups.push(groupReport(sample, definition, config.thresholds, bootstrap));
-  }
-
-  pushFinding(findings, config, MODEL_RULES.performance, {
-    message: `${modelName} on ${audited.length} images of '${dataset.name}'${split ? ` (split '${split}')` : ''}: accuracy ${formatPercent(overall.accuracy.estimate)} ${formatInterval(overall.accuracy, formatPercent)}, balanced accuracy ${formatPercent(overall.balancedAccuracy.estimate)} ${formatInterval(overall.balancedAccuracy, formatPercent)}, macro F1 ${formatNumber(overall.macro.f1)}, expected calibration error ${formatNumber(overall.calibration.ece.estimate)} (${Math.round(config.thresholds.confidenceLevel * 100)}% bootstrap intervals).`,
-    location: configLocation,
-    evidence: { ...evidenceBase, accuracy: overall.accuracy, balancedAccuracy: overall.balancedAccuracy, ece: overall.calibration.ece },
+  const measured = measureAudited({
+    audited: audited.map(({ record, prediction }) => ({ record, probs: prediction.probs, top: prediction.top })),
+    match,
+    dataset,
+    split,
+    config,
+    options,
+    modelName,
+    configLocation,
+    evidenceBase,
+    onTrainingSplit,
+    groupDefinitions: (records) => groupDefinitions(dataset, records, config),
   });
-  pushAll(findings, groupFindings(groups, config, configLocation, modelName, evidenceBase));
+  const { sample, overall, groups, labelIssues } = measured;
+  options.onAudited?.({ model: file, dataset: dataset.name, classNames: match.classNames, labelIndex: match.index, images: audited.map(({ record, prediction }) => ({ record, probs: prediction.probs, top: prediction.top })) });
+  pushAll(findings, measured.findings);
 
   // Robustness by group: the same images under corruptions and attacks, on request.
   let robustness: ModelAudit['robustness'];
@@ -277,7 +272,7 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
       items: audited.map(({ record }) => itemById.get(record.id) as InferenceItem),
       yTrue: sample.yTrue,
       yPred: sample.yPred,
-      definitions,
+      definitions: groupDefinitions(dataset, audited.map(({ record }) => record), config),
       minGroupSize: config.thresholds.minMetricGroupSize,
       bootstrap: { replicates: config.thresholds.bootstrapReplicates, level: config.thresholds.confidenceLevel, seed: config.thresholds.bootstrapSeed, signal: options.signal },
       attackImages: config.thresholds.attackImages,
@@ -286,24 +281,6 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
       onProgress: options.onProgress,
     });
     pushAll(findings, robustnessFindings(robustness, config, configLocation, modelName, evidenceBase));
-  }
-
-  // Label issues by confident learning on the audited images: a summary, the ranked list, per-image findings for its top.
-  let labelIssues: ModelAudit['labelIssues'];
-  if (audited.length > 0 && match.classNames.length > 1) {
-    const result = labelIssueFindings({
-      sample,
-      records: audited.map(({ record }) => record),
-      errorRate: 1 - (overall.accuracy.estimate ?? 0),
-      onTrainingSplit,
-      config,
-      modelName,
-      datasetName: dataset.name,
-      datasetLocation: dataset.manifest ? { file: dataset.manifest } : { file: dataset.root },
-      evidenceBase,
-    });
-    labelIssues = result.labelIssues;
-    pushAll(findings, result.findings);
   }
 
   // Near duplicates by embedding (cosine), reported when a pair differs in label or split.
@@ -375,21 +352,6 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
     pushAll(findings, explanationFindings(explanations, config, configLocation, modelName, evidenceBase));
   }
 
-  const predictions: Record<string, RecordPrediction> = Object.create(null);
-  for (const { record, prediction } of audited) {
-    const predicted = prediction.top[0]?.[0] ?? 0;
-    predictions[record.relPath] = {
-      relPath: record.relPath,
-      label: record.label,
-      predicted: match.classNames[predicted],
-      confidence: prediction.top[0]?.[1] ?? 0,
-      top: prediction.top.slice(0, 3).map(([c, p]) => [match.classNames[c], p]),
-      correct: match.index.get(record.label) === predicted,
-      selfConfidence: prediction.probs[match.index.get(record.label) as number],
-      groups: plainRecord(Object.fromEntries(dataset.attributes.map((attribute) => [attribute.name, record.attributes[attribute.name]]))),
-    };
-  }
-
   const usage: ModelUsage = {
     labels: spec.labels,
     classNames: match.classNames,
@@ -428,7 +390,7 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
       embeddingDuplicates,
       explanations,
       ...(robustness ? { robustness } : {}),
-      predictions: plainRecord(predictions),
+      predictions: measured.predictions,
     },
     findings,
   };

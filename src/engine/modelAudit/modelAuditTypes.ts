@@ -189,4 +189,32 @@ export interface ModelAudit {
   /** Accuracy by group under common corruptions and adversarial attacks (with --robustness). */
   robustness?: RobustnessResults;
   predictions?: Record<string, RecordPrediction>;
+  /** Set when the model side of the audit is a predictions file instead of an ONNX model. */
+  predictionsFile?: PredictionsFileSummary;
+}
+
+/** How a predictions file was read and matched to the dataset. */
+export interface PredictionsFileSummary {
+  file: string;
+  format: 'csv' | 'tsv' | 'jsonl';
+  sha256: string;
+  /** 'probabilities' and 'logits' (softmax applied) give full scores; 'labels' gives one-hot rows. */
+  scoreKind: 'probabilities' | 'logits' | 'labels';
+  columns: { path: string; predicted?: string; scores: string[] };
+  /** Rows read with a usable prediction. */
+  rows: number;
+  /** Rows skipped as unreadable. */
+  invalidRows: number;
+  /** Rows naming no image of the dataset, and rows repeating an image. */
+  unmatchedRows: number;
+  duplicateRows: number;
+  /** Rows matched by file name alone. */
+  matchedByName: number;
+  /** Rows for images of the dataset outside the audited split. */
+  outsideSplit: number;
+  /** Images of the audited split with no row. */
+  imagesWithoutPrediction: number;
+  /** Rows whose probabilities were divided by their sum (|sum − 1| > 0.001), and the largest deviation. */
+  renormalisedRows: number;
+  maxSumDeviation: number;
 }

@@ -58,6 +58,16 @@ export const MODEL_RULES = {
     'Accuracy under the common corruptions (mean over severities) and under FGSM and PGD attacks, with intervals (run with --robustness).'),
   attacksSkipped: rule('FF-M043', 'attacks-not-run', 'info',
     "The adversarial attacks could not be run on this model (a uint8 input, or neither a gradient graph nor a one-image forward run); only the corruptions were measured."),
+  predictionRowsUnmatched: rule('FF-M050', 'prediction-rows-unmatched', 'warning',
+    'Rows of a predictions file name no image of the dataset (paths are matched relative to the dataset root, to the predictions file, as absolute paths, and by file name when only one image has it), or repeat an image already named.'),
+  imagesWithoutPrediction: rule('FF-M051', 'images-without-prediction', 'warning',
+    "Images of the audited split have no row in the predictions file; they are left out of the model's metrics."),
+  probabilitiesRenormalised: rule('FF-M052', 'probabilities-renormalised', 'warning',
+    'Rows of a predictions file hold probabilities whose sum is off 1 by more than 0.001; each row was divided by its sum. If the columns are not probabilities (scores, logits), name them logit_<class> or give probabilities.'),
+  predictionRowsInvalid: rule('FF-M053', 'prediction-rows-invalid', 'warning',
+    'Rows of a predictions file cannot be read (no path, a value that is not a finite number, a negative probability, a line too long) and are skipped.'),
+  needsModel: rule('FF-M054', 'needs-model', 'info',
+    'An audit from a predictions file cannot explain decisions, find embedding duplicates or test robustness (they need the model), and from predicted labels alone it cannot measure calibration, AUC or label issues (they need probabilities).'),
 } as const;
 
 /** Every model-audit rule, in id order. */

@@ -23,6 +23,8 @@ export interface AuditedSample {
   yPred: number[];
   probs: ProbabilityRow[];
   classNames: string[];
+  /** True when each row is one-hot on a predicted label (a predictions file without scores): no calibration, AUC, log loss or top-k. */
+  labelsOnly?: boolean;
 }
 
 function finite(value: number): number | null {
@@ -44,7 +46,9 @@ export function overallMetrics(sample: AuditedSample, bootstrap: BootstrapOption
   const labels = classNames.map((_, i) => i);
   const everyone = yTrue.map(() => 'all');
   const frames = bootstrapCountFrames(
-    { accuracy: COUNT_METRICS.accuracy, balancedAccuracy: COUNT_METRICS.balancedAccuracy, ece: COUNT_METRICS.ece },
+    sample.labelsOnly
+      ? { accuracy: COUNT_METRICS.accuracy, balancedAccuracy: COUNT_METRICS.balancedAccuracy }
+      : { accuracy: COUNT_METRICS.accuracy, balancedAccuracy: COUNT_METRICS.balancedAccuracy, ece: COUNT_METRICS.ece },
     yTrue,
     yPred,
     k,
@@ -52,6 +56,7 @@ export function overallMetrics(sample: AuditedSample, bootstrap: BootstrapOption
     { ...bootstrap, probs, minGroupSize: 1 },
   );
   const interval = (name: string): Interval => frames[name].overall;
+  if (sample.labelsOnly) return labelsOnlyMetrics(sample, interval('accuracy'), interval('balancedAccuracy'));
   const scores = precisionRecallF1(yTrue, yPred, { labels });
   const auc = oneVsRestAuc(yTrue, probs, labels);
   const topK: Record<string, number> = {};
@@ -92,5 +97,37 @@ export function overallMetrics(sample: AuditedSample, bootstrap: BootstrapOption
     macroAuc: finite(auc.macro),
     logLoss: yTrue.length > 0 ? finite(logLoss(yTrue, probs)) : null,
     calibration: { ece: interval('ece'), maxCalibrationError: finite(calibration.maxCalibrationError), bins: calibration.bins },
+  };
+}
+
+/** The metrics that predicted labels alone support: no scores, so no ROC, AUC, log loss, top-k or calibration (left null or empty). */
+function labelsOnlyMetrics(sample: AuditedSample, accuracy: Interval, balancedAccuracy: Interval): OverallMetrics {
+  const { yTrue, yPred, classNames } = sample;
+  const labels = classNames.map((_, i) => i);
+  const scores = precisionRecallF1(yTrue, yPred, { labels });
+  const averaged = (a: { precision: number; recall: number; f1: number }): OverallMetrics['macro'] => ({ precision: finite(a.precision), recall: finite(a.recall), f1: finite(a.f1) });
+  const none: Interval = { estimate: null, lower: null, upper: null, level: accuracy.level, replicates: 0, undefinedReplicates: 0 };
+  return {
+    images: yTrue.length,
+    accuracy,
+    balancedAccuracy,
+    topK: {},
+    perClass: labels.map((c) => ({
+      class: classNames[c],
+      precision: finite(scores.perClass.precision[c]),
+      recall: finite(scores.perClass.recall[c]),
+      f1: finite(scores.perClass.f1[c]),
+      support: scores.perClass.support[c],
+      predicted: scores.perClass.predicted[c],
+      auc: null,
+    })),
+    macro: averaged(scores.macro),
+    micro: averaged(scores.micro),
+    weighted: averaged(scores.weighted),
+    confusionMatrix: confusionMatrix(yTrue, yPred, labels),
+    roc: [],
+    macroAuc: null,
+    logLoss: null,
+    calibration: { ece: none, maxCalibrationError: null, bins: [] },
   };
 }

@@ -97,6 +97,17 @@ export function modelSection(audit: ModelAudit, base: string, level: number): st
     return lines;
   }
   const m = audit.model;
+  const file = audit.predictionsFile;
+  if (file) {
+    // A predictions file is the model side: how it was read and matched, not a graph.
+    const kind = { probabilities: 'a probability per class', logits: 'a logit per class (softmax applied)', labels: 'predicted labels only (no calibration, AUC or label issues)' }[file.scoreKind];
+    lines.push(`- Predictions file (${file.format.toUpperCase()}): ${kind}; path column \`${escapeMarkdown(file.columns.path)}\`${file.columns.scores.length ? `, score columns ${file.columns.scores.map((c) => `\`${escapeMarkdown(c)}\``).join(', ')}` : file.columns.predicted ? `, label column \`${escapeMarkdown(file.columns.predicted)}\`` : ''}`);
+    lines.push(`- Rows: ${file.rows} read, ${file.invalidRows} skipped as unreadable, ${file.unmatchedRows} naming no image, ${file.duplicateRows} repeated, ${file.matchedByName} matched by file name, ${file.outsideSplit} for other splits; ${file.imagesWithoutPrediction} audited images without a row; ${file.renormalisedRows} rows renormalised`);
+    lines.push('- Explanations, embedding duplicates and robustness need the model and are not computed.');
+    if (audit.split || audit.inference) lines.push(`- Audited: ${audit.split ? `split \`${escapeMarkdown(audit.split)}\`` : 'every image'}${audit.inference ? `, ${audit.inference.records} images; left out: ${audit.inference.excludedUnknownLabel} with labels the file has no score for` : ''}`);
+    lines.push('');
+    return renderModelBody(lines, audit, level);
+  }
   lines.push(`- ONNX IR ${m.irVersion}, opset ${m.opsets.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ')}, producer ${escapeMarkdown(`${m.producer.name} ${m.producer.version}`.trim() || 'unknown')}, ${m.parameterCount.toLocaleString('en-US')} parameters, ${m.nodeCount} nodes`);
   lines.push(`- Inputs: ${m.inputs.map(tensorText).join('; ')} · outputs: ${m.outputs.map(tensorText).join('; ')}`);
   const usage = audit.usage;
@@ -111,6 +122,11 @@ export function modelSection(audit: ModelAudit, base: string, level: number): st
     lines.push(`- Audited: ${audit.split ? `split \`${escapeMarkdown(audit.split)}\`` : 'every image'}, ${inf.records} images; run ${inf.inferred}, from cache ${inf.cacheHits}, failed ${inf.failed}; left out: ${inf.excludedUnknownLabel} with labels the model does not know, ${inf.excludedUnreadable} unreadable · batch ${inf.batchSize}${inf.fellBackToBatch1 ? ' (batched runs failed: fell back to 1)' : ''} · ${(inf.durationMs / 1000).toFixed(1)} s`);
   }
   lines.push('');
+  return renderModelBody(lines, audit, level);
+}
+
+/** The measured part of a model section (overall, groups, label issues, explanations), after its header lines. */
+function renderModelBody(lines: string[], audit: ModelAudit, level: number): string[] {
   const o = audit.overall;
   if (o) {
     const pct = `${Math.round(level * 100)}%`;
@@ -123,7 +139,7 @@ export function modelSection(audit: ModelAudit, base: string, level: number): st
     lines.push('| Class | Precision | Recall | F1 | AUC | Support | Predicted |', '|---|---:|---:|---:|---:|---:|---:|');
     for (const c of o.perClass) lines.push(`| ${escapeMarkdown(c.class)} | ${formatNumber(c.precision)} | ${formatNumber(c.recall)} | ${formatNumber(c.f1)} | ${formatNumber(c.auc)} | ${c.support} | ${c.predicted} |`);
     lines.push('', '**Confusion matrix** (rows: label, columns: prediction)', '');
-    const names = usage?.classNames ?? o.perClass.map((c) => c.class);
+    const names = audit.usage?.classNames ?? o.perClass.map((c) => c.class);
     lines.push(`| | ${names.map(escapeMarkdown).join(' | ')} |`, `|---|${names.map(() => '---:').join('|')}|`);
     o.confusionMatrix.forEach((row, i) => lines.push(`| ${escapeMarkdown(names[i])} | ${row.join(' | ')} |`));
     lines.push('');

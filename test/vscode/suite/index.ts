@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { registerExtensionTests, registerRestrictedModeTests } from './extension.test';
 import { registerFeatureTests, registerFirstLookTests, registerRestrictedFeatureTests } from './features.test';
 import { registerOneTruthTests, registerReloadTests } from './oneTruth.test';
+import { registerPredictionsTests } from './predictions.test';
 
 /** Environment variable naming the phase of a two-session pass ('reload-before', 'reload-after'); unset: the usual suite. */
 export const SUITE_PHASE_ENV = 'FAIRFRAME_SUITE_PHASE';
@@ -34,6 +35,7 @@ export function run(): Promise<void> {
     registerExtensionTests();
     registerFeatureTests();
     registerOneTruthTests();
+    registerPredictionsTests();
   } else {
     registerRestrictedFeatureTests();
     registerRestrictedModeTests();

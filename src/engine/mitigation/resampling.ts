@@ -1,0 +1,115 @@
+// Balanced resampling plan (Kamiran & Calders 2012, "Data preprocessing techniques for classification without
+// discrimination", "uniform sampling"): every (group, label) cell is resized to the count it would have if label and
+// group were independent, E(g, y) = n_g · n_y / n, rounded half up; deprived cells are oversampled by duplicating
+// images uniformly at random, favoured cells undersampled by dropping images uniformly at random (seeded).
+import { FairframeError } from '../errors';
+import { mulberry32 } from '../metrics';
+import { attributeValue } from '../stats/tally';
+import type { Dataset } from '../types';
+import { computeReweighing } from './reweighing';
+
+/** The plan for one (group, label) cell. */
+export interface ResamplingCell {
+  group: Record<string, string>;
+  groupKey: string;
+  label: string;
+  /** n_{g,y}: images in the cell now. */
+  count: number;
+  /** n_g · n_y / n. */
+  expected: number;
+  /** round(expected), at least 1: the cell's size in the resampled dataset. */
+  target: number;
+  action: 'oversample' | 'undersample' | 'keep';
+  /** target − count: copies to add (> 0) or images to drop (< 0). */
+  change: number;
+}
+
+export interface ResamplingPlan {
+  method: string;
+  attributes: string[];
+  seed: number;
+  n: number;
+  /** Size of the resampled dataset (Σ target; differs from n only by rounding). */
+  resampledSize: number;
+  cells: ResamplingCell[];
+  /** How many times each record appears in the resampled dataset (0 = dropped), aligned with `dataset.records`. */
+  copies: number[];
+}
+
+/** Fisher–Yates shuffle with a seeded generator. */
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/** The uniform-sampling plan for the groups formed by `attributes` (their intersection when several). */
+export function planResampling(dataset: Dataset, attributes: string[], seed = 0x5eed): ResamplingPlan {
+  const reweighing = computeReweighing(dataset, attributes);
+  if (reweighing.n === 0) throw new FairframeError('bad-config', `Dataset '${dataset.name}' has no image to resample.`);
+  const random = mulberry32(seed);
+  const keyOf = (groupKey: string, label: string): string => `${groupKey}\u0000${label}`;
+  const members = new Map<string, number[]>();
+  dataset.records.forEach((record, index) => {
+    const key = keyOf(attributes.map((name) => attributeValue(record, name)).join(' × '), record.label);
+    const list = members.get(key);
+    if (list) list.push(index);
+    else members.set(key, [index]);
+  });
+  const copies = dataset.records.map(() => 1);
+  const cells: ResamplingCell[] = reweighing.cells.map((cell) => {
+    const target = Math.max(1, Math.floor(cell.expected + 0.5));
+    const indices = members.get(keyOf(cell.groupKey, cell.label)) ?? [];
+    if (target < cell.count) {
+      // Undersample: drop count − target images chosen uniformly.
+      for (const index of shuffled(indices, random).slice(0, cell.count - target)) copies[index] = 0;
+    } else if (target > cell.count) {
+      // Oversample: every image floor(target / count) times, and target mod count of them (chosen uniformly) once more.
+      const each = Math.floor(target / cell.count);
+      for (const index of indices) copies[index] = each;
+      for (const index of shuffled(indices, random).slice(0, target - each * cell.count)) copies[index]++;
+    }
+    return {
+      group: cell.group,
+      groupKey: cell.groupKey,
+      label: cell.label,
+      count: cell.count,
+      expected: cell.expected,
+      target,
+      action: target > cell.count ? 'oversample' : target < cell.count ? 'undersample' : 'keep',
+      change: target - cell.count,
+    };
+  });
+  return {
+    method: 'uniform sampling (Kamiran & Calders 2012): cell (g, y) resized to round(n_g · n_y / n); duplicates and drops chosen uniformly at random',
+    attributes: [...attributes],
+    seed,
+    n: reweighing.n,
+    resampledSize: cells.reduce((sum, cell) => sum + cell.target, 0),
+    cells,
+    copies,
+  };
+}
+
+/** Quotes a CSV field when it holds a comma, quote, line break or edge whitespace (RFC 4180). */
+function csvField(value: string): string {
+  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** The plan per image as CSV: path (relative to the dataset root), label, each attribute, copies (0 = drop). */
+export function resamplingToCsv(plan: ResamplingPlan, dataset: Dataset): string {
+  const lines = [['path', 'label', ...plan.attributes, 'copies'].map(csvField).join(',')];
+  dataset.records.forEach((record, index) => {
+    lines.push([record.relPath, record.label, ...plan.attributes.map((name) => attributeValue(record, name)), String(plan.copies[index])].map(csvField).join(','));
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+/** The plan per cell as JSON (per-image copies are in the CSV). */
+export function resamplingToJson(plan: ResamplingPlan): string {
+  const summary = { method: plan.method, attributes: plan.attributes, seed: plan.seed, n: plan.n, resampledSize: plan.resampledSize, cells: plan.cells };
+  return `${JSON.stringify({ ...summary, reference: 'Kamiran, F. & Calders, T. (2012). Data preprocessing techniques for classification without discrimination. Knowledge and Information Systems 33(1), 1–33.' }, null, 2)}\n`;
+}
