@@ -2,7 +2,9 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { auditPath } from '../engine/audit';
+import { auditPath, type AuditOptions } from '../engine/audit';
+import { auditShard } from '../engine/shard/auditShard';
+import { parseShard } from '../engine/shard/shardAssignment';
 import type { AuditResult } from '../engine/auditResult';
 import { allRules } from '../engine/checks';
 import { FairframeError } from '../engine/errors';
@@ -10,7 +12,7 @@ import { renderMarkdown, displayLocation } from '../engine/report/markdownReport
 import { renderSarif } from '../engine/report/sarifReport';
 import { exportReweighing } from '../engine/mitigation/exportReweighing';
 import { writeExplanationOverlays } from '../engine/report/explanationOverlays';
-import type { Severity } from '../engine/types';
+import type { Progress, Severity } from '../engine/types';
 import { escapeControl, escapeControlLines, escapeJsonInvisibles } from '../engine/report/displayText';
 import { insideAnyRoot, makeOutputFolder, writeErrorReason } from '../engine/io/outputFolder';
 import { handleInterrupts } from './interrupt';
@@ -34,6 +36,10 @@ export interface AuditCommandOptions {
   verbose?: boolean;
   /** Allow --out inside a dataset (refused otherwise: Fairframe never writes inside a dataset unless asked). */
   outInsideData?: boolean;
+  /** Audit only this shard ('K/N' or 'auto'), writing a partial result into `partial`. */
+  shard?: string;
+  /** Folder the shard's partial result is written into. */
+  partial?: string;
 }
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
@@ -64,7 +70,7 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
     const cacheStat = cacheDir ? await fs.stat(cacheDir).catch(() => undefined) : undefined;
     if (cacheStat && !cacheStat.isDirectory()) process.stderr.write(`fairframe: warning: the cache path '${escapeControl(path.resolve(cacheDir as string))}' is not a folder; nothing is cached this run.\n`);
     const models = await expandModels(target, options.model);
-    const result = await auditPath(target, {
+    const auditOptions = {
       configFile: options.config,
       cacheDir,
       noDecode: options.decode === false,
@@ -72,37 +78,14 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
       models,
       split: options.split,
       signal: controller.signal,
-      onProgress: (progress) => reporter.update(progress),
-    });
-    reporter.stop();
-    printDiagnostics(result, options.verbose === true);
-    for (const note of await auditNotes(result)) process.stderr.write(`fairframe: note: ${escapeControl(note)}\n`);
-
-    if (options.out) {
-      const inside = options.outInsideData ? undefined : await insideAnyRoot(options.out, result.datasets.map((dataset) => dataset.root));
-      if (inside !== undefined) {
-        throw new FairframeError('bad-config', `The output folder '${path.resolve(options.out)}' is inside the dataset '${inside}', and Fairframe never writes inside a dataset. Choose an --out folder outside it, or pass --out-inside-data to write there anyway.`);
-      }
-      const out = await makeOutputFolder(options.out);
-      const written: string[] = [];
-      const overlays = result.models.some((model) => (model.explanations?.errors.length ?? 0) > 0) ? await writeExplanationOverlays(result, out, cacheDir) : [];
-      if (overlays.length > 0) written.push(`${overlays.length} explanation overlays in ${path.join(out, 'explanations')}`);
-      for (const format of options.format ?? ['json', 'md', 'sarif']) {
-        const file = path.join(out, `fairframe-report.${format}`);
-        await fs.writeFile(file, renderFormat(result, format));
-        written.push(file);
-      }
-      if (options.exportWeights) {
-        const attributes = options.exportWeights.split(',').map((a) => a.trim()).filter(Boolean);
-        written.push(...(await exportReweighing(result.target, attributes, out, { configFile: options.config })));
-      }
-      printSummary(result);
-      for (const file of written) process.stderr.write(`wrote ${escapeControl(file)}\n`);
-    } else if (options.format?.length === 1) {
-      process.stdout.write(renderFormat(result, options.format[0]));
-    } else {
-      printSummary(result);
+      onProgress: (progress: Progress) => reporter.update(progress),
+    };
+    if (options.shard !== undefined || options.partial !== undefined) {
+      return await runShard(target, options, auditOptions, reporter);
     }
+    const result = await auditPath(target, auditOptions);
+    reporter.stop();
+    await deliverResult(result, options, cacheDir);
     return meetsFailOn(result, options.failOn) ? 1 : 0;
   } catch (error) {
     reporter.stop();
@@ -116,6 +99,59 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
   } finally {
     interrupts.dispose();
   }
+}
+
+/** Prints the diagnostics and notes, and writes the reports where `options` asks (standard output by default). */
+export async function deliverResult(result: AuditResult, options: AuditCommandOptions, cacheDir: string | undefined): Promise<void> {
+  printDiagnostics(result, options.verbose === true);
+  for (const note of await auditNotes(result)) process.stderr.write(`fairframe: note: ${escapeControl(note)}\n`);
+
+  if (options.out) {
+    const inside = options.outInsideData ? undefined : await insideAnyRoot(options.out, result.datasets.map((dataset) => dataset.root));
+    if (inside !== undefined) {
+      throw new FairframeError('bad-config', `The output folder '${path.resolve(options.out)}' is inside the dataset '${inside}', and Fairframe never writes inside a dataset. Choose an --out folder outside it, or pass --out-inside-data to write there anyway.`);
+    }
+    const out = await makeOutputFolder(options.out);
+    const written: string[] = [];
+    const overlays = result.models.some((model) => (model.explanations?.errors.length ?? 0) > 0) ? await writeExplanationOverlays(result, out, cacheDir) : [];
+    if (overlays.length > 0) written.push(`${overlays.length} explanation overlays in ${path.join(out, 'explanations')}`);
+    for (const format of options.format ?? ['json', 'md', 'sarif']) {
+      const file = path.join(out, `fairframe-report.${format}`);
+      await fs.writeFile(file, renderFormat(result, format));
+      written.push(file);
+    }
+    if (options.exportWeights) {
+      const attributes = options.exportWeights.split(',').map((a) => a.trim()).filter(Boolean);
+      written.push(...(await exportReweighing(result.target, attributes, out, { configFile: options.config })));
+    }
+    printSummary(result);
+    for (const file of written) process.stderr.write(`wrote ${escapeControl(file)}\n`);
+  } else if (options.format?.length === 1) {
+    process.stdout.write(renderFormat(result, options.format[0]));
+  } else {
+    printSummary(result);
+  }
+}
+
+/** `--shard K/N --partial DIR`: audits one shard and writes its partial result (reports come from `fairframe merge`). */
+async function runShard(target: string, options: AuditCommandOptions, auditOptions: AuditOptions, reporter: { stop(): void }): Promise<number> {
+  if (options.shard === undefined || options.partial === undefined) throw new FairframeError('bad-config', '--shard K/N and --partial <dir> go together: the shard\'s partial result is written into --partial, and fairframe merge turns the partials into the report.');
+  if (options.out || options.format || options.exportWeights || options.failOn) throw new FairframeError('bad-config', 'A shard writes a partial result only: pass --out, --format, --fail-on and --export-weights to fairframe merge instead.');
+  const shard = parseShard(options.shard);
+  const partialDir = await makeOutputFolder(options.partial);
+  const summary = await auditShard(target, {
+    ...auditOptions,
+    shard,
+    partialDir,
+    checkPartialDir: async (roots) => {
+      const inside = await insideAnyRoot(partialDir, roots);
+      if (inside !== undefined) throw new FairframeError('bad-config', `The partial folder '${partialDir}' is inside the dataset '${inside}', and Fairframe never writes inside a dataset. Choose a --partial folder outside it.`);
+    },
+  });
+  reporter.stop();
+  for (const dataset of summary.datasets) process.stderr.write(`shard ${shard.index}/${shard.count} of ${escapeControl(dataset.name)}: ${dataset.records} of ${dataset.total} records\n`);
+  process.stderr.write(`wrote ${escapeControl(summary.file)}\n`);
+  return 0;
 }
 
 /** Internal errors on stderr: with their stacks under --verbose, else one line that says where to find them. */

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { errorMessageOf, runAuditCommand, type AuditCommandOptions } from './auditCommand';
 import { escapeControl } from '../engine/report/displayText';
+import { runMergeCommand, type MergeCommandOptions } from './mergeCommand';
 import { runExplainCommand, type ExplainCommandOptions } from './explainCommand';
 import { EXPLAIN_METHODS } from '../engine/explain/explainer';
 import { TOOL_VERSION } from '../engine/version';
@@ -41,8 +42,26 @@ export function buildProgram(): Command {
     .option('--quiet', 'print no progress')
     .option('--verbose', 'print the stack trace of any internal error on standard error')
     .option('--out-inside-data', 'allow --out to be inside a dataset (refused otherwise)')
+    .option('--shard <K/N|auto>', 'audit only shard K (from 0) of N, chosen by each image\'s SHA-256 mod N; auto: JOB_COMPLETION_INDEX/JOB_COMPLETIONS (needs --partial)')
+    .option('--partial <dir>', 'write the shard\'s partial result into this folder, for fairframe merge')
     .action(async (target: string, options: AuditCommandOptions) => {
       process.exitCode = await runAuditCommand(target, options);
+    });
+
+  program
+    .command('merge')
+    .description('Merge the partial results of every shard (fairframe audit --shard K/N --partial DIR) into the report of the whole data, as one audit would give it.')
+    .argument('<partials...>', 'partial result files, or folders holding fairframe-partial-K-of-N.jsonl.gz files')
+    .option('-f, --format <list>', `report formats, comma-separated: ${FORMATS.join(', ')}`, parseFormats)
+    .option('-o, --out <dir>', 'folder to write the reports into (created if needed)')
+    .addOption(new Option('--fail-on <severity>', 'exit with code 1 when a finding of this severity (or worse) exists').choices(['error', 'warning', 'info']))
+    .option('--cache <dir>', 'explanation cache folder (default: $XDG_CACHE_HOME/fairframe or ~/.cache/fairframe)')
+    .option('--no-cache', 'do not read or write the cache')
+    .option('--quiet', 'print no progress')
+    .option('--verbose', 'print the stack trace of any internal error on standard error')
+    .option('--out-inside-data', 'allow --out to be inside a dataset (refused otherwise)')
+    .action(async (partials: string[], options: MergeCommandOptions) => {
+      process.exitCode = await runMergeCommand(partials, options);
     });
 
   program
