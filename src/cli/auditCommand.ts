@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { auditPath, type AuditOptions } from '../engine/audit';
 import { auditShard } from '../engine/shard/auditShard';
 import { parseShard } from '../engine/shard/shardAssignment';
+import { createS3Client, isS3Url, parseS3Url, uploadFile } from '../engine/io/objectStore';
 import type { AuditResult } from '../engine/auditResult';
 import { allRules } from '../engine/checks';
 import { FairframeError } from '../engine/errors';
@@ -38,8 +39,12 @@ export interface AuditCommandOptions {
   outInsideData?: boolean;
   /** Audit only this shard ('K/N' or 'auto'), writing a partial result into `partial`. */
   shard?: string;
-  /** Folder the shard's partial result is written into. */
+  /** Folder (or s3://bucket/prefix) the shard's partial result is written into. */
   partial?: string;
+  /** S3 endpoint URL (MinIO, GCS interoperability). */
+  s3Endpoint?: string;
+  /** Path-style S3 addressing. */
+  s3PathStyle?: boolean;
 }
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
@@ -65,6 +70,9 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
     if (options.exportWeights && !options.out) throw new FairframeError('bad-config', '--export-weights needs --out <dir> to write the weights into.');
     if (options.format && !options.out && options.format.length > 1) {
       throw new FairframeError('bad-config', 'Several --format values need --out <dir>; with one format and no --out the report goes to standard output.');
+    }
+    if (isS3Url(target)) {
+      throw new FairframeError('bad-config', `Datasets are read from a folder, not from object storage: copy or mount '${target}' first (aws s3 sync, rclone, or a FUSE mount such as mountpoint-s3), then audit that folder. Partial results can go to s3:// with --partial.`);
     }
     const cacheDir = options.cache === false ? undefined : options.cache ?? defaultCacheDir();
     const cacheStat = cacheDir ? await fs.stat(cacheDir).catch(() => undefined) : undefined;
@@ -138,19 +146,26 @@ async function runShard(target: string, options: AuditCommandOptions, auditOptio
   if (options.shard === undefined || options.partial === undefined) throw new FairframeError('bad-config', '--shard K/N and --partial <dir> go together: the shard\'s partial result is written into --partial, and fairframe merge turns the partials into the report.');
   if (options.out || options.format || options.exportWeights || options.failOn) throw new FairframeError('bad-config', 'A shard writes a partial result only: pass --out, --format, --fail-on and --export-weights to fairframe merge instead.');
   const shard = parseShard(options.shard);
-  const partialDir = await makeOutputFolder(options.partial);
-  const summary = await auditShard(target, {
-    ...auditOptions,
-    shard,
-    partialDir,
-    checkPartialDir: async (roots) => {
-      const inside = await insideAnyRoot(partialDir, roots);
-      if (inside !== undefined) throw new FairframeError('bad-config', `The partial folder '${partialDir}' is inside the dataset '${inside}', and Fairframe never writes inside a dataset. Choose a --partial folder outside it.`);
-    },
-  });
-  reporter.stop();
-  for (const dataset of summary.datasets) process.stderr.write(`shard ${shard.index}/${shard.count} of ${escapeControl(dataset.name)}: ${dataset.records} of ${dataset.total} records\n`);
-  process.stderr.write(`wrote ${escapeControl(summary.file)}\n`);
+  const remote = isS3Url(options.partial) ? parseS3Url(options.partial) : undefined;
+  // A partial bound for object storage is written to a temporary folder first, then streamed up.
+  const partialDir = remote ? await fs.mkdtemp(path.join(os.tmpdir(), 'fairframe-partial-')) : await makeOutputFolder(options.partial);
+  try {
+    const summary = await auditShard(target, {
+      ...auditOptions,
+      shard,
+      partialDir,
+      checkPartialDir: async (roots) => {
+        const inside = remote ? undefined : await insideAnyRoot(partialDir, roots);
+        if (inside !== undefined) throw new FairframeError('bad-config', `The partial folder '${partialDir}' is inside the dataset '${inside}', and Fairframe never writes inside a dataset. Choose a --partial folder outside it.`);
+      },
+    });
+    reporter.stop();
+    for (const dataset of summary.datasets) process.stderr.write(`shard ${shard.index}/${shard.count} of ${escapeControl(dataset.name)}: ${dataset.records} of ${dataset.total} records\n`);
+    const written = remote ? await uploadFile(createS3Client({ endpoint: options.s3Endpoint, pathStyle: options.s3PathStyle }), remote, summary.file) : summary.file;
+    process.stderr.write(`wrote ${escapeControl(written)}\n`);
+  } finally {
+    if (remote) await fs.rm(partialDir, { recursive: true, force: true });
+  }
   return 0;
 }
 

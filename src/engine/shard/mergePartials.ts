@@ -14,7 +14,8 @@ import type { Dataset, DatasetRecord, ScanOutcome } from '../types';
 import { TOOL_VERSION } from '../version';
 import { PARTIAL_FORMAT_VERSION, readPartial, recordListHash, type PartialDataset, type PartialHeader, type PartialInference } from './partialResult';
 
-const PARTIAL_NAME = /^fairframe-partial-\d+-of-\d+\.jsonl\.gz$/;
+/** The name of a partial result file. */
+export const PARTIAL_FILE_NAME = /^fairframe-partial-\d+-of-\d+\.jsonl\.gz$/;
 
 /** The partial files in `inputs`: files as given, folders searched (not recursively) for fairframe-partial-K-of-N.jsonl.gz. */
 export async function findPartials(inputs: string[]): Promise<string[]> {
@@ -23,7 +24,7 @@ export async function findPartials(inputs: string[]): Promise<string[]> {
     const stat = await fs.stat(input).catch(() => undefined);
     if (!stat) throw new FairframeError('path-not-found', `The partial result path '${path.resolve(input)}' does not exist.`, { path: input });
     if (stat.isFile()) files.push(path.resolve(input));
-    else for (const name of (await fs.readdir(input)).sort()) if (PARTIAL_NAME.test(name)) files.push(path.resolve(input, name));
+    else for (const name of (await fs.readdir(input)).sort()) if (PARTIAL_FILE_NAME.test(name)) files.push(path.resolve(input, name));
   }
   if (files.length === 0) throw new FairframeError('bad-partial', `No partial result (fairframe-partial-K-of-N.jsonl.gz) found in ${inputs.map((i) => `'${i}'`).join(', ')}; write them with fairframe audit --shard K/N --partial DIR.`);
   return [...new Set(files)];

@@ -136,7 +136,7 @@ describe('deployment examples', () => {
     assert.equal(expression, '${{ matrix.shard }}/${{ env.SHARDS }}');
     // The expression as Actions expands it, for every matrix value, is a shard the CLI accepts.
     for (const shard of workflow.jobs.shard.strategy.matrix.shard) {
-      const expanded = (expression as string).replace('${{ matrix.shard }}', String(shard)).replace('${{ env.SHARDS }}', String(count));
+      const expanded: string = (expression as string).replace('${{ matrix.shard }}', String(shard)).replace('${{ env.SHARDS }}', String(count));
       assert.deepEqual(parseShard(expanded), { index: shard, count });
     }
     assert.equal(workflow.jobs.merge.needs, 'shard');
