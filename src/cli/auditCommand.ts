@@ -148,6 +148,14 @@ async function runShard(target: string, options: AuditCommandOptions, auditOptio
   const shard = parseShard(options.shard);
   const remote = isS3Url(options.partial) ? parseS3Url(options.partial) : undefined;
   // A partial bound for object storage is written to a temporary folder first, then streamed up.
+  if (!remote) {
+    // Refused before anything is created: a partial folder inside the audited folder (each dataset's root is checked again below).
+    const stat = await fs.stat(target).catch(() => undefined);
+    const targetFolder = stat?.isDirectory() ? target : path.dirname(target);
+    if ((await insideAnyRoot(options.partial, [targetFolder])) !== undefined) {
+      throw new FairframeError('bad-config', `The partial folder '${path.resolve(options.partial)}' is inside the audited folder '${path.resolve(targetFolder)}', and Fairframe never writes inside a dataset. Choose a --partial folder outside it.`);
+    }
+  }
   const partialDir = remote ? await fs.mkdtemp(path.join(os.tmpdir(), 'fairframe-partial-')) : await makeOutputFolder(options.partial);
   try {
     const summary = await auditShard(target, {
