@@ -15,7 +15,7 @@ import { runExplainBenchmark } from './bench/explainBench';
 import { runGradientBenchmark } from './bench/gradientBench';
 import { runExtensionBenchmark } from './bench/extensionBench';
 import { runInferenceBenchmark } from './bench/inferenceBench';
-import { runScaleBenchmark } from './bench/scaleBench';
+import { runJpegBenchmark, runScaleBenchmark } from './bench/scaleBench';
 import type { Dataset } from '../src/engine/types';
 
 const args = process.argv.slice(2);
@@ -150,7 +150,12 @@ const option = (name: string): string | undefined => (args.includes(name) ? args
 async function main(): Promise<void> {
   const only = option('--only');
   if (only !== undefined && !['scan', 'inference', 'explain', 'gradient', 'extension', 'scale'].includes(only)) throw new Error(`--only takes 'scan', 'inference', 'explain', 'gradient', 'extension' or 'scale', not '${only}'.`);
-  // Not part of the default run (it generates a million files): `--only scale [--scale-records N] [--scale-sizes 10000,100000,1000000] [--scale-shards 4]`.
+  // Not part of the default run (it generates a million files): `--only scale [--scale-records N] [--scale-sizes 10000,100000,1000000] [--scale-shards 4]`;
+  // `--only scale --scale-jpegs 60000` runs the JPEG dataset audit instead.
+  if (only === 'scale' && option('--scale-jpegs') !== undefined) {
+    await runJpegBenchmark(Number(option('--scale-jpegs')));
+    return;
+  }
   if (only === 'scale') {
     await runScaleBenchmark({
       records: Number(option('--scale-records') ?? 1_000_000),

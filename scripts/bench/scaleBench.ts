@@ -190,3 +190,64 @@ if (process.argv.includes('--predictions-child')) {
   const at = process.argv.indexOf('--predictions-child');
   predictionsChild(process.argv[at + 1], Number(process.argv[at + 2]));
 }
+
+/** Real photographs Debian's python3-skimage ships (absent: the 60k JPEG run is skipped). */
+const SKIMAGE = '/usr/lib/python3/dist-packages/skimage/data';
+const PHOTOS = ['astronaut.png', 'camera.png', 'chelsea.png', 'coffee.png', 'rocket.jpg', 'hubble_deep_field.jpg', 'motorcycle_left.png', 'immunohistochemistry.png', 'brick.png', 'grass.png', 'gravel.png', 'coins.png', 'horse.png', 'page.png', 'moon.png', 'text.png', 'color.png', 'ihc.png', 'retina.jpg'];
+
+/**
+ * `count` small JPEGs (64–128 px a side, quality 70–92) cut from skimage's photographs: a random crop of 6–60% of a
+ * photograph's side, a random quarter-turn and mirror, brightness and saturation jitter, written once into labelled
+ * folders (the label is the source photograph) under bench-data/.
+ */
+async function photoCrops(count: number): Promise<string | undefined> {
+  const sources = PHOTOS.map((name) => path.join(SKIMAGE, name)).filter((file) => existsSync(file));
+  if (sources.length < 5) return undefined;
+  const folder = path.join(benchData, `jpeg-${count}`);
+  if (existsSync(path.join(folder, 'complete'))) return folder;
+  const sharp = (await import('sharp')).default;
+  const random = mulberry32(60000);
+  const decoded = await Promise.all(sources.map(async (file) => {
+    const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    return { data, info, name: path.basename(file, path.extname(file)) };
+  }));
+  for (const source of decoded) await fs.mkdir(path.join(folder, source.name), { recursive: true });
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const i = next++;
+      const source = decoded[Math.floor(random() * decoded.length)];
+      const { width, height, channels } = source.info;
+      const side = Math.max(24, Math.floor(Math.min(width, height) * (0.06 + random() * 0.54)));
+      const left = Math.floor(random() * (width - side));
+      const top = Math.floor(random() * (height - side));
+      const size = 64 + Math.floor(random() * 65);
+      let image = sharp(source.data, { raw: { width, height, channels } }).extract({ left, top, width: side, height: side }).resize(size, size);
+      image = image.rotate(90 * Math.floor(random() * 4));
+      if (random() < 0.5) image = image.flop();
+      image = image.modulate({ brightness: 0.8 + random() * 0.4, saturation: 0.7 + random() * 0.6 });
+      await image.jpeg({ quality: 70 + Math.floor(random() * 23) }).toFile(path.join(folder, source.name, `${String(i).padStart(6, '0')}.jpg`));
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  await fs.writeFile(path.join(folder, 'complete'), '');
+  return folder;
+}
+
+/** The 60k-JPEG dataset audit (scan and every check, no model, no cache), by the CLI. */
+export async function runJpegBenchmark(count: number): Promise<void> {
+  const folder = await photoCrops(count);
+  if (!folder) {
+    console.log('jpegs: skipped (python3-skimage\'s photographs are absent)');
+    return;
+  }
+  const out = await fs.mkdtemp(path.join(os.tmpdir(), 'ff-jpeg-'));
+  const run = timed(process.execPath, [cli, 'audit', folder, '--no-cache', '--quiet', '-f', 'json', '-o', out]);
+  const report = JSON.parse(await fs.readFile(path.join(out, 'fairframe-report.json'), 'utf8').catch(() => '{}')) as { datasets?: Array<{ images: number; scan: unknown; checks: Array<{ check: string; status: string; summary: Record<string, unknown> }> }>; findings?: Array<{ rule: string }> };
+  const rules: Record<string, number> = {};
+  for (const finding of report.findings ?? []) rules[finding.rule] = (rules[finding.rule] ?? 0) + 1;
+  console.log(`machine: ${JSON.stringify({ cpus: os.cpus().length, load: os.loadavg().map((l) => +l.toFixed(1)) })}`);
+  console.log(`| audit of ${count.toLocaleString('en')} JPEG crops (64–128 px), no cache | ${run.seconds} s | peak RSS ${run.peakMiB} MiB | exit ${run.status} | ${report.datasets?.[0]?.images} images, scan ${JSON.stringify(report.datasets?.[0]?.scan)} | findings ${JSON.stringify(rules)} |`);
+  if (run.status !== 0 && run.status !== 1) console.log(run.stderr);
+  await fs.rm(out, { recursive: true, force: true });
+}
