@@ -6,7 +6,7 @@
 //    at 10k, 100k and 1M synthetic predictions over 10 classes: time and peak RSS, and how each grows.
 // 3. A 4-shard audit and merge against one run, on the 10,000 MNIST test digits with the MNIST model (shards run one
 //    after another and, separately, all at once).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -161,7 +161,6 @@ export async function runScaleBenchmark(options: { records: number; sizes: numbe
     // All shards at once (as pods or matrix jobs would run, here on this machine's cores).
     const parallelStarted = process.hrtime.bigint();
     await Promise.all(Array.from({ length: options.shards }, (_, k) => new Promise<void>((resolve) => {
-      const { spawn } = require('node:child_process') as typeof import('node:child_process');
       spawn(process.execPath, [cli, 'audit', data, '-m', model, '--no-cache', '--quiet', '--shard', `${k}/${options.shards}`, '--partial', path.join(out, 'partials-parallel')]).on('close', () => resolve());
     })));
     const parallelSeconds = Number(process.hrtime.bigint() - parallelStarted) / 1e9;
@@ -200,7 +199,7 @@ const PHOTOS = ['astronaut.png', 'camera.png', 'chelsea.png', 'coffee.png', 'roc
  * photograph's side, a random quarter-turn and mirror, brightness and saturation jitter, written once into labelled
  * folders (the label is the source photograph) under bench-data/.
  */
-async function photoCrops(count: number): Promise<string | undefined> {
+export async function photoCrops(count: number): Promise<string | undefined> {
   const sources = PHOTOS.map((name) => path.join(SKIMAGE, name)).filter((file) => existsSync(file));
   if (sources.length < 5) return undefined;
   const folder = path.join(benchData, `jpeg-${count}`);

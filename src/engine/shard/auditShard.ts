@@ -80,6 +80,7 @@ export async function auditShard(target: string, options: ShardRunOptions): Prom
           onProgress: options.onProgress,
           cacheDir: options.cacheDir,
           maxPixels: config.thresholds.maxPixels,
+          partial: true,
         });
         scans = scanned.outcomes;
         stats = scanned.stats;
