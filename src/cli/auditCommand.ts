@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import { auditPath, type AuditOptions } from '../engine/audit';
 import { auditShard } from '../engine/shard/auditShard';
 import { parseShard } from '../engine/shard/shardAssignment';
-import { createS3Client, isS3Url, parseS3Url, uploadFile } from '../engine/io/objectStore';
 import type { AuditResult } from '../engine/auditResult';
 import { allRules } from '../engine/checks';
 import { FairframeError } from '../engine/errors';
@@ -71,7 +70,7 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
     if (options.format && !options.out && options.format.length > 1) {
       throw new FairframeError('bad-config', 'Several --format values need --out <dir>; with one format and no --out the report goes to standard output.');
     }
-    if (isS3Url(target)) {
+    if (/^s3:\/\//i.test(target)) {
       throw new FairframeError('bad-config', `Datasets are read from a folder, not from object storage: copy or mount '${target}' first (aws s3 sync, rclone, or a FUSE mount such as mountpoint-s3), then audit that folder. Partial results can go to s3:// with --partial.`);
     }
     const cacheDir = options.cache === false ? undefined : options.cache ?? defaultCacheDir();
@@ -146,7 +145,9 @@ async function runShard(target: string, options: AuditCommandOptions, auditOptio
   if (options.shard === undefined || options.partial === undefined) throw new FairframeError('bad-config', '--shard K/N and --partial <dir> go together: the shard\'s partial result is written into --partial, and fairframe merge turns the partials into the report.');
   if (options.out || options.format || options.exportWeights || options.failOn) throw new FairframeError('bad-config', 'A shard writes a partial result only: pass --out, --format, --fail-on and --export-weights to fairframe merge instead.');
   const shard = parseShard(options.shard);
-  const remote = isS3Url(options.partial) ? parseS3Url(options.partial) : undefined;
+  // The S3 client is loaded only when an s3:// location is named.
+  const store = /^s3:\/\//i.test(options.partial) ? await import('../engine/io/objectStore') : undefined;
+  const remote = store?.parseS3Url(options.partial);
   // A partial bound for object storage is written to a temporary folder first, then streamed up.
   if (!remote) {
     // Refused before anything is created: a partial folder inside the audited folder (each dataset's root is checked again below).
@@ -169,7 +170,7 @@ async function runShard(target: string, options: AuditCommandOptions, auditOptio
     });
     reporter.stop();
     for (const dataset of summary.datasets) process.stderr.write(`shard ${shard.index}/${shard.count} of ${escapeControl(dataset.name)}: ${dataset.records} of ${dataset.total} records\n`);
-    const written = remote ? await uploadFile(createS3Client({ endpoint: options.s3Endpoint, pathStyle: options.s3PathStyle }), remote, summary.file) : summary.file;
+    const written = store && remote ? await store.uploadFile(store.createS3Client({ endpoint: options.s3Endpoint, pathStyle: options.s3PathStyle }), remote, summary.file) : summary.file;
     process.stderr.write(`wrote ${escapeControl(written)}\n`);
   } finally {
     if (remote) await fs.rm(partialDir, { recursive: true, force: true });

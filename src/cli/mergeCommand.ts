@@ -4,12 +4,13 @@ import * as path from 'node:path';
 import { FairframeError } from '../engine/errors';
 import { escapeControl, escapeControlLines } from '../engine/report/displayText';
 import { mergePartials, PARTIAL_FILE_NAME } from '../engine/shard/mergePartials';
-import { createS3Client, downloadObject, isS3Url, listKeys, parseS3Url } from '../engine/io/objectStore';
 import * as os from 'node:os';
 import type { Severity } from '../engine/types';
 import { defaultCacheDir, deliverResult, errorMessageOf, meetsFailOn } from './auditCommand';
 import { handleInterrupts } from './interrupt';
 import { createProgressReporter } from './progressReporter';
+
+const isS3Url = (value: string): boolean => /^s3:\/\//i.test(value);
 
 export interface MergeCommandOptions {
   format?: string[];
@@ -26,6 +27,8 @@ export interface MergeCommandOptions {
 /** Local copies of the partials named by s3:// inputs (streamed into a temporary folder); other inputs as given. */
 async function localInputs(inputs: string[], options: MergeCommandOptions, temporary: string): Promise<string[]> {
   const local: string[] = [];
+  // The S3 client is loaded only when an s3:// location is named.
+  const { createS3Client, downloadObject, listKeys, parseS3Url } = await import('../engine/io/objectStore');
   for (const [index, input] of inputs.entries()) {
     if (!isS3Url(input)) {
       local.push(input);
