@@ -4,7 +4,8 @@
 // `npm run bench -- --only scan`, `--only inference`, `--only explain`, `--only gradient` (scripts/bench/gradientBench.ts), `--only robustness` (scripts/bench/robustnessBench.ts),
 // `--only shift` (scripts/bench/shiftBench.ts: the MMD test at 10,000 embeddings; `--shift-exact-permutations 20`) or `--only extension` runs one part; `--inference-n 512`,
 // `--inference-repeats 3`, `--experiments`; `--explain-demo-n 20`, `--explain-mobilenet-n 10`, `--explain-samples 500`;
-// `--extension-sessions 3`, `--extension-hovers 20`, `--dashboard-repeats 5` (scripts/bench/extensionBench.ts).
+// `--extension-sessions 3`, `--extension-hovers 20`, `--dashboard-repeats 5` (scripts/bench/extensionBench.ts);
+// `--only scale` (scripts/bench/scaleBench.ts: a 1M-row --no-decode audit, label issues and bootstrap at 10k–1M, shards and merge).
 import { promises as fs, existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,6 +18,7 @@ import { runShiftBenchmark } from './bench/shiftBench';
 import { runExtensionBenchmark } from './bench/extensionBench';
 import { runInferenceBenchmark } from './bench/inferenceBench';
 import { runRobustnessBenchmark } from './bench/robustnessBench';
+import { runJpegBenchmark, runScaleBenchmark } from './bench/scaleBench';
 import type { Dataset } from '../src/engine/types';
 
 const args = process.argv.slice(2);
@@ -150,7 +152,21 @@ const option = (name: string): string | undefined => (args.includes(name) ? args
 
 async function main(): Promise<void> {
   const only = option('--only');
-  if (only !== undefined && !['scan', 'inference', 'explain', 'gradient', 'extension', 'robustness', 'shift'].includes(only)) throw new Error(`--only takes 'scan', 'inference', 'explain', 'gradient', 'extension', 'robustness' or 'shift', not '${only}'.`);
+  if (only !== undefined && !['scan', 'inference', 'explain', 'gradient', 'extension', 'robustness', 'shift', 'scale'].includes(only)) throw new Error(`--only takes 'scan', 'inference', 'explain', 'gradient', 'extension', 'robustness', 'shift' or 'scale', not '${only}'.`);
+  // Not part of the default run (it generates a million files): `--only scale [--scale-records N] [--scale-sizes 10000,100000,1000000] [--scale-shards 4]`;
+  // `--only scale --scale-jpegs 60000` runs the JPEG dataset audit instead.
+  if (only === 'scale' && option('--scale-jpegs') !== undefined) {
+    await runJpegBenchmark(Number(option('--scale-jpegs')));
+    return;
+  }
+  if (only === 'scale') {
+    await runScaleBenchmark({
+      records: Number(option('--scale-records') ?? 1_000_000),
+      sizes: (option('--scale-sizes') ?? '10000,100000,1000000').split(',').map(Number),
+      shards: Number(option('--scale-shards') ?? 4),
+    });
+    return;
+  }
   if (only === undefined || only === 'scan') await scanBenchmark();
   if (only === undefined || only === 'inference') {
     await runInferenceBenchmark({ images: Number(option('--inference-n') ?? 512), repeats: Number(option('--inference-repeats') ?? 3), experiments: args.includes('--experiments') });

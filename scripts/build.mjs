@@ -2,6 +2,8 @@
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
+// --only=cli builds dist/cli.js alone (the container image needs nothing else).
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const external = ['vscode', 'sharp', 'onnxruntime-node'];
 
 const common = {
@@ -29,7 +31,7 @@ const builds = [
   { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022', external: [], minify: true },
 ];
 
-for (const build of builds) {
+for (const build of builds.filter((b) => only === undefined || b.outfile === `dist/${only}.js`)) {
   const options = { ...common, ...build };
   if (watch) {
     const context = await esbuild.context(options);

@@ -2,7 +2,9 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { auditPath } from '../engine/audit';
+import { auditPath, type AuditOptions } from '../engine/audit';
+import { auditShard } from '../engine/shard/auditShard';
+import { parseShard } from '../engine/shard/shardAssignment';
 import type { AuditResult } from '../engine/auditResult';
 import { allRules } from '../engine/checks';
 import { FairframeError } from '../engine/errors';
@@ -11,7 +13,7 @@ import { renderSarif } from '../engine/report/sarifReport';
 import { exportReweighing } from '../engine/mitigation/exportReweighing';
 import { writeExplanationOverlays } from '../engine/report/explanationOverlays';
 import type { RobustnessMode } from '../engine/robustness/robustnessTypes';
-import type { Severity } from '../engine/types';
+import type { Progress, Severity } from '../engine/types';
 import { escapeControl, escapeControlLines, escapeJsonInvisibles } from '../engine/report/displayText';
 import { insideAnyRoot, makeOutputFolder, writeErrorReason } from '../engine/io/outputFolder';
 import { handleInterrupts } from './interrupt';
@@ -48,6 +50,14 @@ export interface AuditCommandOptions {
   /** False with --no-record. */
   record?: boolean;
   runLabel?: string;
+  /** Audit only this shard ('K/N' or 'auto'), writing a partial result into `partial`. */
+  shard?: string;
+  /** Folder (or s3://bucket/prefix) the shard's partial result is written into. */
+  partial?: string;
+  /** S3 endpoint URL (MinIO, GCS interoperability). */
+  s3Endpoint?: string;
+  /** Path-style S3 addressing. */
+  s3PathStyle?: boolean;
 }
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
@@ -74,12 +84,15 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
     if (options.format && !options.out && options.format.length > 1) {
       throw new FairframeError('bad-config', 'Several --format values need --out <dir>; with one format and no --out the report goes to standard output.');
     }
+    if (/^s3:\/\//i.test(target)) {
+      throw new FairframeError('bad-config', `Datasets are read from a folder, not from object storage: copy or mount '${target}' first (aws s3 sync, rclone, or a FUSE mount such as mountpoint-s3), then audit that folder. Partial results can go to s3:// with --partial.`);
+    }
     const cacheDir = options.cache === false ? undefined : options.cache ?? defaultCacheDir();
     const cacheStat = cacheDir ? await fs.stat(cacheDir).catch(() => undefined) : undefined;
     if (cacheStat && !cacheStat.isDirectory()) process.stderr.write(`fairframe: warning: the cache path '${escapeControl(path.resolve(cacheDir as string))}' is not a folder; nothing is cached this run.\n`);
     const expanded = await expandModels(target, options.model);
     const models = options.predictions?.length ? [...(expanded ?? []), ...options.predictions] : expanded;
-    const result = await auditPath(target, {
+    const auditOptions = {
       configFile: options.config,
       cacheDir,
       noDecode: options.decode === false,
@@ -88,46 +101,15 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
       split: options.split,
       ...(options.robustness ? { robustness: options.robustness } : {}),
       signal: controller.signal,
-      onProgress: (progress) => reporter.update(progress),
+      onProgress: (progress: Progress) => reporter.update(progress),
       parallel: verificationPool(),
-    });
-    reporter.stop();
-    printDiagnostics(result, options.verbose === true);
-    for (const note of await auditNotes(result)) process.stderr.write(`fairframe: note: ${escapeControl(note)}\n`);
-
-    if (options.out) {
-      const inside = options.outInsideData ? undefined : await insideAnyRoot(options.out, result.datasets.map((dataset) => dataset.root));
-      if (inside !== undefined) {
-        throw new FairframeError('bad-config', `The output folder '${path.resolve(options.out)}' is inside the dataset '${inside}', and Fairframe never writes inside a dataset. Choose an --out folder outside it, or pass --out-inside-data to write there anyway.`);
-      }
-      const out = await makeOutputFolder(options.out);
-      const written: string[] = [];
-      const overlays = result.models.some((model) => (model.explanations?.errors.length ?? 0) > 0) ? await writeExplanationOverlays(result, out, cacheDir) : [];
-      if (overlays.length > 0) written.push(`${overlays.length} explanation overlays in ${path.join(out, 'explanations')}`);
-      for (const format of options.format ?? ['json', 'md', 'sarif', 'html']) {
-        if (format === 'card' || format === 'datasheet') {
-          for (const document of format === 'card' ? modelCardFiles(result) : datasheetFiles(result)) {
-            const file = path.join(out, document.name);
-            await fs.writeFile(file, document.content);
-            written.push(file);
-          }
-          continue;
-        }
-        const file = path.join(out, `fairframe-report.${format}`);
-        await fs.writeFile(file, await renderFormat(result, format));
-        written.push(file);
-      }
-      if (options.exportWeights) {
-        const attributes = options.exportWeights.split(',').map((a) => a.trim()).filter(Boolean);
-        written.push(...(await exportReweighing(result.target, attributes, out, { configFile: options.config })));
-      }
-      printSummary(result);
-      for (const file of written) process.stderr.write(`wrote ${escapeControl(file)}\n`);
-    } else if (options.format?.length === 1) {
-      process.stdout.write(await renderFormat(result, options.format[0]));
-    } else {
-      printSummary(result);
+    };
+    if (options.shard !== undefined || options.partial !== undefined) {
+      return await runShard(target, options, auditOptions, reporter);
     }
+    const result = await auditPath(target, auditOptions);
+    reporter.stop();
+    await deliverResult(result, options, cacheDir);
     const recorded = options.record === false ? true : await recordAudit(result, options, (text) => process.stderr.write(text));
     if (!recorded) return 2;
     return meetsFailOn(result, options.failOn) ? 1 : 0;
@@ -143,6 +125,84 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
   } finally {
     interrupts.dispose();
   }
+}
+
+/** Prints the diagnostics and notes, and writes the reports where `options` asks (standard output by default). */
+export async function deliverResult(result: AuditResult, options: AuditCommandOptions, cacheDir: string | undefined): Promise<void> {
+  printDiagnostics(result, options.verbose === true);
+  for (const note of await auditNotes(result)) process.stderr.write(`fairframe: note: ${escapeControl(note)}\n`);
+
+  if (options.out) {
+    const inside = options.outInsideData ? undefined : await insideAnyRoot(options.out, result.datasets.map((dataset) => dataset.root));
+    if (inside !== undefined) {
+      throw new FairframeError('bad-config', `The output folder '${path.resolve(options.out)}' is inside the dataset '${inside}', and Fairframe never writes inside a dataset. Choose an --out folder outside it, or pass --out-inside-data to write there anyway.`);
+    }
+    const out = await makeOutputFolder(options.out);
+    const written: string[] = [];
+    const overlays = result.models.some((model) => (model.explanations?.errors.length ?? 0) > 0) ? await writeExplanationOverlays(result, out, cacheDir) : [];
+    if (overlays.length > 0) written.push(`${overlays.length} explanation overlays in ${path.join(out, 'explanations')}`);
+    for (const format of options.format ?? ['json', 'md', 'sarif', 'html']) {
+      if (format === 'card' || format === 'datasheet') {
+        for (const document of format === 'card' ? modelCardFiles(result) : datasheetFiles(result)) {
+          const file = path.join(out, document.name);
+          await fs.writeFile(file, document.content);
+          written.push(file);
+        }
+        continue;
+      }
+      const file = path.join(out, `fairframe-report.${format}`);
+      await fs.writeFile(file, await renderFormat(result, format));
+      written.push(file);
+    }
+    if (options.exportWeights) {
+      const attributes = options.exportWeights.split(',').map((a) => a.trim()).filter(Boolean);
+      written.push(...(await exportReweighing(result.target, attributes, out, { configFile: options.config })));
+    }
+    printSummary(result);
+    for (const file of written) process.stderr.write(`wrote ${escapeControl(file)}\n`);
+  } else if (options.format?.length === 1) {
+    process.stdout.write(await renderFormat(result, options.format[0]));
+  } else {
+    printSummary(result);
+  }
+}
+
+/** `--shard K/N --partial DIR`: audits one shard and writes its partial result (reports come from `fairframe merge`). */
+async function runShard(target: string, options: AuditCommandOptions, auditOptions: AuditOptions, reporter: { stop(): void }): Promise<number> {
+  if (options.shard === undefined || options.partial === undefined) throw new FairframeError('bad-config', '--shard K/N and --partial <dir> go together: the shard\'s partial result is written into --partial, and fairframe merge turns the partials into the report.');
+  if (options.out || options.format || options.exportWeights || options.failOn) throw new FairframeError('bad-config', 'A shard writes a partial result only: pass --out, --format, --fail-on and --export-weights to fairframe merge instead.');
+  const shard = parseShard(options.shard);
+  // The S3 client is loaded only when an s3:// location is named.
+  const store = /^s3:\/\//i.test(options.partial) ? await import('../engine/io/objectStore') : undefined;
+  const remote = store?.parseS3Url(options.partial);
+  // A partial bound for object storage is written to a temporary folder first, then streamed up.
+  if (!remote) {
+    // Refused before anything is created: a partial folder inside the audited folder (each dataset's root is checked again below).
+    const stat = await fs.stat(target).catch(() => undefined);
+    const targetFolder = stat?.isDirectory() ? target : path.dirname(target);
+    if ((await insideAnyRoot(options.partial, [targetFolder])) !== undefined) {
+      throw new FairframeError('bad-config', `The partial folder '${path.resolve(options.partial)}' is inside the audited folder '${path.resolve(targetFolder)}', and Fairframe never writes inside a dataset. Choose a --partial folder outside it.`);
+    }
+  }
+  const partialDir = remote ? await fs.mkdtemp(path.join(os.tmpdir(), 'fairframe-partial-')) : await makeOutputFolder(options.partial);
+  try {
+    const summary = await auditShard(target, {
+      ...auditOptions,
+      shard,
+      partialDir,
+      checkPartialDir: async (roots) => {
+        const inside = remote ? undefined : await insideAnyRoot(partialDir, roots);
+        if (inside !== undefined) throw new FairframeError('bad-config', `The partial folder '${partialDir}' is inside the dataset '${inside}', and Fairframe never writes inside a dataset. Choose a --partial folder outside it.`);
+      },
+    });
+    reporter.stop();
+    for (const dataset of summary.datasets) process.stderr.write(`shard ${shard.index}/${shard.count} of ${escapeControl(dataset.name)}: ${dataset.records} of ${dataset.total} records\n`);
+    const written = store && remote ? await store.uploadFile(store.createS3Client({ endpoint: options.s3Endpoint, pathStyle: options.s3PathStyle }), remote, summary.file) : summary.file;
+    process.stderr.write(`wrote ${escapeControl(written)}\n`);
+  } finally {
+    if (remote) await fs.rm(partialDir, { recursive: true, force: true });
+  }
+  return 0;
 }
 
 /** Internal errors on stderr: with their stacks under --verbose, else one line that says where to find them. */

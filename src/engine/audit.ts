@@ -14,6 +14,8 @@ import { discoverDatasets } from './dataset/discover';
 import { loadDataset } from './dataset/loadDataset';
 import { FairframeError, throwIfAborted } from './errors';
 import { scanDataset } from './scan/scanDataset';
+import type { ScanResult } from './scan/scanTypes';
+import type { InferenceResult } from './model/inferenceRunner';
 import { auditModel, type AuditedListener, type ModelTarget } from './modelAudit/modelAudit';
 import type { ModelAudit } from './modelAudit/modelAuditTypes';
 import { TOOL_VERSION } from './version';
@@ -45,9 +47,36 @@ export interface AuditOptions extends RunOptions {
   onAudited?: AuditedListener;
 }
 
+/** What an audit runs on: the resolved target, its configuration, the models, and the datasets to load in turn. */
+export interface AuditPlan {
+  /** The path audited (absolute). */
+  absolute: string;
+  /** The folder reports show paths relative to. */
+  folder: string;
+  config: ResolvedConfig;
+  targets: ModelTarget[];
+  /** How many datasets there are (several datasets change how a model whose labels fit none is reported). */
+  datasetCount: number;
+  /** When the run began (Date.now()): the result's duration counts from here. */
+  startedAt: number;
+  /** Loads each dataset with the configuration that applies to it, one at a time. */
+  datasets(): AsyncIterable<{ dataset: Dataset; config: ResolvedConfig }>;
+}
+
+/** What a run takes from elsewhere instead of computing it: a merge of shards supplies the scans and the inference. */
+export interface AuditSupply {
+  scans?(dataset: Dataset): ScanResult;
+  inference?(modelFile: string, dataset: Dataset): InferenceResult;
+}
+
 /** Audits every dataset found at `target` (a folder, or a manifest file). */
 export async function auditPath(target: string, options: AuditOptions = {}): Promise<AuditResult> {
-  const started = Date.now();
+  return runAuditPlan(await planAudit(target, options), options);
+}
+
+/** Resolves the target and its configuration, finds the datasets and the models: everything before the first image is read. */
+export async function planAudit(target: string, options: AuditOptions = {}): Promise<AuditPlan> {
+  const startedAt = Date.now();
   const absolute = path.resolve(target);
   const stat = await fs.stat(absolute).catch(() => undefined);
   if (!stat) throw new FairframeError('path-not-found', `The path '${absolute}' does not exist; pass a dataset folder or manifest file.`, { path: absolute });
@@ -69,20 +98,30 @@ export async function auditPath(target: string, options: AuditOptions = {}): Pro
   }
   // In restricted mode the models declared in fairframe.json are not run either: the dataset audit goes on without them.
   const targets = options.noDecode ? [] : modelTargets(config, options.models, options.onlyListedModels);
+  async function* datasets(): AsyncIterable<{ dataset: Dataset; config: ResolvedConfig }> {
+    for (const ref of refs) {
+      throwIfAborted(options.signal);
+      options.onProgress?.({ stage: 'load', done: 0, message: `Reading ${ref.name}` });
+      // A dataset found below the target with a fairframe.json of its own uses it, when the target has none.
+      const nested = !options.configFile && config.file === undefined && path.resolve(ref.root) !== folder ? await loadConfigNear(ref.root) : undefined;
+      const datasetConfig: ResolvedConfig = nested?.file ? (options.thresholds ? { ...nested, thresholds: { ...nested.thresholds, ...options.thresholds } } : nested) : config;
+      yield { dataset: await loadDataset(ref, datasetConfig, options), config: datasetConfig };
+    }
+  }
+  return { absolute, folder, config, targets, datasetCount: refs.length, startedAt, datasets };
+}
+
+/** Scans and checks every dataset of the plan and audits every model on each; `supply` replaces scanning and inference. */
+export async function runAuditPlan(plan: AuditPlan, options: AuditOptions = {}, supply: AuditSupply = {}): Promise<AuditResult> {
+  const { absolute, folder, config, targets, startedAt: started } = plan;
   const audits: DatasetAudit[] = [];
   const models: ModelAudit[] = [];
   const findings: Finding[] = [];
   // Label mismatches held back per model: reported only if the model fits no dataset at all.
   const heldBack = new Map<string, Finding[]>();
   const diagnostics: AuditDiagnostic[] = [];
-  for (const ref of refs) {
-    throwIfAborted(options.signal);
-    options.onProgress?.({ stage: 'load', done: 0, message: `Reading ${ref.name}` });
-    // A dataset found below the target with a fairframe.json of its own uses it, when the target has none.
-    const nested = !options.configFile && config.file === undefined && path.resolve(ref.root) !== folder ? await loadConfigNear(ref.root) : undefined;
-    const datasetConfig: ResolvedConfig = nested?.file ? (options.thresholds ? { ...nested, thresholds: { ...nested.thresholds, ...options.thresholds } } : nested) : config;
-    const dataset = await loadDataset(ref, datasetConfig, options);
-    const { audit, findings: datasetFindings, scans } = await auditDataset(dataset, datasetConfig, options);
+  for await (const { dataset, config: datasetConfig } of plan.datasets()) {
+    const { audit, findings: datasetFindings, scans } = await auditDataset(dataset, datasetConfig, options, supply.scans?.(dataset));
     audits.push(audit);
     pushAll(findings, datasetFindings);
     for (const target of targets) {
@@ -93,10 +132,11 @@ export async function auditPath(target: string, options: AuditOptions = {}): Pro
         signal: options.signal,
         onProgress: options.onProgress,
         onAudited: options.onAudited,
+        precomputed: supply.inference?.(target.file, dataset),
       });
       // With several datasets, a model whose labels fit another dataset is not an error here: it is recorded, and
       // reported below only when the model fits none of them.
-      const mismatch = refs.length > 1 && modelAudit.status === 'failed' && modelFindings.every((f) => f.evidence.code === 'model-labels');
+      const mismatch = plan.datasetCount > 1 && modelAudit.status === 'failed' && modelFindings.every((f) => f.evidence.code === 'model-labels');
       for (const finding of modelFindings) finding.dataset ??= dataset.name;
       if (mismatch) heldBack.set(target.file, [...(heldBack.get(target.file) ?? []), ...modelFindings]);
       else pushAll(findings, modelFindings);
@@ -152,15 +192,19 @@ export function modelTargets(config: ResolvedConfig, files: string[] = [], onlyL
   return targets;
 }
 
-/** Scans one loaded dataset and runs every check on it. A check that throws becomes an FF-D000 finding. */
+/** Scans one loaded dataset (or takes the scans `supplied`) and runs every check on it. A check that throws becomes an FF-D000 finding. */
 export async function auditDataset(
   dataset: Dataset,
   config: ResolvedConfig,
   options: AuditOptions = {},
+  supplied?: ScanResult,
 ): Promise<{ audit: DatasetAudit; findings: Finding[]; scans: Map<string, ScanOutcome> }> {
   let scans = new Map<string, ScanOutcome>();
   let scanStats = { scanned: 0, failed: 0, cacheHits: 0, decoded: 0 };
-  if (!options.noDecode) {
+  if (supplied) {
+    scans = supplied.outcomes;
+    scanStats = supplied.stats;
+  } else if (!options.noDecode) {
     const scanned = await scanDataset(dataset, {
       signal: options.signal,
       onProgress: options.onProgress,

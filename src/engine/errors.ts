@@ -16,6 +16,7 @@ export type FairframeErrorCode =
   | 'not-a-file'
   | 'too-large'
   | 'outside-root'
+  | 'bad-partial'
   | 'internal';
 
 /** An error a user can act on: says what failed, where, and the fix. */

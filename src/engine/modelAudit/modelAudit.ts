@@ -13,7 +13,7 @@ import { explainAudit, type AuditExplanations } from './explainAudit';
 import { explanationFindings } from './explanationFindings';
 import { findPenultimateTensor } from '../model/graphSurgery';
 import { ModelHandle } from '../model/modelHandle';
-import { runInference, type InferenceItem } from '../model/inferenceRunner';
+import { runInference, type InferenceItem, type InferenceResult } from '../model/inferenceRunner';
 import { defaultedPreprocessFields, readSidecar, resolveModelSpec, type ResolvedModelSpec } from '../model/modelSpec';
 import type { ModelInfo, Prediction } from '../model/modelTypes';
 import type { onnx } from 'onnx-proto';
@@ -43,6 +43,10 @@ export interface ModelAuditOptions extends RunOptions {
   robustness?: RobustnessMode;
   /** Receives every audited image with its full probability row (e.g. to fit mitigation thresholds on). */
   onAudited?: AuditedListener;
+  /** A shard's run: infer only the records `include` accepts, hand the raw inference to `sink`, and compute nothing else. */
+  inferOnly?: { include: (recordId: string) => boolean; sink: (inference: InferenceResult) => void };
+  /** A merge's run: the inference of every record, gathered from the shards, used instead of running the model. */
+  precomputed?: InferenceResult;
 }
 
 /** A listener for the audited images of one model on one dataset, with their full probability rows. */
@@ -221,17 +225,24 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
 
   // The cache is keyed by the bytes actually run (the model with its feature output exposed) and the settings.
   const runHash = exposed.length === 0 ? info.sha256 : handle.exposedSha256(exposed);
-  const cache = options.cacheDir ? await PredictionCache.open(options.cacheDir, runHash, spec) : undefined;
-  const inference = await runInference({
-    modelBytes: handle,
-    spec,
-    items,
-    featureOutput,
-    cache,
-    signal: options.signal,
-    onProgress: (progress) => options.onProgress?.({ stage: 'infer', done: progress.done, total: progress.total, message: progress.message ?? `Running ${path.basename(file)}` }),
-  });
-  await cache?.flush();
+  const inference = options.precomputed ? checkedPrecomputed(options.precomputed, items, modelName) : await (async () => {
+    const cache = options.cacheDir ? await PredictionCache.open(options.cacheDir, runHash, spec) : undefined;
+    const run = await runInference({
+      modelBytes: handle,
+      spec,
+      items: options.inferOnly ? items.filter((item) => options.inferOnly?.include(item.recordId)) : items,
+      featureOutput,
+      cache,
+      signal: options.signal,
+      onProgress: (progress) => options.onProgress?.({ stage: 'infer', done: progress.done, total: progress.total, message: progress.message ?? `Running ${path.basename(file)}` }),
+    });
+    await cache?.flush();
+    return run;
+  })();
+  if (options.inferOnly) {
+    options.inferOnly.sink(inference);
+    return { audit: { model: info, dataset: dataset.name, status: 'ok', split }, findings: [] };
+  }
   inferenceFailureFindings(inference.failures, items.length, dataset, config, modelName, evidenceBase, findings);
 
   // The audited sample: records with a prediction, in dataset order.
@@ -394,4 +405,14 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
     },
     findings,
   };
+}
+
+/** The merged inference, checked to answer every runnable record exactly once (else the partials do not fit the data). */
+function checkedPrecomputed(inference: InferenceResult, items: InferenceItem[], modelName: string): InferenceResult {
+  const failed = new Set(inference.failures.map((failure) => failure.recordId));
+  const missing = items.filter((item) => !inference.predictions.has(item.recordId) && !failed.has(item.recordId));
+  if (missing.length > 0) {
+    throw new FairframeError('bad-config', `the partial results hold no prediction of ${modelName} for ${missing.length} of ${items.length} images (first: '${missing[0].path}'); they were made with other data, models or settings. Rerun every shard.`);
+  }
+  return inference;
 }

@@ -127,7 +127,7 @@ async function scanRecords(dataset: Dataset, options: ScanOptions): Promise<Scan
 
   if (cache) {
     // A complete scan forgets files that left the dataset; an interrupted one keeps everything it had.
-    if (!signal?.aborted && failure === undefined) cache.prune();
+    if (!signal?.aborted && failure === undefined && !options.partial) cache.prune();
     await cache.flush();
   }
   if (failure !== undefined) throw failure;

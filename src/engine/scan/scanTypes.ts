@@ -8,6 +8,8 @@ export interface ScanOptions extends RunOptions {
   maxPixels: number;
   /** Files decoded at once (default: suited to the cores). */
   concurrency?: number;
+  /** Scanning part of the dataset (one shard): keep the cache entries of the files not scanned. */
+  partial?: boolean;
 }
 
 export interface ScanStats {
