@@ -155,7 +155,8 @@ describe('dashboard webview in Chromium', function () {
     // A click on the title sets where sequential focus navigation starts, as a person's click would.
     await harness.page.locator('h1').click();
     const visited: string[] = [];
-    for (let i = 0; i < 22; i++) {
+    // One stop per section link (ten sections) and per control up to the first button, with room to spare.
+    for (let i = 0; i < 30; i++) {
       await harness.page.keyboard.press('Tab');
       visited.push(await harness.page.evaluate(() => {
         const active = document.activeElement as HTMLElement;
