@@ -115,13 +115,7 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
     return meetsFailOn(result, options.failOn) ? 1 : 0;
   } catch (error) {
     reporter.stop();
-    if (FairframeError.is(error, 'cancelled')) {
-      process.stderr.write('fairframe: cancelled\n');
-      return 130;
-    }
-    process.stderr.write(`fairframe: ${escapeControl(errorMessageOf(error))}\n`);
-    if ((process.env.FAIRFRAME_DEBUG || options.verbose) && error instanceof Error && error.stack) process.stderr.write(`${escapeControlLines(error.stack)}\n`);
-    return 2;
+    return failureExitCode(error, options.verbose === true);
   } finally {
     interrupts.dispose();
   }
@@ -261,6 +255,17 @@ function printSummary(result: AuditResult): void {
 }
 
 /** The message of an error for the terminal: an engine error's own text; for others, what failed and where, without a stack trace (FAIRFRAME_DEBUG=1 prints it). */
+/** Says why a command failed on standard error and gives its exit code: 130 when cancelled, else 2 (the stack trace too under --verbose or FAIRFRAME_DEBUG). */
+export function failureExitCode(error: unknown, verbose: boolean): number {
+  if (FairframeError.is(error, 'cancelled')) {
+    process.stderr.write('fairframe: cancelled\n');
+    return 130;
+  }
+  process.stderr.write(`fairframe: ${escapeControl(errorMessageOf(error))}\n`);
+  if ((process.env.FAIRFRAME_DEBUG || verbose) && error instanceof Error && error.stack) process.stderr.write(`${escapeControlLines(error.stack)}\n`);
+  return 2;
+}
+
 export function errorMessageOf(error: unknown): string {
   if (FairframeError.is(error)) return error.message;
   const errno = error as NodeJS.ErrnoException;

@@ -2,11 +2,11 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FairframeError } from '../engine/errors';
-import { escapeControl, escapeControlLines } from '../engine/report/displayText';
+import { escapeControl } from '../engine/report/displayText';
 import { mergePartials, PARTIAL_FILE_NAME } from '../engine/shard/mergePartials';
 import * as os from 'node:os';
 import type { Severity } from '../engine/types';
-import { defaultCacheDir, deliverResult, errorMessageOf, meetsFailOn } from './auditCommand';
+import { defaultCacheDir, deliverResult, failureExitCode, meetsFailOn } from './auditCommand';
 import { handleInterrupts } from './interrupt';
 import { createProgressReporter } from './progressReporter';
 import { verificationPool } from '../worker/verifyPool';
@@ -67,13 +67,7 @@ export async function runMergeCommand(inputs: string[], options: MergeCommandOpt
     return meetsFailOn(result, options.failOn) ? 1 : 0;
   } catch (error) {
     reporter.stop();
-    if (FairframeError.is(error, 'cancelled')) {
-      process.stderr.write('fairframe: cancelled\n');
-      return 130;
-    }
-    process.stderr.write(`fairframe: ${escapeControl(errorMessageOf(error))}\n`);
-    if ((process.env.FAIRFRAME_DEBUG || options.verbose) && error instanceof Error && error.stack) process.stderr.write(`${escapeControlLines(error.stack)}\n`);
-    return 2;
+    return failureExitCode(error, options.verbose === true);
   } finally {
     if (temporary) await fs.rm(temporary, { recursive: true, force: true });
     interrupts.dispose();

@@ -4,13 +4,13 @@ import * as path from 'node:path';
 import { allRules } from '../engine/checks';
 import { FairframeError } from '../engine/errors';
 import { insideAnyRoot, makeOutputFolder } from '../engine/io/outputFolder';
-import { escapeControl, escapeControlLines, escapeJsonInvisibles } from '../engine/report/displayText';
+import { escapeControl, escapeJsonInvisibles } from '../engine/report/displayText';
 import { renderSarif } from '../engine/report/sarifReport';
 import { renderShiftMarkdown } from '../engine/report/shiftMarkdown';
 import { compareDistributions } from '../engine/shift/compareDistributions';
 import type { ShiftResult } from '../engine/shift/shiftTypes';
 import type { Severity } from '../engine/types';
-import { defaultCacheDir, errorMessageOf } from './auditCommand';
+import { defaultCacheDir, failureExitCode } from './auditCommand';
 import { handleInterrupts } from './interrupt';
 import { createProgressReporter } from './progressReporter';
 
@@ -96,13 +96,7 @@ export async function runShiftCommand(reference: string, target: string | undefi
     return failOn && result.findings.some((finding) => RANK[finding.severity] >= RANK[failOn]) ? 1 : 0;
   } catch (error) {
     reporter.stop();
-    if (FairframeError.is(error, 'cancelled')) {
-      process.stderr.write('fairframe: cancelled\n');
-      return 130;
-    }
-    process.stderr.write(`fairframe: ${escapeControl(errorMessageOf(error))}\n`);
-    if ((process.env.FAIRFRAME_DEBUG || options.verbose) && error instanceof Error && error.stack) process.stderr.write(`${escapeControlLines(error.stack)}\n`);
-    return 2;
+    return failureExitCode(error, options.verbose === true);
   } finally {
     interrupts.dispose();
   }

@@ -80,7 +80,8 @@ export const COUNT_METRICS = {
 };
 
 /** Per-sample facts the counts are made of. */
-interface Samples {
+/** Per-image counts the bootstrap adds up: confusion cell, calibration bin, confidence and correctness. */
+export interface Samples {
   k: number;
   bins: number;
   cell: Int32Array;
@@ -107,11 +108,11 @@ function prepareSamples(yTrue: readonly number[], yPred: readonly number[], prob
   return samples;
 }
 
-function emptyCounts(k: number, bins: number): ConfusionCounts {
+export function emptyCounts(k: number, bins: number): ConfusionCounts {
   return { k, n: 0, matrix: new Float64Array(k * k), binCount: new Float64Array(bins), binConfidence: new Float64Array(bins), binCorrect: new Float64Array(bins) };
 }
 
-function clear(c: ConfusionCounts): void {
+export function clear(c: ConfusionCounts): void {
   c.n = 0;
   c.matrix.fill(0);
   c.binCount.fill(0);
@@ -119,7 +120,7 @@ function clear(c: ConfusionCounts): void {
   c.binCorrect.fill(0);
 }
 
-function add(c: ConfusionCounts, s: Samples, i: number): void {
+export function add(c: ConfusionCounts, s: Samples, i: number): void {
   c.n++;
   c.matrix[s.cell[i]]++;
   const m = s.bin[i];
@@ -128,7 +129,7 @@ function add(c: ConfusionCounts, s: Samples, i: number): void {
   c.binCorrect[m] += s.correct[i];
 }
 
-function addAll(target: ConfusionCounts, source: ConfusionCounts): void {
+export function addAll(target: ConfusionCounts, source: ConfusionCounts): void {
   target.n += source.n;
   for (let j = 0; j < source.matrix.length; j++) target.matrix[j] += source.matrix[j];
   for (let m = 0; m < source.binCount.length; m++) {

@@ -2,18 +2,13 @@
 // images (each replicate draws one set of images and scores both runs on it), else independent bootstraps of each run.
 // Either way the resampling is stratified by group, as the audit's own intervals are (Efron & Tibshirani 1993, ch. 13).
 import { percentileInterval, type ConfidenceInterval } from '../metrics/bootstrap';
-import type { ConfusionCounts, CountMetric } from '../metrics/countBootstrap';
+import { add, addAll, clear, emptyCounts, type ConfusionCounts, type CountMetric, type Samples } from '../metrics/countBootstrap';
+
 import { mulberry32 } from '../metrics/seededRandom';
 import { throwIfAborted } from '../errors';
 
 /** One run's scored images, as counts are made of: cell = true · k + predicted, the top-1 confidence bin and whether it was right. */
-export interface ScoredImages {
-  k: number;
-  bins: number;
-  cell: Int32Array;
-  bin: Int32Array;
-  confidence: Float64Array;
-  correct: Uint8Array;
+export interface ScoredImages extends Samples {
   /** Index into `groupNames` of each image's group. */
   group: Int32Array;
   groupNames: string[];
@@ -50,39 +45,6 @@ export interface ChangeBootstrapOptions {
   signal?: AbortSignal;
 }
 
-/** The empty counts of k classes and `bins` calibration bins. */
-export function emptyCounts(k: number, bins: number): ConfusionCounts {
-  return { k, n: 0, matrix: new Float64Array(k * k), binCount: new Float64Array(bins), binConfidence: new Float64Array(bins), binCorrect: new Float64Array(bins) };
-}
-
-function clear(c: ConfusionCounts): void {
-  c.n = 0;
-  c.matrix.fill(0);
-  c.binCount.fill(0);
-  c.binConfidence.fill(0);
-  c.binCorrect.fill(0);
-}
-
-function add(c: ConfusionCounts, s: ScoredImages, i: number): void {
-  c.n++;
-  c.matrix[s.cell[i]]++;
-  const m = s.bin[i];
-  c.binCount[m]++;
-  c.binConfidence[m] += s.confidence[i];
-  c.binCorrect[m] += s.correct[i];
-}
-
-function addAll(target: ConfusionCounts, source: ConfusionCounts): void {
-  target.n += source.n;
-  for (let j = 0; j < source.matrix.length; j++) target.matrix[j] += source.matrix[j];
-  for (let m = 0; m < source.binCount.length; m++) {
-    target.binCount[m] += source.binCount[m];
-    target.binConfidence[m] += source.binConfidence[m];
-    target.binCorrect[m] += source.binCorrect[m];
-  }
-}
-
-/** The members of each stratum, strata in index order, members ascending. */
 export function strataOf(group: Int32Array, strata: number): number[][] {
   const members: number[][] = Array.from({ length: strata }, () => []);
   for (let i = 0; i < group.length; i++) members[group[i]].push(i);
