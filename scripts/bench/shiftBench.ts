@@ -5,22 +5,12 @@ import * as os from 'node:os';
 import { THRESHOLD_DEFAULTS } from '../../src/engine/config/configTypes';
 import { mulberry32 } from '../../src/engine/metrics/seededRandom';
 import { mmdPermutationTest } from '../../src/engine/shift/maximumMeanDiscrepancy';
+import { sampleAtMost } from '../../src/engine/shift/shiftAnalysis';
 
 function gaussianVectors(count: number, dimension: number, shift: number, seed: number): Float32Array[] {
   const random = mulberry32(seed);
   const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   return Array.from({ length: count }, () => Float32Array.from({ length: dimension }, () => normal() + shift));
-}
-
-function subsample<T>(items: T[], cap: number, seed: number): T[] {
-  if (items.length <= cap) return items;
-  const random = mulberry32(seed);
-  const copy = [...items];
-  for (let i = 0; i < cap; i++) {
-    const j = i + Math.floor(random() * (copy.length - i));
-    [copy[i], copy[j]] = [copy[j], copy[i]];
-  }
-  return copy.slice(0, cap);
 }
 
 /** Runs the benchmark and prints a Markdown table; returns the rows. */
@@ -38,7 +28,7 @@ export async function runShiftBenchmark(options: { total?: number; exactPermutat
     rows.push({ path: label, perSide: `${x.length} + ${y.length}`, permutations, seconds: Number(seconds.toFixed(2)), msPerPermutation: Number(((1000 * seconds) / (permutations + 1)).toFixed(1)), mmd2: Number(result.mmd2.toExponential(3)), p: Number(result.pValue.toFixed(4)) });
   };
   const cap = THRESHOLD_DEFAULTS.maxShiftEmbeddings;
-  time(`default (subsample to ${cap} per side)`, subsample(reference, cap, 1), subsample(target, cap, 2), THRESHOLD_DEFAULTS.shiftPermutations);
+  time(`default (subsample to ${cap} per side)`, sampleAtMost(reference, cap, 1), sampleAtMost(target, cap, 2), THRESHOLD_DEFAULTS.shiftPermutations);
   time('exact on every embedding', reference, target, options.exactPermutations ?? 20);
   process.stdout.write(`\n### MMD permutation test, ${total.toLocaleString('en')} embeddings of dimension ${dimension} (${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, load ${os.loadavg()[0].toFixed(1)})\n\n`);
   process.stdout.write('| path | embeddings | permutations | s | ms per permutation | MMD² | p |\n|---|---|---:|---:|---:|---:|---:|\n');

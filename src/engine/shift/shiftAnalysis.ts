@@ -98,7 +98,7 @@ function inGroup(record: DatasetRecord, group: ShiftGroup | null): boolean {
 }
 
 /** A seeded random subset of at most `cap` items (all of them, in order, when there are fewer). */
-function sampleAtMost<T>(items: T[], cap: number, seed: number): T[] {
+export function sampleAtMost<T>(items: T[], cap: number, seed: number): T[] {
   if (items.length <= cap) return items;
   const random = mulberry32(seed);
   const copy = [...items];
