@@ -6,8 +6,7 @@ import type { AuditResult } from '../engine/auditResult';
 import { toDashboardData, type DashboardData } from '../../webview/dashboardData';
 import type { AuditStore, StoreSelection } from './auditStore';
 import type { RunHistory } from './runHistory';
-import { diffRunsAsync } from '../engine/runs/runDiff';
-import { comparisonView, runPoints, type RunsView } from '../../webview/runsData';
+import { compareRunsOf, runsViewOf } from './dashboardRuns';
 import { dashboardHtml, makeNonce } from '../../webview/dashboardHtml';
 import { MessageEndpoint, ProtocolRequestError } from '../../webview/messageEndpoint';
 import {
@@ -348,32 +347,16 @@ export class DashboardPanel implements vscode.Disposable {
         started.done.catch((error: unknown) => this.logFailure('explain', error));
         return { id: started.id, methods: started.methods };
       }
-      case 'compareRuns': {
-        const runs = runHistoryOfPanels?.all() ?? [];
-        const before = runs.find((run) => run.id === request.body.before);
-        const after = runs.find((run) => run.id === request.body.after);
-        const dataset = this.runsModel()?.dataset;
-        if (!before || !after || dataset === undefined) return { comparison: null };
-        // On the extension host, in steps that leave the event loop a turn every few replicates (BENCHMARKS.md: seconds
-        // for 10,000 images); asked for by a click.
-        return { comparison: comparisonView(await diffRunsAsync(before, after), dataset) ?? null };
-      }
+      case 'compareRuns':
+        return { comparison: await compareRunsOf(this.result, runHistoryOfPanels, request.body.before, request.body.after) };
       default:
         return assertNever(request);
     }
   }
 
-  /** The model audit whose runs the Runs section shows: the first audited model of the result shown. */
-  private runsModel(): { file: string; dataset: string } | undefined {
-    const audit = this.result?.models.find((model) => model.status === 'ok');
-    return audit ? { file: audit.model.file, dataset: audit.dataset } : undefined;
-  }
-
   /** Sends the recorded runs of the model shown to the Runs section. */
   private async sendRuns(): Promise<void> {
-    const model = this.runsModel();
-    const points = model && runHistoryOfPanels ? runPoints(runHistoryOfPanels.all(), model.file, model.dataset) : [];
-    const view: RunsView | null = model && points.length > 0 ? { model: path.basename(model.file), dataset: model.dataset, runs: points } : null;
+    const view = runsViewOf(this.result, runHistoryOfPanels);
     try {
       await this.endpoint.request('runs', { view });
     } catch (error) {
