@@ -1,6 +1,6 @@
 // Near-duplicate precision, recall and time on real images (not a test; prints a Markdown table).
 //   npx tsx scripts/bench/nearDuplicateBench.ts [DIR] [--only mnist,faces,photos,tiny,scale] [--threshold 0.95]
-//     [--scale-n 100000] [--threads 1,2]
+//     [--scale-n 100000] [--threads 1,2] [--look-alike-ratio 0.5]
 // Builds, once, under DIR (default bench-data/near-duplicates):
 // - mnist: the 10,000 MNIST test digits (../shared/data/mnist) as PNGs. Few real duplicates, many
 //   look-alikes: every cluster reported here is judged by scripts/reference/nearDuplicateNcc.py.
@@ -35,6 +35,7 @@ const SCALE_N = Number(option('--scale-n') ?? 100_000);
 /** Verification threads for the scale run, each measured in turn (default: one, then the machine's parallelism). */
 const THREADS = (option('--threads') ?? `1,${availableParallelism()}`).split(',').map(Number);
 const threshold = option('--threshold') ? Number(option('--threshold')) : undefined;
+const lookAlikeRatio = option('--look-alike-ratio') ? Number(option('--look-alike-ratio')) : undefined;
 const SKIMAGE = '/usr/lib/python3/dist-packages/skimage/data';
 const PHOTOS = ['astronaut', 'brick', 'camera', 'cell', 'chelsea', 'clock_motion', 'coffee', 'coins', 'grass', 'gravel', 'hubble_deep_field', 'ihc', 'microaneurysms', 'moon', 'motorcycle_left', 'page', 'retina', 'rocket', 'text'];
 
@@ -206,7 +207,7 @@ async function evaluate(set: string, items: Item[]): Promise<SetResult> {
   }));
   const scanSeconds = (performance.now() - scanStart) / 1000;
   const dataset: Dataset = { name: set, root: path.join(dir, set), format: 'imagefolder', records, attributes: [], columns: [], loadIssues: [] };
-  const config = resolveConfig(threshold !== undefined ? { thresholds: { nearDuplicateCorrelation: threshold } } : {});
+  const config = resolveConfig({ thresholds: { ...(threshold !== undefined ? { nearDuplicateCorrelation: threshold } : {}), ...(lookAlikeRatio !== undefined ? { nearDuplicateLookAlikeRatio: lookAlikeRatio } : {}) } });
   const checkStart = performance.now();
   const output = await duplicatesCheck.run({ dataset, scans, config, parallel: verificationPool() });
   const checkSeconds = (performance.now() - checkStart) / 1000;

@@ -1,7 +1,8 @@
 // Duplicates: byte-identical files (same SHA-256) and near duplicates, found in two stages
 // (nearDuplicateSearch.ts): layout and difference hashes propose candidate pairs, and a pair is a near
 // duplicate only when the two images' 32×32 greyscale thumbnails correlate at or above
-// `nearDuplicateCorrelation` after alignment. Clusters are built by complete linkage, so every pair in a
+// `nearDuplicateCorrelation` after alignment and the pair stands out from both images' look-alikes
+// (`nearDuplicateLookAlikeRatio`). Clusters are built by complete linkage, so every pair in a
 // cluster is verified; label conflicts and split leakage are reported inside clusters.
 import { plainRecord } from '../dictionary';
 import { throwIfAborted } from '../errors';
@@ -20,7 +21,7 @@ const DUPLICATE_EXACT: RuleInfo = {
 const DUPLICATE_NEAR: RuleInfo = {
   id: 'FF-D021',
   name: 'duplicate-near',
-  description: 'Images whose 32×32 greyscale thumbnails correlate at or above `nearDuplicateCorrelation` after the best small shift and zoom, pair by pair: re-encoded, resized, slightly cropped or shifted, recoloured copies.',
+  description: 'Images whose 32×32 greyscale thumbnails correlate at or above `nearDuplicateCorrelation` after the best small shift and zoom, pair by pair, and far more closely than either correlates with its look-alikes: re-encoded, resized, slightly cropped or shifted, recoloured copies.',
   defaultSeverity: 'info',
 };
 const DUPLICATE_CONFLICTING_LABELS: RuleInfo = {
@@ -47,7 +48,7 @@ export const duplicatesCheck: DatasetCheck = {
   name: 'duplicates',
   description: 'Finds byte-identical and near-duplicate images (candidates from layout and difference hashes, each pair verified by the correlation of aligned 32×32 greyscale thumbnails), and duplicates with conflicting labels or in different splits.',
   rules: [DUPLICATE_EXACT, DUPLICATE_NEAR, DUPLICATE_CONFLICTING_LABELS, DUPLICATE_ACROSS_SPLITS],
-  thresholds: ['nearDuplicateDistance', 'nearDuplicateCorrelation'],
+  thresholds: ['nearDuplicateDistance', 'nearDuplicateCorrelation', 'nearDuplicateLookAlikeRatio'],
   needsScan: true,
   run: runDuplicatesCheck,
 };
@@ -56,6 +57,7 @@ async function runDuplicatesCheck(context: CheckContext): Promise<CheckOutput> {
   const { dataset, scans, config, signal, parallel } = context;
   const radius = config.thresholds.nearDuplicateDistance;
   const threshold = config.thresholds.nearDuplicateCorrelation;
+  const lookAlikeRatio = config.thresholds.nearDuplicateLookAlikeRatio;
   const recs = dataset.records;
 
   // Distinct contents: records with the same SHA-256 (decodable or not) are one unit; a record without a hash is its own.
@@ -95,7 +97,7 @@ async function runDuplicatesCheck(context: CheckContext): Promise<CheckOutput> {
     return { thumbnail, dhash: isHex64(dhash) ? dhash : undefined };
   });
   throwIfAborted(signal);
-  const search = await findNearDuplicates(items, { threshold, dhashRadius: radius, signal, parallel });
+  const search = await findNearDuplicates(items, { threshold, dhashRadius: radius, lookAlikeRatio, signal, parallel });
 
   // Clusters of records: a near-duplicate cluster of units, or a unit with several records (identical bytes).
   interface Cluster {
@@ -156,7 +158,7 @@ async function runDuplicatesCheck(context: CheckContext): Promise<CheckOutput> {
       const weakPaths = [recs[unitRecords[weak.a][0]].relPath, recs[unitRecords[weak.b][0]].relPath];
       const { correlation, dx, dy, scale } = weak.alignment;
       pushFinding(findings, config, DUPLICATE_NEAR, {
-        message: `${members.length} images are near duplicates: every pair's 32×32 greyscale thumbnails correlate at ${threshold} or more after alignment; the weakest pair, '${weakPaths[0]}' and '${weakPaths[1]}', at ${correlation.toFixed(3)}${describeAlignment(dx, dy, scale)}. Images: ${listPaths(members)}.`,
+        message: `${members.length} images are near duplicates: every pair's 32×32 greyscale thumbnails correlate at ${threshold} or more after alignment and stand out from their look-alikes; the weakest pair, '${weakPaths[0]}' and '${weakPaths[1]}', at ${correlation.toFixed(3)}${describeAlignment(dx, dy, scale)}. Images: ${listPaths(members)}.`,
         location: members[0].source,
         related: relatedOf(members),
         evidence: {
@@ -211,8 +213,11 @@ async function runDuplicatesCheck(context: CheckContext): Promise<CheckOutput> {
       pairsVerified: stats.pairsVerified,
       pairsVerifiedForClusters: stats.pairsVerifiedForClusters,
       nearPairs: stats.pairsAboveThreshold,
+      lookAlikeRatio,
+      pairsSetAsideAsLookAlikes: stats.pairsSetAsideAsLookAlikes,
+      lookAlikeNote: `A pair above ${threshold} counts only when its residual (1 − correlation) is at most ${lookAlikeRatio} × that of either image's closest look-alike (its most similar candidate below ${threshold}); ${stats.pairsSetAsideAsLookAlikes} such pair(s) were set aside as look-alikes.`,
       pairsCompared: stats.layoutSearch.comparisons + stats.dhashSearch.comparisons,
-      searchMethod: `Candidates: layout SimHashes within ${LAYOUT_HASH_RADIUS} bits (${stats.layoutSearch.method}) or dHashes within ${radius} bits (${stats.dhashSearch.method}), the ${CANDIDATES_PER_IMAGE} most similar by layout and ${SPECTRUM_CANDIDATES_PER_IMAGE} by spectrum kept per image; each candidate verified by the correlation of aligned 32×32 greyscale thumbnails over informative pixels (shift ±3 px, zoom ±10%); clusters by complete linkage.`,
+      searchMethod: `Candidates: layout SimHashes within ${LAYOUT_HASH_RADIUS} bits (${stats.layoutSearch.method}) or dHashes within ${radius} bits (${stats.dhashSearch.method}), the ${CANDIDATES_PER_IMAGE} most similar by layout and ${SPECTRUM_CANDIDATES_PER_IMAGE} by spectrum kept per image; each candidate verified by the correlation of aligned 32×32 greyscale thumbnails over informative pixels (shift ±3 px, zoom ±10%) and a ratio test against each image's closest look-alike; clusters by complete linkage.`,
       flatImagesSkipped: flatImages,
       flatImagesNote: `Images with RMS contrast below ${FLAT_CONTRAST} are only matched as exact duplicates: they carry no pattern to compare.`,
       missingSignatures,

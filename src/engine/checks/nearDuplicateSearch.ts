@@ -6,7 +6,11 @@
 //    so images of one kind (digits, aligned faces) that propose each other by the thousand cost a
 //    bounded number of verifications.
 // 2. Verification: the kept pairs are compared by thumbnail correlation after alignment
-//    (signatureSimilarity.ts); only pairs at or above the threshold are near duplicates.
+//    (signatureSimilarity.ts). A pair at or above the threshold is a near duplicate only when it also
+//    stands out from each image's look-alikes (a ratio test after Lowe 2004): its residual 1 − r is at
+//    most `lookAlikeRatio` times that of the closest candidate of either image that failed verification.
+//    Images of one kind (digits, aligned faces) reach the threshold with many partners by degrees; a
+//    copy is much closer to its source than anything else is.
 // 3. Clustering by complete linkage: two clusters merge only when every pair across them is
 //    verified, so every pair inside a reported cluster is itself a verified near duplicate.
 import { throwIfAborted } from '../errors';
@@ -23,6 +27,8 @@ export const CANDIDATES_PER_IMAGE = 6;
 export const SPECTRUM_CANDIDATES_PER_IMAGE = 4;
 /** Largest cluster complete linkage builds (a merge beyond it is not attempted). */
 export const MAX_CLUSTER_SIZE = 256;
+/** Default ratio test: a near duplicate's residual is at most 0.4 of the closest look-alike's (a distance ratio of about 0.63). */
+export const LOOK_ALIKE_RATIO = 0.4;
 
 /** What the search knows of one distinct image. */
 export interface SearchItem {
@@ -37,6 +43,11 @@ export interface NearDuplicateOptions {
   threshold: number;
   /** dHash Hamming radius that also proposes pairs. */
   dhashRadius: number;
+  /**
+   * Largest ratio of a pair's residual (1 − r) to the residual of either image's closest look-alike
+   * (its closest candidate below the threshold) for the pair to count (default LOOK_ALIKE_RATIO).
+   */
+  lookAlikeRatio?: number;
   signal?: AbortSignal;
   /** Threads to verify the candidates in (default: this thread only). */
   parallel?: ParallelVerifier;
@@ -73,8 +84,10 @@ export interface NearDuplicateSearchResult {
     pairsVerified: number;
     /** Of those, verified for complete linkage (pairs across two clusters that were not candidates). */
     pairsVerifiedForClusters: number;
-    /** Pairs at or above the threshold. */
+    /** Pairs at or above the threshold that also pass the look-alike ratio test: the near-duplicate pairs. */
     pairsAboveThreshold: number;
+    /** Pairs at or above the threshold set aside because one image has a look-alike nearly as close. */
+    pairsSetAsideAsLookAlikes: number;
     /** Threads that verified the candidates (1: this thread). */
     verificationThreads: number;
     layoutSearch: HammingSearchStats;
@@ -159,14 +172,50 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
   }
   throwIfAborted(signal);
   const candidates = await verifyPairs(Int32Array.from(candidatePairs), (p) => items[compared[p]].thumbnail!, comparable, { threshold, parallel: options.parallel, parallelMinPairs: options.parallelMinPairs, signal });
-  const links: Array<[number, number, Alignment]> = [];
+  // Each image's candidates below the threshold (its look-alikes), closest first.
+  const below: Array<Array<[partner: number, residual: number]>> = Array.from({ length: n }, () => []);
   candidates.alignments.forEach((alignment, k) => {
     const lo = candidatePairs[2 * k];
     const hi = candidatePairs[2 * k + 1];
     verified.set(lo, hi, alignment);
-    if (alignment.correlation >= threshold) links.push([lo, hi, alignment]);
+    if (alignment.correlation >= threshold) return;
+    below[lo].push([hi, 1 - alignment.correlation]);
+    below[hi].push([lo, 1 - alignment.correlation]);
   });
   const candidatesVerified = verified.size;
+  for (const list of below) list.sort((x, y) => x[1] - y[1] || x[0] - y[0]);
+  const ratio = options.lookAlikeRatio ?? LOOK_ALIKE_RATIO;
+  /**
+   * Whether p has a look-alike within `residual / ratio`: a candidate below the threshold that is not
+   * itself a copy of q (a second, more edited copy of one image is not a look-alike of the first).
+   */
+  const hasCloseLookAlike = (p: number, q: number, residual: number): boolean => {
+    for (const [other, otherResidual] of below[p]) {
+      if (residual <= ratio * otherResidual) return false; // this look-alike and every later one are far enough
+      if (other === q) continue;
+      if (verify(q, other).correlation < threshold) return true;
+    }
+    return false;
+  };
+  const decided = new Map<number, boolean>();
+  /** A verified near duplicate: above the threshold, and standing out from both images' look-alikes. */
+  const isNear = (p: number, q: number, alignment: Alignment): boolean => {
+    if (alignment.correlation < threshold) return false;
+    const [lo, hi] = p < q ? [p, q] : [q, p];
+    let near = decided.get(lo * n + hi);
+    if (near === undefined) {
+      const residual = 1 - alignment.correlation;
+      near = !hasCloseLookAlike(lo, hi, residual) && !hasCloseLookAlike(hi, lo, residual);
+      decided.set(lo * n + hi, near);
+    }
+    return near;
+  };
+  const links: Array<[number, number, Alignment]> = [];
+  candidates.alignments.forEach((alignment, k) => {
+    const lo = candidatePairs[2 * k];
+    const hi = candidatePairs[2 * k + 1];
+    if (isNear(lo, hi, alignment)) links.push([lo, hi, alignment]);
+  });
 
   // Complete linkage over verified links, strongest first.
   links.sort((x, y) => y[2].correlation - x[2].correlation || x[0] - y[0] || x[1] - y[1]);
@@ -186,7 +235,7 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
     for (const x of left) {
       for (const y of right) {
         const alignment = verify(x, y);
-        if (alignment.correlation < threshold) {
+        if (!isNear(x, y, alignment)) {
           complete = false;
           break;
         }
@@ -211,9 +260,15 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
     .map(([root, list]) => ({ members: list.map((p) => compared[p]).sort((x, y) => x - y), weakest: toPair(weakest.get(root)!) }))
     .sort((x, y) => x.members[0] - y.members[0]);
   const pairs: VerifiedPair[] = [];
+  let setAside = 0;
+  const above: Array<[number, number, Alignment]> = [];
   verified.forEach((p, q, alignment) => {
-    if (alignment.correlation >= threshold) pairs.push(toPair([p, q, alignment]));
+    if (alignment.correlation >= threshold) above.push([p, q, alignment]);
   });
+  for (const pair of above) {
+    if (isNear(pair[0], pair[1], pair[2])) pairs.push(toPair(pair));
+    else setAside++;
+  }
   pairs.sort((x, y) => x.a - y.a || x.b - y.b);
   return {
     clusters,
@@ -225,6 +280,7 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
       pairsVerified: verified.size,
       pairsVerifiedForClusters: verified.size - candidatesVerified,
       pairsAboveThreshold: pairs.length,
+      pairsSetAsideAsLookAlikes: setAside,
       verificationThreads: candidates.threads,
       layoutSearch,
       dhashSearch,

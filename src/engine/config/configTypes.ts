@@ -102,6 +102,8 @@ export interface Thresholds {
   nearDuplicateDistance: number;
   /** FF-D021: correlation of aligned 32×32 greyscale thumbnails at or above which two images are near duplicates. */
   nearDuplicateCorrelation: number;
+  /** FF-D021: a pair counts only when its residual (1 − correlation) is at most this share of either image's closest look-alike's. */
+  nearDuplicateLookAlikeRatio: number;
   /** FF-D017: images with more pixels than this are reported, not decoded. */
   maxPixels: number;
   /** FF-D016: labels whose normalised forms are this close (edit distance) are flagged. */
@@ -171,6 +173,7 @@ export const THRESHOLD_DEFAULTS: Thresholds = {
   minEffectSize: 0.5,
   nearDuplicateDistance: 4,
   nearDuplicateCorrelation: 0.98,
+  nearDuplicateLookAlikeRatio: 0.4,
   maxPixels: 100_000_000,
   labelEditDistance: 1,
   maxAccuracyDifference: 0.05,

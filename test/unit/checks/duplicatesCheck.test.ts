@@ -96,7 +96,7 @@ describe('checks/duplicatesCheck', () => {
     assert.deepEqual(out.findings.map((f) => `${f.rule}@${f.location.line}`), ['FF-D021@2', 'FF-D023@2', 'FF-D020@4', 'FF-D022@4', 'FF-D021@6']);
     const [near, leak, exact, conflict, chain] = out.findings;
     assert.equal(near.severity, 'info');
-    assert.match(near.message, /^2 images are near duplicates: every pair's 32×32 greyscale thumbnails correlate at 0\.98 or more after alignment; the weakest pair, 'img\/0\.jpg' and 'img\/1\.jpg', at (0\.9[89]\d|1\.000) \(shifted by \(1, 0\) thumbnail pixels\)\. Images: 'img\/0\.jpg' and 'img\/1\.jpg'\.$/);
+    assert.match(near.message, /^2 images are near duplicates: every pair's 32×32 greyscale thumbnails correlate at 0\.98 or more after alignment and stand out from their look-alikes; the weakest pair, 'img\/0\.jpg' and 'img\/1\.jpg', at (0\.9[89]\d|1\.000) \(shifted by \(1, 0\) thumbnail pixels\)\. Images: 'img\/0\.jpg' and 'img\/1\.jpg'\.$/);
     const weakest = near.evidence.weakestPair as { paths: string[]; correlation: number; dx: number; dy: number };
     assert.deepEqual(weakest.paths, ['img/0.jpg', 'img/1.jpg']);
     // The copy was moved 1 px right: the alignment finds that shift (to the quarter pixel).
