@@ -10,6 +10,7 @@ import { isHex64 } from '../hash/hammingDistance';
 import { decodeThumbnail } from '../image/thumbnail';
 import type { DatasetRecord, Finding, Location } from '../types';
 import { pushFinding, type CheckContext, type CheckOutput, type DatasetCheck, type RuleInfo } from './check';
+import { SPECTRUM_HASHES } from '../image/signatureSimilarity';
 import { CANDIDATES_PER_IMAGE, LAYOUT_HASH_RADIUS, SPECTRUM_CANDIDATES_PER_IMAGE, findNearDuplicates, type SearchItem, type VerifiedPair } from './nearDuplicateSearch';
 
 const DUPLICATE_EXACT: RuleInfo = {
@@ -127,10 +128,10 @@ async function runDuplicatesCheck(context: CheckContext): Promise<CheckOutput> {
   const scores: Record<string, number> = Object.create(null);
   let exactGroups = 0;
   let nearClusters = 0;
-  let imagesInClusters = 0;
+  const inClusters = new Set<number>();
   for (const cluster of clusters) {
     const members = cluster.records.map((i) => recs[i]);
-    imagesInClusters += members.length;
+    for (const i of cluster.records) inClusters.add(i);
     for (const i of cluster.records) {
       const unit = unitOf[i];
       scores[recs[i].id] = unitRecords[unit].length >= 2 ? 1 : Math.min(1, best.get(unit) ?? 0);
@@ -206,10 +207,11 @@ async function runDuplicatesCheck(context: CheckContext): Promise<CheckOutput> {
       clusters: clusters.length,
       exactGroups,
       nearClusters,
-      imagesInClusters,
+      imagesInClusters: inClusters.size,
       distinctContents: unitRecords.length,
       imagesCompared: stats.itemsCompared,
       proposals: stats.proposals,
+      spectrumProposals: stats.spectrumProposals,
       pairsVerified: stats.pairsVerified,
       pairsVerifiedForClusters: stats.pairsVerifiedForClusters,
       nearPairs: stats.pairsAboveThreshold,
@@ -217,7 +219,7 @@ async function runDuplicatesCheck(context: CheckContext): Promise<CheckOutput> {
       pairsSetAsideAsLookAlikes: stats.pairsSetAsideAsLookAlikes,
       lookAlikeNote: `A pair above ${threshold} counts only when its residual (1 − correlation) is at most ${lookAlikeRatio} × that of either image's closest look-alike (its most similar candidate below ${threshold}); ${stats.pairsSetAsideAsLookAlikes} such pair(s) were set aside as look-alikes.`,
       pairsCompared: stats.layoutSearch.comparisons + stats.dhashSearch.comparisons,
-      searchMethod: `Candidates: layout SimHashes within ${LAYOUT_HASH_RADIUS} bits (${stats.layoutSearch.method}) or dHashes within ${radius} bits (${stats.dhashSearch.method}), the ${CANDIDATES_PER_IMAGE} most similar by layout and ${SPECTRUM_CANDIDATES_PER_IMAGE} by spectrum kept per image; each candidate verified by the correlation of aligned 32×32 greyscale thumbnails over informative pixels (shift ±3 px, zoom ±10%) and a ratio test against each image's closest look-alike; clusters by complete linkage.`,
+      searchMethod: `Candidates: layout SimHashes within ${LAYOUT_HASH_RADIUS} bits (${stats.layoutSearch.method}) or dHashes within ${radius} bits (${stats.dhashSearch.method}), or neighbours in the orders of ${SPECTRUM_HASHES} spectrum SimHashes, the ${CANDIDATES_PER_IMAGE} most similar by layout and ${SPECTRUM_CANDIDATES_PER_IMAGE} by spectrum kept per image; each candidate verified by the correlation of aligned 32×32 greyscale thumbnails over informative pixels (shift ±3 px, zoom ±10%) and a ratio test against each image's closest look-alike; clusters by complete linkage.`,
       flatImagesSkipped: flatImages,
       flatImagesNote: `Images with RMS contrast below ${FLAT_CONTRAST} are only matched as exact duplicates: they carry no pattern to compare.`,
       missingSignatures,

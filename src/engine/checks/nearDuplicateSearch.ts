@@ -4,7 +4,9 @@
 //    stream past: each is scored by layout and spectrum similarity, and only each image's best
 //    CANDIDATES_PER_IMAGE partners by layout and SPECTRUM_CANDIDATES_PER_IMAGE by spectrum are kept,
 //    so images of one kind (digits, aligned faces) that propose each other by the thousand cost a
-//    bounded number of verifications.
+//    bounded number of verifications. A shift of a fine texture moves its layout far but not its
+//    amplitude spectrum: items next to each other when sorted by each of SPECTRUM_HASHES spectrum
+//    SimHashes (sortedNeighbours.ts) are proposed too, by spectrum alone, at a bounded cost.
 // 2. Verification: the kept pairs are compared by thumbnail correlation after alignment
 //    (signatureSimilarity.ts). A pair at or above the threshold is a near duplicate only when it also
 //    stands out from each image's look-alikes (a ratio test after Lowe 2004): its residual 1 − r is at
@@ -12,11 +14,13 @@
 //    Images of one kind (digits, aligned faces) reach the threshold with many partners by degrees; a
 //    copy is much closer to its source than anything else is.
 // 3. Clustering by complete linkage: two clusters merge only when every pair across them is
-//    verified, so every pair inside a reported cluster is itself a verified near duplicate.
+//    verified, so every pair inside a reported cluster is itself a verified near duplicate. An image
+//    left on its own although it has verified links is reported with its strongest link as a pair.
 import { throwIfAborted } from '../errors';
 import { HammingIndex, type HammingSearchStats } from '../hash/hammingIndex';
+import { forEachSortedNeighbour } from '../hash/sortedNeighbours';
 import { verifyPairs, type ParallelVerifier } from './verifyPairs';
-import { comparableThumbnail, unitCosine, layoutVector, simHash, spectrumVector, thumbnailCorrelation, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
+import { comparableThumbnail, unitCosine, layoutVector, simHash, spectrumHashes, spectrumVector, thumbnailCorrelation, SPECTRUM_HASHES, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
 
 /** Layout SimHashes within this many bits propose a pair (about a 22° angle between layouts). */
 export const LAYOUT_HASH_RADIUS = 8;
@@ -25,6 +29,10 @@ export const MIN_LAYOUT_SIMILARITY = 0.5;
 /** Partners kept per image for verification: the best by layout similarity, and by spectrum similarity. */
 export const CANDIDATES_PER_IMAGE = 6;
 export const SPECTRUM_CANDIDATES_PER_IMAGE = 4;
+/** Places either side at which items sorted by a spectrum hash are proposed to each other. */
+export const SPECTRUM_WINDOW = 4;
+/** Spectrum-proposed pairs whose spectra correlate below this are dropped without verification. */
+export const MIN_SPECTRUM_SIMILARITY = 0.9;
 /** Largest cluster complete linkage builds (a merge beyond it is not attempted). */
 export const MAX_CLUSTER_SIZE = 256;
 /** Default ratio test: a near duplicate's residual is at most 0.4 of the closest look-alike's (a distance ratio of about 0.63). */
@@ -63,7 +71,7 @@ export interface VerifiedPair {
 }
 
 export interface NearDuplicateCluster {
-  /** Item indices, ascending. */
+  /** Item indices, ascending. An item is in at most one complete-linkage cluster; it may also be the partner in pairs (an image left alone, with its strongest link). */
   members: number[];
   /** The least-correlated pair in the cluster (every pair in it is verified). */
   weakest: VerifiedPair;
@@ -80,6 +88,8 @@ export interface NearDuplicateSearchResult {
     itemsWithoutLayout: number;
     /** Pairs proposed by the two hash indexes (a pair proposed by both counts twice). */
     proposals: number;
+    /** Pairs proposed by sorted spectrum hashes (a pair adjacent in several orders counts each time). */
+    spectrumProposals: number;
     /** Distinct pairs verified by thumbnail correlation: for candidates, and while clustering. */
     pairsVerified: number;
     /** Of those, verified for complete linkage (pairs across two clusters that were not candidates). */
@@ -139,6 +149,19 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
   const hashed = compared.map((_, p) => p).filter((p) => items[compared[p]].dhash !== undefined);
   const dhashSearch = HammingIndex.build(hashed.map((p) => items[compared[p]].dhash!))
     .forEachPairWithin(options.dhashRadius, (x, y) => propose(hashed[x], hashed[y]));
+  throwIfAborted(signal);
+
+  // Spectrum neighbours: adjacent in the order of any of the spectrum hashes.
+  const spectrumOrders = Array.from({ length: SPECTRUM_HASHES }, () => new Uint32Array(n));
+  for (let p = 0; p < n; p++) spectrumHashes(spectra[p]).forEach((hash, h) => (spectrumOrders[h][p] = hash));
+  let spectrumProposals = 0;
+  forEachSortedNeighbour(spectrumOrders, SPECTRUM_WINDOW, (p, q) => {
+    spectrumProposals++;
+    const spectral = unitCosine(spectra[p], spectra[q]);
+    if (spectral < MIN_SPECTRUM_SIMILARITY) return;
+    bySpectrum.offer(p, q, spectral);
+    bySpectrum.offer(q, p, spectral);
+  });
   throwIfAborted(signal);
 
   // Verification of every kept candidate pair, once.
@@ -257,8 +280,18 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
 
   const toPair = ([p, q, alignment]: [number, number, Alignment]): VerifiedPair => ({ a: compared[p], b: compared[q], alignment });
   const clusters: NearDuplicateCluster[] = [...members.entries()]
-    .map(([root, list]) => ({ members: list.map((p) => compared[p]).sort((x, y) => x - y), weakest: toPair(weakest.get(root)!) }))
-    .sort((x, y) => x.members[0] - y.members[0]);
+    .map(([root, list]) => ({ members: list.map((p) => compared[p]).sort((x, y) => x - y), weakest: toPair(weakest.get(root)!) }));
+  // An image that complete linkage left on its own although it has verified links (a copy that matches
+  // its source but not every other copy) is reported with its strongest link, as a pair of its own.
+  const attached = new Set<number>();
+  for (const link of links) {
+    for (const [alone, other] of [[link[0], link[1]], [link[1], link[0]]]) {
+      if (members.has(clusterOf[alone]) || attached.has(alone)) continue;
+      attached.add(alone);
+      clusters.push({ members: [compared[alone], compared[other]].sort((x, y) => x - y), weakest: toPair(link) });
+    }
+  }
+  clusters.sort((x, y) => x.members[0] - y.members[0] || x.members[1] - y.members[1]);
   const pairs: VerifiedPair[] = [];
   let setAside = 0;
   const above: Array<[number, number, Alignment]> = [];
@@ -277,6 +310,7 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
       itemsCompared: n,
       itemsWithoutLayout: items.length - n,
       proposals,
+      spectrumProposals,
       pairsVerified: verified.size,
       pairsVerifiedForClusters: verified.size - candidatesVerified,
       pairsAboveThreshold: pairs.length,

@@ -107,6 +107,8 @@ export function unitCosine(a: Float32Array, b: Float32Array): number {
 
 /** Spectrum features: DFT magnitudes at horizontal frequencies 0…SPECTRUM_BAND and vertical −SPECTRUM_BAND…SPECTRUM_BAND. */
 const SPECTRUM_BAND = 4;
+/** Length of a spectrum vector: (u, v) with 0 ≤ u ≤ SPECTRUM_BAND, |v| ≤ SPECTRUM_BAND, less the mean and the conjugate half of u = 0. */
+export const SPECTRUM_LENGTH = (SPECTRUM_BAND + 1) * (2 * SPECTRUM_BAND + 1) - (SPECTRUM_BAND + 1);
 /** cos and sin of 2π·f·x/SIDE for f = 0…SPECTRUM_BAND (rows f, columns x). */
 const DFT_COS = Float64Array.from({ length: (SPECTRUM_BAND + 1) * SIDE }, (_, i) => Math.cos((2 * Math.PI * Math.floor(i / SIDE) * (i % SIDE)) / SIDE));
 const DFT_SIN = Float64Array.from({ length: (SPECTRUM_BAND + 1) * SIDE }, (_, i) => Math.sin((2 * Math.PI * Math.floor(i / SIDE) * (i % SIDE)) / SIDE));
@@ -192,6 +194,39 @@ export function simHash(vector: Float32Array): [number, number] {
     else low = ((low << 1) | bit) >>> 0;
   }
   return [high, low];
+}
+
+/** Independent 32-bit spectrum hashes per thumbnail, each one order for sorted-neighbour proposals. */
+export const SPECTRUM_HASHES = 8;
+/** Seeded Gaussian directions for the spectrum hashes: SPECTRUM_HASHES × 32 planes of SPECTRUM_LENGTH. */
+const SPECTRUM_PLANES: Float64Array = (() => {
+  const uniform = mulberry32(0x85ebca6b);
+  const planes = new Float64Array(SPECTRUM_HASHES * 32 * SPECTRUM_LENGTH);
+  for (let i = 0; i < planes.length; i++) {
+    const u = 1 - uniform();
+    const v = uniform();
+    planes[i] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+  return planes;
+})();
+
+/**
+ * SPECTRUM_HASHES independent 32-bit SimHashes of a spectrum vector (bit k of hash h set when the
+ * vector lies on the positive side of plane 32·h + k; first plane in the highest bit).
+ */
+export function spectrumHashes(spectrum: Float32Array): Uint32Array {
+  const out = new Uint32Array(SPECTRUM_HASHES);
+  for (let h = 0; h < SPECTRUM_HASHES; h++) {
+    let hash = 0;
+    for (let k = 0; k < 32; k++) {
+      const row = (32 * h + k) * SPECTRUM_LENGTH;
+      let dot = 0;
+      for (let i = 0; i < SPECTRUM_LENGTH; i++) dot += SPECTRUM_PLANES[row + i] * spectrum[i];
+      hash = ((hash << 1) | (dot > 0 ? 1 : 0)) >>> 0;
+    }
+    out[h] = hash;
+  }
+  return out;
 }
 
 /** How one thumbnail was best aligned onto another, and the correlation there. */

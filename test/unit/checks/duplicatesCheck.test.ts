@@ -81,7 +81,7 @@ describe('checks/duplicatesCheck', () => {
       // 2–3: identical bytes, different labels.
       { label: 'cat', facts: { sha256: 'same', thumbnail: thumbnail(b) } },
       { label: 'dog', facts: { sha256: 'same', thumbnail: thumbnail(b) } },
-      // 4–6: a chain; only one link may be reported.
+      // 4–6: a chain; the ends may never be reported together.
       { facts: { thumbnail: thumbnail(c0) } },
       { facts: { thumbnail: thumbnail(c1) } },
       { facts: { thumbnail: thumbnail(c2) } },
@@ -93,8 +93,8 @@ describe('checks/duplicatesCheck', () => {
       { facts: { thumbnail: undefined } },
     ];
     const out = await run(rows);
-    assert.deepEqual(out.findings.map((f) => `${f.rule}@${f.location.line}`), ['FF-D021@2', 'FF-D023@2', 'FF-D020@4', 'FF-D022@4', 'FF-D021@6']);
-    const [near, leak, exact, conflict, chain] = out.findings;
+    assert.deepEqual(out.findings.map((f) => `${f.rule}@${f.location.line}`), ['FF-D021@2', 'FF-D023@2', 'FF-D020@4', 'FF-D022@4', 'FF-D021@6', 'FF-D021@7']);
+    const [near, leak, exact, conflict, chain, attached] = out.findings;
     assert.equal(near.severity, 'info');
     assert.match(near.message, /^2 images are near duplicates: every pair's 32×32 greyscale thumbnails correlate at 0\.98 or more after alignment and stand out from their look-alikes; the weakest pair, 'img\/0\.jpg' and 'img\/1\.jpg', at (0\.9[89]\d|1\.000) \(shifted by \(1, 0\) thumbnail pixels\)\. Images: 'img\/0\.jpg' and 'img\/1\.jpg'\.$/);
     const weakest = near.evidence.weakestPair as { paths: string[]; correlation: number; dx: number; dy: number };
@@ -106,13 +106,17 @@ describe('checks/duplicatesCheck', () => {
     assert.equal(exact.message, "2 images have identical bytes: 'img/2.jpg' and 'img/3.jpg'.");
     assert.equal(conflict.severity, 'error');
     assert.equal(conflict.message, "2 identical images carry 2 different labels: 'cat' for 'img/2.jpg'; 'dog' for 'img/3.jpg'.");
-    // The chain: c1 joins the end it correlates with best; the other end stays out.
-    assert.equal(chain.evidence.count, 2);
-    const linked = chain.evidence.paths as string[];
-    assert.ok(linked.includes('img/5.jpg') && linked.length === 2, linked.join());
+    // The chain: c1 joins the end it correlates with best; the other end, left alone, is reported with c1 as a
+    // pair of its own. No finding holds both ends.
+    for (const link of [chain, attached]) {
+      const linked = link.evidence.paths as string[];
+      assert.ok(linked.includes('img/5.jpg') && linked.length === 2, linked.join());
+    }
+    assert.deepEqual([...(chain.evidence.paths as string[]), ...(attached.evidence.paths as string[])].sort(), ['img/4.jpg', 'img/5.jpg', 'img/5.jpg', 'img/6.jpg']);
 
     assert.equal(out.summary.threshold, 0.98);
-    assert.equal(out.summary.nearClusters, 2);
+    assert.equal(out.summary.nearClusters, 3);
+    assert.equal(out.summary.imagesInClusters, 7); // 0, 1, 2, 3, 4, 5, 6: img/5 counted once
     assert.equal(out.summary.exactGroups, 1);
     assert.equal(out.summary.flatImagesSkipped, 2);
     assert.equal(out.summary.missingSignatures, 1);

@@ -7,10 +7,16 @@ import { verificationPool } from '../../../src/worker/verifyPool';
 import { decodeThumbnail, lumaThumbnail } from '../../../src/engine/image/thumbnail';
 import { requireSharedData, sharedDataPath } from '../sharedData';
 
-/** The first `count` MNIST test digits as search items (thumbnail of the 28×28 digit; no dHash). */
-async function mnistItems(count: number): Promise<SearchItem[]> {
+/**
+ * The first `count` MNIST test digits as search items (thumbnail of the 28×28 digit; no dHash), then a copy of
+ * each of the first `copies` digits moved one pixel right and brightened, so some pairs are near duplicates.
+ */
+async function mnistItems(count: number, copies = 0): Promise<SearchItem[]> {
   const images = gunzipSync(await fs.readFile(sharedDataPath('mnist', 't10k-images-idx3-ubyte.gz')));
-  return Array.from({ length: count }, (_, i) => ({ thumbnail: decodeThumbnail(lumaThumbnail(images.subarray(16 + i * 784, 16 + (i + 1) * 784), 28, 28)), dhash: undefined }));
+  const digit = (i: number): Uint8Array => images.subarray(16 + i * 784, 16 + (i + 1) * 784);
+  const item = (pixels: Uint8Array): SearchItem => ({ thumbnail: decodeThumbnail(lumaThumbnail(pixels, 28, 28)), dhash: undefined });
+  const moved = (pixels: Uint8Array): Uint8Array => Uint8Array.from({ length: 784 }, (_, p) => (p % 28 === 0 ? 0 : Math.min(255, Math.round(1.1 * pixels[p - 1] + 5))));
+  return [...Array.from({ length: count }, (_, i) => item(digit(i))), ...Array.from({ length: copies }, (_, i) => item(moved(digit(i))))];
 }
 
 describe('near-duplicate verification in worker threads', function () {
@@ -20,14 +26,14 @@ describe('near-duplicate verification in worker threads', function () {
   });
 
   it('verifies 3,000 real digits in two threads exactly as in one', async () => {
-    const items = await mnistItems(3000);
+    const items = await mnistItems(3000, 20);
     const single = await findNearDuplicates(items, { threshold: 0.98, dhashRadius: 4, parallel: undefined });
     const pooled = await findNearDuplicates(items, { threshold: 0.98, dhashRadius: 4, parallel: verificationPool(2), parallelMinPairs: 1 });
     assert.equal(single.stats.verificationThreads, 1);
     assert.equal(pooled.stats.verificationThreads, 2, 'the pool was not used');
     // Premises: enough pairs to split into several chunks, and some found, so the comparison means something.
     assert.ok(single.stats.pairsVerified > 4096, `only ${single.stats.pairsVerified} pairs verified`);
-    assert.ok(single.pairs.length > 0, 'no pair found among 3,000 digits');
+    assert.ok(single.pairs.length >= 20, `${single.pairs.length} pairs found among 3,000 digits and 20 copies`);
     assert.deepEqual(pooled.pairs, single.pairs);
     assert.deepEqual(pooled.clusters, single.clusters);
     assert.equal(pooled.stats.pairsVerified, single.stats.pairsVerified);
