@@ -1,5 +1,5 @@
 // Near-duplicate precision, recall and time on real images (not a test; prints a Markdown table).
-//   npx tsx scripts/bench/nearDuplicateBench.ts [DIR] [--only mnist,faces,photos,tiny,scale] [--threshold 0.95]
+//   npx tsx scripts/bench/nearDuplicateBench.ts [DIR] [--only mnist,faces,photos,tiny,scale,diverse] [--threshold 0.95]
 //     [--scale-n 100000] [--threads 1,2] [--look-alike-ratio 0.5]
 // Builds, once, under DIR (default bench-data/near-duplicates):
 // - mnist: the 10,000 MNIST test digits (../shared/data/mnist) as PNGs. Few real duplicates, many
@@ -298,9 +298,59 @@ async function scaleRun(): Promise<string> {
     const clusters = JSON.stringify(result.clusters);
     const same = previous === undefined ? '' : clusters === previous ? '; same clusters as above' : '; DIFFERENT clusters from above';
     previous = clusters;
-    lines.push(`search over ${SCALE_N.toLocaleString('en-US')} thumbnails, ${stats.verificationThreads} verification thread(s): ${seconds.toFixed(2)} s (CPU of all threads ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s); ${stats.proposals.toLocaleString('en-US')} proposals, ${stats.pairsVerified.toLocaleString('en-US')} pairs verified (${stats.pairsVerifiedForClusters.toLocaleString('en-US')} for clustering), ${result.clusters.length} clusters; peak RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB${same}`);
+    lines.push(`search over ${SCALE_N.toLocaleString('en-US')} thumbnails, ${stats.verificationThreads} verification thread(s): ${seconds.toFixed(2)} s (CPU of all threads ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s); ${stats.proposals.toLocaleString('en-US')} proposals, ${stats.pairsVerified.toLocaleString('en-US')} pairs verified (${stats.pairsVerifiedForClusters.toLocaleString('en-US')} for clustering), ${result.clusters.length} clusters; stages ${Object.entries(stats.milliseconds).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}; ${stats.spectrumProposals.toLocaleString('en-US')} spectrum proposals; peak RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB${same}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * The search over SCALE_N *diverse* thumbnails (`--only diverse`): each a seeded sum of twelve Gaussian blobs of
+ * random place, size and sign on a random ground (every image unlike the others, as in a large real dataset), plus
+ * a copy of every hundredth one moved 1 px right and brightened (must be found). Times the stages and counts the
+ * copies found.
+ */
+async function diverseRun(): Promise<string> {
+  let state = 2024;
+  const random = (): number => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296;
+  };
+  const field = new Float64Array(1024);
+  const make = (): Uint8Array => {
+    field.fill(0);
+    for (let blob = 0; blob < 12; blob++) {
+      const cx = random() * 32;
+      const cy = random() * 32;
+      const sigma = 1 + random() * 5;
+      const amplitude = (random() - 0.5) * 200;
+      for (let y = 0; y < 32; y++) {
+        for (let x = 0; x < 32; x++) field[y * 32 + x] += amplitude * Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * sigma * sigma));
+      }
+    }
+    const ground = 64 + random() * 128;
+    return Uint8Array.from(field, (v) => Math.max(0, Math.min(255, Math.round(ground + v + (random() - 0.5) * 4))));
+  };
+  const originals = SCALE_N - Math.floor(SCALE_N / 101);
+  const items: Array<{ thumbnail: Uint8Array; dhash: undefined }> = [];
+  for (let i = 0; i < originals; i++) items.push({ thumbnail: make(), dhash: undefined });
+  const copyOf: number[] = [];
+  for (let i = 0; items.length < SCALE_N; i += 100) {
+    const source = items[i].thumbnail;
+    const copy = Uint8Array.from(source, (_, p) => Math.min(255, Math.round(1.1 * source[p % 32 === 0 ? p : p - 1] + 5)));
+    copyOf.push(i);
+    items.push({ thumbnail: copy, dhash: undefined });
+  }
+  const start = performance.now();
+  const cpuStart = process.cpuUsage();
+  const threads = THREADS[THREADS.length - 1];
+  const result = await findNearDuplicates(items, { threshold: resolveConfig({}).thresholds.nearDuplicateCorrelation, dhashRadius: 4, parallel: verificationPool(threads) });
+  const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
+  const together = new Set(result.pairs.map((pair) => `${pair.a},${pair.b}`));
+  const found = copyOf.filter((source, k) => together.has(`${source},${originals + k}`)).length;
+  const wrong = result.pairs.filter((pair) => pair.b < originals || pair.a !== copyOf[pair.b - originals]).length;
+  const { stats } = result;
+  return `diverse search over ${SCALE_N.toLocaleString('en-US')} thumbnails (${copyOf.length.toLocaleString('en-US')} planted copies), ${stats.verificationThreads} verification thread(s): ${seconds.toFixed(1)} s (CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s); stages ${Object.entries(stats.milliseconds).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}; layout ${stats.layoutSearch.kind}; ${stats.proposals.toLocaleString("en-US")} hash proposals (${(stats.layoutSearch.comparisons + stats.dhashSearch.comparisons).toLocaleString('en-US')} hash comparisons), ${stats.spectrumProposals.toLocaleString('en-US')} spectrum proposals, ${stats.pairsVerified.toLocaleString('en-US')} pairs verified; copies found ${found}/${copyOf.length}; pairs not a planted copy ${wrong}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`;
 }
 
 async function main(): Promise<void> {
@@ -315,6 +365,7 @@ async function main(): Promise<void> {
     console.error(`  ${JSON.stringify(result.summary)}`);
   }
   if (only.has('scale')) console.log(await scaleRun());
+  if (only.has('diverse')) console.log(await diverseRun());
   console.log('| set | images | clusters | clusters from one source | FF-D022 | edited copies found | copy–source pairs the verifier passes | scan s | check s |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {

@@ -1,6 +1,7 @@
 // Near-duplicate search in two stages, then clustering that cannot chain.
 // 1. Proposal: a Hamming index proposes pairs whose layout SimHashes are within LAYOUT_HASH_RADIUS
-//    bits (shift- and crop-tolerant) or whose dHashes are within the configured radius. Proposals
+//    bits (shift- and crop-tolerant; past RADIUS_SEARCH_LIMIT images, neighbours in sorted layout
+//    hashes instead) or whose dHashes are within the configured radius. Proposals
 //    stream past: each is scored by layout and spectrum similarity, and only each image's best
 //    CANDIDATES_PER_IMAGE partners by layout and SPECTRUM_CANDIDATES_PER_IMAGE by spectrum are kept,
 //    so images of one kind (digits, aligned faces) that propose each other by the thousand cost a
@@ -20,7 +21,7 @@ import { throwIfAborted } from '../errors';
 import { HammingIndex, type HammingSearchStats } from '../hash/hammingIndex';
 import { forEachSortedNeighbour } from '../hash/sortedNeighbours';
 import { verifyPairs, type ParallelVerifier } from './verifyPairs';
-import { comparableThumbnail, unitCosine, layoutVector, simHash, spectrumHashes, spectrumVector, thumbnailCorrelation, SPECTRUM_HASHES, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
+import { layoutHashes, LAYOUT_HASHES, comparableThumbnail, unitCosine, layoutVector, simHash, spectrumHashes, spectrumVector, thumbnailCorrelation, SPECTRUM_HASHES, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
 
 /** Layout SimHashes within this many bits propose a pair (about a 22° angle between layouts). */
 export const LAYOUT_HASH_RADIUS = 8;
@@ -29,6 +30,10 @@ export const MIN_LAYOUT_SIMILARITY = 0.5;
 /** Partners kept per image for verification: the best by layout similarity, and by spectrum similarity. */
 export const CANDIDATES_PER_IMAGE = 6;
 export const SPECTRUM_CANDIDATES_PER_IMAGE = 4;
+/** Above this many compared images, layout proposals come from sorted layout hashes, not a radius search. */
+export const RADIUS_SEARCH_LIMIT = 20_000;
+/** Places either side at which items sorted by a layout hash are proposed to each other. */
+export const LAYOUT_WINDOW = 8;
 /** Places either side at which items sorted by a spectrum hash are proposed to each other. */
 export const SPECTRUM_WINDOW = 4;
 /** Spectrum-proposed pairs whose spectra correlate below this are dropped without verification. */
@@ -37,6 +42,9 @@ export const MIN_SPECTRUM_SIMILARITY = 0.9;
 export const MAX_CLUSTER_SIZE = 256;
 /** Default ratio test: a near duplicate's residual is at most 0.4 of the closest look-alike's (a distance ratio of about 0.63). */
 export const LOOK_ALIKE_RATIO = 0.4;
+
+/** How layout proposals were found: a Hamming radius search, or sorted hashes (`comparisons`: neighbours visited). */
+export type LayoutSearchStats = HammingSearchStats & { kind: 'radius' | 'sorted' };
 
 /** What the search knows of one distinct image. */
 export interface SearchItem {
@@ -57,6 +65,8 @@ export interface NearDuplicateOptions {
    */
   lookAlikeRatio?: number;
   signal?: AbortSignal;
+  /** Above this many compared images, layout proposals come from sorted hashes (default RADIUS_SEARCH_LIMIT). */
+  radiusSearchLimit?: number;
   /** Threads to verify the candidates in (default: this thread only). */
   parallel?: ParallelVerifier;
   /** Fewest candidate pairs worth handing to `parallel` (default PARALLEL_MIN_PAIRS). */
@@ -100,7 +110,9 @@ export interface NearDuplicateSearchResult {
     pairsSetAsideAsLookAlikes: number;
     /** Threads that verified the candidates (1: this thread). */
     verificationThreads: number;
-    layoutSearch: HammingSearchStats;
+    /** Wall-clock milliseconds of each stage (proposals with their scoring; candidate verification; the ratio test and clustering). */
+    milliseconds: { proposals: number; verification: number; clustering: number };
+    layoutSearch: LayoutSearchStats;
     dhashSearch: HammingSearchStats;
   };
 }
@@ -108,6 +120,7 @@ export interface NearDuplicateSearchResult {
 /** Near-duplicate clusters among `items`: proposed by hashes, verified by correlation, linked completely. */
 export async function findNearDuplicates(items: readonly SearchItem[], options: NearDuplicateOptions): Promise<NearDuplicateSearchResult> {
   const { threshold, signal } = options;
+  const started = performance.now();
   // Items with a layout, by position in `compared`.
   const compared: number[] = [];
   const layouts: Float32Array[] = [];
@@ -142,7 +155,23 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
   const layoutLow = new Uint32Array(n);
   for (let p = 0; p < n; p++) [layoutHigh[p], layoutLow[p]] = simHash(layouts[p]);
   throwIfAborted(signal);
-  const layoutSearch = HammingIndex.fromHalves(layoutHigh, layoutLow).forEachPairWithin(LAYOUT_HASH_RADIUS, propose);
+  // Layout proposals: every pair within LAYOUT_HASH_RADIUS bits while that stays affordable; past
+  // `radiusSearchLimit` images (a radius search's work grows with the square of a crowd) the
+  // neighbours in the orders of LAYOUT_HASHES layout hashes instead, at a bounded cost per image.
+  const radiusLimit = options.radiusSearchLimit ?? RADIUS_SEARCH_LIMIT;
+  let layoutSearch: LayoutSearchStats;
+  if (n <= radiusLimit) {
+    layoutSearch = { ...HammingIndex.fromHalves(layoutHigh, layoutLow).forEachPairWithin(LAYOUT_HASH_RADIUS, propose), kind: 'radius' };
+  } else {
+    const orders = Array.from({ length: LAYOUT_HASHES }, () => new Uint32Array(n));
+    for (let p = 0; p < n; p++) layoutHashes(layouts[p]).forEach((hash, h) => (orders[h][p] = hash));
+    let visits = 0;
+    forEachSortedNeighbour(orders, LAYOUT_WINDOW, (p, q) => {
+      visits++;
+      propose(p, q);
+    });
+    layoutSearch = { kind: 'sorted', method: 'brute-force', parts: 0, subRadius: 0, comparisons: visits };
+  }
   throwIfAborted(signal);
 
   // dHash proposals among the items that have both.
@@ -194,7 +223,9 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
     }
   }
   throwIfAborted(signal);
+  const proposed = performance.now();
   const candidates = await verifyPairs(Int32Array.from(candidatePairs), (p) => items[compared[p]].thumbnail!, comparable, { threshold, parallel: options.parallel, parallelMinPairs: options.parallelMinPairs, signal });
+  const candidatesDone = performance.now();
   // Each image's candidates below the threshold (its look-alikes), closest first.
   const below: Array<Array<[partner: number, residual: number]>> = Array.from({ length: n }, () => []);
   candidates.alignments.forEach((alignment, k) => {
@@ -316,6 +347,7 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
       pairsAboveThreshold: pairs.length,
       pairsSetAsideAsLookAlikes: setAside,
       verificationThreads: candidates.threads,
+      milliseconds: { proposals: proposed - started, verification: candidatesDone - proposed, clustering: performance.now() - candidatesDone },
       layoutSearch,
       dhashSearch,
     },

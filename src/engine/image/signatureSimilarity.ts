@@ -198,35 +198,50 @@ export function simHash(vector: Float32Array): [number, number] {
 
 /** Independent 32-bit spectrum hashes per thumbnail, each one order for sorted-neighbour proposals. */
 export const SPECTRUM_HASHES = 8;
-/** Seeded Gaussian directions for the spectrum hashes: SPECTRUM_HASHES × 32 planes of SPECTRUM_LENGTH. */
-const SPECTRUM_PLANES: Float64Array = (() => {
-  const uniform = mulberry32(0x85ebca6b);
-  const planes = new Float64Array(SPECTRUM_HASHES * 32 * SPECTRUM_LENGTH);
+/** `count` × 32 seeded Gaussian directions of `length` coordinates, for sorted-neighbour hashes. */
+function gaussianPlanes(seed: number, count: number, length: number): Float64Array {
+  const uniform = mulberry32(seed);
+  const planes = new Float64Array(count * 32 * length);
   for (let i = 0; i < planes.length; i++) {
     const u = 1 - uniform();
     const v = uniform();
     planes[i] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
   return planes;
-})();
+}
+const SPECTRUM_PLANES = gaussianPlanes(0x85ebca6b, SPECTRUM_HASHES, SPECTRUM_LENGTH);
+/** Independent 32-bit layout hashes per thumbnail, each one order for sorted-neighbour proposals. */
+export const LAYOUT_HASHES = 8;
+const LAYOUT_PLANES = gaussianPlanes(0xc2b2ae35, LAYOUT_HASHES, LAYOUT_LENGTH);
 
 /**
- * SPECTRUM_HASHES independent 32-bit SimHashes of a spectrum vector (bit k of hash h set when the
- * vector lies on the positive side of plane 32·h + k; first plane in the highest bit).
+ * `planes.length / (32 · vector.length)` independent 32-bit SimHashes of a vector (bit k of hash h set when
+ * the vector lies on the positive side of plane 32·h + k; first plane in the highest bit).
  */
-export function spectrumHashes(spectrum: Float32Array): Uint32Array {
-  const out = new Uint32Array(SPECTRUM_HASHES);
-  for (let h = 0; h < SPECTRUM_HASHES; h++) {
+function projectionHashes(vector: Float32Array, planes: Float64Array): Uint32Array {
+  const length = vector.length;
+  const out = new Uint32Array(planes.length / (32 * length));
+  for (let h = 0; h < out.length; h++) {
     let hash = 0;
     for (let k = 0; k < 32; k++) {
-      const row = (32 * h + k) * SPECTRUM_LENGTH;
+      const row = (32 * h + k) * length;
       let dot = 0;
-      for (let i = 0; i < SPECTRUM_LENGTH; i++) dot += SPECTRUM_PLANES[row + i] * spectrum[i];
+      for (let i = 0; i < length; i++) dot += planes[row + i] * vector[i];
       hash = ((hash << 1) | (dot > 0 ? 1 : 0)) >>> 0;
     }
     out[h] = hash;
   }
   return out;
+}
+
+/** SPECTRUM_HASHES independent 32-bit SimHashes of a spectrum vector. */
+export function spectrumHashes(spectrum: Float32Array): Uint32Array {
+  return projectionHashes(spectrum, SPECTRUM_PLANES);
+}
+
+/** LAYOUT_HASHES independent 32-bit SimHashes of a layout vector. */
+export function layoutHashes(layout: Float32Array): Uint32Array {
+  return projectionHashes(layout, LAYOUT_PLANES);
 }
 
 /** How one thumbnail was best aligned onto another, and the correlation there. */

@@ -2,7 +2,8 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { findNearDuplicates, type SearchItem } from '../../../src/engine/checks/nearDuplicateSearch';
+import { LAYOUT_WINDOW, findNearDuplicates, type SearchItem } from '../../../src/engine/checks/nearDuplicateSearch';
+import { LAYOUT_HASHES } from '../../../src/engine/image/signatureSimilarity';
 import { verificationPool } from '../../../src/worker/verifyPool';
 import { decodeThumbnail, lumaThumbnail } from '../../../src/engine/image/thumbnail';
 import { requireSharedData, sharedDataPath } from '../sharedData';
@@ -37,6 +38,20 @@ describe('near-duplicate verification in worker threads', function () {
     assert.deepEqual(pooled.pairs, single.pairs);
     assert.deepEqual(pooled.clusters, single.clusters);
     assert.equal(pooled.stats.pairsVerified, single.stats.pairsVerified);
+  });
+
+  it('past the radius-search limit, sorted layout hashes still pair every planted copy with its digit, at bounded work', async () => {
+    const items = await mnistItems(3000, 20);
+    const sorted = await findNearDuplicates(items, { threshold: 0.98, dhashRadius: 4, radiusSearchLimit: 0 });
+    assert.equal(sorted.stats.layoutSearch.kind, 'sorted');
+    // Each order visits every item with its LAYOUT_WINDOW successors.
+    assert.ok(sorted.stats.layoutSearch.comparisons <= items.length * LAYOUT_HASHES * LAYOUT_WINDOW);
+    const found = new Set(sorted.pairs.map((pair) => `${pair.a},${pair.b}`));
+    const missing = Array.from({ length: 20 }, (_, i) => i).filter((i) => !found.has(`${i},${3000 + i}`));
+    assert.deepEqual(missing, []);
+    const radius = await findNearDuplicates(items, { threshold: 0.98, dhashRadius: 4 });
+    assert.equal(radius.stats.layoutSearch.kind, 'radius');
+    assert.ok(sorted.stats.proposals < radius.stats.proposals / 4, `${sorted.stats.proposals} proposals against ${radius.stats.proposals}`);
   });
 
   it('stops when the audit is cancelled', async () => {
