@@ -48,7 +48,7 @@ function assertSameFrame(a: BootstrapFrame, b: BootstrapFrame, tolerance: number
 describe('count-based bootstrap', () => {
   it('reproduces the generic bootstrap for accuracy, balanced accuracy, selection rate, TPR, FPR and ECE', () => {
     const { yTrue, yPred, probs, groups } = sample(600, 4, 9);
-    const options = { replicates: 300, seed: 42, probs, minGroupSize: 10 };
+    const options = { replicates: 300, seed: 42, probs, minGroupSize: 10, resampling: 'images' as const };
     const generic = bootstrapMetricFrames(
       { accuracy, balancedAccuracy, ece: eceMetric, sel: perSampleMetrics(2).selectionRate, tpr: perSampleMetrics(2).truePositiveRate, fpr: perSampleMetrics(2).falsePositiveRate },
       yTrue, yPred, groups, options,
