@@ -220,8 +220,12 @@ function groupKinds(samples: Samples, indices: readonly number[], calibration: b
       const values: number[] = [];
       const multiplicity: number[] = [];
       for (let j = 0; j < sorted.length; j++) {
-        if (j > 0 && sorted[j] === sorted[j - 1]) multiplicity[multiplicity.length - 1]++;
-        else (values.push(sorted[j]), multiplicity.push(1));
+        if (j > 0 && sorted[j] === sorted[j - 1]) {
+          multiplicity[multiplicity.length - 1]++;
+        } else {
+          values.push(sorted[j]);
+          multiplicity.push(1);
+        }
       }
       result.sorted.push(sorted);
       result.values.push(Float64Array.from(values));
@@ -331,7 +335,7 @@ export function bootstrapCountDraws(
     if ((b & 15) === 0) throwIfAborted(options.signal);
     overallCounts.n = 0;
     overallCounts.matrix.fill(0);
-    if (calibration) (overallCounts.binCount.fill(0), overallCounts.binConfidence.fill(0), overallCounts.binCorrect.fill(0));
+    if (calibration) for (const sums of [overallCounts.binCount, overallCounts.binConfidence, overallCounts.binCorrect]) sums.fill(0);
     for (let j = 0; j < g; j++) {
       const counts = groupCounts[j];
       const kind = kinds[j];

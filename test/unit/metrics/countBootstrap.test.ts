@@ -90,7 +90,10 @@ function assertSameDistribution(a: Float64Array, b: Float64Array, thresholds: re
     let undefinedDraws = 0;
     for (const v of draws) {
       if (Number.isNaN(v)) undefinedDraws++;
-      else if (v < q) (below++, atOrBelow++);
+      else if (v < q) {
+        below++;
+        atOrBelow++;
+      }
       else if (v === q) atOrBelow++;
     }
     return { below: below / draws.length, atOrBelow: atOrBelow / draws.length, undefined: undefinedDraws / draws.length };
