@@ -153,7 +153,8 @@ const option = (name: string): string | undefined => (args.includes(name) ? args
 async function main(): Promise<void> {
   const only = option('--only');
   if (only !== undefined && !['scan', 'inference', 'explain', 'gradient', 'extension', 'robustness', 'shift', 'scale'].includes(only)) throw new Error(`--only takes 'scan', 'inference', 'explain', 'gradient', 'extension', 'robustness', 'shift' or 'scale', not '${only}'.`);
-  // Not part of the default run (it generates a million files): `--only scale [--scale-records N] [--scale-sizes 10000,100000,1000000] [--scale-shards 4]`;
+  // Not part of the default run (it generates a million files): `--only scale [--scale-records N] [--scale-sizes 10000,100000,1000000] [--scale-shards 4]
+  // [--scale-image-bootstrap-limit 100000]` (the image-by-image bootstrap, for comparison, at sizes up to the limit);
   // `--only scale --scale-jpegs 60000` runs the JPEG dataset audit instead.
   if (only === 'scale' && option('--scale-jpegs') !== undefined) {
     await runJpegBenchmark(Number(option('--scale-jpegs')));
@@ -164,6 +165,7 @@ async function main(): Promise<void> {
       records: Number(option('--scale-records') ?? 1_000_000),
       sizes: (option('--scale-sizes') ?? '10000,100000,1000000').split(',').map(Number),
       shards: Number(option('--scale-shards') ?? 4),
+      imageBootstrapLimit: Number(option('--scale-image-bootstrap-limit') ?? 100_000),
     });
     return;
   }

@@ -75,19 +75,23 @@ export function meetsFailOn(result: AuditResult, failOn: Severity | undefined): 
 }
 
 /** Runs the command; returns the process exit code (0 ok, 1 --fail-on met, 2 usage or input error, 130 cancelled). */
-export async function runAuditCommand(target: string, options: AuditCommandOptions): Promise<number> {
+export async function runAuditCommand(datasetTarget: string, options: AuditCommandOptions): Promise<number> {
+  let target = datasetTarget;
   const interrupts = handleInterrupts();
   const controller = { signal: interrupts.signal };
   const reporter = createProgressReporter(process.stderr, options.quiet ?? false);
+  let temporaryMirror: string | undefined;
   try {
     if (options.exportWeights && !options.out) throw new FairframeError('bad-config', '--export-weights needs --out <dir> to write the weights into.');
     if (options.format && !options.out && options.format.length > 1) {
       throw new FairframeError('bad-config', 'Several --format values need --out <dir>; with one format and no --out the report goes to standard output.');
     }
-    if (/^s3:\/\//i.test(target)) {
-      throw new FairframeError('bad-config', `Datasets are read from a folder, not from object storage: copy or mount '${target}' first (aws s3 sync, rclone, or a FUSE mount such as mountpoint-s3), then audit that folder. Partial results can go to s3:// with --partial.`);
-    }
     const cacheDir = options.cache === false ? undefined : options.cache ?? defaultCacheDir();
+    if (/^s3:\/\//i.test(target)) {
+      const mirror = await mirrorS3Dataset(target, options, cacheDir, controller.signal);
+      target = mirror.root;
+      temporaryMirror = mirror.temporary;
+    }
     const cacheStat = cacheDir ? await fs.stat(cacheDir).catch(() => undefined) : undefined;
     if (cacheStat && !cacheStat.isDirectory()) process.stderr.write(`fairframe: warning: the cache path '${escapeControl(path.resolve(cacheDir as string))}' is not a folder; nothing is cached this run.\n`);
     const expanded = await expandModels(target, options.model);
@@ -118,6 +122,33 @@ export async function runAuditCommand(target: string, options: AuditCommandOptio
     return failureExitCode(error, options.verbose === true);
   } finally {
     interrupts.dispose();
+    if (temporaryMirror) await fs.rm(temporaryMirror, { recursive: true, force: true });
+  }
+}
+
+/**
+ * An s3://bucket/prefix dataset: mirrored into the cache folder (only new or changed objects fetched, by ETag and size),
+ * or into a temporary folder removed after the run under --no-cache. Returns the local folder to audit.
+ */
+async function mirrorS3Dataset(url: string, options: AuditCommandOptions, cacheDir: string | undefined, signal: AbortSignal): Promise<{ root: string; temporary?: string }> {
+  const store = await import('../engine/io/objectStore');
+  const { mirrorDataset, mirrorFolder } = await import('../engine/io/objectStoreMirror');
+  const location = store.parseS3Url(url);
+  const endpoint = options.s3Endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+  const temporary = cacheDir ? undefined : await fs.mkdtemp(path.join(os.tmpdir(), 'fairframe-s3-dataset-'));
+  const folder = mirrorFolder(cacheDir ?? (temporary as string), location, endpoint);
+  const client = store.createS3Client({ endpoint: options.s3Endpoint, pathStyle: options.s3PathStyle });
+  try {
+    const summary = await mirrorDataset(client, location, folder, { signal });
+    if (!options.quiet) {
+      process.stderr.write(`${escapeControl(url)}: ${summary.listed} objects listed, ${summary.fetched} fetched (${(summary.bytesFetched / 1e6).toFixed(1)} MB), ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.skipped} not dataset files; audited from ${escapeControl(summary.root)}\n`);
+    }
+    return { root: summary.root, temporary };
+  } catch (error) {
+    if (temporary) await fs.rm(temporary, { recursive: true, force: true });
+    throw error;
+  } finally {
+    client.destroy();
   }
 }
 

@@ -33,7 +33,7 @@ export function buildProgram(): Command {
   program
     .command('audit')
     .description('Audit the dataset(s) at <path> (a dataset folder, a manifest file, or a folder holding several datasets), and with --model the model on them.')
-    .argument('<path>', 'dataset folder, manifest (CSV/TSV/JSONL) or workspace folder')
+    .argument('<path>', 'dataset folder, manifest (CSV/TSV/JSONL), workspace folder, or s3://bucket/prefix (mirrored into the cache)')
     .option('-c, --config <file>', 'fairframe.json to use (default: the one in <path>, if any)')
     .option('-f, --format <list>', `report formats, comma-separated: ${FORMATS.join(', ')} (card: a model card per model, datasheet: a datasheet per dataset, each in Markdown and HTML; default: json, md, sarif, html)`, parseFormats)
     .option('-o, --out <dir>', 'folder to write the reports into (created if needed)')

@@ -1,12 +1,15 @@
 // The group-stratified bootstrap of `bootstrapMetricFrames`, for metrics that are functions of the confusion matrix and
-// the calibration-bin sums (accuracy, error rate, balanced accuracy, selection rate, TPR, FPR, ECE): each replicate
-// draws the same resample (every group within itself, at its own size) but only accumulates counts, so its cost is
-// O(n) draws plus O(groups · metrics · K) evaluations instead of O(n · metrics) array passes.
+// the calibration-bin sums (accuracy, error rate, balanced accuracy, selection rate, TPR, FPR, ECE). A replicate that
+// resamples a group's n images with replacement holds each distinct kind of image (a confusion cell; with calibration, a
+// cell × confidence bin × correct) a Multinomial(n, kind shares) number of times, so the counts are drawn directly:
+// O(kinds) per group and replicate instead of O(n). Only the bins' sums of confidence need the images themselves (a sum
+// of that many draws from the kind's confidences), so metrics that read them (ECE) still cost O(n) per replicate.
 import { throwIfAborted } from '../errors';
 import { aggregateDrawBuffers, assembleFrames, comparedPair, DEFAULT_BOOTSTRAP_REPLICATES, DEFAULT_BOOTSTRAP_SEED, DEFAULT_CONFIDENCE_LEVEL, recordAggregates, type BootstrapFrame, type BootstrapOptions } from './bootstrap';
 import { calibrationBinIndex, DEFAULT_CALIBRATION_BINS } from './calibration';
 import { groupSamples, metricFrame, type SensitiveFeatures } from './metricFrame';
 import type { ProbabilityRow } from './metricValues';
+import { multinomialDraw } from './multinomialSampler';
 import { mulberry32 } from './seededRandom';
 
 /** Sufficient statistics of a sample: the K × K confusion matrix (row = true class) and the calibration-bin sums. */
@@ -21,8 +24,16 @@ export interface ConfusionCounts {
   binCorrect: Float64Array;
 }
 
-/** A metric computed from counts; NaN when undefined. */
-export type CountMetric = (counts: ConfusionCounts) => number;
+/**
+ * A metric computed from counts; NaN when undefined. One that reads the calibration-bin sums (binCount, binConfidence,
+ * binCorrect) says so with `readsCalibrationBins`: the bootstrap fills them only then, and leaves them NaN otherwise.
+ */
+export type CountMetric = ((counts: ConfusionCounts) => number) & { readonly readsCalibrationBins?: boolean };
+
+/** Marks a count metric as reading the calibration-bin sums. */
+export function readingCalibrationBins(metric: (counts: ConfusionCounts) => number): CountMetric {
+  return Object.assign(metric, { readsCalibrationBins: true as const });
+}
 
 function rowSum(c: ConfusionCounts, t: number): number {
   let s = 0;
@@ -59,12 +70,12 @@ export const COUNT_METRICS = {
     return classes > 0 ? sum / classes : Number.NaN;
   },
   /** ECE = Σ_m |Σ correct_m − Σ confidence_m| / n (Guo et al. 2017, eq. 3, written with bin sums). */
-  ece: (c: ConfusionCounts): number => {
+  ece: readingCalibrationBins((c: ConfusionCounts): number => {
     if (c.n === 0) return Number.NaN;
     let sum = 0;
     for (let m = 0; m < c.binCount.length; m++) sum += Math.abs(c.binCorrect[m] - c.binConfidence[m]);
     return sum / c.n;
-  },
+  }),
   /** Selection rate of class p = column_p / n (fairlearn selection_rate, one-vs-rest). */
   selectionRate: (p: number) => (c: ConfusionCounts): number => (c.n > 0 ? columnSum(c, p) / c.n : Number.NaN),
   /** TPR of class p = C[p][p] / row_p (recall); NaN with fewer than `minPositives` positives (default 1: none). */
@@ -79,7 +90,6 @@ export const COUNT_METRICS = {
   },
 };
 
-/** Per-sample facts the counts are made of. */
 /** Per-image counts the bootstrap adds up: confusion cell, calibration bin, confidence and correctness. */
 export interface Samples {
   k: number;
@@ -147,31 +157,172 @@ export function confusionCounts(yTrue: readonly number[], yPred: readonly number
   return counts;
 }
 
+
 /**
- * Bootstrap intervals, as `bootstrapMetricFrames` computes them (same frames, same aggregates, same stratified resampling
- * scheme), for count metrics over `k` classes. Point estimates come from `metricFrame` on the full sample.
+ * How a replicate's counts are drawn in each group: 'counts' draws the number of images of each kind from their
+ * multinomial, 'images' resamples image indices one by one (the textbook loop); both give the same distribution of
+ * counts. 'auto' (the default) takes 'counts' unless a group has more kinds than a quarter of its images.
  */
-export function bootstrapCountFrames(
+export type CountResampling = 'auto' | 'counts' | 'images';
+
+/** Options of `bootstrapCountFrames`: the bootstrap's, the number of calibration bins and the resampling. */
+export interface CountBootstrapOptions extends BootstrapOptions {
+  bins?: number;
+  resampling?: CountResampling;
+}
+
+/** Draw confidence sums from a kind's distinct values by multinomial when there are this many times fewer than draws. */
+const FEW_VALUES_FACTOR = 16;
+
+/** A group's kinds of images (a confusion cell; with calibration a cell × bin × correct), heaviest first. */
+interface GroupKinds {
+  size: number;
+  weight: Float64Array;
+  cell: Int32Array;
+  bin: Int32Array;
+  correct: Uint8Array;
+  /** Per kind (with calibration): its images' confidences ascending, their distinct values and how many hold each. */
+  sorted: Float64Array[];
+  values: Float64Array[];
+  multiplicity: Float64Array[];
+  /** Scratch: the counts drawn for each kind, and for each distinct value. */
+  drawn: Float64Array;
+  drawnValues: Float64Array[];
+}
+
+/** The kinds of a group's images. Their order depends on the counts only (not on the order of the images), so shards merge exactly. */
+function groupKinds(samples: Samples, indices: readonly number[], calibration: boolean): GroupKinds {
+  const { bins } = samples;
+  const byKey = new Map<number, number[]>();
+  for (const i of indices) {
+    const key = calibration ? (samples.cell[i] * bins + samples.bin[i]) * 2 + samples.correct[i] : samples.cell[i];
+    let members = byKey.get(key);
+    if (!members) byKey.set(key, (members = []));
+    members.push(i);
+  }
+  const kinds = [...byKey.entries()].sort((a, b) => b[1].length - a[1].length || a[0] - b[0]);
+  const count = kinds.length;
+  const result: GroupKinds = {
+    size: indices.length,
+    weight: Float64Array.from(kinds, ([, members]) => members.length),
+    cell: Int32Array.from(kinds, ([, members]) => samples.cell[members[0]]),
+    bin: Int32Array.from(kinds, ([, members]) => samples.bin[members[0]]),
+    correct: Uint8Array.from(kinds, ([, members]) => samples.correct[members[0]]),
+    sorted: [],
+    values: [],
+    multiplicity: [],
+    drawn: new Float64Array(count),
+    drawnValues: [],
+  };
+  if (calibration) {
+    for (const [, members] of kinds) {
+      const sorted = Float64Array.from(members, (i) => samples.confidence[i]).sort();
+      const values: number[] = [];
+      const multiplicity: number[] = [];
+      for (let j = 0; j < sorted.length; j++) {
+        if (j > 0 && sorted[j] === sorted[j - 1]) {
+          multiplicity[multiplicity.length - 1]++;
+        } else {
+          values.push(sorted[j]);
+          multiplicity.push(1);
+        }
+      }
+      result.sorted.push(sorted);
+      result.values.push(Float64Array.from(values));
+      result.multiplicity.push(Float64Array.from(multiplicity));
+      result.drawnValues.push(new Float64Array(values.length));
+    }
+  }
+  return result;
+}
+
+/**
+ * The sum of confidences of `draws` images drawn with replacement from kind `s`: draws × the value when all are equal,
+ * a multinomial over the distinct values when they are few, else one uniform pick per draw.
+ */
+function confidenceSum(kinds: GroupKinds, s: number, draws: number, random: () => number): number {
+  const values = kinds.values[s];
+  if (values.length === 1) return draws * values[0];
+  if (values.length * FEW_VALUES_FACTOR <= draws) {
+    const drawn = kinds.drawnValues[s];
+    multinomialDraw(draws, kinds.multiplicity[s], drawn, random);
+    let sum = 0;
+    for (let v = 0; v < values.length; v++) sum += drawn[v] * values[v];
+    return sum;
+  }
+  const sorted = kinds.sorted[s];
+  const size = sorted.length;
+  let sum = 0;
+  for (let r = 0; r < draws; r++) sum += sorted[Math.floor(random() * size)];
+  return sum;
+}
+
+/** Fills `counts` with one resample of the group drawn as counts of each kind. */
+function drawKindCounts(counts: ConfusionCounts, kinds: GroupKinds, calibration: boolean, random: () => number): void {
+  counts.n = kinds.size;
+  counts.matrix.fill(0);
+  if (calibration) {
+    counts.binCount.fill(0);
+    counts.binConfidence.fill(0);
+    counts.binCorrect.fill(0);
+  }
+  multinomialDraw(kinds.size, kinds.weight, kinds.drawn, random);
+  for (let s = 0; s < kinds.drawn.length; s++) {
+    const drawn = kinds.drawn[s];
+    if (drawn === 0) continue;
+    counts.matrix[kinds.cell[s]] += drawn;
+    if (!calibration) continue;
+    const m = kinds.bin[s];
+    counts.binCount[m] += drawn;
+    counts.binCorrect[m] += drawn * kinds.correct[s];
+    counts.binConfidence[m] += confidenceSum(kinds, s, drawn, random);
+  }
+}
+
+/** Fills `counts` with one resample of the group drawn image by image. */
+function drawImages(counts: ConfusionCounts, samples: Samples, indices: readonly number[], random: () => number): void {
+  clear(counts);
+  const size = indices.length;
+  for (let r = 0; r < size; r++) add(counts, samples, indices[Math.floor(random() * size)]);
+}
+
+/** Replicate draws of every figure of every metric, before they become intervals (exported for the distribution tests). */
+export interface CountBootstrapDraws {
+  names: string[];
+  frames: ReturnType<typeof metricFrame>[];
+  pairs: Array<{ high: number; low: number }>;
+  overallDraws: Float64Array[];
+  groupDraws: Float64Array[][];
+  aggregateDraws: ReturnType<typeof aggregateDrawBuffers>;
+}
+
+/** The replicate draws of `bootstrapCountFrames`. */
+export function bootstrapCountDraws(
   metrics: Readonly<Record<string, CountMetric>>,
   yTrue: readonly number[],
   yPred: readonly number[],
   k: number,
   sensitiveFeatures: SensitiveFeatures,
-  options: BootstrapOptions & { bins?: number } = {},
-): Record<string, BootstrapFrame> {
+  options: CountBootstrapOptions = {},
+): CountBootstrapDraws {
   const replicates = options.replicates ?? DEFAULT_BOOTSTRAP_REPLICATES;
-  const level = options.level ?? DEFAULT_CONFIDENCE_LEVEL;
   const bins = options.bins ?? DEFAULT_CALIBRATION_BINS;
   const samples = prepareSamples(yTrue, yPred, options.probs, k, bins);
   const names = Object.keys(metrics);
+  const calibration = names.some((name) => metrics[name].readsCalibrationBins === true);
   const frames = names.map((name) => {
     const metric = metrics[name];
     return metricFrame((t, p, rows) => metric(confusionCounts(t, p, rows, k, bins)), yTrue, yPred, sensitiveFeatures, { ...options, name });
   });
   const { groups } = groupSamples(sensitiveFeatures, yTrue.length);
   const g = groups.length;
+  const resampling = options.resampling ?? 'auto';
+  const kinds = groups.map((group) => (resampling === 'images' ? undefined : groupKinds(samples, group.indices, calibration)));
+  const byCounts = kinds.map((kind) => kind !== undefined && (resampling === 'counts' || kind.weight.length * 4 <= kind.size));
   const groupCounts = groups.map(() => emptyCounts(k, bins));
   const overallCounts = emptyCounts(k, bins);
+  // Without a metric that reads them, the bin sums are not drawn: NaN, so that a metric reading them unannounced shows it.
+  if (!calibration) for (const counts of [...groupCounts, overallCounts]) for (const sums of [counts.binCount, counts.binConfidence, counts.binCorrect]) sums.fill(Number.NaN);
   const overallDraws = names.map(() => new Float64Array(replicates));
   const groupDraws = names.map(() => groups.map(() => new Float64Array(replicates)));
   const aggregateDraws = aggregateDrawBuffers(names.length, replicates);
@@ -181,14 +332,18 @@ export function bootstrapCountFrames(
   const random = mulberry32(options.seed ?? DEFAULT_BOOTSTRAP_SEED);
 
   for (let b = 0; b < replicates; b++) {
-    if ((b & 63) === 0) throwIfAborted(options.signal);
-    clear(overallCounts);
+    if ((b & 15) === 0) throwIfAborted(options.signal);
+    overallCounts.n = 0;
+    overallCounts.matrix.fill(0);
+    if (calibration) for (const sums of [overallCounts.binCount, overallCounts.binConfidence, overallCounts.binCorrect]) sums.fill(0);
     for (let j = 0; j < g; j++) {
-      const indices = groups[j].indices;
-      const size = indices.length;
       const counts = groupCounts[j];
-      clear(counts);
-      for (let r = 0; r < size; r++) add(counts, samples, indices[Math.floor(random() * size)]);
+      const kind = kinds[j];
+      if (byCounts[j] && kind) drawKindCounts(counts, kind, calibration, random);
+      else {
+        drawImages(counts, samples, groups[j].indices, random);
+        if (!calibration) for (const sums of [counts.binCount, counts.binConfidence, counts.binCorrect]) sums.fill(Number.NaN);
+      }
       addAll(overallCounts, counts);
     }
     for (let m = 0; m < names.length; m++) {
@@ -204,6 +359,24 @@ export function bootstrapCountFrames(
       recordAggregates(aggregateDraws[m], b, overall, values, compared[m], pairs[m], missing);
     }
   }
+  return { names, frames, pairs, overallDraws, groupDraws, aggregateDraws };
+}
 
-  return assembleFrames(names, frames, pairs, overallDraws, groupDraws, aggregateDraws, level);
+/**
+ * Bootstrap intervals, as `bootstrapMetricFrames` defines them (same frames, same aggregates, the same stratified
+ * resampling: each group resampled within itself at its own size, the overall value on their union), for count metrics
+ * over `k` classes. Point estimates come from `metricFrame` on the full sample. Deterministic for a seed, and independent
+ * of the order of the images within a group when drawn as counts.
+ */
+export function bootstrapCountFrames(
+  metrics: Readonly<Record<string, CountMetric>>,
+  yTrue: readonly number[],
+  yPred: readonly number[],
+  k: number,
+  sensitiveFeatures: SensitiveFeatures,
+  options: CountBootstrapOptions = {},
+): Record<string, BootstrapFrame> {
+  const level = options.level ?? DEFAULT_CONFIDENCE_LEVEL;
+  const draws = bootstrapCountDraws(metrics, yTrue, yPred, k, sensitiveFeatures, options);
+  return assembleFrames(draws.names, draws.frames, draws.pairs, draws.overallDraws, draws.groupDraws, draws.aggregateDraws, level);
 }

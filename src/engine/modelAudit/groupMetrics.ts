@@ -8,7 +8,7 @@ import {
   COUNT_METRICS,
   INTERSECTION_SEPARATOR,
   type BootstrapFrame,
-  type BootstrapOptions,
+  type CountBootstrapOptions,
   type CountMetric,
   type PairInterval,
 } from '../metrics';
@@ -150,7 +150,7 @@ export function fairnessFigures(metrics: GroupMetric[], thresholds: Thresholds):
 }
 
 /** Builds the report of one group definition: every metric by group with intervals, and the fairness figures. */
-export function groupReport(sample: AuditedSample, definition: GroupDefinition, thresholds: Thresholds, bootstrap: BootstrapOptions): GroupReport {
+export function groupReport(sample: AuditedSample, definition: GroupDefinition, thresholds: Thresholds, bootstrap: CountBootstrapOptions): GroupReport {
   const { yTrue, yPred, probs, classNames } = sample;
   // Predicted labels alone carry no confidence: calibration by group is then not measured.
   const metrics: Record<string, CountMetric> = sample.labelsOnly

@@ -9,7 +9,7 @@ import {
   precisionRecallF1,
   rocCurve,
   topKAccuracy,
-  type BootstrapOptions,
+  type CountBootstrapOptions,
   type ProbabilityRow,
 } from '../metrics';
 import type { Interval, OverallMetrics } from './modelAuditTypes';
@@ -40,7 +40,7 @@ export function thinCurve(x: readonly number[], y: readonly number[], points = R
 }
 
 /** Accuracy, balanced accuracy, top-k, per-class scores, confusion matrix, ROC/AUC, log loss and calibration. */
-export function overallMetrics(sample: AuditedSample, bootstrap: BootstrapOptions): OverallMetrics {
+export function overallMetrics(sample: AuditedSample, bootstrap: CountBootstrapOptions): OverallMetrics {
   const { yTrue, yPred, probs, classNames } = sample;
   const k = classNames.length;
   const labels = classNames.map((_, i) => i);

@@ -1,10 +1,13 @@
 // `fairframe audit --shard K/N --partial DIR`: scans and runs the models on one shard's records only, and writes
 // the partial result a merge turns into the AuditResult of the whole data. No check runs here: the merge runs them all.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import { planAudit, type AuditOptions } from '../audit';
 import { AUDIT_RESULT_SCHEMA_VERSION } from '../auditResult';
 import { throwIfAborted } from '../errors';
 import type { InferenceResult } from '../model/inferenceRunner';
 import { auditModel } from '../modelAudit/modelAudit';
+import { isPredictionsFile } from '../predictions/predictionsAudit';
 import { scanDataset } from '../scan/scanDataset';
 import type { ScanStats } from '../scan/scanTypes';
 import type { ScanOutcome } from '../types';
@@ -95,6 +98,12 @@ export async function auditShard(target: string, options: ShardRunOptions): Prom
 
       const ownIds = new Set(own.map((record) => record.id));
       for (const modelTarget of plan.targets) {
+        if (isPredictionsFile(modelTarget.file)) {
+          // A predictions file needs no inference: the merge reads it whole, as one run does. The shard records its hash,
+          // so that the merge refuses a file that changed since.
+          await writer.write({ kind: 'inference', dataset: dataset.name, model: modelTarget.file, modelSha256: await fileSha256(modelTarget.file), failures: [] });
+          continue;
+        }
         let inference: InferenceResult | undefined;
         const run = await auditModel(modelTarget, dataset, scans, config, {
           cacheDir: options.cacheDir,
@@ -128,4 +137,10 @@ export async function auditShard(target: string, options: ShardRunOptions): Prom
     await writer.abort();
     throw error;
   }
+}
+
+/** SHA-256 of a file's bytes; '' when it cannot be read (the merge then reports the file as a single run would). */
+async function fileSha256(file: string): Promise<string> {
+  const bytes = await fs.readFile(file).catch(() => undefined);
+  return bytes ? createHash('sha256').update(bytes).digest('hex') : '';
 }
