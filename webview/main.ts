@@ -69,7 +69,8 @@ async function handleRequest(request: RequestMessage<HostRequests>): Promise<Hos
       const rendered = renderAll();
       const focused = request.body.focus ? scrollToFocus(request.body.focus) : undefined;
       announce(data ? `Dashboard updated: ${data.target}` : 'No audit yet.');
-      return { rendered, focused };
+      const charts = Array.from(document.querySelectorAll<HTMLElement>('[data-chart]'), (chart) => chart.dataset.chart ?? '');
+      return { rendered, charts, focused };
     }
     case 'focus': {
       applyFocusState(request.body.focus);

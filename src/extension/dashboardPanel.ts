@@ -105,8 +105,9 @@ export class DashboardPanel implements vscode.Disposable {
   readonly explanationRendered = new Map<number, string[]>();
   /** Fires when the panel is closed. */
   readonly onDidDispose = this.disposedEmitter.event;
-  /** The sections drawn by the last render (empty before the first). */
+  /** The sections drawn by the last render (empty before the first), and the charts in them (`data-chart` names). */
   lastRendered: DashboardSection[] = [];
+  lastCharts: string[] = [];
   /** What the webview last scrolled to and highlighted for a focus request. */
   lastFocused: FocusedElement | undefined;
   private renderWaiters: Array<() => void> = [];
@@ -394,6 +395,7 @@ export class DashboardPanel implements vscode.Disposable {
     try {
       const reply = await this.endpoint.request('show', { data, focus });
       this.lastRendered = reply.rendered;
+      this.lastCharts = reply.charts;
       if (reply.focused) this.lastFocused = reply.focused;
       this.renderedEmitter.fire(reply.rendered);
       // After a reload the webview has lost the explanation: send it again with what is computed so far.

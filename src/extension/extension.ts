@@ -93,9 +93,9 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
     }),
     ...registerAuditCommands({
       runner, store, discovery, thumbnails,
-      openDashboard: async (argument) => {
+      openDashboard: async (argument, focus) => {
         const target = await resolveDashboardTarget(store, argument, DashboardPanel.currentPanel?.selection);
-        return target ? openDashboard(context, target.selection, target.focus) : undefined;
+        return target ? openDashboard(context, target.selection, focus ?? target.focus) : undefined;
       },
     }),
     ...registerDashboard(context, store, new WorkerExplanationSource(runner, store, thumbnails), history),
