@@ -102,12 +102,13 @@ export function registerFeatureTests(): void {
       const commands = await vscode.commands.getCommands(true);
       for (const command of ['fairframe.auditWorkspace', 'fairframe.auditDataset', 'fairframe.auditModel', 'fairframe.openDashboard', 'fairframe.exportReport',
         'fairframe.exportReweighing', 'fairframe.clearCache', 'fairframe.refresh', 'fairframe.cancelAudits', 'fairframe.revealFinding', 'fairframe.explainImage',
-        'fairframe.compareDistributions']) {
+        'fairframe.compareDistributions', 'fairframe.auditRobustness']) {
         assert.ok(commands.includes(command), `${command} is registered`);
       }
       assert.equal(vscode.workspace.getConfiguration('fairframe').get('autoAuditDatasets'), true);
       assert.equal(vscode.workspace.getConfiguration('fairframe').get('maxHoverThumbnailSize'), 160);
       assert.deepEqual(vscode.workspace.getConfiguration('fairframe').get('explainMethods'), ['gradcam', 'lrp', 'occlusion', 'rise', 'lime', 'shap']);
+      assert.equal(vscode.workspace.getConfiguration('fairframe').get('robustness'), null);
     });
 
     it('Datasets view: classes and guessed attribute groups with counts, shares and warning icons', async () => {
@@ -357,6 +358,7 @@ export function registerRestrictedFeatureTests(): void {
     it('refuses to run a model and says why', async () => {
       const api = await fairframeApi();
       assert.equal(await auditModel(), undefined);
+      assert.equal(await vscode.commands.executeCommand('fairframe.auditRobustness', modelUri(), 'workspace', 'corruptions'), undefined);
       assert.equal(api.store.modelAudits().length, 0);
     });
 

@@ -58,8 +58,7 @@ function figures(robustness: RobustnessResults | undefined): unknown {
   assert.ok(robustness, 'robustness figures');
   const { corruptions, ...rest } = robustness;
   assert.ok(corruptions);
-  const { cacheHits: _hits, inferred: _inferred, ...measured } = corruptions;
-  return { ...rest, corruptions: measured };
+  return { ...rest, corruptions: { ...corruptions, cacheHits: 'not compared', inferred: 'not compared' } };
 }
 
 export function registerRobustnessTests(): void {
