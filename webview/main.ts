@@ -66,7 +66,7 @@ async function handleRequest(request: RequestMessage<HostRequests>): Promise<Hos
     case 'show': {
       data = request.body.data;
       if (request.body.focus) applyFocusState(request.body.focus);
-      const rendered = renderAll();
+      const rendered = await renderAll();
       const focused = request.body.focus ? scrollToFocus(request.body.focus) : undefined;
       announce(data ? `Dashboard updated: ${data.target}` : 'No audit yet.');
       const charts = Array.from(document.querySelectorAll<HTMLElement>('[data-chart]'), (chart) => chart.dataset.chart ?? '');
@@ -74,13 +74,13 @@ async function handleRequest(request: RequestMessage<HostRequests>): Promise<Hos
     }
     case 'focus': {
       applyFocusState(request.body.focus);
-      renderAll();
+      await renderAll();
       const focused = scrollToFocus(request.body.focus);
       return { section: request.body.focus.section, focused };
     }
     case 'compare': {
       compare = request.body.view;
-      renderSections(['compare']);
+      await renderSections(['compare']);
       scrollToFocus({ section: 'compare' });
       announce(`Comparing the ${compare.images.filter((image) => image.role === 'finding').length} images of ${compare.rule}.`);
       return { shown: document.querySelectorAll('#compare [data-relpath]').length };
@@ -88,7 +88,7 @@ async function handleRequest(request: RequestMessage<HostRequests>): Promise<Hos
     case 'explanation': {
       const { view } = request.body;
       explanation = { view, results: new Map() };
-      const shown = renderSections(['explanation']).length === 1;
+      const shown = (await renderSections(['explanation'])).length === 1;
       scrollToFocus({ section: 'explanation' });
       announce(`Explaining ${view.title} with ${view.methods.join(', ')}.`);
       return { shown };
@@ -97,13 +97,13 @@ async function handleRequest(request: RequestMessage<HostRequests>): Promise<Hos
       const { result } = request.body;
       if (!explanation || result.id !== explanation.view.id) return { rendered: false };
       explanation.results.set(result.method, result);
-      const rendered = renderSections(['explanation']).length === 1;
+      const rendered = (await renderSections(['explanation'])).length === 1;
       announce(result.status === 'ok' ? `${result.method} explanation of ${explanation.view.title} is ready.` : `${result.method} could not explain ${explanation.view.title}: ${result.error ?? 'no reason given'}`);
       return { rendered };
     }
     case 'runs': {
       runs = request.body.view ?? undefined;
-      const shown = renderSections(['runs']).length === 1;
+      const shown = (await renderSections(['runs'])).length === 1;
       return { shown };
     }
     default:
@@ -154,9 +154,7 @@ function context(): SectionContext {
     focusFinding,
     update(patch, redraw) {
       setViewState(patch);
-      const active = document.activeElement?.id;
-      renderSections(redraw);
-      if (active) restoreFocus(active);
+      void renderSections(redraw);
     },
     openFile(dataset, relPath) {
       endpoint.request('openFile', { dataset, relPath }).catch((error: unknown) => announce(`Could not open ${relPath}: ${error instanceof Error ? error.message : String(error)}`));
@@ -181,7 +179,7 @@ function context(): SectionContext {
       announce('Comparing the two runs…');
       endpoint.request('compareRuns', { before, after }).then((reply) => {
         if (runs) runs = { ...runs, comparison: reply.comparison ?? undefined };
-        renderSections(['runs']);
+        void renderSections(['runs']);
         announce(reply.comparison ? `Compared: ${reply.comparison.modeReason}.` : 'One of the runs is no longer in the run store.');
       }, (error: unknown) => announce(`Could not compare the runs: ${error instanceof Error ? error.message : String(error)}`));
     },
@@ -196,7 +194,7 @@ function restoreFocus(id: string): void {
   void element.updateComplete?.then(() => element.focus());
 }
 
-function renderAll(): DashboardSection[] {
+function renderAll(): Promise<DashboardSection[]> {
   const subtitle = document.getElementById('subtitle');
   if (subtitle) {
     subtitle.textContent = data
@@ -206,8 +204,28 @@ function renderAll(): DashboardSection[] {
   return renderSections([...DASHBOARD_SECTIONS]);
 }
 
+/** A `vscode-single-select` as far as a redraw needs it: its dropdown state and its pending render. */
+type SelectControl = HTMLElement & { open: boolean; updateComplete?: Promise<unknown> };
+
+/**
+ * Redraws sections, keeping the person's place: a dropdown open in one of them is closed first, and the redraw waits
+ * until the component has drawn itself closed while still in the page (a component replaced with its popover open, or
+ * mid-update, finishes on a detached element); a control that had the keyboard focus has it again after the redraw.
+ */
+async function renderSections(sections: DashboardSection[]): Promise<DashboardSection[]> {
+  const open = sections
+    .flatMap((section) => Array.from(document.querySelectorAll<SelectControl>(`[data-body="${section}"] vscode-single-select`)))
+    .filter((control) => control.open);
+  for (const control of open) control.open = false;
+  await Promise.all(open.map((control) => control.updateComplete));
+  const focused = document.activeElement;
+  const rendered = drawSections(sections);
+  if (focused instanceof HTMLElement && focused.id && !focused.isConnected) restoreFocus(focused.id);
+  return rendered;
+}
+
 /** Renders sections one by one; a section that throws shows its error, and the others still render. */
-function renderSections(sections: DashboardSection[]): DashboardSection[] {
+function drawSections(sections: DashboardSection[]): DashboardSection[] {
   const rendered: DashboardSection[] = [];
   for (const section of sections) {
     const body = document.querySelector<HTMLElement>(`[data-body="${section}"]`);
@@ -235,7 +253,7 @@ document.querySelectorAll<HTMLAnchorElement>('nav a[data-section]').forEach((lin
   link.addEventListener('click', () => setViewState({ section: link.dataset.section }));
 });
 
-renderAll();
+void renderAll();
 endpoint.request('ready', { protocolVersion: DASHBOARD_PROTOCOL_VERSION }).catch((error: unknown) => {
   announce(`The dashboard could not connect: ${error instanceof Error ? error.message : String(error)}`);
 });
