@@ -20,6 +20,8 @@ import { renderOverview } from './sections/overviewSection';
 import { renderProperties } from './sections/propertiesSection';
 import { renderRobustness } from './sections/robustnessSection';
 import { renderRuns } from './sections/runsSection';
+import { renderShift } from './sections/shiftSection';
+import type { ShiftResult } from '../src/engine/shift/shiftTypes';
 import type { RunsView } from './runsData';
 import { DEFAULT_VIEW_STATE, type ExplanationState, type SectionContext, type ViewState } from './sections/sectionContext';
 
@@ -41,9 +43,10 @@ const RENDERERS: Record<DashboardSection, (body: HTMLElement, context: SectionCo
   robustness: renderRobustness,
   explanation: renderExplanation,
   runs: renderRuns,
+  shift: renderShift,
 };
-/** Sections drawn without an audit: an image file can be explained before any audit is shown. */
-const WITHOUT_DATA: ReadonlySet<DashboardSection> = new Set(['explanation']);
+/** Sections drawn without an audit: an image file can be explained, and two datasets compared, before any audit is shown. */
+const WITHOUT_DATA: ReadonlySet<DashboardSection> = new Set(['explanation', 'shift']);
 
 setStyleNonce((document.currentScript as HTMLScriptElement | null)?.nonce ?? '');
 const vscode = acquireVsCodeApi();
@@ -57,6 +60,8 @@ let explanation: ExplanationState | undefined;
 let compare: CompareView | undefined;
 /** The recorded runs of the model shown, with the comparison asked for last. */
 let runs: RunsView | undefined;
+/** The last distribution comparison the host sent: kept across audits shown. */
+let shift: ShiftResult | undefined;
 
 const endpoint = new MessageEndpoint<WebviewRequests, HostRequests>((message) => vscode.postMessage(message), handleRequest);
 window.addEventListener('message', (event: MessageEvent) => void endpoint.receive(event.data));
@@ -104,6 +109,12 @@ async function handleRequest(request: RequestMessage<HostRequests>): Promise<Hos
     case 'runs': {
       runs = request.body.view ?? undefined;
       const shown = (await renderSections(['runs'])).length === 1;
+      return { shown };
+    }
+    case 'shift': {
+      shift = request.body.result ?? undefined;
+      const shown = (await renderSections(['shift'])).length === 1;
+      if (shift) scrollToFocus({ section: 'shift' });
       return { shown };
     }
     default:
@@ -175,6 +186,7 @@ function context(): SectionContext {
     },
     explanation,
     runs,
+    shift,
     compareRuns(before, after) {
       announce('Comparing the two runs…');
       endpoint.request('compareRuns', { before, after }).then((reply) => {

@@ -235,7 +235,7 @@ export function registerFeatureTests(): void {
       assert.equal(sarif.version, '2.1.0');
     });
 
-    it('compares the dataset with a copy of its dog images (Compare Data Distributions) and opens the report', async () => {
+    it('compares the dataset with a copy of its dog images (Compare Data Distributions) and shows it in the dashboard', async () => {
       // The target: the five dog rows of the manifest, copied outside the workspace.
       const target = await fs.mkdtemp(path.join(os.tmpdir(), 'fairframe-shift-target-'));
       await fs.mkdir(path.join(target, 'images'));
@@ -255,6 +255,10 @@ export function registerFeatureTests(): void {
       // The report shown is a file in the cache folder, outside the workspace and the datasets.
       assert.match(await fs.readFile(reportFile, 'utf8'), /^# Fairframe distribution shift report/);
       assert.ok(!reportFile.startsWith(root().fsPath) && !reportFile.startsWith(target));
+      // The dashboard's Shift section drew this comparison.
+      const panel = (await fairframeApi()).dashboard();
+      assert.equal(panel?.lastShiftShown, result.createdAt);
+      panel?.dispose();
       await fs.rm(target, { recursive: true, force: true });
     });
 
