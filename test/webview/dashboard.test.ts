@@ -312,7 +312,7 @@ describe('dashboard webview in Chromium', function () {
     assert.equal(data.models[0].labelIssues?.flagged, 5000);
     assert.ok(size < 2_000_000, `the posted data is ${size} characters`);
     const reply = await harness.show(data);
-    assert.equal(reply.rendered.length, 10, "every section, Robustness and Runs included");
+    assert.equal(reply.rendered.length, 11, "every section, Robustness, Runs and Shift included");
     const gallery = harness.page.locator('[data-gallery="label-issues"]');
     assert.equal(await gallery.locator('.card').count(), GALLERY_PAGE);
     assert.equal(await gallery.locator('.gallery-count').textContent(), 'Showing 24 of 5,000.');
