@@ -13,6 +13,7 @@ export const SECTION_TITLES: Record<DashboardSection, string> = {
   robustness: 'Robustness',
   explanation: 'Explanation',
   runs: 'Runs',
+  shift: 'Shift',
 };
 
 /** What the page needs: the webview's resource origin, a fresh nonce and the two bundled files. */

@@ -44,6 +44,12 @@ export function select(id: string, label: string, options: Array<{ value: string
   for (const option of options) {
     append(control, h('vscode-option', { attrs: { value: option.value, selected: option.value === value } }, option.label));
   }
-  control.addEventListener('change', () => onChange((control as HTMLElement & { value: string }).value));
+  // The redraw that usually follows waits for the component to finish its own update (closing its dropdown) first:
+  // replacing it inside its own change event would leave it to finish on a detached element.
+  control.addEventListener('change', () => {
+    const chosen = control as HTMLElement & { value: string; updateComplete?: Promise<unknown> };
+    const value = chosen.value;
+    void Promise.resolve(chosen.updateComplete).then(() => onChange(value));
+  });
   return h('div', { class: 'control' }, h('vscode-label', { attrs: { for: id } }, label), control);
 }

@@ -20,6 +20,8 @@ import { renderOverview } from './sections/overviewSection';
 import { renderProperties } from './sections/propertiesSection';
 import { renderRobustness } from './sections/robustnessSection';
 import { renderRuns } from './sections/runsSection';
+import { renderShift } from './sections/shiftSection';
+import type { ShiftResult } from '../src/engine/shift/shiftTypes';
 import type { RunsView } from './runsData';
 import { DEFAULT_VIEW_STATE, type ExplanationState, type SectionContext, type ViewState } from './sections/sectionContext';
 
@@ -41,9 +43,10 @@ const RENDERERS: Record<DashboardSection, (body: HTMLElement, context: SectionCo
   robustness: renderRobustness,
   explanation: renderExplanation,
   runs: renderRuns,
+  shift: renderShift,
 };
-/** Sections drawn without an audit: an image file can be explained before any audit is shown. */
-const WITHOUT_DATA: ReadonlySet<DashboardSection> = new Set(['explanation']);
+/** Sections drawn without an audit: an image file can be explained, and two datasets compared, before any audit is shown. */
+const WITHOUT_DATA: ReadonlySet<DashboardSection> = new Set(['explanation', 'shift']);
 
 setStyleNonce((document.currentScript as HTMLScriptElement | null)?.nonce ?? '');
 const vscode = acquireVsCodeApi();
@@ -57,6 +60,8 @@ let explanation: ExplanationState | undefined;
 let compare: CompareView | undefined;
 /** The recorded runs of the model shown, with the comparison asked for last. */
 let runs: RunsView | undefined;
+/** The last distribution comparison the host sent: kept across audits shown. */
+let shift: ShiftResult | undefined;
 
 const endpoint = new MessageEndpoint<WebviewRequests, HostRequests>((message) => vscode.postMessage(message), handleRequest);
 window.addEventListener('message', (event: MessageEvent) => void endpoint.receive(event.data));
@@ -66,20 +71,21 @@ async function handleRequest(request: RequestMessage<HostRequests>): Promise<Hos
     case 'show': {
       data = request.body.data;
       if (request.body.focus) applyFocusState(request.body.focus);
-      const rendered = renderAll();
+      const rendered = await renderAll();
       const focused = request.body.focus ? scrollToFocus(request.body.focus) : undefined;
       announce(data ? `Dashboard updated: ${data.target}` : 'No audit yet.');
-      return { rendered, focused };
+      const charts = Array.from(document.querySelectorAll<HTMLElement>('[data-chart]'), (chart) => chart.dataset.chart ?? '');
+      return { rendered, charts, focused };
     }
     case 'focus': {
       applyFocusState(request.body.focus);
-      renderAll();
+      await renderAll();
       const focused = scrollToFocus(request.body.focus);
       return { section: request.body.focus.section, focused };
     }
     case 'compare': {
       compare = request.body.view;
-      renderSections(['compare']);
+      await renderSections(['compare']);
       scrollToFocus({ section: 'compare' });
       announce(`Comparing the ${compare.images.filter((image) => image.role === 'finding').length} images of ${compare.rule}.`);
       return { shown: document.querySelectorAll('#compare [data-relpath]').length };
@@ -87,7 +93,7 @@ async function handleRequest(request: RequestMessage<HostRequests>): Promise<Hos
     case 'explanation': {
       const { view } = request.body;
       explanation = { view, results: new Map() };
-      const shown = renderSections(['explanation']).length === 1;
+      const shown = (await renderSections(['explanation'])).length === 1;
       scrollToFocus({ section: 'explanation' });
       announce(`Explaining ${view.title} with ${view.methods.join(', ')}.`);
       return { shown };
@@ -96,13 +102,19 @@ async function handleRequest(request: RequestMessage<HostRequests>): Promise<Hos
       const { result } = request.body;
       if (!explanation || result.id !== explanation.view.id) return { rendered: false };
       explanation.results.set(result.method, result);
-      const rendered = renderSections(['explanation']).length === 1;
+      const rendered = (await renderSections(['explanation'])).length === 1;
       announce(result.status === 'ok' ? `${result.method} explanation of ${explanation.view.title} is ready.` : `${result.method} could not explain ${explanation.view.title}: ${result.error ?? 'no reason given'}`);
       return { rendered };
     }
     case 'runs': {
       runs = request.body.view ?? undefined;
-      const shown = renderSections(['runs']).length === 1;
+      const shown = (await renderSections(['runs'])).length === 1;
+      return { shown };
+    }
+    case 'shift': {
+      shift = request.body.result ?? undefined;
+      const shown = (await renderSections(['shift'])).length === 1;
+      if (shift) scrollToFocus({ section: 'shift' });
       return { shown };
     }
     default:
@@ -153,9 +165,7 @@ function context(): SectionContext {
     focusFinding,
     update(patch, redraw) {
       setViewState(patch);
-      const active = document.activeElement?.id;
-      renderSections(redraw);
-      if (active) restoreFocus(active);
+      void renderSections(redraw);
     },
     openFile(dataset, relPath) {
       endpoint.request('openFile', { dataset, relPath }).catch((error: unknown) => announce(`Could not open ${relPath}: ${error instanceof Error ? error.message : String(error)}`));
@@ -176,11 +186,12 @@ function context(): SectionContext {
     },
     explanation,
     runs,
+    shift,
     compareRuns(before, after) {
       announce('Comparing the two runs…');
       endpoint.request('compareRuns', { before, after }).then((reply) => {
         if (runs) runs = { ...runs, comparison: reply.comparison ?? undefined };
-        renderSections(['runs']);
+        void renderSections(['runs']);
         announce(reply.comparison ? `Compared: ${reply.comparison.modeReason}.` : 'One of the runs is no longer in the run store.');
       }, (error: unknown) => announce(`Could not compare the runs: ${error instanceof Error ? error.message : String(error)}`));
     },
@@ -195,7 +206,7 @@ function restoreFocus(id: string): void {
   void element.updateComplete?.then(() => element.focus());
 }
 
-function renderAll(): DashboardSection[] {
+function renderAll(): Promise<DashboardSection[]> {
   const subtitle = document.getElementById('subtitle');
   if (subtitle) {
     subtitle.textContent = data
@@ -205,8 +216,28 @@ function renderAll(): DashboardSection[] {
   return renderSections([...DASHBOARD_SECTIONS]);
 }
 
+/** A `vscode-single-select` as far as a redraw needs it: its dropdown state and its pending render. */
+type SelectControl = HTMLElement & { open: boolean; updateComplete?: Promise<unknown> };
+
+/**
+ * Redraws sections, keeping the person's place: a dropdown open in one of them is closed first, and the redraw waits
+ * until the component has drawn itself closed while still in the page (a component replaced with its popover open, or
+ * mid-update, finishes on a detached element); a control that had the keyboard focus has it again after the redraw.
+ */
+async function renderSections(sections: DashboardSection[]): Promise<DashboardSection[]> {
+  const open = sections
+    .flatMap((section) => Array.from(document.querySelectorAll<SelectControl>(`[data-body="${section}"] vscode-single-select`)))
+    .filter((control) => control.open);
+  for (const control of open) control.open = false;
+  await Promise.all(open.map((control) => control.updateComplete));
+  const focused = document.activeElement;
+  const rendered = drawSections(sections);
+  if (focused instanceof HTMLElement && focused.id && !focused.isConnected) restoreFocus(focused.id);
+  return rendered;
+}
+
 /** Renders sections one by one; a section that throws shows its error, and the others still render. */
-function renderSections(sections: DashboardSection[]): DashboardSection[] {
+function drawSections(sections: DashboardSection[]): DashboardSection[] {
   const rendered: DashboardSection[] = [];
   for (const section of sections) {
     const body = document.querySelector<HTMLElement>(`[data-body="${section}"]`);
@@ -234,7 +265,7 @@ document.querySelectorAll<HTMLAnchorElement>('nav a[data-section]').forEach((lin
   link.addEventListener('click', () => setViewState({ section: link.dataset.section }));
 });
 
-renderAll();
+void renderAll();
 endpoint.request('ready', { protocolVersion: DASHBOARD_PROTOCOL_VERSION }).catch((error: unknown) => {
   announce(`The dashboard could not connect: ${error instanceof Error ? error.message : String(error)}`);
 });

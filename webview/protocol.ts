@@ -3,12 +3,13 @@
 // (with `error` if it failed). The webview sends `ready` first; the host posts nothing before answering it.
 import type { DashboardData } from './dashboardData';
 import type { RunComparisonView, RunsView } from './runsData';
+import type { ShiftResult } from '../src/engine/shift/shiftTypes';
 
 /** Bumped when a message changes shape; both sides refuse a peer with another version. */
-export const DASHBOARD_PROTOCOL_VERSION = 5;
+export const DASHBOARD_PROTOCOL_VERSION = 6;
 
 /** The dashboard's sections, in page order. */
-export const DASHBOARD_SECTIONS = ['overview', 'compare', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries', 'robustness', 'explanation', 'runs'] as const;
+export const DASHBOARD_SECTIONS = ['overview', 'compare', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries', 'robustness', 'explanation', 'runs', 'shift'] as const;
 
 /** One of the dashboard's sections (also its element id). */
 export type DashboardSection = (typeof DASHBOARD_SECTIONS)[number];
@@ -130,8 +131,9 @@ export type WebviewRequests = {
 
 /** Requests the host sends, with the body each carries and the body of its reply. */
 export type HostRequests = {
-  /** Renders `data` (null: no audit yet), then scrolls to `focus`. Replies with the sections drawn. */
-  show: { body: { data: DashboardData | null; focus?: DashboardFocus }; reply: { rendered: DashboardSection[]; focused?: FocusedElement } };
+  /** Renders `data` (null: no audit yet), then scrolls to `focus`. Replies with the sections drawn and the charts they
+   * hold (each figure's `data-chart`, in page order: a section can draw without a chart when it has nothing to show). */
+  show: { body: { data: DashboardData | null; focus?: DashboardFocus }; reply: { rendered: DashboardSection[]; charts: string[]; focused?: FocusedElement } };
   focus: { body: { focus: DashboardFocus }; reply: { section: DashboardSection; focused?: FocusedElement } };
   /** Shows the images of one finding side by side in the Compare section, and scrolls to it. */
   compare: { body: { view: CompareView }; reply: { shown: number } };
@@ -141,6 +143,8 @@ export type HostRequests = {
   explanationMethod: { body: { result: ExplanationMethodResult }; reply: { rendered: boolean } };
   /** The recorded runs of the model shown (null: none, or no model); replies whether the Runs section drew them. */
   runs: { body: { view: RunsView | null }; reply: { shown: boolean } };
+  /** The last distribution comparison (Compare Data Distributions; null: none), drawn in the Shift section and scrolled to. */
+  shift: { body: { result: ShiftResult | null }; reply: { shown: boolean } };
 };
 
 /** A map of request types to their bodies and replies. */

@@ -14,6 +14,8 @@ import type { WorkspaceDiscovery } from './workspaceDiscovery';
 import { workspaceFolderPaths } from './workspaceDiscovery';
 import { hostEngine } from './lazyHostEngine';
 import { resolveReportTarget } from './dashboardTarget';
+import type { RobustnessMode } from '../engine/robustness/robustnessTypes';
+import type { DashboardFocus } from '../../webview/protocol';
 
 /** What the commands need. */
 export interface CommandServices {
@@ -21,8 +23,28 @@ export interface CommandServices {
   store: AuditStore;
   discovery: WorkspaceDiscovery;
   thumbnails: ThumbnailCache;
-  /** Opens the dashboard on the dataset and model the argument names (a tree node, a finding, a file), or asks. */
-  openDashboard: (argument?: unknown) => unknown;
+  /** Opens the dashboard on the dataset and model the argument names (a tree node, a finding, a file, a result), or
+   * asks; scrolled to `focus` when given. */
+  openDashboard: (argument?: unknown, focus?: DashboardFocus) => unknown;
+}
+
+const ROBUSTNESS_MODES: readonly RobustnessMode[] = ['corruptions', 'attacks', 'all'];
+
+/** The `fairframe.robustness` setting: what Audit Model on Dataset also measures (undefined: as fairframe.json says). */
+export function robustnessSetting(): RobustnessMode | undefined {
+  const value = vscode.workspace.getConfiguration('fairframe').get<unknown>('robustness');
+  return ROBUSTNESS_MODES.find((mode) => mode === value);
+}
+
+/** Asks which robustness audit to run; undefined when dismissed. */
+async function pickRobustnessMode(): Promise<RobustnessMode | undefined> {
+  const items: Array<vscode.QuickPickItem & { mode: RobustnessMode }> = [
+    { mode: 'corruptions', label: '$(color-mode) Corruptions', description: 'noise, blur, brightness, contrast, JPEG, pixelate', detail: 'Accuracy by group at five severities of eight common corruptions (ImageNet-C).' },
+    { mode: 'attacks', label: '$(shield) Attacks', description: 'FGSM and PGD (Square Attack without gradients)', detail: 'Accuracy by group under L∞ attacks on a seeded sample of the images, and each group\'s robust radius.' },
+    { mode: 'all', label: '$(checklist) All', description: 'corruptions and attacks', detail: 'Both; the longest run.' },
+  ];
+  const picked = await vscode.window.showQuickPick(items, { title: 'Fairframe: measure the model\'s robustness under…', matchOnDescription: true });
+  return picked?.mode;
 }
 
 /** Turns a command argument (a URI, a path string, a tree node, or nothing) into a path on disk; asks the user when there is none. */
@@ -149,9 +171,32 @@ export function registerAuditCommands(services: CommandServices): vscode.Disposa
         await discovery.whenIdle();
         const pair = await pickModelAndDataset(store, modelOfArgument(modelArgument, store), datasetOfModelArgument(datasetArgument ?? (datasetOfArgument(modelArgument) ? modelArgument : undefined), store));
         if (!pair) return undefined;
-        return await runner.audit(pair.dataset.folder, { models: [pair.model.file], datasets: [pair.dataset.name] });
+        const robustness = robustnessSetting();
+        return await runner.audit(pair.dataset.folder, { models: [pair.model.file], datasets: [pair.dataset.name], ...(robustness ? { robustness } : {}) });
       } catch (error) {
         runner.report(error, 'Model audit');
+        return undefined;
+      }
+    }),
+    // The model audit with robustness (asked for each time, or passed by a caller), then the dashboard's Robustness section.
+    vscode.commands.registerCommand('fairframe.auditRobustness', async (modelArgument?: unknown, datasetArgument?: unknown, modeArgument?: unknown): Promise<AuditResult | undefined> => {
+      if (!vscode.workspace.isTrusted) {
+        void vscode.window.showWarningMessage('Fairframe: models are not run in a restricted (untrusted) workspace. Trust the workspace to measure a model\'s robustness.');
+        return undefined;
+      }
+      try {
+        await discovery.whenIdle();
+        const fromDatasetNode = datasetOfArgument(modelArgument) ? modelArgument : undefined;
+        const pair = await pickModelAndDataset(store, fromDatasetNode ? undefined : modelOfArgument(modelArgument, store), datasetOfModelArgument(datasetArgument ?? fromDatasetNode, store));
+        if (!pair) return undefined;
+        const mode = ROBUSTNESS_MODES.find((m) => m === modeArgument) ?? (await pickRobustnessMode());
+        if (!mode) return undefined;
+        const result = await runner.audit(pair.dataset.folder, { models: [pair.model.file], datasets: [pair.dataset.name], robustness: mode });
+        if (result?.models.some((model) => model.robustness)) await services.openDashboard(result, { section: 'robustness' });
+        else if (result) void vscode.window.showWarningMessage(`Fairframe: ${path.basename(pair.model.file)} could not be measured for robustness on '${pair.dataset.name}': ${result.models[0]?.reason ?? 'no image was audited'}.`);
+        return result;
+      } catch (error) {
+        runner.report(error, 'Robustness audit');
         return undefined;
       }
     }),

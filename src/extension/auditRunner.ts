@@ -17,6 +17,7 @@ import { explainSettings } from './explainSettings';
 import { cacheRoot } from './fairframeSettings';
 import { recordEditorRun } from './runRecorder';
 import type { RunRecord } from '../engine/runs/runRecord';
+import type { RobustnessMode } from '../engine/robustness/robustnessTypes';
 
 const STAGE_LABEL: Record<Progress['stage'], string> = {
   discover: 'Finding datasets',
@@ -28,10 +29,13 @@ const STAGE_LABEL: Record<Progress['stage'], string> = {
   report: 'Writing the report',
 };
 
-/** Text of one progress update, e.g. "Scanning images: 120 / 400". */
-export function progressText(progress: Progress): string {
+/**
+ * Text of one progress update, e.g. "Scanning images: 120 / 400". With `detailed`, the message of every stage is added
+ * (a robustness run names the corruption or attack under way: "Running the model: 3 / 40 (Corruption shot-noise@4 …)").
+ */
+export function progressText(progress: Progress, detailed = false): string {
   const count = progress.total !== undefined ? `${progress.done} / ${progress.total}` : progress.done > 0 ? `${progress.done}` : '';
-  const detail = progress.stage === 'checks' && progress.message ? ` (${progress.message})` : '';
+  const detail = (progress.stage === 'checks' || detailed) && progress.message ? ` (${progress.message})` : '';
   return `${STAGE_LABEL[progress.stage]}${count ? `: ${count}` : ''}${detail}`;
 }
 
@@ -45,6 +49,8 @@ export interface AuditRequest {
   quiet?: boolean;
   /** Errors are logged, not shown (automatic audits). */
   silentErrors?: boolean;
+  /** Also measure the models' accuracy by group under corruptions, attacks or both (over fairframe.json's `robustness`). */
+  robustness?: RobustnessMode;
 }
 
 /** Starts the worker lazily, runs one audit per target and request at a time (a new run supersedes the old one). */
@@ -95,15 +101,17 @@ export class AuditRunner implements vscode.Disposable {
         onlyListedModels: true,
         thresholds: typeof replicates === 'number' ? { bootstrapReplicates: replicates } : undefined,
         datasets: request.datasets,
+        ...(request.robustness && models.length > 0 ? { robustness: request.robustness } : {}),
       };
-      const title = models.length ? `Fairframe: auditing ${models.map((model) => path.basename(model)).join(', ')} on ${request.datasets?.join(', ') ?? path.basename(target)}` : `Fairframe: auditing ${path.basename(target)}`;
+      const measured = options.robustness ? ` (robustness: ${options.robustness})` : '';
+      const title = models.length ? `Fairframe: auditing ${models.map((model) => path.basename(model)).join(', ')} on ${request.datasets?.join(', ') ?? path.basename(target)}${measured}` : `Fairframe: auditing ${path.basename(target)}`;
       const result = await vscode.window.withProgress(
         { location: request.quiet ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title, cancellable: !request.quiet },
         async (progress, token) => {
           const cancel = token.onCancellationRequested(() => controller.abort());
           try {
             const report = throttleProgress((update) => {
-              const text = progressText(update);
+              const text = progressText(update, options.robustness !== undefined);
               progress.report({ message: text });
               this.statusBar.progress(text);
             }, 250);

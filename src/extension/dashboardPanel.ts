@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AuditResult } from '../engine/auditResult';
+import type { ShiftResult } from '../engine/shift/shiftTypes';
 import { toDashboardData, type DashboardData } from '../../webview/dashboardData';
 import type { AuditStore, StoreSelection } from './auditStore';
 import type { RunHistory } from './runHistory';
@@ -53,6 +54,8 @@ let explanationSource: ExplanationSource | undefined;
 let storeOfPanels: AuditStore | undefined;
 /** The recorded runs the Runs section shows (set when the dashboard is registered). */
 let runHistoryOfPanels: RunHistory | undefined;
+/** The last distribution comparison of this window: the Shift section shows it whatever audit is shown. */
+let lastShiftResult: ShiftResult | undefined;
 
 /** The workspaceState key of the selection the dashboard last showed (restored with the panel after a reload). */
 const SELECTION_STATE_KEY = 'fairframe.dashboardSelection';
@@ -105,13 +108,16 @@ export class DashboardPanel implements vscode.Disposable {
   readonly explanationRendered = new Map<number, string[]>();
   /** Fires when the panel is closed. */
   readonly onDidDispose = this.disposedEmitter.event;
-  /** The sections drawn by the last render (empty before the first). */
+  /** The sections drawn by the last render (empty before the first), and the charts in them (`data-chart` names). */
   lastRendered: DashboardSection[] = [];
+  lastCharts: string[] = [];
   /** What the webview last scrolled to and highlighted for a focus request. */
   lastFocused: FocusedElement | undefined;
   private renderWaiters: Array<() => void> = [];
   private compareView: CompareView | undefined;
   private compareWaiters: Array<(shown: number) => void> = [];
+  /** The comparison the Shift section last drew (its createdAt), for tests. */
+  lastShiftShown: string | undefined;
   /** The finding the Compare section last showed, and how many images it drew (for tests). */
   lastCompared: { finding: string; shown: number } | undefined;
   private inFlight = 0;
@@ -354,6 +360,25 @@ export class DashboardPanel implements vscode.Disposable {
     }
   }
 
+  /** Shows a distribution comparison in the Shift section (kept for the panels opened later and after a reload). */
+  async showShift(result: ShiftResult): Promise<void> {
+    lastShiftResult = result;
+    if (this.ready && this.shown) await this.sendShift();
+    await this.whenRendered();
+  }
+
+  /** Sends the last comparison (if any) to the Shift section. */
+  private async sendShift(): Promise<void> {
+    const result = lastShiftResult;
+    if (!result) return;
+    try {
+      const reply = await this.endpoint.request('shift', { result });
+      if (reply.shown) this.lastShiftShown = result.createdAt;
+    } catch (error) {
+      this.logFailure('shift', error);
+    }
+  }
+
   /** Sends the recorded runs of the model shown to the Runs section. */
   private async sendRuns(): Promise<void> {
     const view = runsViewOf(this.result, runHistoryOfPanels);
@@ -394,6 +419,7 @@ export class DashboardPanel implements vscode.Disposable {
     try {
       const reply = await this.endpoint.request('show', { data, focus });
       this.lastRendered = reply.rendered;
+      this.lastCharts = reply.charts;
       if (reply.focused) this.lastFocused = reply.focused;
       this.renderedEmitter.fire(reply.rendered);
       // After a reload the webview has lost the explanation: send it again with what is computed so far.
@@ -405,6 +431,7 @@ export class DashboardPanel implements vscode.Disposable {
       }
       this.shown = true;
       await this.sendRuns();
+      await this.sendShift();
       // The webview reloaded or the dataset changed: show the compared finding again if it is still in what is shown.
       const compared = this.compareView;
       if (compared && data?.datasets.some((dataset) => dataset.name === compared.dataset)) {

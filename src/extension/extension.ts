@@ -93,15 +93,15 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
     }),
     ...registerAuditCommands({
       runner, store, discovery, thumbnails,
-      openDashboard: async (argument) => {
+      openDashboard: async (argument, focus) => {
         const target = await resolveDashboardTarget(store, argument, DashboardPanel.currentPanel?.selection);
-        return target ? openDashboard(context, target.selection, target.focus) : undefined;
+        return target ? openDashboard(context, target.selection, focus ?? target.focus) : undefined;
       },
     }),
     ...registerDashboard(context, store, new WorkerExplanationSource(runner, store, thumbnails), history),
     registerExplainImage({ store, records, runner, openDashboard: (selection) => openDashboard(context, DashboardPanel.currentPanel ? undefined : selection) }),
     registerCompareCommand({ store, records, openDashboard: (selection) => openDashboard(context, selection) }),
-    registerShiftCommand({ store, runner, output }),
+    registerShiftCommand({ store, runner, output, showInDashboard: (result) => openDashboard(context, undefined).showShift(result) }),
   );
   // Hovers show an explanation overlay (Grad-CAM, computed and cached in the worker) once a model was audited.
   context.subscriptions.push(hoverContent.setOverlayProvider((request) => runner.explainOverlay(request)));

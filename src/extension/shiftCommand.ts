@@ -1,5 +1,6 @@
 // "Fairframe: Compare Data Distributions": picks a reference and a target (two datasets, or two splits of one) and
-// optionally a model, runs `fairframe shift` in the worker, and opens its Markdown report beside the editor.
+// optionally a model, runs `fairframe shift` in the worker, and shows it in the dashboard's Shift section (its Markdown
+// report is written to the cache folder and opens on request).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -78,7 +79,7 @@ async function pickSide(store: AuditStore, role: 'reference' | 'target', preset?
 }
 
 /** Registers `fairframe.compareDistributions` (argument: a Datasets view node as the reference, or a full ShiftCommandArgument). */
-export function registerShiftCommand(services: { store: AuditStore; runner: AuditRunner; output: FairframeOutput }): vscode.Disposable {
+export function registerShiftCommand(services: { store: AuditStore; runner: AuditRunner; output: FairframeOutput; showInDashboard: (result: ShiftResult) => Promise<void> }): vscode.Disposable {
   return vscode.commands.registerCommand('fairframe.compareDistributions', async (argument?: unknown): Promise<ShiftCommandResult | undefined> => {
     const { store, runner, output } = services;
     try {
@@ -123,10 +124,13 @@ export function registerShiftCommand(services: { store: AuditStore; runner: Audi
       const file = path.join(folder, `fairframe-shift-${result.createdAt.replace(/[:.]/g, '-')}.md`);
       await fs.writeFile(file, hostEngine().renderShiftMarkdown(result));
       const uri = vscode.Uri.file(file);
-      await vscode.commands.executeCommand('markdown.showPreviewToSide', uri).then(undefined, () => vscode.window.showTextDocument(uri, { preview: true }));
       output.log.info(`Shift report: ${file}`);
+      // The figures go to the dashboard's Shift section; the Markdown report opens on request.
+      await services.showInDashboard(result);
       const moved = result.findings.filter((finding) => finding.rule === 'FF-S001' || finding.rule === 'FF-S002' || finding.rule === 'FF-S003' || finding.rule === 'FF-S004').length;
-      void vscode.window.showInformationMessage(`Fairframe: ${moved === 0 ? 'no shift found' : `${moved} shift finding${moved === 1 ? '' : 's'}`} between ${reference.label} and ${target.label}.`);
+      void vscode.window.showInformationMessage(`Fairframe: ${moved === 0 ? 'no shift found' : `${moved} shift finding${moved === 1 ? '' : 's'}`} between ${reference.label} and ${target.label}.`, 'Open Report').then((choice) => {
+        if (choice) void vscode.commands.executeCommand('markdown.showPreviewToSide', uri).then(undefined, () => vscode.window.showTextDocument(uri, { preview: true }));
+      });
       return { result, reportFile: file };
     } catch (error) {
       runner.report(error, 'Comparing distributions');

@@ -44,7 +44,7 @@ describe('dashboard webview in Chromium', function () {
     const before = harness.readyCount;
     const rendered = await showFixture();
     assert.equal(harness.readyCount, before + 1);
-    assert.deepEqual(rendered, ['overview', 'compare', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries', 'robustness', 'explanation', 'runs']);
+    assert.deepEqual(rendered, ['overview', 'compare', 'fairness', 'groups', 'heatmaps', 'properties', 'galleries', 'robustness', 'explanation', 'runs', 'shift']);
     const page = harness.page;
     assert.deepEqual(await page.locator('.severity-count').allTextContents(), [fixture.result.counts.error, fixture.result.counts.warning, fixture.result.counts.info].map(String));
     // 64 of the 80 images are called right: 80.0%, with the engine's interval.
@@ -155,8 +155,8 @@ describe('dashboard webview in Chromium', function () {
     // A click on the title sets where sequential focus navigation starts, as a person's click would.
     await harness.page.locator('h1').click();
     const visited: string[] = [];
-    // One stop per section link (ten sections) and per control up to the first button, with room to spare.
-    for (let i = 0; i < 30; i++) {
+    // One stop per section link (eleven sections) and per control up to the first button, with room to spare.
+    for (let i = 0; i < 32; i++) {
       await harness.page.keyboard.press('Tab');
       visited.push(await harness.page.evaluate(() => {
         const active = document.activeElement as HTMLElement;
@@ -312,7 +312,7 @@ describe('dashboard webview in Chromium', function () {
     assert.equal(data.models[0].labelIssues?.flagged, 5000);
     assert.ok(size < 2_000_000, `the posted data is ${size} characters`);
     const reply = await harness.show(data);
-    assert.equal(reply.rendered.length, 10, "every section, Robustness and Runs included");
+    assert.equal(reply.rendered.length, 11, "every section, Robustness, Runs and Shift included");
     const gallery = harness.page.locator('[data-gallery="label-issues"]');
     assert.equal(await gallery.locator('.card').count(), GALLERY_PAGE);
     assert.equal(await gallery.locator('.gallery-count').textContent(), 'Showing 24 of 5,000.');

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { DashboardData } from '../../webview/dashboardData';
 import type { RunComparisonView, RunsView } from '../../webview/runsData';
+import type { ShiftResult } from '../../src/engine/shift/shiftTypes';
 import { dashboardHtml, makeNonce } from '../../webview/dashboardHtml';
 import { MessageEndpoint } from '../../webview/messageEndpoint';
 import {
@@ -138,6 +139,12 @@ export class DashboardHarness {
   runs(view: RunsView | null): Promise<{ shown: boolean }> {
     if (!this.endpoint) throw new Error('Load the page first.');
     return this.endpoint.request('runs', { view });
+  }
+
+  /** Posts `shift` as the host does after Compare Data Distributions. */
+  shift(result: ShiftResult | null): Promise<{ shown: boolean }> {
+    if (!this.endpoint) throw new Error('Load the page first.');
+    return this.endpoint.request('shift', { result });
   }
 
   /** Posts `compare` as the host does for a finding about images. */

@@ -71,7 +71,7 @@ describe('dashboard explanations in Chromium', function () {
 
   it('is drawn and listed even without an audit, with its empty state', async () => {
     const reply = await harness.show(null);
-    assert.deepEqual(reply.rendered, ['explanation']);
+    assert.deepEqual(reply.rendered, ['explanation', 'shift']);
     assert.equal(await harness.page.locator('[data-body="explanation"]').textContent(), EXPLANATION_EMPTY_TEXT);
     assert.equal(await harness.page.locator('nav a[data-section="explanation"]').textContent(), 'Explanation');
     await harness.show(data);

@@ -51,4 +51,57 @@ describe('dashboard robustness section in Chromium', function () {
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
     assert.deepEqual(harness.pageErrors, []);
   });
+
+  /** The control with the keyboard focus, whether `id`'s dropdown is open, and how many dropdowns are shown. */
+  function controlState(id: string): Promise<{ active: string; open: boolean; value: string; shownDropdowns: number }> {
+    return harness.page.evaluate((controlId) => {
+      const control = document.getElementById(controlId) as (HTMLElement & { open: boolean; value: string }) | null;
+      const shownDropdowns = Array.from(document.querySelectorAll('vscode-single-select')).filter((select) => select.shadowRoot?.querySelector(':popover-open')).length;
+      return { active: document.activeElement?.id ?? '', open: control?.open ?? false, value: control?.value ?? '', shownDropdowns };
+    }, id);
+  }
+
+  it('a condition chosen in the open dropdown with the keyboard redraws the chart, closes the dropdown and keeps the focus', async () => {
+    const page = harness.page;
+    await page.locator('#robustness-family').scrollIntoViewIfNeeded();
+    await page.focus('#robustness-family');
+    await page.keyboard.press('Enter');
+    assert.equal((await controlState('robustness-family')).open, true, 'Enter opens the dropdown');
+    // From the brightness chosen above: contrast, then jpeg.
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.locator('#robustness svg[aria-label^="Accuracy under jpeg by site"]').waitFor();
+    assert.deepEqual(await controlState('robustness-family'), { active: 'robustness-family', open: false, value: 'jpeg', shownDropdowns: 0 });
+    // The redrawn control answers the keyboard: Enter opens it again, Escape closes it.
+    await page.keyboard.press('Enter');
+    assert.equal((await controlState('robustness-family')).open, true);
+    await page.keyboard.press('Escape');
+    assert.deepEqual(harness.pageErrors, []);
+  });
+
+  it('a redraw from the host while a dropdown is open closes it and leaves the focus on the control', async () => {
+    const page = harness.page;
+    for (const id of ['robustness-report', 'chart-metric']) {
+      await page.locator(`#${id}`).scrollIntoViewIfNeeded();
+      await page.locator(`#${id}`).click();
+      assert.equal((await controlState(id)).open, true, `${id}: the click opens the dropdown`);
+      const before = (await controlState(id)).value;
+      const reply = await harness.show(toDashboardData(fixture.result, (dataset, relPath) => harness.imageUri(dataset, relPath)));
+      assert.ok(reply.rendered.includes('robustness') && reply.rendered.includes('groups'));
+      assert.deepEqual(await controlState(id), { active: id, open: false, value: before, shownDropdowns: 0 }, `${id} after the redraw`);
+      await page.keyboard.press('ArrowDown');
+      assert.equal((await controlState(id)).open, true, `${id}: the keyboard still reaches the redrawn control`);
+      await page.keyboard.press('Escape');
+    }
+    assert.deepEqual(harness.pageErrors, []);
+  });
+
+  it('a redraw from the host while a control has the focus leaves the focus there', async () => {
+    const page = harness.page;
+    await page.focus('#robustness-family');
+    await harness.show(toDashboardData(fixture.result, (dataset, relPath) => harness.imageUri(dataset, relPath)));
+    assert.equal((await controlState('robustness-family')).active, 'robustness-family');
+    assert.deepEqual(harness.pageErrors, []);
+  });
 });

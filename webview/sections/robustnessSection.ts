@@ -19,7 +19,8 @@ interface Point {
 /** The condition families a chart can show: each corruption by severity, and each attack by ε. */
 function families(robustness: RobustnessResults): Array<{ value: string; label: string; source: 'corruptions' | 'attacks'; levels: number[]; axis: string }> {
   const out: Array<{ value: string; label: string; source: 'corruptions' | 'attacks'; levels: number[]; axis: string }> = [];
-  for (const corruption of robustness.corruptions?.corruptions ?? []) out.push({ value: corruption.name, label: corruption.name, source: 'corruptions', levels: [1, 2, 3, 4, 5], axis: 'Severity (0 = clean)' });
+  const severities = robustness.corruptions?.severities ?? [1, 2, 3, 4, 5];
+  for (const corruption of robustness.corruptions?.corruptions ?? []) out.push({ value: corruption.name, label: corruption.name, source: 'corruptions', levels: severities, axis: 'Severity (0 = clean)' });
   const attacks = robustness.attacks;
   if (attacks?.status === 'ok' && attacks.settings) {
     for (const kind of attacks.settings.attack === 'square' ? ['square'] : ['pgd', 'fgsm']) out.push({ value: kind, label: `${kind.toUpperCase()} attack`, source: 'attacks', levels: attacks.settings.epsilons, axis: 'ε in pixel levels of 255 (0 = clean)' });

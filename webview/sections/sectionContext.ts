@@ -2,6 +2,7 @@
 import type { DashboardData, DashboardModel } from '../dashboardData';
 import type { CompareView, DashboardFocus, ExplanationMethodResult, ExplanationView } from '../protocol';
 import type { RunsView } from '../runsData';
+import type { ShiftResult } from '../../src/engine/shift/shiftTypes';
 
 /** The view state kept across reloads with vscode.setState (selections only, never the data). */
 export interface ViewState {
@@ -26,6 +27,9 @@ export interface ViewState {
   /** Robustness chart: report × condition family (a corruption, 'pgd' or 'fgsm'). */
   robustnessReport: string;
   robustnessFamily: string;
+  /** Shift: the image property charted, and the scope whose class priors are listed. */
+  shiftProperty: string;
+  shiftPriorGroup: string;
   section?: string;
 }
 
@@ -46,6 +50,8 @@ export const DEFAULT_VIEW_STATE: ViewState = {
   explainedShown: 0,
   robustnessReport: '',
   robustnessFamily: '',
+  shiftProperty: '',
+  shiftPriorGroup: '',
 };
 
 /** The image the Explanation section shows and the methods' results received so far (kept outside the DOM and the data). */
@@ -82,6 +88,8 @@ export interface SectionContext {
   focusFinding?: string;
   /** The recorded runs of the model shown, and the comparison of two of them once asked for. */
   runs?: RunsView;
+  /** The last distribution comparison, if any (it is not part of the audit shown). */
+  shift?: ShiftResult;
   /** Asks the host to compare two runs (by id); the section redraws with the comparison. */
   compareRuns(before: string, after: string): void;
 }

@@ -16,7 +16,7 @@ const validate = ajv.compile<FairframeConfig>(schema);
 export function validateConfig(raw: unknown, file = CONFIG_FILE_NAME): FairframeConfig {
   if (!validate(raw)) {
     const problems = (validate.errors ?? [])
-      .map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` ('${String(e.params.additionalProperty)}')` : ''}`)
+      .map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` ('${String(e.params.additionalProperty)}')` : ''}${e.params && 'allowedValues' in e.params && Array.isArray(e.params.allowedValues) ? ` (${e.params.allowedValues.map((v) => JSON.stringify(v)).join(', ')})` : ''}`)
       .join('; ');
     throw new FairframeError('bad-config', `${file} is not a valid Fairframe configuration: ${problems}.`, { file });
   }
@@ -39,6 +39,7 @@ export function resolveConfig(raw: FairframeConfig = {}, file?: string): Resolve
     })),
     intersections: raw.intersections,
     ...(raw.robustness ? { robustness: raw.robustness } : {}),
+    ...(raw.robustnessSettings ? { robustnessSettings: raw.robustnessSettings } : {}),
   };
 }
 

@@ -78,6 +78,26 @@ export interface FairframeConfig {
   intersections?: string[][];
   /** Also measure models under common corruptions, adversarial attacks or both (as --robustness does). */
   robustness?: 'corruptions' | 'attacks' | 'all';
+  /** What the robustness audit measures when it runs (every field defaulted; see `DEFAULT_ROBUSTNESS_SETTINGS`). */
+  robustnessSettings?: RobustnessSettingsConfig;
+}
+
+/** fairframe.json's `robustnessSettings` (the schema validates ranges and names). */
+export interface RobustnessSettingsConfig {
+  /** Corruption names (default: all eight). */
+  corruptions?: string[];
+  /** ImageNet-C severities 1–5 (default: all five). */
+  severities?: number[];
+  /** Attack ε grid in pixel levels of 0–255 (default 1, 2, 4, 8). */
+  epsilons?: number[];
+  /** PGD iterations (default 10). */
+  pgdSteps?: number;
+  /** PGD step size as a multiple of ε (default 0.25). */
+  pgdStepSize?: number;
+  /** PGD from a random point of the ε-ball (default true). */
+  pgdRandomStart?: boolean;
+  /** Square Attack queries per image and ε (default 500). */
+  squareQueries?: number;
 }
 
 /** Every tunable threshold with its default. Each check documents which it reads. */
@@ -216,4 +236,5 @@ export interface ResolvedConfig {
   models: ModelConfig[];
   intersections?: string[][];
   robustness?: 'corruptions' | 'attacks' | 'all';
+  robustnessSettings?: RobustnessSettingsConfig;
 }

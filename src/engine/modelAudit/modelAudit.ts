@@ -28,6 +28,7 @@ import { MODEL_RULES } from './modelRules';
 import { auditRobustness } from '../robustness/robustnessAudit';
 import { robustnessFindings } from '../robustness/robustnessFindings';
 import type { RobustnessMode } from '../robustness/robustnessTypes';
+import { resolveRobustnessSettings } from '../robustness/robustnessSettings';
 import { measureAudited, type AuditedPrediction } from './measureAudited';
 import { auditPredictionsFile, isPredictionsFile } from '../predictions/predictionsAudit';
 
@@ -287,6 +288,7 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
       minGroupSize: config.thresholds.minMetricGroupSize,
       bootstrap: { replicates: config.thresholds.bootstrapReplicates, level: config.thresholds.confidenceLevel, seed: config.thresholds.bootstrapSeed, signal: options.signal },
       attackImages: config.thresholds.attackImages,
+      settings: resolveRobustnessSettings(config.robustnessSettings),
       cacheDir: options.cacheDir,
       signal: options.signal,
       onProgress: options.onProgress,

@@ -2,7 +2,6 @@
 // the drop from clean and the difference-in-differences between the groups that drop most and least.
 import { formatInterval, formatPercent } from '../modelAudit/groupFindings';
 import type { ModelAudit } from '../modelAudit/modelAuditTypes';
-import { CORRUPTIONS } from '../robustness/corruptions';
 import type { RobustnessGroupReport } from '../robustness/robustnessTypes';
 import { escapeMarkdown } from './markdownReport';
 
@@ -39,20 +38,24 @@ export function robustnessSection(audit: ModelAudit, level: number): string[] {
   const lines = ['### Robustness', ''];
   const c = r.corruptions;
   if (c) {
-    lines.push(`Common corruptions after Hendrycks & Dietterich 2019 (ImageNet-C parameters, seed ${c.seed}) applied to the ${c.images} audited images as the model sees them; clean accuracy ${cell(c.clean)}. Accuracy (drop from clean) with ${pct} paired bootstrap intervals; corruption error = mean error over the 5 severities.${c.failures > 0 ? ` ${c.failures} corrupted images could not be run and count as errors.` : ''}`, '');
-    lines.push('| Corruption | Parameter (severity 1 → 5) | Severity 1 | Severity 3 | Severity 5 | Mean | Corruption error |', '|---|---|---|---|---|---|---:|');
+    const severities = c.severities ?? [1, 2, 3, 4, 5];
+    // At most three severity columns: the first, the middle and the last applied (1, 3 and 5 by default).
+    const columns = severities.length <= 3 ? severities : [severities[0], severities[Math.floor((severities.length - 1) / 2)], severities[severities.length - 1]];
+    const over = severities.length === 5 ? 'the 5 severities' : `severities ${severities.join(', ')}`;
+    lines.push(`Common corruptions after Hendrycks & Dietterich 2019 (ImageNet-C parameters, seed ${c.seed}) applied to the ${c.images} audited images as the model sees them; clean accuracy ${cell(c.clean)}. Accuracy (drop from clean) with ${pct} paired bootstrap intervals; corruption error = mean error over ${over}.${c.failures > 0 ? ` ${c.failures} corrupted images could not be run and count as errors.` : ''}`, '');
+    lines.push(`| Corruption | Parameter (severity 1 → 5) | ${columns.map((s) => `Severity ${s}`).join(' | ')} | Mean | Corruption error |`, `|---|---|${columns.map(() => '---').join('|')}|---|---:|`);
     for (const corruption of c.corruptions) {
       const at = (level: string): string => {
         const condition = c.conditions.find((x) => x.key === `${corruption.name}@${level}`);
         return condition ? cell(condition.accuracy) : '';
       };
       const values = corruption.values.map((v) => (Array.isArray(v) ? `(${v.join(', ')})` : String(v))).join(', ');
-      lines.push(`| ${corruption.name} | ${corruption.parameter}: ${values} | ${at('1')} | ${at('3')} | ${at('5')} | ${at('mean')} | ${formatPercent(c.corruptionError[corruption.name] ?? null)} |`);
+      lines.push(`| ${corruption.name} | ${corruption.parameter}: ${values} | ${columns.map((s) => at(String(s))).join(' | ')} | ${at('mean')} | ${formatPercent(c.corruptionError[corruption.name] ?? null)} |`);
     }
     lines.push('');
     for (const report of c.groups) {
       lines.push(`**By ${escapeMarkdown(report.name)}**, mean over severities: accuracy (change from clean)`, '');
-      lines.push(...groupTable(report, CORRUPTIONS.map((name) => `${name}@mean`), (key) => key.replace('@mean', '')));
+      lines.push(...groupTable(report, c.corruptions.map(({ name }) => `${name}@mean`), (key) => key.replace('@mean', '')));
     }
   }
   const a = r.attacks;
@@ -63,7 +66,7 @@ export function robustnessSection(audit: ModelAudit, level: number): string[] {
     if (s.attack === 'square') {
       lines.push(`Black-box L∞ Square Attack (Andriushchenko et al. 2020) on ${sample}, because ${escapeMarkdown(s.reason ?? 'the model has no gradient graph')}: ${s.queries ?? '?'} queries per image and ε, p_init ${s.pInit ?? '?'}; ε in pixel levels of 0–255. Clean accuracy on these images ${cell(a.clean)}. Robust radius = the smallest grid ε that fools the model (0 for images already wrong).`, '');
     } else {
-      lines.push(`White-box L∞ attacks on ${sample}: FGSM, and PGD with a random start, ${s.pgdSteps} steps of ${s.pgdStepSize}, stopping at the first misclassified iterate; ε in pixel levels of 0–255; loss: ${s.loss}. Clean accuracy on these images ${cell(a.clean)}. Robust radius = the smallest ε at which PGD flips the image (bisected ${s.radiusBisectionSteps} times between grid points; 0 for images already wrong).`, '');
+      lines.push(`White-box L∞ attacks on ${sample}: FGSM, and PGD ${s.randomStart ? 'with a random start' : 'from the image itself (no random start)'}, ${s.pgdSteps} steps of ${s.pgdStepSize}, stopping at the first misclassified iterate; ε in pixel levels of 0–255; loss: ${s.loss}. Clean accuracy on these images ${cell(a.clean)}. Robust radius = the smallest ε at which PGD flips the image (bisected ${s.radiusBisectionSteps} times between grid points; 0 for images already wrong).`, '');
     }
     lines.push(`| Attack | ${s.epsilons.map((e) => `ε ${e}/255`).join(' | ')} |`, `|---|${s.epsilons.map(() => '---').join('|')}|`);
     for (const kind of s.attack === 'square' ? ['square'] : ['fgsm', 'pgd']) lines.push(`| ${kind.toUpperCase()} | ${s.epsilons.map((e) => { const x = a.conditions?.find((c) => c.key === `${kind}@${e}`); return x ? cell(x.accuracy) : ''; }).join(' | ')} |`);

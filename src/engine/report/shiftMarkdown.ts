@@ -44,7 +44,7 @@ export function renderShiftMarkdown(result: ShiftResult): string {
     `- Reference: ${side(result.reference)}`,
     `- Target: ${side(result.target)}`,
     result.model ? `- Model: ${escapeMarkdown(path.basename(result.model.file))} (sha256 ${result.model.sha256.slice(0, 12)}…; embedding ${escapeMarkdown(result.model.featureTensor ?? 'none')})` : '- Model: none (no embedding or class-prior comparison; pass --model)',
-    `- Groups: ${result.attributes.length > 0 ? result.attributes.map(escapeMarkdown).join(', ') : 'no sensitive attribute shared by both sides'} (groups with fewer than ${s.minGroupSize} images on a side are not compared)`,
+    `- Groups: ${result.attributes.length > 0 ? result.attributes.map(escapeMarkdown).join(', ') : 'no sensitive attribute shared by both sides'}${(result.intersections ?? []).length > 0 ? `; intersections ${(result.intersections ?? []).map((tuple) => escapeMarkdown(tuple.join(' × '))).join(', ')}` : ''} (groups with fewer than ${s.minGroupSize} images on a side are not compared)`,
     `- Tests: Kolmogorov–Smirnov (two-sided), chi-square of shares, MMD permutation test; every p-value adjusted by Benjamini–Hochberg over all tests of this comparison, significant below ${s.alpha}. PSI over reference deciles; a property is **shifted** when significant and PSI ≥ ${s.minPsi}. Intervals: ${Math.round(s.confidenceLevel * 100)}% percentile bootstrap, ${s.bootstrapReplicates} replicates, seed ${s.seed}.`,
     `- ${result.counts.error} errors, ${result.counts.warning} warnings, ${result.counts.info} notes; ${(result.durationMs / 1000).toFixed(1)} s.`,
     '',

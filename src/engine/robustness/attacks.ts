@@ -20,11 +20,13 @@ export interface AttackSettings {
   pgdStepFactor: number;
   /** Bisection steps of the smallest flipping ε between two grid points. */
   radiusBisectionSteps: number;
+  /** PGD starts from a uniform random point of the ε-ball (Madry et al.), else from the clean image. */
+  randomStart: boolean;
   seed: number;
 }
 
 /** Default attack settings: ε ∈ {1, 2, 4, 8}/255 of the range, i.e. 1, 2, 4, 8 pixel levels; PGD 10 steps of 2.5ε/10, random start. */
-export const DEFAULT_ATTACK_SETTINGS: AttackSettings = { epsilons: [1, 2, 4, 8], pgdSteps: 10, pgdStepFactor: 0.25, radiusBisectionSteps: 3, seed: 0x5eed };
+export const DEFAULT_ATTACK_SETTINGS: AttackSettings = { epsilons: [1, 2, 4, 8], pgdSteps: 10, pgdStepFactor: 0.25, radiusBisectionSteps: 3, randomStart: true, seed: 0x5eed };
 
 /** How the tensor maps to pixels, element by element. */
 export class PixelSpace {
@@ -96,14 +98,15 @@ export async function fgsm(model: GradientModel, space: PixelSpace, clean: Float
 }
 
 /**
- * PGD-L∞ with a uniform random start in the ε-ball: `steps` signed steps of `stepFactor · ε`, each projected; stops at
- * the first iterate that is misclassified (the attack has then succeeded). Returns whether it succeeded.
+ * PGD-L∞ with a uniform random start in the ε-ball (or from the clean image without `randomStart`): `steps` signed steps
+ * of `stepFactor · ε`, each projected; stops at the first iterate that is misclassified (the attack has then succeeded).
+ * Returns whether it succeeded.
  */
 export async function pgd(model: GradientModel, space: PixelSpace, clean: Float32Array, label: number, epsilon: number, settings: AttackSettings, outputKind: OutputKind, random: () => number, signal?: AbortSignal): Promise<{ fooled: boolean; predicted: number }> {
   let current: Float32Array = new Float32Array(clean.length);
   for (let i = 0; i < clean.length; i++) {
     const radius = epsilon * Math.abs(space.perLevel[i]);
-    current[i] = Math.min(space.upper[i], Math.max(space.lower[i], clean[i] + (2 * random() - 1) * radius));
+    current[i] = settings.randomStart === false ? clean[i] : Math.min(space.upper[i], Math.max(space.lower[i], clean[i] + (2 * random() - 1) * radius));
   }
   let predicted = -1;
   for (let step = 0; step < settings.pgdSteps; step++) {

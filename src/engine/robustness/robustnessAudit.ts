@@ -16,12 +16,13 @@ import { preprocessImage } from '../model/preprocess';
 import type { GroupDefinition } from '../modelAudit/groupMetrics';
 import type { Progress } from '../types';
 import { attackImage, DEFAULT_ATTACK_SETTINGS, PixelSpace, type AttackSettings, type ImageAttackOutcome } from './attacks';
-import { conditionKey, CORRUPTION_PARAMETERS, CORRUPTIONS, corruptPixels, imageSeed, SEVERITIES, type CorruptionCondition } from './corruptions';
+import { conditionKey, CORRUPTION_PARAMETERS, corruptPixels, imageSeed, type CorruptionCondition } from './corruptions';
 import { DEFAULT_SQUARE_SETTINGS, squareAttack, type ScoreFunction, type SquareAttackSettings } from './squareAttack';
 import type { GradientModel } from '../gradient/gradientModel';
 import type { PreprocessSpec } from '../model/modelTypes';
 import { pairedConditionBootstrap, type DerivedCondition, type PairedBootstrapOptions } from './pairedBootstrap';
 import type { AttackResults, CorruptionResults, RadiusSummary, RobustnessCondition, RobustnessGroupReport, RobustnessMode, RobustnessResults } from './robustnessTypes';
+import { DEFAULT_ROBUSTNESS_SETTINGS, type RobustnessSettings } from './robustnessSettings';
 
 /** What the robustness audit needs from the model audit. */
 export interface RobustnessInput {
@@ -38,6 +39,8 @@ export interface RobustnessInput {
   bootstrap: PairedBootstrapOptions;
   /** Attack at most this many images (a seeded sample); 0 for all. */
   attackImages: number;
+  /** Which corruptions and severities, which ε grid and attack parameters (default: DEFAULT_ROBUSTNESS_SETTINGS). */
+  settings?: RobustnessSettings;
   cacheDir?: string;
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
@@ -95,7 +98,8 @@ async function corruptionAudit(input: RobustnessInput): Promise<CorruptionResult
   const { handle, spec, items, yTrue, yPred, signal } = input;
   const n = items.length;
   const seed = input.bootstrap.seed;
-  const conditions: CorruptionCondition[] = CORRUPTIONS.flatMap((corruption) => SEVERITIES.map((severity) => ({ corruption, severity })));
+  const { corruptions, severities } = input.settings ?? DEFAULT_ROBUSTNESS_SETTINGS;
+  const conditions: CorruptionCondition[] = corruptions.flatMap((corruption) => severities.map((severity) => ({ corruption, severity })));
   const rows: Uint8Array[] = [Uint8Array.from(yPred, (p, i) => (p === yTrue[i] ? 1 : 0))];
   let failures = 0;
   let cacheHits = 0;
@@ -124,21 +128,22 @@ async function corruptionAudit(input: RobustnessInput): Promise<CorruptionResult
     }));
   }
   input.onProgress?.({ stage: 'metrics', done: 0, message: 'Robustness by group (paired bootstrap)' });
-  // Each corruption's mean over its 5 severities: rows 1 + 5j … 5 + 5j.
-  const derived: DerivedCondition[] = CORRUPTIONS.map((_, j) => ({ members: SEVERITIES.map((s) => 1 + 5 * j + (s - 1)) }));
+  // Each corruption's mean over its S severities: rows 1 + Sj … S + Sj.
+  const derived: DerivedCondition[] = corruptions.map((_, j) => ({ members: severities.map((_s, k) => 1 + severities.length * j + k) }));
   const describe = [
     { key: 'clean', kind: 'clean', level: 0 as number | 'mean' },
     ...conditions.map((condition) => ({ key: conditionKey(condition), kind: condition.corruption as string, level: condition.severity as number | 'mean' })),
-    ...CORRUPTIONS.map((corruption) => ({ key: `${corruption}@mean`, kind: corruption as string, level: 'mean' as const })),
+    ...corruptions.map((corruption) => ({ key: `${corruption}@mean`, kind: corruption as string, level: 'mean' as const })),
   ];
   const overall = overallConditions(input, rows, derived, describe);
   const corruptionError: Record<string, number> = {};
-  for (const corruption of CORRUPTIONS) {
+  for (const corruption of corruptions) {
     const mean = overall.conditions.find((c) => c.key === `${corruption}@mean`)?.accuracy.estimate;
     corruptionError[corruption] = mean === null || mean === undefined ? Number.NaN : 1 - mean;
   }
   return {
-    corruptions: CORRUPTIONS.map((name) => ({ name, parameter: CORRUPTION_PARAMETERS[name].parameter, values: CORRUPTION_PARAMETERS[name].values.map((v) => (typeof v === 'number' ? v : [...v])) })),
+    corruptions: corruptions.map((name) => ({ name, parameter: CORRUPTION_PARAMETERS[name].parameter, values: CORRUPTION_PARAMETERS[name].values.map((v) => (typeof v === 'number' ? v : [...v])) })),
+    severities: [...severities],
     seed,
     images: n,
     clean: overall.clean,
@@ -187,7 +192,9 @@ async function attackAudit(input: RobustnessInput): Promise<AttackResults> {
   if (spec.preprocess.inputType !== 'float32') {
     return { status: 'skipped', reason: `the model takes a ${spec.preprocess.inputType} input, which has no gradient; a black-box attack (Square Attack) is not implemented yet` };
   }
-  const settings: AttackSettings = { ...DEFAULT_ATTACK_SETTINGS, seed: input.bootstrap.seed };
+  const chosen = input.settings ?? DEFAULT_ROBUSTNESS_SETTINGS;
+  const settings: AttackSettings = { ...DEFAULT_ATTACK_SETTINGS, epsilons: chosen.epsilons, pgdSteps: chosen.pgdSteps, pgdStepFactor: chosen.pgdStepFactor, randomStart: chosen.randomStart, seed: input.bootstrap.seed };
+  const squareSettings: SquareAttackSettings = { ...DEFAULT_SQUARE_SETTINGS, queries: chosen.squareQueries };
   const cache = new GradientSessionCache(input.handle, spec);
   try {
     let model: GradientModel | undefined;
@@ -199,14 +206,14 @@ async function attackAudit(input: RobustnessInput): Promise<AttackResults> {
       gradientProblem = error instanceof Error ? error.message : String(error);
     }
     const space = new PixelSpace(spec.preprocess);
-    const chosen = sampleIndices(input.items.length, input.attackImages, settings.seed);
+    const sampled = sampleIndices(input.items.length, input.attackImages, settings.seed);
     // Without a gradient graph: Square Attack, on the model's own inference session.
     const score = model ? undefined : await blackBoxScores(input.handle, spec);
     if (!model && !score) return { status: 'skipped', reason: `the model's gradient graph cannot be built (${gradientProblem}), and its input cannot be fed one image at a time for the black-box attack` };
     const outcomes: ImageAttackOutcome[] = [];
-    for (const [done, i] of chosen.entries()) {
+    for (const [done, i] of sampled.entries()) {
       throwIfAborted(signal);
-      if (done % 8 === 0) input.onProgress?.({ stage: 'infer', done, total: chosen.length, message: `Attacking images (${model ? 'FGSM, PGD' : 'Square Attack'}): ${done} of ${chosen.length}` });
+      if (done % 8 === 0) input.onProgress?.({ stage: 'infer', done, total: sampled.length, message: `Attacking images (${model ? 'FGSM, PGD' : 'Square Attack'}): ${done} of ${sampled.length}` });
       const item = input.items[i];
       let tensor: Float32Array;
       try {
@@ -219,7 +226,7 @@ async function attackAudit(input: RobustnessInput): Promise<AttackResults> {
       const seed = imageSeed(settings.seed, item.contentHash || item.path, model ? 'pgd' : 'square');
       outcomes.push(model
         ? await attackImage(model, space, tensor, input.yTrue[i], settings, input.outputKind, seed, signal)
-        : await squareAttackImage(score as ScoreFunction, spec, space, tensor, input.yTrue[i], settings.epsilons, DEFAULT_SQUARE_SETTINGS, seed, signal));
+        : await squareAttackImage(score as ScoreFunction, spec, space, tensor, input.yTrue[i], settings.epsilons, squareSettings, seed, signal));
     }
     const rows: Uint8Array[] = [Uint8Array.from(outcomes, (o) => (o.cleanCorrect ? 1 : 0))];
     const describe: Array<{ key: string; kind: string; level: number | 'mean' }> = [{ key: 'clean', kind: 'clean', level: 0 }];
@@ -233,27 +240,27 @@ async function attackAudit(input: RobustnessInput): Promise<AttackResults> {
     input.onProgress?.({ stage: 'metrics', done: 0, message: 'Attack robustness by group (paired bootstrap)' });
     const overall = overallConditions(input, rows, [], describe);
     const radii = outcomes.map((o) => o.radius);
-    const groups = groupReports(input, rows, describe.map((c) => c.key), [], (j) => chosen[j], chosen.length);
+    const groups = groupReports(input, rows, describe.map((c) => c.key), [], (j) => sampled[j], sampled.length);
     groups.forEach((report, d) => {
       const definition = input.definitions[d];
-      const keys = chosen.map((i) => definition.attributes.map((name) => String(definition.values[name][i])).join(INTERSECTION_SEPARATOR));
+      const keys = sampled.map((i) => definition.attributes.map((name) => String(definition.values[name][i])).join(INTERSECTION_SEPARATOR));
       report.radius = [...new Set(keys)].sort().map((group, k) => radiusSummary(group, radii.filter((_, j) => keys[j] === group), { ...input.bootstrap, seed: input.bootstrap.seed + 1000 * (d + 1) + k }));
     });
     return {
       status: 'ok',
       settings: {
         attack: model ? 'pgd' : 'square',
-        ...(model ? {} : { reason: `the model's gradient graph cannot be built (${gradientProblem})`, queries: DEFAULT_SQUARE_SETTINGS.queries, pInit: DEFAULT_SQUARE_SETTINGS.pInit }),
+        ...(model ? {} : { reason: `the model's gradient graph cannot be built (${gradientProblem})`, queries: squareSettings.queries, pInit: squareSettings.pInit }),
         epsilons: settings.epsilons,
         pgdSteps: settings.pgdSteps,
         pgdStepSize: `${settings.pgdStepFactor} · ε`,
-        randomStart: true,
+        randomStart: settings.randomStart,
         radiusBisectionSteps: model ? settings.radiusBisectionSteps : 0,
         seed: settings.seed,
         loss: 'cross-entropy of the true label',
       },
-      images: chosen.length,
-      sampled: chosen.length < input.items.length,
+      images: sampled.length,
+      sampled: sampled.length < input.items.length,
       clean: overall.clean,
       conditions: overall.conditions,
       groups,

@@ -36,8 +36,8 @@ export function robustnessFindings(results: RobustnessResults, config: ResolvedC
     const threshold = config.thresholds.maxCorruptionDropDifference;
     for (const report of corruptions.groups) {
       // One finding per attribute: every corruption under which a group breaks sooner, the largest gap in front.
-      const breaking = CORRUPTIONS.flatMap((corruption) => {
-        const keys = [1, 2, 3, 4, 5].map((s) => `${corruption}@${s}`).concat(`${corruption}@mean`);
+      const breaking = corruptions.corruptions.map((c) => c.name).flatMap((corruption) => {
+        const keys = (corruptions.severities ?? [1, 2, 3, 4, 5]).map((s) => `${corruption}@${s}`).concat(`${corruption}@mean`);
         const condition = firstBreakingCondition(report, keys, threshold);
         return condition ? [{ corruption, condition }] : [];
       });
@@ -47,7 +47,7 @@ export function robustnessFindings(results: RobustnessResults, config: ResolvedC
       const others = breaking.filter((entry) => entry !== lead).map(({ corruption, condition }) =>
         `${corruption} ${where(condition.key)} ('${condition.dropDifference.higherGroup ?? '?'}' vs '${condition.dropDifference.lowerGroup ?? '?'}', ${formatPercent(condition.dropDifference.estimate)} ${formatInterval(condition.dropDifference, formatPercent)})`);
       pushFinding(findings, config, MODEL_RULES.corruptionRobustnessGap, {
-        message: `${modelName} breaks sooner for some ${report.name} groups under ${breaking.length} of ${CORRUPTIONS.length} corruptions. Largest: ${lead.corruption} ${where(lead.condition.key)} of 5, ${pairText(report, lead.condition)} (${level} paired bootstrap), above maxCorruptionDropDifference ${formatPercent(threshold)}.${others.length > 0 ? ` Also: ${others.join('; ')}.` : ''}`,
+        message: `${modelName} breaks sooner for some ${report.name} groups under ${breaking.length} of ${corruptions.corruptions.length} corruptions. Largest: ${lead.corruption} ${where(lead.condition.key)} of 5, ${pairText(report, lead.condition)} (${level} paired bootstrap), above maxCorruptionDropDifference ${formatPercent(threshold)}.${others.length > 0 ? ` Also: ${others.join('; ')}.` : ''}`,
         location,
         evidence: { ...evidenceBase, attribute: report.name, attributes: report.attributes, threshold, breaking: breaking.map(({ corruption, condition }) => ({ corruption, condition: condition.key, dropDifference: condition.dropDifference, byGroup: condition.byGroup })) },
         suggestion: `Train with ${breaking.map((entry) => entry.corruption).join(', ')} augmentation and more images of the groups that break first; re-audit with --robustness corruptions.`,
@@ -76,7 +76,7 @@ export function robustnessFindings(results: RobustnessResults, config: ResolvedC
   if (corruptions) {
     const means = CORRUPTIONS.map((c) => corruptions.conditions.find((x) => x.key === `${c}@mean`)).filter((c) => c !== undefined);
     const worst = [...means].sort((a, b) => (a.accuracy.estimate ?? 1) - (b.accuracy.estimate ?? 1))[0];
-    parts.push(`clean accuracy ${formatPercent(corruptions.clean.estimate)} ${formatInterval(corruptions.clean, formatPercent)} on ${corruptions.images} images; under the 8 corruptions (mean over severities) ${means.map((m) => `${m.kind} ${formatPercent(m.accuracy.estimate)}`).join(', ')}${worst ? `; the worst is ${worst.kind} (drop ${formatPercent(worst.drop.estimate)} ${formatInterval(worst.drop, formatPercent)})` : ''}`);
+    parts.push(`clean accuracy ${formatPercent(corruptions.clean.estimate)} ${formatInterval(corruptions.clean, formatPercent)} on ${corruptions.images} images; under the ${corruptions.corruptions.length} corruptions (mean over severities) ${means.map((m) => `${m.kind} ${formatPercent(m.accuracy.estimate)}`).join(', ')}${worst ? `; the worst is ${worst.kind} (drop ${formatPercent(worst.drop.estimate)} ${formatInterval(worst.drop, formatPercent)})` : ''}`);
   }
   if (attacks?.status === 'ok' && attacks.conditions) {
     const attack = attacks.settings?.attack ?? 'pgd';

@@ -55,10 +55,12 @@ export interface RadiusSummary {
 export interface CorruptionResults {
   /** What was applied, with the parameter of each severity. */
   corruptions: Array<{ name: string; parameter: string; values: Array<number | number[]> }>;
+  /** The severities applied (fairframe.json's robustnessSettings; all five by default). Absent in older results: 1–5. */
+  severities?: number[];
   seed: number;
   images: number;
   clean: ConfidenceInterval;
-  /** Mean error over the 5 severities, per corruption (ImageNet-C's CE without the AlexNet normalisation). */
+  /** Mean error over the severities applied, per corruption (ImageNet-C's CE without the AlexNet normalisation). */
   corruptionError: Record<string, number>;
   conditions: RobustnessCondition[];
   groups: RobustnessGroupReport[];

@@ -4,6 +4,7 @@ import { pushFinding } from '../checks/check';
 import type { ResolvedConfig } from '../config/configTypes';
 import { throwIfAborted } from '../errors';
 import { percentileInterval, type ConfidenceInterval } from '../metrics/bootstrap';
+import { INTERSECTION_SEPARATOR } from '../metrics/metricFrame';
 import { mulberry32 } from '../metrics/seededRandom';
 import { chiSquareIndependence } from '../stats/contingency';
 import type { DatasetRecord, Finding, ImageFacts, Location, ScanOutcome } from '../types';
@@ -33,7 +34,24 @@ export interface AnalysisInput {
   signal?: AbortSignal;
 }
 
-type Analysis = Pick<ShiftResult, 'properties' | 'shares' | 'embedding' | 'priors' | 'findings' | 'settings'>;
+type Analysis = Pick<ShiftResult, 'properties' | 'shares' | 'embedding' | 'priors' | 'findings' | 'settings' | 'intersections'>;
+
+/**
+ * The intersections compared, as in the model audit: the tuples of fairframe.json's `intersections` whose attributes
+ * both sides carry, else every pair of the shared attributes.
+ */
+export function shiftIntersections(attributes: readonly string[], configured: string[][] | undefined): string[][] {
+  if (configured) return configured.filter((tuple) => tuple.length >= 2 && tuple.every((name) => attributes.includes(name)));
+  const pairs: string[][] = [];
+  for (let i = 0; i < attributes.length; i++) for (let j = i + 1; j < attributes.length; j++) pairs.push([attributes[i], attributes[j]]);
+  return pairs;
+}
+
+/** A record's group under one attribute or intersection: its values joined by ' × ' (undefined when one is missing). */
+function groupValue(record: DatasetRecord, attributes: readonly string[]): string | undefined {
+  const values = attributes.map((name) => record.attributes[name]);
+  return values.every((value) => value !== undefined) ? values.join(INTERSECTION_SEPARATOR) : undefined;
+}
 
 function propertyOf(facts: ImageFacts, property: ShiftProperty): number {
   return facts[property];
@@ -77,24 +95,29 @@ function meanIntervals(reference: Float64Array, target: Float64Array, replicates
   return { difference: percentileInterval(t - r, differences, level), ratio: percentileInterval(r !== 0 ? t / r : Number.NaN, ratios, level) };
 }
 
-/** Groups compared: every value of every shared attribute with at least `minSize` images on both sides. */
-function comparedGroups(input: AnalysisInput, minSize: number): { groups: ShiftGroup[]; tooSmall: Array<ShiftGroup & { nReference: number; nTarget: number }> } {
+/**
+ * Groups compared: every value of every shared attribute, then every cell of every intersection, with at least
+ * `minSize` images on both sides (minMetricGroupSize, as in the model audit); the others are listed as too small.
+ */
+function comparedGroups(input: AnalysisInput, intersections: string[][], minSize: number): { groups: ShiftGroup[]; tooSmall: Array<ShiftGroup & { nReference: number; nTarget: number }> } {
   const groups: ShiftGroup[] = [];
   const tooSmall: Array<ShiftGroup & { nReference: number; nTarget: number }> = [];
-  for (const attribute of input.attributes) {
-    const values = new Set([...input.reference.records, ...input.target.records].map((record) => record.attributes[attribute]));
+  for (const attributes of [...input.attributes.map((name) => [name]), ...intersections]) {
+    const attribute = attributes.join(INTERSECTION_SEPARATOR);
+    const values = new Set([...input.reference.records, ...input.target.records].flatMap((record) => groupValue(record, attributes) ?? []));
     for (const value of [...values].sort()) {
-      const nReference = input.reference.records.filter((record) => record.attributes[attribute] === value).length;
-      const nTarget = input.target.records.filter((record) => record.attributes[attribute] === value).length;
-      if (nReference >= minSize && nTarget >= minSize) groups.push({ attribute, value });
-      else tooSmall.push({ attribute, value, nReference, nTarget });
+      const nReference = input.reference.records.filter((record) => groupValue(record, attributes) === value).length;
+      const nTarget = input.target.records.filter((record) => groupValue(record, attributes) === value).length;
+      const group: ShiftGroup = attributes.length > 1 ? { attribute, value, attributes } : { attribute, value };
+      if (nReference >= minSize && nTarget >= minSize) groups.push(group);
+      else tooSmall.push({ ...group, nReference, nTarget });
     }
   }
   return { groups, tooSmall };
 }
 
 function inGroup(record: DatasetRecord, group: ShiftGroup | null): boolean {
-  return group === null || record.attributes[group.attribute] === group.value;
+  return group === null || groupValue(record, group.attributes ?? [group.attribute]) === group.value;
 }
 
 /** A seeded random subset of at most `cap` items (all of them, in order, when there are fewer). */
@@ -134,7 +157,8 @@ export function analyseShift(input: AnalysisInput): Analysis {
     });
   const referenceFacts = facts(reference);
   const targetFacts = facts(target);
-  const { groups, tooSmall } = comparedGroups(input, t.minMetricGroupSize);
+  const intersections = shiftIntersections(input.attributes, config.intersections);
+  const { groups, tooSmall } = comparedGroups(input, intersections, t.minMetricGroupSize);
   const scopes: Array<ShiftGroup | null> = [null, ...groups];
 
   // Image properties.
@@ -162,11 +186,12 @@ export function analyseShift(input: AnalysisInput): Analysis {
     }
   }
 
-  // Group shares.
+  // Group shares: of each attribute's values, and of each intersection's cells.
   const shares: ShareShift[] = [];
-  for (const attribute of input.attributes) {
-    const values = [...new Set([...reference.records, ...target.records].map((record) => record.attributes[attribute]))].sort();
-    const count = (records: readonly DatasetRecord[], value: string): number => records.filter((record) => record.attributes[attribute] === value).length;
+  for (const attributes of [...input.attributes.map((name) => [name]), ...intersections]) {
+    const attribute = attributes.join(INTERSECTION_SEPARATOR);
+    const values = [...new Set([...reference.records, ...target.records].flatMap((record) => groupValue(record, attributes) ?? []))].sort();
+    const count = (records: readonly DatasetRecord[], value: string): number => records.filter((record) => groupValue(record, attributes) === value).length;
     const table = [values.map((v) => count(reference.records, v)), values.map((v) => count(target.records, v))];
     const test = chiSquareIndependence(table);
     const rows = values.map((value, k) => ({
@@ -258,7 +283,7 @@ export function analyseShift(input: AnalysisInput): Analysis {
   }
 
   pushShiftFindings(findings, input, properties, shares, embedding, priors, tooSmall);
-  return { properties, shares, embedding, priors, findings, settings };
+  return { properties, shares, embedding, priors, findings, settings, intersections };
 }
 
 /** Label shares of the target, when at least half its images carry a label the model knows (else undefined). */
@@ -300,6 +325,13 @@ function pushShiftFindings(
   // One finding per property: the figures for all images, then the groups that moved most (by PSI); every row is in the evidence.
   const describeProperty = (p: PropertyShift): string =>
     `${groupName(p.group)}: mean ${p.referenceMean.toFixed(2)} → ${p.targetMean.toFixed(2)}, ratio ${fixed(p.meanRatio.estimate)} ${interval(p.meanRatio)}, KS D = ${p.ksStatistic.toFixed(3)}, adjusted p = ${formatP(p.adjustedPValue)}, PSI ${p.psi.toFixed(3)}`;
+  // The single attributes' groups lead (an intersection cell inside a shifted group moves as much, and says less), then
+  // the intersections' cells that moved most.
+  const mostMoved = (moved: PropertyShift[]): string => {
+    const single = moved.filter((p) => !p.group?.attributes);
+    const cells = moved.filter((p) => p.group?.attributes);
+    return [single.slice(0, 3).map(describeProperty).join('; '), cells.length > 0 ? `${single.length > 0 ? '; among intersections, ' : ''}${cells.slice(0, 2).map(describeProperty).join('; ')}` : ''].join('');
+  };
   for (const property of SHIFT_PROPERTIES) {
     const rows = properties.filter((p) => p.property === property);
     const moved = rows.filter((p) => p.shifted);
@@ -309,7 +341,7 @@ function pushShiftFindings(
     const groupsCompared = rows.filter((p) => p.group !== null).length;
     const steady = rows.filter((p) => p.group !== null && !p.shifted);
     pushFinding(findings, config, SHIFT_RULES.propertyShift, {
-      message: `${PROPERTY_NAMES[property]} moved ${between}. ${overall ? `${describeProperty(overall)}${overall.shifted ? '' : ' (not shifted overall)'}` : ''}.${groupsMoved.length > 0 ? ` Shifted in ${groupsMoved.length} of ${groupsCompared} groups, most in ${groupsMoved.slice(0, 3).map(describeProperty).join('; ')}.` : ''}${steady.length > 0 && groupsMoved.length > 0 ? ` Not shifted: ${steady.slice(0, 6).map((p) => `${groupName(p.group)} (ratio ${fixed(p.meanRatio.estimate)} ${interval(p.meanRatio)})`).join(', ')}${steady.length > 6 ? ', …' : ''}.` : ''}`,
+      message: `${PROPERTY_NAMES[property]} moved ${between}. ${overall ? `${describeProperty(overall)}${overall.shifted ? '' : ' (not shifted overall)'}` : ''}.${groupsMoved.length > 0 ? ` Shifted in ${groupsMoved.length} of ${groupsCompared} groups, most in ${mostMoved(groupsMoved)}.` : ''}${steady.length > 0 && groupsMoved.length > 0 ? ` Not shifted: ${steady.slice(0, 6).map((p) => `${groupName(p.group)} (ratio ${fixed(p.meanRatio.estimate)} ${interval(p.meanRatio)})`).join(', ')}${steady.length > 6 ? ', …' : ''}.` : ''}`,
       location: target.location,
       evidence: { ...base, property, rows },
       suggestion: 'Check how the target images of the groups that moved were acquired (camera, exposure, resizing), and whether the model was validated on images like them.',

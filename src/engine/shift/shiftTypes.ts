@@ -8,10 +8,14 @@ export const SHIFT_RESULT_SCHEMA_VERSION = '1.0.0';
 export const SHIFT_PROPERTIES = ['brightness', 'contrast', 'saturation', 'sharpness', 'width', 'height'] as const;
 export type ShiftProperty = (typeof SHIFT_PROPERTIES)[number];
 
-/** A group: one value of one sensitive attribute; null stands for every image. */
+/** A group: one value of one sensitive attribute, or one cell of an intersection; null stands for every image. */
 export interface ShiftGroup {
+  /** The attribute, or an intersection's attributes joined by ' × ' ('fitzpatrick × sex'). */
   attribute: string;
+  /** The value, or the cell's values joined by ' × ' ('V × female'). */
   value: string;
+  /** An intersection's attributes, in order (absent for a single attribute). */
+  attributes?: string[];
 }
 
 /** One side of the comparison. */
@@ -112,6 +116,8 @@ export interface ShiftResult {
   model?: { file: string; sha256: string; classes: string[]; featureTensor?: string; failed: { reference: number; target: number }; unknownLabels: number };
   /** Attributes compared by group (those both sides carry). */
   attributes: string[];
+  /** Intersections compared (fairframe.json's `intersections` both sides carry, else every pair of `attributes`). */
+  intersections?: string[][];
   settings: {
     alpha: number;
     minPsi: number;

@@ -72,6 +72,47 @@ describe('fairframe audit --robustness', function () {
     assert.match(markdown, /Median robust radius above 8\/255; 100\.0% of the images resist every ε\./);
   });
 
+  it("measures what fairframe.json's robustnessSettings choose: corruptions, severities, the ε grid and PGD's steps", async () => {
+    // Brightness at severities 3 and 5 only (40/255 + 0.3 stays below ½: A keeps 100%; + 0.5 passes it: A loses all),
+    // contrast at the same (a solid image keeps its mean), ε ∈ {4, 128}, PGD 5 steps of 0.25 · ε from the image itself.
+    // By hand: ε = 4 moves no mean across ½ (87.5 levels away for A's 40, 92.5 for B's 220); ε = 128 does in one FGSM
+    // step and in PGD's third step. The radius bisects between 4 and 128: PGD at 66 reaches 40 + 66 = 106 (no flip), at
+    // 97 reaches 137 (flip), at 81.5 reaches 121.5 (no flip): 97 for A; for B 220 − 97 = 123 flips, 220 − 81.5 does not.
+    const data = path.join(dir, 'data-settings');
+    await fs.cp(path.join(dir, 'data'), data, { recursive: true });
+    const config = JSON.parse(await fs.readFile(path.join(data, 'fairframe.json'), 'utf8')) as Record<string, unknown>;
+    await fs.writeFile(path.join(data, 'fairframe.json'), JSON.stringify({ ...config, robustnessSettings: { corruptions: ['contrast', 'brightness'], severities: [5, 3], epsilons: [128, 4], pgdSteps: 5, pgdRandomStart: false } }));
+    const out = path.join(dir, 'out-settings');
+    const result = spawnSync(process.execPath, [cli, 'audit', data, '--model', path.join(dir, 'models', 'brightness.onnx'), '--robustness', 'all', '--out', out, '--no-cache', '--quiet', '--no-record'], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    const report = JSON.parse(await fs.readFile(path.join(out, 'fairframe-report.json'), 'utf8')) as AuditResult;
+    const corruptions = report.models[0].robustness?.corruptions;
+    assert.deepEqual(corruptions?.corruptions.map((c) => c.name), ['brightness', 'contrast'], 'in report order');
+    assert.deepEqual(corruptions?.severities, [3, 5]);
+    const accuracy = new Map(corruptions?.conditions.map((c) => [c.key, c.accuracy.estimate]));
+    assert.deepEqual([...accuracy], [['brightness@3', 1], ['brightness@5', 0.5], ['contrast@3', 1], ['contrast@5', 1], ['brightness@mean', 0.75], ['contrast@mean', 1]]);
+    assert.deepEqual(corruptions?.corruptionError, { brightness: 0.25, contrast: 0 });
+    const attacks = report.models[0].robustness?.attacks;
+    assert.equal(attacks?.status, 'ok');
+    assert.deepEqual([attacks?.settings?.epsilons, attacks?.settings?.pgdSteps, attacks?.settings?.randomStart], [[4, 128], 5, false]);
+    assert.deepEqual(attacks?.conditions?.map((c) => [c.key, c.accuracy.estimate]), [['fgsm@4', 1], ['fgsm@128', 0], ['pgd@4', 1], ['pgd@128', 0]]);
+    assert.equal(attacks?.radius?.overall.median.estimate, 97);
+    const markdown = await fs.readFile(path.join(out, 'fairframe-report.md'), 'utf8');
+    assert.match(markdown, /corruption error = mean error over severities 3, 5\./);
+    assert.match(markdown, /PGD from the image itself \(no random start\), 5 steps of 0\.25 · ε/);
+    assert.match(report.findings.find((f) => f.rule === 'FF-M040')?.message ?? '', /under 1 of 2 corruptions\. Largest: brightness from severity 5 of 5/);
+  });
+
+  it('refuses robustnessSettings out of range with an error naming the field', async () => {
+    const data = path.join(dir, 'data-bad');
+    await fs.cp(path.join(dir, 'data'), data, { recursive: true });
+    await fs.writeFile(path.join(data, 'fairframe.json'), JSON.stringify({ robustnessSettings: { severities: [0, 3], corruptions: ['fog'] } }));
+    const result = spawnSync(process.execPath, [cli, 'audit', data, '--quiet', '--no-record', '--no-cache', '--out', path.join(dir, 'out-bad')], { encoding: 'utf8' });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /\/robustnessSettings\/severities\/0 must be >= 1/);
+    assert.match(result.stderr, /\/robustnessSettings\/corruptions\/0 must be equal to one of the allowed values \("gaussian-noise", "shot-noise", .*"pixelate"\)/);
+  });
+
   it('rejects an unknown kind with a usage error naming it', () => {
     const result = spawnSync(process.execPath, [cli, 'audit', path.join(dir, 'data'), '--robustness', 'typhoons'], { encoding: 'utf8' });
     // Commander's usage errors (as for --fail-on) exit with its own code 1, before any audit runs.

@@ -102,12 +102,13 @@ export function registerFeatureTests(): void {
       const commands = await vscode.commands.getCommands(true);
       for (const command of ['fairframe.auditWorkspace', 'fairframe.auditDataset', 'fairframe.auditModel', 'fairframe.openDashboard', 'fairframe.exportReport',
         'fairframe.exportReweighing', 'fairframe.clearCache', 'fairframe.refresh', 'fairframe.cancelAudits', 'fairframe.revealFinding', 'fairframe.explainImage',
-        'fairframe.compareDistributions']) {
+        'fairframe.compareDistributions', 'fairframe.auditRobustness']) {
         assert.ok(commands.includes(command), `${command} is registered`);
       }
       assert.equal(vscode.workspace.getConfiguration('fairframe').get('autoAuditDatasets'), true);
       assert.equal(vscode.workspace.getConfiguration('fairframe').get('maxHoverThumbnailSize'), 160);
       assert.deepEqual(vscode.workspace.getConfiguration('fairframe').get('explainMethods'), ['gradcam', 'lrp', 'occlusion', 'rise', 'lime', 'shap']);
+      assert.equal(vscode.workspace.getConfiguration('fairframe').get('robustness'), null);
     });
 
     it('Datasets view: classes and guessed attribute groups with counts, shares and warning icons', async () => {
@@ -234,7 +235,7 @@ export function registerFeatureTests(): void {
       assert.equal(sarif.version, '2.1.0');
     });
 
-    it('compares the dataset with a copy of its dog images (Compare Data Distributions) and opens the report', async () => {
+    it('compares the dataset with a copy of its dog images (Compare Data Distributions) and shows it in the dashboard', async () => {
       // The target: the five dog rows of the manifest, copied outside the workspace.
       const target = await fs.mkdtemp(path.join(os.tmpdir(), 'fairframe-shift-target-'));
       await fs.mkdir(path.join(target, 'images'));
@@ -254,6 +255,10 @@ export function registerFeatureTests(): void {
       // The report shown is a file in the cache folder, outside the workspace and the datasets.
       assert.match(await fs.readFile(reportFile, 'utf8'), /^# Fairframe distribution shift report/);
       assert.ok(!reportFile.startsWith(root().fsPath) && !reportFile.startsWith(target));
+      // The dashboard's Shift section drew this comparison.
+      const panel = (await fairframeApi()).dashboard();
+      assert.equal(panel?.lastShiftShown, result.createdAt);
+      panel?.dispose();
       await fs.rm(target, { recursive: true, force: true });
     });
 
@@ -357,6 +362,7 @@ export function registerRestrictedFeatureTests(): void {
     it('refuses to run a model and says why', async () => {
       const api = await fairframeApi();
       assert.equal(await auditModel(), undefined);
+      assert.equal(await vscode.commands.executeCommand('fairframe.auditRobustness', modelUri(), 'workspace', 'corruptions'), undefined);
       assert.equal(api.store.modelAudits().length, 0);
     });
 
