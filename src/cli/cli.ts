@@ -7,11 +7,12 @@ import { runExplainCommand, type ExplainCommandOptions } from './explainCommand'
 import { runMitigateResample, runMitigateThresholds, type MitigateCommandOptions, type ResampleCommandOptions } from './mitigateCommand';
 import { EXPLAIN_METHODS } from '../engine/explain/explainer';
 import { TOOL_VERSION } from '../engine/version';
+import { REPORT_FORMATS } from '../engine/report/reportFiles';
 import { allRules } from '../engine/checks';
 import { runShiftCommand, type ShiftCommandOptions } from './shiftCommand';
 import { runDiffCommand, runRunsCommand, type DiffCommandOptions } from './runsCommand';
 
-const FORMATS = ['json', 'md', 'sarif', 'html', 'card', 'datasheet'] as const;
+const FORMATS = REPORT_FORMATS;
 
 function parseFormats(value: string): string[] {
   const formats = value.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean);

@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerAuditCommands } from './auditCommands';
+import { registerExportCommands } from './exportCommands';
 import { AuditDiagnostics, FOLDER_FINDINGS_SCHEME } from './auditDiagnostics';
 import { AuditRunner } from './auditRunner';
 import { AuditStatusBar } from './auditStatusBar';
@@ -97,6 +98,11 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
         const target = await resolveDashboardTarget(store, argument, DashboardPanel.currentPanel?.selection);
         return target ? openDashboard(context, target.selection, target.focus) : undefined;
       },
+    }),
+    ...registerExportCommands({
+      store,
+      report: (error, what) => runner.report(error, what),
+      activeDashboardSelection: () => (DashboardPanel.currentPanel?.panel.active ? DashboardPanel.currentPanel.selection : undefined),
     }),
     ...registerDashboard(context, store, new WorkerExplanationSource(runner, store, thumbnails), history),
     registerExplainImage({ store, records, runner, openDashboard: (selection) => openDashboard(context, DashboardPanel.currentPanel ? undefined : selection) }),
