@@ -224,11 +224,11 @@ export function registerFeatureTests(): void {
       assert.equal(csv.trim().split('\n').length, 10, 'a header and one row per record');
     });
 
-    it('exports the report (JSON, Markdown, SARIF, HTML, datasheet) to a folder', async () => {
+    it('exports the report (JSON, Markdown, SARIF, HTML, model card, datasheet) to a folder', async () => {
       const out = await fs.mkdtemp(path.join(os.tmpdir(), 'fairframe-report-'));
       const written = await vscode.commands.executeCommand<string[]>('fairframe.exportReport', out);
       assert.deepEqual(written.map((file) => path.basename(file)), ['fairframe-report.json', 'fairframe-report.md', 'fairframe-report.sarif', 'fairframe-report.html',
-        'datasheet-workspace.md', 'datasheet-workspace.html'], 'no model audit yet: no model card');
+        'model-card-classifier.md', 'model-card-classifier.html', 'datasheet-workspace.md', 'datasheet-workspace.html']);
       const json = JSON.parse(await fs.readFile(written[0], 'utf8')) as AuditResult;
       assert.equal(json.datasets[0].images, 9);
       const sarif = JSON.parse(await fs.readFile(written[2], 'utf8')) as { version: string };
@@ -319,7 +319,7 @@ export function registerFeatureTests(): void {
         }
         const cardHtml = await fs.readFile(card[1], 'utf8');
         assert.ok(cardHtml.includes(`<td>62.5%</td><td>${interval}</td>`));
-        assert.match(cardHtml, /Content-Security-Policy" content="default-src 'none'/);
+        assert.ok(cardHtml.includes('Content-Security-Policy" content="default-src &#39;none&#39;'), 'a CSP that allows nothing by default');
 
         const sheet = await vscode.commands.executeCommand<string[]>('fairframe.exportDatasheet', datasetNode.node);
         assert.deepEqual(sheet.map((file) => path.basename(file)), ['datasheet-workspace.md', 'datasheet-workspace.html']);
