@@ -48,7 +48,7 @@ function workspaceFolderOf(file: string): string | undefined {
 }
 
 /** Every dataset root Fairframe knows of: the audit's and the workspace's. */
-function datasetRoots(store: AuditStore, result: AuditResult): string[] {
+export function datasetRoots(store: AuditStore, result: { datasets: Array<{ root: string }> }): string[] {
   return [...new Set([...result.datasets.map((dataset) => dataset.root), ...store.datasets().map((dataset) => dataset.root)])];
 }
 
@@ -60,22 +60,21 @@ async function refuseInsideDataset(folder: string, roots: string[]): Promise<voi
 }
 
 /**
- * The folder to write into: `explicit` when given; else `<report folder>/<dataset>` in the workspace, unless that is
- * inside a dataset, when the user picks one. Undefined: dismissed. Refuses any folder inside a dataset.
+ * The folder to write into: `explicit` when given; else `<report folder>/<subfolders>` of the workspace folder holding
+ * `anchor`, unless that is inside a dataset, when the user picks one. Undefined: dismissed. Refuses any folder inside
+ * one of `roots` (the dataset roots), and creates the folder.
  */
-async function exportFolder(store: AuditStore, result: AuditResult, explicit: string | undefined): Promise<string | undefined> {
-  const roots = datasetRoots(store, result);
+export async function chooseOutputFolder(roots: string[], explicit: string | undefined, anchor: string | undefined, subfolders: string[]): Promise<string | undefined> {
   let folder = explicit;
   if (folder === undefined) {
-    const dataset = result.datasets[0];
-    const workspace = dataset ? workspaceFolderOf(dataset.root) : workspaceFolderPaths()[0];
-    const preferred = workspace ? path.join(defaultReportFolder(workspace), hostEngine().safeName(dataset?.name ?? 'audit')) : undefined;
+    const workspace = anchor ? workspaceFolderOf(anchor) : workspaceFolderPaths()[0];
+    const preferred = workspace ? path.join(defaultReportFolder(workspace), ...subfolders.map((name) => hostEngine().safeName(name))) : undefined;
     if (preferred && (await insideAnyRoot(preferred, roots)) === undefined) {
       folder = preferred;
     } else {
       const picked = await vscode.window.showOpenDialog({
-        canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Export here',
-        title: preferred ? `Fairframe: the report folder ${preferred} is inside a dataset; export to…` : 'Fairframe: export to…',
+        canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Save here',
+        title: preferred ? `Fairframe: the report folder ${preferred} is inside a dataset; save to…` : 'Fairframe: save to…',
       });
       folder = picked?.[0]?.fsPath;
       if (folder === undefined) return undefined;
@@ -83,6 +82,12 @@ async function exportFolder(store: AuditStore, result: AuditResult, explicit: st
   }
   await refuseInsideDataset(folder, roots);
   return makeOutputFolder(folder);
+}
+
+/** The export folder of `result`: `explicit`, else the workspace's report folder for its dataset. */
+function exportFolder(store: AuditStore, result: AuditResult, explicit: string | undefined): Promise<string | undefined> {
+  const dataset = result.datasets[0];
+  return chooseOutputFolder(datasetRoots(store, result), explicit, dataset?.root, [dataset?.name ?? 'audit']);
 }
 
 /** The composed result of a selection; with `onlyModel`, its model audit alone (undefined when it has none). */

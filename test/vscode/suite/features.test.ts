@@ -101,7 +101,7 @@ export function registerFeatureTests(): void {
     it('contributes the commands, views and settings', async () => {
       const commands = await vscode.commands.getCommands(true);
       for (const command of ['fairframe.auditWorkspace', 'fairframe.auditDataset', 'fairframe.auditModel', 'fairframe.openDashboard', 'fairframe.exportReport',
-        'fairframe.exportReweighing', 'fairframe.exportHtmlReport', 'fairframe.exportModelCard', 'fairframe.exportDatasheet', 'fairframe.clearCache', 'fairframe.refresh', 'fairframe.cancelAudits', 'fairframe.revealFinding', 'fairframe.explainImage',
+        'fairframe.exportReweighing', 'fairframe.exportHtmlReport', 'fairframe.exportModelCard', 'fairframe.exportDatasheet', 'fairframe.mitigateThresholds', 'fairframe.clearCache', 'fairframe.refresh', 'fairframe.cancelAudits', 'fairframe.revealFinding', 'fairframe.explainImage',
         'fairframe.compareDistributions']) {
         assert.ok(commands.includes(command), `${command} is registered`);
       }
@@ -430,6 +430,11 @@ export function registerRestrictedFeatureTests(): void {
     it('Compare Data Distributions decodes nothing and says why', async () => {
       const result = await vscode.commands.executeCommand('fairframe.compareDistributions', { reference: manifest().fsPath, target: root().fsPath });
       assert.equal(result, undefined);
+    });
+
+    it('Fit Fair Thresholds runs no model', async () => {
+      const outcome = await vscode.commands.executeCommand('fairframe.mitigateThresholds', { model: modelUri().fsPath, dataset: manifest().fsPath, attribute: 'skin_tone', constraint: 'demographic_parity' });
+      assert.equal(outcome, undefined);
     });
 
     it('Explain Image runs no model', async () => {

@@ -7,6 +7,7 @@ import { registerExtensionTests, registerRestrictedModeTests } from './extension
 import { registerFeatureTests, registerFirstLookTests, registerRestrictedFeatureTests } from './features.test';
 import { registerOneTruthTests, registerReloadTests } from './oneTruth.test';
 import { registerPredictionsTests } from './predictions.test';
+import { registerMitigationTests } from './mitigation.test';
 
 /** Environment variable naming the phase of a two-session pass ('reload-before', 'reload-after'); unset: the usual suite. */
 export const SUITE_PHASE_ENV = 'FAIRFRAME_SUITE_PHASE';
@@ -36,6 +37,7 @@ export function run(): Promise<void> {
     registerFeatureTests();
     registerOneTruthTests();
     registerPredictionsTests();
+    registerMitigationTests();
   } else {
     registerRestrictedFeatureTests();
     registerRestrictedModeTests();
