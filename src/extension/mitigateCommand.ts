@@ -61,7 +61,7 @@ async function pick<T>(items: Array<vscode.QuickPickItem & { value: T }>, title:
 }
 
 /** Asks for what the mitigation needs, starting from a model audit in the store; undefined when dismissed. */
-async function askForMitigation(store: AuditStore, selection: StoreSelection): Promise<MitigateCommandArgument | undefined> {
+async function askForMitigation(store: AuditStore, selection: StoreSelection, preset: Partial<MitigateCommandArgument>): Promise<MitigateCommandArgument | undefined> {
   const composed = store.compose(selection);
   const audit = composed?.result.models[0];
   const dataset = composed?.result.datasets[0];
@@ -75,29 +75,32 @@ async function askForMitigation(store: AuditStore, selection: StoreSelection): P
     void vscode.window.showInformationMessage(`Fairframe: dataset '${dataset.name}' has no sensitive attribute to fit thresholds by; name one under "attributes" in fairframe.json.`);
     return undefined;
   }
-  const attribute = await pick(attributes.map((name) => ({ label: name, value: name })), 'Fairframe: thresholds per group of which attribute?');
+  const attribute = preset.attribute !== undefined ? { value: preset.attribute } : await pick(attributes.map((name) => ({ label: name, value: name })), 'Fairframe: thresholds per group of which attribute?');
   if (!attribute) return undefined;
   const classes = audit.usage.classNames;
-  const positive = classes.length === 2
+  const positive = preset.positiveClass !== undefined ? { value: preset.positiveClass } : classes.length === 2
     ? { value: classes[1] }
     : await pick(classes.map((name) => ({ label: name, description: 'against the rest', value: name })), 'Fairframe: which class do the thresholds decide (one-vs-rest)?');
   if (!positive) return undefined;
-  const constraint = await pick(CONSTRAINTS.map((entry) => ({ label: entry.label, detail: entry.detail, value: entry.constraint })), 'Fairframe: which parity should the thresholds enforce?');
+  const constraint = preset.constraint !== undefined ? { value: preset.constraint } : await pick(CONSTRAINTS.map((entry) => ({ label: entry.label, detail: entry.detail, value: entry.constraint })), 'Fairframe: which parity should the thresholds enforce?');
   if (!constraint) return undefined;
   const splits = Object.keys(dataset.splits).sort();
   let fitSplit: string | undefined;
   let evalSplit: string | undefined;
-  if (splits.length > 0) {
+  if (splits.length > 0 && !('fitSplit' in preset || 'evalSplit' in preset)) {
     const fit = await pick([{ label: 'Automatic', detail: 'a validation split, else half of the evaluation split', value: undefined as string | undefined }, ...splits.map((name) => ({ label: name, detail: `${dataset.splits[name]} images`, value: name as string | undefined }))], 'Fairframe: fit the thresholds on which split?');
     if (!fit) return undefined;
     const evaluation = await pick([{ label: 'Automatic', detail: "'test', else every image not fitted on", value: undefined as string | undefined }, ...splits.filter((name) => name !== fit.value).map((name) => ({ label: name, detail: `${dataset.splits[name]} images`, value: name as string | undefined }))], 'Fairframe: measure the effect on which split?');
     if (!evaluation) return undefined;
     fitSplit = fit.value;
     evalSplit = evaluation.value;
+  } else {
+    fitSplit = preset.fitSplit;
+    evalSplit = preset.evalSplit;
   }
   // The target the dataset's audit read (its fairframe.json and declared datasets apply the same way), narrowed to the dataset.
   const target = store.datasetAudits().find((entry) => entry.key === selection.datasetKey)?.origin.target ?? composed.result.target;
-  return { model: audit.model.file, dataset: target, datasetName: dataset.name, attribute: attribute.value, positiveClass: positive.value, constraint: constraint.value, fitSplit, evalSplit };
+  return { model: audit.model.file, dataset: target, datasetName: dataset.name, attribute: attribute.value, positiveClass: positive.value, constraint: constraint.value, fitSplit, evalSplit, objective: preset.objective, seed: preset.seed, replicates: preset.replicates, outDir: preset.outDir };
 }
 
 const fixed = (value: number | null): string => (value === null ? '–' : value.toFixed(3));
@@ -113,9 +116,12 @@ function gapSummary(result: ThresholdMitigationResult): string {
   }).join('; ');
 }
 
-/** Registers `fairframe.mitigateThresholds` (argument: a Models view node, a model file, a store selection, or a full MitigateCommandArgument). */
+/**
+ * Registers `fairframe.mitigateThresholds`. Argument: a Models view node, a model file, a store selection, or a full
+ * MitigateCommandArgument; `preset` answers some of the questions (for other commands and tests).
+ */
 export function registerMitigateCommand(services: { store: AuditStore; runner: AuditRunner; output: FairframeOutput; activeDashboardSelection(): StoreSelection | undefined }): vscode.Disposable {
-  return vscode.commands.registerCommand('fairframe.mitigateThresholds', async (argument?: unknown): Promise<MitigateCommandResult | undefined> => {
+  return vscode.commands.registerCommand('fairframe.mitigateThresholds', async (argument?: unknown, preset?: Partial<MitigateCommandArgument>): Promise<MitigateCommandResult | undefined> => {
     const { store, runner, output } = services;
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage('Fairframe: models are not run in a restricted (untrusted) workspace. Trust the workspace to fit thresholds.');
@@ -131,7 +137,7 @@ export function registerMitigateCommand(services: { store: AuditStore; runner: A
           return undefined;
         }
         const selection = await resolveExportTarget(store, argument, services.activeDashboardSelection(), true);
-        request = selection && (await askForMitigation(store, selection));
+        request = selection && (await askForMitigation(store, selection, preset ?? {}));
       }
       if (!request) return undefined;
       const { model, dataset, datasetName, outDir, ...options } = request;

@@ -14,6 +14,7 @@ import type { ExplainCommandResult } from '../../../src/extension/explainImage';
 import type { FindingNode } from '../../../src/extension/findingsTreeProvider';
 import type { ModelNode } from '../../../src/extension/modelsTreeProvider';
 import type { ShiftCommandResult } from '../../../src/extension/shiftCommand';
+import type { MitigateCommandResult } from '../../../src/extension/mitigateCommand';
 
 const EXTENSION_ID = 'fairframe.fairframe';
 
@@ -346,6 +347,18 @@ export function registerFeatureTests(): void {
       } finally {
         await settings.update('reportFolder', undefined, vscode.ConfigurationTarget.Global);
       }
+    });
+
+    it('Fit Fair Thresholds on the model audit in the store (its Models view node) fails cleanly on groups too small to fit, writing nothing', async () => {
+      const [modelNode] = await items(api.models);
+      const out = await fs.mkdtemp(path.join(os.tmpdir(), 'fairframe-thresholds-'));
+      // The store's audit scored 8 images; skin_tone 'dark' holds one of them (dog_06), so a per-group threshold for
+      // 'cat' cannot be fitted for it: the worker's error is shown, the command resolves to nothing, nothing is saved.
+      const outcome = await vscode.commands.executeCommand<MitigateCommandResult | undefined>('fairframe.mitigateThresholds', modelNode.node, { constraint: 'demographic_parity', replicates: 50, outDir: out });
+      assert.equal(outcome, undefined);
+      assert.deepEqual(await fs.readdir(out), []);
+      const next = await auditModel();
+      assert.equal(next?.models[0].status, 'ok', 'the worker still audits');
     });
 
     it('a cancelled model audit ends quietly with no result, and the next one works', async () => {
