@@ -9,6 +9,8 @@ import { escapeMarkdown } from './markdownReport';
 const METRIC_WORDS: Record<string, string> = {
   accuracy: 'accuracy',
   balancedAccuracy: 'balanced accuracy',
+  macroF1: 'macro F1',
+  logLoss: 'log loss',
   errorRate: 'error rate',
   ece: 'expected calibration error',
   selectionRate: 'selection rate',

@@ -134,6 +134,7 @@ export function scoredImages(predictions: readonly RecordPrediction[], classes: 
   const groupNames = [...new Set(groupKeys)].sort();
   const groupIndex = new Map(groupNames.map((name, i) => [name, i]));
   const n = predictions.length;
+  const negativeLogSelf = new Float64Array(n);
   const images: ScoredImages = { k, bins: DEFAULT_CALIBRATION_BINS, cell: new Int32Array(n), bin: new Int32Array(n), confidence: new Float64Array(n), correct: new Uint8Array(n), group: new Int32Array(n), groupNames };
   predictions.forEach((prediction, i) => {
     images.cell[i] = (index.get(prediction.label) as number) * k + (index.get(prediction.predicted) as number);
@@ -141,8 +142,18 @@ export function scoredImages(predictions: readonly RecordPrediction[], classes: 
     images.bin[i] = calibrationBinIndex(prediction.confidence, images.bins);
     images.correct[i] = prediction.label === prediction.predicted ? 1 : 0;
     images.group[i] = groupIndex.get(groupKeys[i]) as number;
+    negativeLogSelf[i] = -Math.log(Math.max(prediction.selfConfidence, LOG_LOSS_EPSILON));
   });
+  images.negativeLogSelf = negativeLogSelf;
   return images;
+}
+
+/** The smallest probability log loss takes: float64 machine epsilon, as sklearn's log_loss clips (eps='auto'). */
+const LOG_LOSS_EPSILON = 2 ** -52;
+
+/** Whether the audit's scores are probabilities (an ONNX model, or a predictions file of probabilities or logits), not predicted labels only. */
+function hasProbabilities(audit: ModelAudit): boolean {
+  return audit.predictionsFile === undefined || audit.predictionsFile.scoreKind !== 'labels';
 }
 
 /** Whether the two audits scored the same images: same paths with the same labels, and the same dataset content. */
@@ -185,10 +196,10 @@ function* compareModels(before: ModelAudit, after: ModelAudit, beforeRun: RunRec
   const classes = [...new Set([...(before.usage?.classNames ?? []), ...(after.usage?.classNames ?? []), ...predictionsA.flatMap((p) => [p.label, p.predicted]), ...predictionsB.flatMap((p) => [p.label, p.predicted])])];
   const bootstrap = { replicates: options.replicates, seed: options.seed, signal: options.signal };
 
-  // Overall accuracy and balanced accuracy: images resampled as one stratum.
+  // Overall accuracy, balanced accuracy, macro F1 and (when both runs have probabilities) log loss: images resampled as one stratum.
   const wholeA = scoredImages(predictionsA, classes, predictionsA.map(() => 'all'));
   const wholeB = scoredImages(predictionsB, classes, predictionsB.map(() => 'all'));
-  const overallMetrics = ['accuracy', 'balancedAccuracy'] as const;
+  const overallMetrics: Array<'accuracy' | 'balancedAccuracy' | 'macroF1' | 'logLoss'> = ['accuracy', 'balancedAccuracy', 'macroF1', ...(hasProbabilities(before) && hasProbabilities(after) ? ['logLoss' as const] : [])];
   const overallSide = overallMetrics.map((name) => ({ metric: COUNT_METRICS[name], compared: new Set<string>() }));
   const overallDraws = yield* bootstrapChangeSteps(wholeA, wholeB, overallSide, overallSide, mode, bootstrap);
   const overallA = sideEstimates(wholeA, overallSide);

@@ -54,6 +54,33 @@ describe('runs/runDiff', () => {
     checkAgainstReference(diff, REFERENCE.independent);
   });
 
+  it('gives macro F1 and log loss with the paired interval of their change, as scikit-learn scores each resample', () => {
+    // scripts/reference/runDiffScoreReference.py (f1_score average='macro', log_loss on the same resampling indices).
+    const sklearn = {
+      macroF1: { before: 0.48571428571428577, after: 0.8333333333333334, interval: [0.09099766042780737, 0.6112581699346404] },
+      logLoss: { before: 1.203972804325936, after: 0.47156461188052945, interval: [-1.2817143367794612, -0.18310204811135156] },
+    };
+    const diff = diffRuns(handRun('before', PRED_BEFORE), handRun('after', PRED_AFTER), { replicates: 400, seed: 7 });
+    for (const [metric, expected] of Object.entries(sklearn)) {
+      const figure = diff.models[0].overall.find((entry) => entry.metric === metric);
+      assert.ok(figure, `${metric} is compared`);
+      close(figure.before, expected.before, `${metric} before`);
+      close(figure.after, expected.after, `${metric} after`);
+      close(figure.change.lower, expected.interval[0], `${metric} change lower`);
+      close(figure.change.upper, expected.interval[1], `${metric} change upper`);
+    }
+    // By hand: before, 6 of 12 right at 0.9 and 6 wrong at 0.1 → log loss (6·ln(1/0.9) + 6·ln(1/0.1)) / 12.
+    close(diff.models[0].overall.find((entry) => entry.metric === 'logLoss')?.before ?? null, (Math.log(1 / 0.9) + Math.log(10)) / 2, 'log loss by hand');
+    // Runs whose scores are predicted labels only have no log loss.
+    const labelsOnly = (run: ReturnType<typeof handRun>): ReturnType<typeof handRun> => {
+      run.result.models[0].predictionsFile = { file: '/p.csv', format: 'csv', sha256: 'x', scoreKind: 'labels', columns: { path: 'path', predicted: 'predicted', scores: [] }, rows: 12, invalidRows: 0, unmatchedRows: 0, duplicateRows: 0 } as never;
+      return run;
+    };
+    const withoutProbabilities = diffRuns(handRun('before', PRED_BEFORE), labelsOnly(handRun('after', PRED_AFTER)), { replicates: 50, seed: 7 });
+    assert.deepEqual(withoutProbabilities.models[0].overall.map((entry) => entry.metric), ['accuracy', 'balancedAccuracy', 'macroF1']);
+    assert.match(renderDiffMarkdown(diff), /\| macro F1 \| 0\.486 \| 0\.833 \|/);
+  });
+
   it('does not pair when the dataset content changed, even over the same paths', () => {
     const diff = diffRuns(handRun('before', PRED_BEFORE), handRun('after', PRED_AFTER, { contentHash: 'other' }), { replicates: 50, seed: 7 });
     assert.equal(diff.models[0].mode, 'independent');
