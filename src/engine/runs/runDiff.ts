@@ -8,6 +8,7 @@ import { COUNT_METRICS, type CountMetric } from '../metrics/countBootstrap';
 import { INTERSECTION_SEPARATOR } from '../metrics/metricFrame';
 import type { FairnessFigure, GroupMetric, GroupReport, ModelAudit, RecordPrediction } from '../modelAudit/modelAuditTypes';
 import { bootstrapChangeSteps, changeInterval, drainSteps, drainStepsAsync, sideEstimates, type ChangeMode, type ScoredImages, type SideDraws, type SideMetric, type SideValues } from './changeBootstrap';
+import { aucChangeSteps, probabilityRows } from './aucChange';
 import { diffFindings, type FindingsDiff } from './findingsDiff';
 import type { RunRecord } from './runRecord';
 
@@ -204,13 +205,21 @@ function* compareModels(before: ModelAudit, after: ModelAudit, beforeRun: RunRec
   const overallDraws = yield* bootstrapChangeSteps(wholeA, wholeB, overallSide, overallSide, mode, bootstrap);
   const overallA = sideEstimates(wholeA, overallSide);
   const overallB = sideEstimates(wholeB, overallSide);
-  const overall = overallMetrics.map((metric, m) => ({ metric, ...figureChange(overallA[m].overall, overallB[m].overall, overallDraws.before[m].overall, overallDraws.after[m].overall, options.level) }));
+  const overall: ModelComparison['overall'] = overallMetrics.map((metric, m) => ({ metric: metric as string, ...figureChange(overallA[m].overall, overallB[m].overall, overallDraws.before[m].overall, overallDraws.after[m].overall, options.level) }));
 
   const reports: ReportChange[] = [];
   for (const reportA of before.groups ?? []) {
     const reportB = after.groups?.find((report) => report.name === reportA.name);
     if (!reportB) continue;
     reports.push(yield* compareReport(reportA, reportB, predictionsA, predictionsB, classes, beforeRun, afterRun, mode, bootstrap, options.level));
+  }
+  // ROC AUC, when both runs kept every class's probability for every image (their top classes cover all classes).
+  const rowsA = hasProbabilities(before) ? probabilityRows(predictionsA, classes) : undefined;
+  const rowsB = hasProbabilities(after) ? probabilityRows(predictionsB, classes) : undefined;
+  if (rowsA && rowsB && classes.length >= 2) {
+    const labelsOf = (predictions: RecordPrediction[]): Int32Array => Int32Array.from(predictions, (p) => classes.indexOf(p.label));
+    const auc = yield* aucChangeSteps({ labels: labelsOf(predictionsA), rows: rowsA }, { labels: labelsOf(predictionsB), rows: rowsB }, classes.length, mode, { ...bootstrap, level: options.level });
+    overall.push({ metric: classes.length === 2 ? 'auc' : 'macroAuc', before: orNull(auc.before), after: orNull(auc.after), change: auc.change });
   }
   return { ...head, mode, modeReason: sameness.reason, overall, reports };
 }
