@@ -4,8 +4,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FairframeError } from '../engine/errors';
 import { insideAnyRoot, makeOutputFolder } from '../engine/io/outputFolder';
-import { exportResampling } from '../engine/mitigation/exportResampling';
-import { scoreAndMitigate } from '../engine/mitigation/mitigateAudited';
+import { exportResampling, type PreferentialScores } from '../engine/mitigation/exportResampling';
+import { scoreAndMitigate, scoreDataset } from '../engine/mitigation/mitigateAudited';
 import { THRESHOLD_FILES, thresholdFiles } from '../engine/mitigation/thresholdFiles';
 import type { ThresholdConstraint, ThresholdObjective } from '../engine/mitigation/thresholdOptimizer';
 import { escapeControl, escapeControlLines } from '../engine/report/displayText';
@@ -95,6 +95,10 @@ export { csvText, renderBeforeAfter } from '../engine/mitigation/thresholdFiles'
 
 export interface ResampleCommandOptions {
   attribute: string;
+  method?: 'uniform' | 'preferential';
+  model?: string;
+  predictions?: string;
+  cache?: string | false;
   seed?: string;
   config?: string;
   out: string;
@@ -105,7 +109,18 @@ export interface ResampleCommandOptions {
 export async function runMitigateResample(target: string, options: ResampleCommandOptions): Promise<number> {
   try {
     const attributes = options.attribute.split(',').map((a) => a.trim()).filter(Boolean);
-    for (const file of await exportResampling(target, attributes, options.out, { configFile: options.config, seed: integer(options.seed, 'seed'), allowInsideData: options.outInsideData })) process.stderr.write(`wrote ${escapeControl(file)}\n`);
+    const source = options.predictions ?? options.model;
+    if ((options.method ?? 'uniform') === 'uniform' && source) throw new FairframeError('bad-config', 'Uniform sampling uses no model: leave out --model and --predictions, or pass --method preferential.');
+    let scores: PreferentialScores | undefined;
+    if (options.method === 'preferential') {
+      if (!source || (options.predictions && options.model)) throw new FairframeError('bad-config', 'Preferential sampling ranks the images by the model\'s scores: give either --model <file.onnx> or --predictions <file>, one of them.');
+      const scored = await scoreDataset(target, { source, configFile: options.config, cacheDir: options.cache === false ? undefined : options.cache ?? defaultCacheDir() });
+      // The probability the model gives each image's own label (images whose label the model does not know have none).
+      const ownLabel = new Map<string, number>();
+      for (const image of scored.images) if (image.label !== undefined) ownLabel.set(image.record.relPath, image.probs[image.label]);
+      scores = { dataset: scored.dataset, ownLabel };
+    }
+    for (const file of await exportResampling(target, attributes, options.out, { configFile: options.config, seed: integer(options.seed, 'seed'), allowInsideData: options.outInsideData, scores })) process.stderr.write(`wrote ${escapeControl(file)}\n`);
     return 0;
   } catch (error) {
     process.stderr.write(`fairframe: ${escapeControl(errorMessageOf(error))}\n`);

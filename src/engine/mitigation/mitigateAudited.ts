@@ -23,16 +23,25 @@ export interface ScoredMitigation {
   datasetRoots: string[];
 }
 
-/** Scores `target` with `options.source` (every split), then mitigates; cancellable through `run.signal`. */
-export async function scoreAndMitigate(target: string, options: ScoreAndMitigateOptions, run: RunOptions = {}): Promise<ScoredMitigation> {
-  const { source, configFile, cacheDir, dataset, ...mitigation } = options;
+/** The scores of one dataset's images: class names, each image's probability row and true class index. */
+export interface ScoredDataset {
+  classNames: string[];
+  images: ScoredRecord[];
+  dataset: string;
+  /** Every dataset root the audit read. */
+  datasetRoots: string[];
+  root: string | undefined;
+}
+
+/** Scores every image of `target` (every split) with `source`, a model or a predictions file, through the audit. */
+export async function scoreDataset(target: string, options: { source: string; configFile?: string; cacheDir?: string; dataset?: string }, run: RunOptions = {}): Promise<ScoredDataset> {
   let scored: { classNames: string[]; images: ScoredRecord[]; dataset: string } | undefined;
   const audit = await auditPath(target, {
-    configFile,
-    cacheDir,
-    models: [source],
+    configFile: options.configFile,
+    cacheDir: options.cacheDir,
+    models: [options.source],
     onlyListedModels: true,
-    datasets: dataset === undefined ? undefined : [dataset],
+    datasets: options.dataset === undefined ? undefined : [options.dataset],
     split: 'all',
     // Only the probabilities are needed here: no explanations, few replicates for the audit's own intervals.
     thresholds: { explainErrorsPerGroup: 0, saliencyImagesPerCell: 0, bootstrapReplicates: 10 },
@@ -44,8 +53,15 @@ export async function scoreAndMitigate(target: string, options: ScoreAndMitigate
     },
   });
   const failed = audit.models.find((model) => model.status === 'failed');
-  if (!scored) throw new FairframeError('bad-config', `No scores to mitigate: ${failed?.reason ?? 'the model was not audited'}.`);
+  if (!scored) throw new FairframeError('bad-config', `No scores: ${failed?.reason ?? 'the model was not audited'}.`);
+  const name = scored.dataset;
+  return { ...scored, datasetRoots: audit.datasets.map((d) => d.root), root: audit.datasets.find((d) => d.name === name)?.root };
+}
+
+/** Scores `target` with `options.source` (every split), then mitigates; cancellable through `run.signal`. */
+export async function scoreAndMitigate(target: string, options: ScoreAndMitigateOptions, run: RunOptions = {}): Promise<ScoredMitigation> {
+  const { source, configFile, cacheDir, dataset, ...mitigation } = options;
+  const scored = await scoreDataset(target, { source, configFile, cacheDir, dataset }, run);
   const result = mitigateWithThresholds(scored.images, scored.classNames, { ...mitigation, signal: run.signal });
-  const measured = audit.datasets.find((d) => d.name === scored?.dataset) ?? audit.datasets[0];
-  return { result, dataset: measured ? { name: measured.name, root: measured.root } : undefined, datasetRoots: audit.datasets.map((d) => d.root) };
+  return { result, dataset: scored.root === undefined ? undefined : { name: scored.dataset, root: scored.root }, datasetRoots: scored.datasetRoots };
 }
