@@ -9,7 +9,7 @@ import { FairframeError } from '../engine/errors';
 import { insideAnyRoot, makeOutputFolder } from '../engine/io/outputFolder';
 import type { ReportFormat } from '../engine/report/reportFiles';
 import type { AuditStore, StoreSelection } from './auditStore';
-import { resolveExportTarget, resolveReportTarget } from './dashboardTarget';
+import { resolveExportTarget, resolveReportTarget, targetOfArgument } from './dashboardTarget';
 import { reportFolderSetting } from './fairframeSettings';
 import { hostEngine } from './lazyHostEngine';
 import { workspaceFolderPaths } from './workspaceDiscovery';
@@ -144,8 +144,8 @@ export function registerExportCommands(services: ExportServices): vscode.Disposa
     if (outDir !== undefined && pathOf(outDir) === undefined) [outDir, target] = [undefined, outDir];
     if (nothingYet()) return [];
     try {
-      const named = target ?? undefined;
-      const selection = named === undefined && services.activeDashboardSelection() ? services.activeDashboardSelection() : await resolveReportTarget(store, named);
+      // What the argument names; else the dashboard's audit when it is the active editor (its title bar); else ask.
+      const selection = targetOfArgument(store, target)?.selection ?? services.activeDashboardSelection() ?? (await resolveReportTarget(store, target));
       const result = selection && resultOf(store, selection, false);
       if (!result) return [];
       const chosen = Array.isArray(formats) && formats.length > 0 ? formats.filter((f): f is ReportFormat => (EXPORT_REPORT_FORMATS as readonly string[]).includes(f)) : [...EXPORT_REPORT_FORMATS];
