@@ -42,14 +42,75 @@ export interface AucSide {
   rows: number[][];
 }
 
+/** A side prepared for resampling: per scored class, the images in ascending score order. */
+interface RankedSide {
+  side: AucSide;
+  /** The classes whose AUC is taken: the second for two classes, else every class. */
+  classes: number[];
+  orders: Int32Array[];
+}
+
+function ranked(side: AucSide, k: number): RankedSide {
+  const classes = k === 2 ? [1] : Array.from({ length: k }, (_, c) => c);
+  const orders = classes.map((c) => Int32Array.from(side.labels.keys()).sort((a, b) => side.rows[a][c] - side.rows[b][c]));
+  return { side, classes, orders };
+}
+
+/**
+ * AUC with each image counted `weight[i]` times (its multiplicity in a resample), by the Mann–Whitney statistic:
+ * Σ over positive–negative pairs of [s⁺ > s⁻] + ½[s⁺ = s⁻], over W⁺·W⁻ — equal to the trapezoidal area under the ROC
+ * curve with ties as one threshold (sklearn roc_auc_score). Two classes: the second class's AUC; more: the mean over
+ * the classes with both positives and negatives (macro one-vs-rest). NaN when none has.
+ */
+function weightedAuc(prepared: RankedSide, weight: Float64Array): number {
+  const { side, classes, orders } = prepared;
+  let sum = 0;
+  let defined = 0;
+  classes.forEach((c, j) => {
+    const order = orders[j];
+    let negativesBelow = 0;
+    let pairs = 0;
+    let positives = 0;
+    for (let start = 0; start < order.length;) {
+      const score = side.rows[order[start]][c];
+      let blockPositive = 0;
+      let blockNegative = 0;
+      let end = start;
+      for (; end < order.length && side.rows[order[end]][c] === score; end++) {
+        const image = order[end];
+        if (side.labels[image] === c) blockPositive += weight[image];
+        else blockNegative += weight[image];
+      }
+      pairs += blockPositive * (negativesBelow + 0.5 * blockNegative);
+      negativesBelow += blockNegative;
+      positives += blockPositive;
+      start = end;
+    }
+    if (positives > 0 && negativesBelow > 0) {
+      sum += pairs / (positives * negativesBelow);
+      defined++;
+    }
+  });
+  return defined > 0 ? sum / defined : Number.NaN;
+}
+
 /** The AUC change of two runs with its percentile interval; pauses every REPLICATES_PER_STEP replicates. */
 export function* aucChangeSteps(before: AucSide, after: AucSide, k: number, mode: ChangeMode, options: { replicates: number; seed: number; level: number; signal?: AbortSignal }): Generator<void, { before: number; after: number; change: ConfidenceInterval }> {
   const random = mulberry32(options.seed);
   const all = (side: AucSide): number[][] => [Array.from({ length: side.labels.length }, (_, i) => i)];
   const membersA = all(before);
   const membersB = all(after);
+  const rankedA = ranked(before, k);
+  const rankedB = ranked(after, k);
   const indicesA = new Int32Array(before.labels.length);
   const indicesB = new Int32Array(after.labels.length);
+  const weightA = new Float64Array(before.labels.length);
+  const weightB = new Float64Array(after.labels.length);
+  const count = (indices: Int32Array, weight: Float64Array): Float64Array => {
+    weight.fill(0);
+    for (let j = 0; j < indices.length; j++) weight[indices[j]]++;
+    return weight;
+  };
   const drawsA = new Float64Array(options.replicates);
   const drawsB = new Float64Array(options.replicates);
   for (let b = 0; b < options.replicates; b++) {
@@ -59,8 +120,8 @@ export function* aucChangeSteps(before: AucSide, after: AucSide, k: number, mode
     }
     drawStratified(membersA, random, indicesA);
     if (mode === 'independent') drawStratified(membersB, random, indicesB);
-    drawsA[b] = aucOf(before.labels, before.rows, indicesA, k);
-    drawsB[b] = aucOf(after.labels, after.rows, mode === 'paired' ? indicesA : indicesB, k);
+    drawsA[b] = weightedAuc(rankedA, count(indicesA, weightA));
+    drawsB[b] = weightedAuc(rankedB, count(mode === 'paired' ? indicesA : indicesB, weightB));
   }
   const estimateA = aucOf(before.labels, before.rows, membersA[0], k);
   const estimateB = aucOf(after.labels, after.rows, membersB[0], k);
