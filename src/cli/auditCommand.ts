@@ -6,15 +6,13 @@ import { auditPath, type AuditOptions } from '../engine/audit';
 import { auditShard } from '../engine/shard/auditShard';
 import { parseShard } from '../engine/shard/shardAssignment';
 import type { AuditResult } from '../engine/auditResult';
-import { allRules } from '../engine/checks';
 import { FairframeError } from '../engine/errors';
-import { renderMarkdown, displayLocation } from '../engine/report/markdownReport';
-import { renderSarif } from '../engine/report/sarifReport';
+import { displayLocation } from '../engine/report/markdownReport';
 import { exportReweighing } from '../engine/mitigation/exportReweighing';
 import { writeExplanationOverlays } from '../engine/report/explanationOverlays';
 import type { RobustnessMode } from '../engine/robustness/robustnessTypes';
 import type { Progress, Severity } from '../engine/types';
-import { escapeControl, escapeControlLines, escapeJsonInvisibles } from '../engine/report/displayText';
+import { escapeControl, escapeControlLines } from '../engine/report/displayText';
 import { insideAnyRoot, makeOutputFolder, writeErrorReason } from '../engine/io/outputFolder';
 import { handleInterrupts } from './interrupt';
 import { auditNotes } from './auditNotes';
@@ -23,9 +21,7 @@ import { discoverModels } from '../engine/model/discoverModels';
 import { formatInterval, formatPercent } from '../engine/modelAudit/groupFindings';
 import { verificationPool } from '../worker/verifyPool';
 import { recordAudit } from './runsCommand';
-import { renderHtmlReport } from '../engine/report/htmlReport';
-import { collectThumbnails } from '../engine/report/reportThumbnails';
-import { datasheetFiles, modelCardFiles } from '../engine/report/documentFiles';
+import { DEFAULT_REPORT_FORMATS, renderReportFormat, reportFiles } from '../engine/report/reportFiles';
 
 export interface AuditCommandOptions {
   config?: string;
@@ -166,17 +162,9 @@ export async function deliverResult(result: AuditResult, options: AuditCommandOp
     const written: string[] = [];
     const overlays = result.models.some((model) => (model.explanations?.errors.length ?? 0) > 0) ? await writeExplanationOverlays(result, out, cacheDir) : [];
     if (overlays.length > 0) written.push(`${overlays.length} explanation overlays in ${path.join(out, 'explanations')}`);
-    for (const format of options.format ?? ['json', 'md', 'sarif', 'html']) {
-      if (format === 'card' || format === 'datasheet') {
-        for (const document of format === 'card' ? modelCardFiles(result) : datasheetFiles(result)) {
-          const file = path.join(out, document.name);
-          await fs.writeFile(file, document.content);
-          written.push(file);
-        }
-        continue;
-      }
-      const file = path.join(out, `fairframe-report.${format}`);
-      await fs.writeFile(file, await renderFormat(result, format));
+    for (const document of await reportFiles(result, options.format ?? DEFAULT_REPORT_FORMATS)) {
+      const file = path.join(out, document.name);
+      await fs.writeFile(file, document.content);
       written.push(file);
     }
     if (options.exportWeights) {
@@ -186,7 +174,7 @@ export async function deliverResult(result: AuditResult, options: AuditCommandOp
     printSummary(result);
     for (const file of written) process.stderr.write(`wrote ${escapeControl(file)}\n`);
   } else if (options.format?.length === 1) {
-    process.stdout.write(await renderFormat(result, options.format[0]));
+    process.stdout.write(await renderReportFormat(result, options.format[0]));
   } else {
     printSummary(result);
   }
@@ -249,25 +237,6 @@ async function expandModels(target: string, models: string[] | undefined): Promi
   const found = await discoverModels(folder);
   if (found.length === 0) throw new FairframeError('bad-config', `--model auto found no .onnx file under '${path.resolve(folder)}'; name the model file instead.`);
   return [...models.filter((model) => model !== 'auto'), ...found];
-}
-
-async function renderFormat(result: AuditResult, format: string): Promise<string> {
-  switch (format) {
-    case 'html':
-      return renderHtmlReport(result, await collectThumbnails(result));
-    case 'card':
-      return modelCardFiles(result).filter((file) => file.name.endsWith('.md')).map((file) => file.content).join('\n');
-    case 'datasheet':
-      return datasheetFiles(result).filter((file) => file.name.endsWith('.md')).map((file) => file.content).join('\n');
-    case 'json':
-      return `${escapeJsonInvisibles(JSON.stringify(result, null, 2))}\n`;
-    case 'md':
-      return renderMarkdown(result);
-    case 'sarif':
-      return `${escapeJsonInvisibles(JSON.stringify(renderSarif(result, allRules()), null, 2))}\n`;
-    default:
-      throw new FairframeError('bad-config', `Unknown report format '${format}'.`);
-  }
 }
 
 function printSummary(result: AuditResult): void {

@@ -7,11 +7,12 @@ import { runExplainCommand, type ExplainCommandOptions } from './explainCommand'
 import { runMitigateResample, runMitigateThresholds, type MitigateCommandOptions, type ResampleCommandOptions } from './mitigateCommand';
 import { EXPLAIN_METHODS } from '../engine/explain/explainer';
 import { TOOL_VERSION } from '../engine/version';
+import { REPORT_FORMATS } from '../engine/report/reportFiles';
 import { allRules } from '../engine/checks';
 import { runShiftCommand, type ShiftCommandOptions } from './shiftCommand';
 import { runDiffCommand, runRunsCommand, type DiffCommandOptions } from './runsCommand';
 
-const FORMATS = ['json', 'md', 'sarif', 'html', 'card', 'datasheet'] as const;
+const FORMATS = REPORT_FORMATS;
 
 function parseFormats(value: string): string[] {
   const formats = value.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean);
@@ -125,9 +126,14 @@ export function buildProgram(): Command {
 
   mitigate
     .command('resample')
-    .description('Write a balanced resampling plan (Kamiran & Calders 2012 uniform sampling): which images to duplicate or drop so that label and group are independent, per class × group, beside the reweighing weights.')
+    .description('Write a balanced resampling plan (Kamiran & Calders 2012 uniform or preferential sampling): which images to duplicate or drop so that label and group are independent, per class × group, beside the reweighing weights.')
     .argument('<path>', 'dataset folder or manifest')
     .requiredOption('-a, --attribute <names>', 'sensitive attribute(s), comma-separated (their intersection forms the groups)')
+    .addOption(new Option('--method <name>', 'uniform: images chosen at random; preferential: the images closest to the decision boundary (lowest model probability of their own label) first, needs --model or --predictions').choices(['uniform', 'preferential']).default('uniform'))
+    .option('-m, --model <file>', 'ONNX model whose scores rank the images (preferential)')
+    .option('-p, --predictions <file>', 'predictions file (probabilities or logits per class) whose scores rank the images (preferential)')
+    .option('--cache <dir>', 'cache folder (preferential: the model\'s predictions)')
+    .option('--no-cache', 'do not read or write the caches')
     .option('--seed <n>', 'seed of the uniform choice of images to duplicate or drop')
     .option('-c, --config <file>', 'fairframe.json to use')
     .requiredOption('-o, --out <dir>', 'folder to write <dataset>.resampling.csv and .json into')

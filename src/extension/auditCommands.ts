@@ -1,4 +1,4 @@
-// The Fairframe commands: audits (workspace, dataset, model on dataset), reports, reweighing weights, cache, views.
+// The Fairframe commands: audits (workspace, dataset, model on dataset), reweighing weights, cache, views (exports: exportCommands.ts).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -13,7 +13,6 @@ import type { ThumbnailCache } from './thumbnailCache';
 import type { WorkspaceDiscovery } from './workspaceDiscovery';
 import { workspaceFolderPaths } from './workspaceDiscovery';
 import { hostEngine } from './lazyHostEngine';
-import { resolveReportTarget } from './dashboardTarget';
 import type { RobustnessMode } from '../engine/robustness/robustnessTypes';
 import type { DashboardFocus } from '../../webview/protocol';
 
@@ -112,23 +111,6 @@ async function pickModelAndDataset(store: AuditStore, model?: ModelEntry, datase
   return picked?.pair;
 }
 
-/** Writes the result as JSON, Markdown and SARIF into `outDir`; returns the files. */
-export async function writeReports(result: AuditResult, outDir: string): Promise<string[]> {
-  await fs.mkdir(outDir, { recursive: true });
-  const files: Array<[string, string]> = [
-    ['fairframe-report.json', `${JSON.stringify(result, null, 2)}\n`],
-    ['fairframe-report.md', hostEngine().renderMarkdown(result)],
-    ['fairframe-report.sarif', `${JSON.stringify(hostEngine().renderSarif(result, hostEngine().allRules()), null, 2)}\n`],
-  ];
-  const written: string[] = [];
-  for (const [name, text] of files) {
-    const file = path.join(outDir, name);
-    await fs.writeFile(file, text);
-    written.push(file);
-  }
-  return written;
-}
-
 async function pickFolder(title: string): Promise<string | undefined> {
   const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Export here', title });
   return picked?.[0]?.fsPath;
@@ -201,26 +183,6 @@ export function registerAuditCommands(services: CommandServices): vscode.Disposa
       }
     }),
     vscode.commands.registerCommand('fairframe.openDashboard', (argument?: unknown) => services.openDashboard(argument)),
-    vscode.commands.registerCommand('fairframe.exportReport', async (outDir?: unknown, target?: unknown): Promise<string[]> => {
-      if (store.datasetAudits().length === 0) {
-        void vscode.window.showInformationMessage('Fairframe: there is no audit to export yet; run Fairframe: Audit Workspace first.');
-        return [];
-      }
-      // The report of one dataset and the model audits on it, from the store: the figures every view shows.
-      const selection = await resolveReportTarget(store, target);
-      const result = selection && store.compose(selection)?.result;
-      if (!result) return [];
-      const folder = pathOf(outDir) ?? (await pickFolder('Fairframe: export the report (JSON, Markdown, SARIF) to…'));
-      if (!folder) return [];
-      try {
-        const written = await writeReports(result, folder);
-        void vscode.window.showInformationMessage(`Fairframe: wrote ${written.map((file) => path.basename(file)).join(', ')} to ${folder}.`);
-        return written;
-      } catch (error) {
-        runner.report(error, 'Exporting the report');
-        return [];
-      }
-    }),
     vscode.commands.registerCommand('fairframe.exportReweighing', async (datasetArgument?: unknown, attributes?: unknown, outDir?: unknown): Promise<string[]> => {
       try {
         const dataset = datasetOfModelArgument(datasetArgument, store) ?? (await pickDataset(store));

@@ -8,6 +8,7 @@ import type { Progress } from '../engine/types';
 import { throttleProgress } from '../worker/progressThrottle';
 import type { AuditJobOptions, CrashKind, ExplainJob, ExplainReply, ShiftJobOptions } from '../worker/protocol';
 import type { ShiftResult } from '../engine/shift/shiftTypes';
+import type { ScoreAndMitigateOptions, ScoredMitigation } from '../engine/mitigation/mitigateAudited';
 import { WorkerClient } from '../worker/workerClient';
 import type { AuditStore } from './auditStore';
 import type { OverlayImage, OverlayRequest } from './imageHoverProvider';
@@ -194,6 +195,12 @@ export class AuditRunner implements vscode.Disposable {
   async compareDistributions(reference: string, target: string, options: Omit<ShiftJobOptions, 'cacheDir'>, run: { signal?: AbortSignal; onProgress?: (progress: Progress) => void } = {}): Promise<ShiftResult> {
     if (!vscode.workspace.isTrusted) throw new FairframeError('bad-config', 'Images are not decoded and models are not run in a restricted (untrusted) workspace. Trust the workspace (Manage Workspace Trust) to compare distributions.');
     return this.getWorker().shift(reference, target, { ...options, cacheDir: this.cacheDir }, run);
+  }
+
+  /** Per-group thresholds fitted and measured in the worker on a model's (or predictions file's) scores; refused in an untrusted workspace. */
+  async mitigateThresholds(target: string, options: Omit<ScoreAndMitigateOptions, 'cacheDir'>, run: { signal?: AbortSignal; onProgress?: (progress: Progress) => void } = {}): Promise<ScoredMitigation> {
+    if (!vscode.workspace.isTrusted) throw new FairframeError('bad-config', 'Models are not run in a restricted (untrusted) workspace. Trust the workspace (Manage Workspace Trust) to fit thresholds.');
+    return this.getWorker().mitigateThresholds(target, { ...options, cacheDir: this.cacheDir }, run);
   }
 
   /** An explanation overlay for a hover, computed in the worker; nothing in an untrusted workspace (models never run there). */

@@ -136,3 +136,19 @@ export async function resolveReportTarget(store: AuditStore, argument: unknown):
   const picked = await vscode.window.showQuickPick(items, { title: 'Fairframe: export the report of which dataset?' });
   return picked?.selection;
 }
+
+/**
+ * The audit a document export is about: what the argument names (a tree node, a file, a selection); else the
+ * dashboard's selection when it is the active editor (`current`); else the only candidate, or the user's pick.
+ * With `needsModel`, only model audits are candidates (a model node with several audits asks among its own).
+ */
+export async function resolveExportTarget(store: AuditStore, argument: unknown, current: StoreSelection | undefined, needsModel: boolean): Promise<StoreSelection | undefined> {
+  const named = targetOfArgument(store, argument)?.selection;
+  if (named && (!needsModel || named.modelKey || store.modelResultsOn(named.datasetKey).length > 0)) return named;
+  const modelFile = isRecord(argument) && argument.kind === 'model' && isRecord(argument.model) && typeof argument.model.file === 'string' ? argument.model.file : undefined;
+  if (!named && !modelFile && current && store.datasetAudits().some((entry) => entry.key === current.datasetKey)) return current;
+  const items = pickItems(store, modelFile).filter((item) => (needsModel ? item.selection.modelKey !== undefined : item.selection.modelKey === undefined));
+  if (items.length <= 1) return items[0]?.selection;
+  const picked = await vscode.window.showQuickPick(items, { title: needsModel ? 'Fairframe: export the model card of which model audit?' : 'Fairframe: export the documents of which dataset?', matchOnDescription: true, matchOnDetail: true });
+  return picked?.selection;
+}

@@ -3,14 +3,16 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerAuditCommands } from './auditCommands';
+import { registerExportCommands } from './exportCommands';
 import { AuditDiagnostics, FOLDER_FINDINGS_SCHEME } from './auditDiagnostics';
 import { AuditRunner } from './auditRunner';
 import { AuditStatusBar } from './auditStatusBar';
-import { AuditStore } from './auditStore';
+import { AuditStore, type StoreSelection } from './auditStore';
 import { DashboardPanel, openDashboard, registerDashboard } from './dashboardPanel';
 import { resolveDashboardTarget } from './dashboardTarget';
 import { registerCompareCommand } from './compareCommand';
 import { registerShiftCommand } from './shiftCommand';
+import { registerMitigateCommand } from './mitigateCommand';
 import { DatasetsTreeProvider } from './datasetsTreeProvider';
 import { registerExplainImage, WorkerExplanationSource } from './explainImage';
 import { FairframeCodeActions } from './fairframeCodeActions';
@@ -77,6 +79,8 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
   const models = new ModelsTreeProvider(store, (file) => hoverContent.markdown(file), history);
   const findings = new FindingsTreeProvider(store);
   const codeActions = new FairframeCodeActions(store, diagnostics);
+  // The dashboard's selection while it is the active editor: what its title-bar commands act on.
+  const activeDashboardSelection = (): StoreSelection | undefined => (DashboardPanel.currentPanel?.panel.active ? DashboardPanel.currentPanel.selection : undefined);
   context.subscriptions.push(
     output, store, diagnostics, statusBar, runner, discovery, records, datasets, models, findings, history, ...(persistence ? [persistence] : []),
     runner.onDidRecordRun((run) => history.add(run)),
@@ -98,10 +102,16 @@ export function activate(context: vscode.ExtensionContext): FairframeApi {
         return target ? openDashboard(context, target.selection, focus ?? target.focus) : undefined;
       },
     }),
+    ...registerExportCommands({
+      store,
+      report: (error, what) => runner.report(error, what),
+      activeDashboardSelection,
+    }),
     ...registerDashboard(context, store, new WorkerExplanationSource(runner, store, thumbnails), history),
     registerExplainImage({ store, records, runner, openDashboard: (selection) => openDashboard(context, DashboardPanel.currentPanel ? undefined : selection) }),
     registerCompareCommand({ store, records, openDashboard: (selection) => openDashboard(context, selection) }),
     registerShiftCommand({ store, runner, output, showInDashboard: (result) => openDashboard(context, undefined).showShift(result) }),
+    registerMitigateCommand({ store, runner, output, activeDashboardSelection }),
   );
   // Hovers show an explanation overlay (Grad-CAM, computed and cached in the worker) once a model was audited.
   context.subscriptions.push(hoverContent.setOverlayProvider((request) => runner.explainOverlay(request)));

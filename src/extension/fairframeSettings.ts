@@ -46,3 +46,8 @@ export function recordRuns(): boolean {
 export function runStoreSetting(): string {
   return settings().get<string>('runStore', '')?.trim() ?? '';
 }
+
+/** The report folder setting (`fairframe.reportFolder`), relative to the workspace folder; empty: `.fairframe/reports`. */
+export function reportFolderSetting(): string {
+  return settings().get<string>('reportFolder', '')?.trim() ?? '';
+}

@@ -10,6 +10,8 @@ export { discoverModels } from '../engine/model/discoverModels';
 export { metadataModelConfig, readSidecar } from '../engine/model/modelSpec';
 export { inspectModel } from '../engine/model/onnxModel';
 export { renderMarkdown } from '../engine/report/markdownReport';
+export { reportFiles } from '../engine/report/reportFiles';
+export { safeName } from '../engine/report/documentFiles';
 export { renderSarif } from '../engine/report/sarifReport';
 export { renderShiftMarkdown } from '../engine/report/shiftMarkdown';
 export { default as sharp } from 'sharp';

@@ -9,6 +9,7 @@ import type { ModelConfig } from '../engine/config/configTypes';
 import type { ExplainMethod } from '../engine/explain/explainTypes';
 import type { CompareOptions } from '../engine/shift/compareDistributions';
 import type { ShiftResult } from '../engine/shift/shiftTypes';
+import type { ScoreAndMitigateOptions, ScoredMitigation } from '../engine/mitigation/mitigateAudited';
 
 /** Environment variable that enables the test-only requests (`debugCrash`, `debugWork`). */
 export const TEST_HOOKS_ENV = 'FAIRFRAME_TEST_HOOKS';
@@ -66,6 +67,7 @@ export type WorkerRequest =
   | { type: 'audit'; target: string; options: AuditJobOptions }
   | { type: 'explain'; job: ExplainJob }
   | { type: 'shift'; reference: string; target: string; options: ShiftJobOptions }
+  | { type: 'mitigateThresholds'; target: string; options: ScoreAndMitigateOptions }
   | { type: 'cancel'; requestId: number }
   | { type: 'debugCrash'; kind: CrashKind }
   | { type: 'debugWork'; steps: number; stepMs: number; ignoreCancel?: boolean };
@@ -75,6 +77,7 @@ export interface WorkerResponseMap {
   audit: AuditResult;
   explain: ExplainReply;
   shift: ShiftResult;
+  mitigateThresholds: ScoredMitigation;
   /** Whether a running request with that id was found and aborted. */
   cancel: { cancelled: boolean };
   debugCrash: { crashed: false };

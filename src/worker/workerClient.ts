@@ -18,6 +18,7 @@ import {
   type ShiftJobOptions,
 } from './protocol';
 import type { ShiftResult } from '../engine/shift/shiftTypes';
+import type { ScoreAndMitigateOptions, ScoredMitigation } from '../engine/mitigation/mitigateAudited';
 
 /** Levels of the client's log lines (those of a LogOutputChannel). */
 export type WorkerLogLevel = 'info' | 'warn' | 'error';
@@ -77,6 +78,11 @@ export class WorkerClient {
   /** Compares the distributions of a reference and a target (`fairframe shift`). */
   shift(reference: string, target: string, options: ShiftJobOptions, run: RunOptions = {}): Promise<ShiftResult> {
     return this.request({ type: 'shift', reference, target, options }, run);
+  }
+
+  /** Scores a dataset with a model or predictions file and fits per-group thresholds (`fairframe mitigate thresholds`). */
+  mitigateThresholds(target: string, options: ScoreAndMitigateOptions, run: RunOptions = {}): Promise<ScoredMitigation> {
+    return this.request({ type: 'mitigateThresholds', target, options }, run);
   }
 
   /** Test hook: makes the worker fail in the given way (needs FAIRFRAME_TEST_HOOKS=1 in the child's environment). */

@@ -6,6 +6,7 @@ import type { RunOptions } from '../engine/types';
 import { debugCrash, debugWork } from './debugHooks';
 import { explainInWorker } from './explainJob';
 import { compareDistributions } from '../engine/shift/compareDistributions';
+import { scoreAndMitigate } from '../engine/mitigation/mitigateAudited';
 import { throttleProgress } from './progressThrottle';
 import { verificationPool } from './verifyPool';
 import { TEST_HOOKS_ENV, isRequestEnvelope, type RequestEnvelope, type WireError, type WorkerEnvelope } from './protocol';
@@ -27,6 +28,8 @@ async function dispatch(request: RequestEnvelope, run: RunOptions): Promise<unkn
       return explainInWorker(body.job, run);
     case 'shift':
       return compareDistributions(body.reference, body.target, { ...body.options, signal: run.signal, onProgress: run.onProgress });
+    case 'mitigateThresholds':
+      return scoreAndMitigate(body.target, body.options, run);
     case 'cancel': {
       const controller = running.get(body.requestId);
       controller?.abort();

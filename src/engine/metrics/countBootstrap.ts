@@ -22,6 +22,8 @@ export interface ConfusionCounts {
   binCount: Float64Array;
   binConfidence: Float64Array;
   binCorrect: Float64Array;
+  /** Σ −ln p(true class) over the samples, when the samples carry it (see Samples.negativeLogSelf). */
+  logLossSum: number;
 }
 
 /**
@@ -88,6 +90,20 @@ export const COUNT_METRICS = {
     const negatives = c.n - rowSum(c, p);
     return negatives >= Math.max(1, minNegatives) ? (columnSum(c, p) - c.matrix[p * c.k + p]) / negatives : Number.NaN;
   },
+  /** Macro F1 = mean over the classes in y_true ∪ y_pred of 2·C[c][c] / (row_c + column_c) (sklearn f1_score, average='macro'). */
+  macroF1: (c: ConfusionCounts): number => {
+    let sum = 0;
+    let classes = 0;
+    for (let t = 0; t < c.k; t++) {
+      const denominator = rowSum(c, t) + columnSum(c, t);
+      if (denominator === 0) continue;
+      sum += (2 * c.matrix[t * c.k + t]) / denominator;
+      classes++;
+    }
+    return classes > 0 ? sum / classes : Number.NaN;
+  },
+  /** Log loss = Σ −ln p(true class) / n (sklearn log_loss; the samples clip p at machine epsilon as it does). */
+  logLoss: (c: ConfusionCounts): number => (c.n > 0 ? c.logLossSum / c.n : Number.NaN),
 };
 
 /** Per-image counts the bootstrap adds up: confusion cell, calibration bin, confidence and correctness. */
@@ -98,6 +114,8 @@ export interface Samples {
   bin: Int32Array;
   confidence: Float64Array;
   correct: Uint8Array;
+  /** −ln max(p(true class), ε) per sample, when the probabilities are known (log loss). */
+  negativeLogSelf?: Float64Array;
 }
 
 function prepareSamples(yTrue: readonly number[], yPred: readonly number[], probs: readonly ProbabilityRow[] | undefined, k: number, bins: number): Samples {
@@ -119,7 +137,7 @@ function prepareSamples(yTrue: readonly number[], yPred: readonly number[], prob
 }
 
 export function emptyCounts(k: number, bins: number): ConfusionCounts {
-  return { k, n: 0, matrix: new Float64Array(k * k), binCount: new Float64Array(bins), binConfidence: new Float64Array(bins), binCorrect: new Float64Array(bins) };
+  return { k, n: 0, matrix: new Float64Array(k * k), binCount: new Float64Array(bins), binConfidence: new Float64Array(bins), binCorrect: new Float64Array(bins), logLossSum: 0 };
 }
 
 export function clear(c: ConfusionCounts): void {
@@ -128,6 +146,7 @@ export function clear(c: ConfusionCounts): void {
   c.binCount.fill(0);
   c.binConfidence.fill(0);
   c.binCorrect.fill(0);
+  c.logLossSum = 0;
 }
 
 export function add(c: ConfusionCounts, s: Samples, i: number): void {
@@ -137,10 +156,12 @@ export function add(c: ConfusionCounts, s: Samples, i: number): void {
   c.binCount[m]++;
   c.binConfidence[m] += s.confidence[i];
   c.binCorrect[m] += s.correct[i];
+  if (s.negativeLogSelf) c.logLossSum += s.negativeLogSelf[i];
 }
 
 export function addAll(target: ConfusionCounts, source: ConfusionCounts): void {
   target.n += source.n;
+  target.logLossSum += source.logLossSum;
   for (let j = 0; j < source.matrix.length; j++) target.matrix[j] += source.matrix[j];
   for (let m = 0; m < source.binCount.length; m++) {
     target.binCount[m] += source.binCount[m];

@@ -8,8 +8,14 @@ import { FairframeError } from '../errors';
 import { insideAnyRoot, makeOutputFolder } from '../io/outputFolder';
 import { planResampling, resamplingToCsv, resamplingToJson } from './resampling';
 
+/** Preferential sampling's ranking: the model's probability of each image's own label, by relative path, in one dataset. */
+export interface PreferentialScores {
+  dataset: string;
+  ownLabel: ReadonlyMap<string, number>;
+}
+
 /** Loads each dataset at `target` (no decoding) and writes `<name>.resampling.csv|json` into `outDir`; returns the files written. */
-export async function exportResampling(target: string, attributes: string[], outDir: string, options: { configFile?: string; seed?: number; allowInsideData?: boolean } = {}): Promise<string[]> {
+export async function exportResampling(target: string, attributes: string[], outDir: string, options: { configFile?: string; seed?: number; allowInsideData?: boolean; scores?: PreferentialScores } = {}): Promise<string[]> {
   const absolute = path.resolve(target);
   const stat = await fs.stat(absolute);
   const folder = stat.isDirectory() ? absolute : path.dirname(absolute);
@@ -24,7 +30,9 @@ export async function exportResampling(target: string, attributes: string[], out
   const out = await makeOutputFolder(outDir);
   const written: string[] = [];
   for (const dataset of datasets) {
-    const plan = planResampling(dataset, attributes, options.seed);
+    if (options.scores && options.scores.dataset !== dataset.name) throw new FairframeError('bad-config', `The scores are of dataset '${options.scores.dataset}', not '${dataset.name}'; name one dataset folder or manifest for preferential sampling.`);
+    const scores = options.scores ? dataset.records.map((record) => options.scores?.ownLabel.get(record.relPath)) : undefined;
+    const plan = planResampling(dataset, attributes, options.seed, scores);
     const safeName = dataset.name.replace(/[^A-Za-z0-9._-]+/g, '_');
     const csvFile = path.join(out, `${safeName}.resampling.csv`);
     const jsonFile = path.join(out, `${safeName}.resampling.json`);

@@ -1,7 +1,8 @@
 // Balanced resampling plan (Kamiran & Calders 2012, "Data preprocessing techniques for classification without
-// discrimination", "uniform sampling"): every (group, label) cell is resized to the count it would have if label and
-// group were independent, E(g, y) = n_g · n_y / n, rounded half up; deprived cells are oversampled by duplicating
-// images uniformly at random, favoured cells undersampled by dropping images uniformly at random (seeded).
+// discrimination"): every (group, label) cell is resized to the count it would have if label and group were
+// independent, E(g, y) = n_g · n_y / n, rounded half up. Uniform sampling duplicates and drops images uniformly
+// at random (seeded); preferential sampling duplicates and drops the images closest to the decision boundary,
+// as a ranker (the model's scores) sees them.
 import { FairframeError } from '../errors';
 import { mulberry32 } from '../metrics';
 import { attributeValue } from '../stats/tally';
@@ -46,8 +47,27 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
   return out;
 }
 
-/** The uniform-sampling plan for the groups formed by `attributes` (their intersection when several). */
-export function planResampling(dataset: Dataset, attributes: string[], seed = 0x5eed): ResamplingPlan {
+/**
+ * Preferential sampling's choice: for each record, the model's probability of the record's own label (undefined when
+ * the model did not score it). Within a cell, the lowest come first — the borderline images: for a two-class task that
+ * is Kamiran & Calders' ranking (lowest P(+) first among positives, highest P(+) first among negatives); with more
+ * classes, the images the model finds least typical of their label.
+ */
+export type OwnLabelScores = ReadonlyArray<number | undefined>;
+
+/** A cell's members, borderline first: ascending own-label score, unscored last, ties by record order. */
+function borderlineFirst(indices: readonly number[], scores: OwnLabelScores): number[] {
+  const key = (index: number): number => scores[index] ?? Number.POSITIVE_INFINITY;
+  return [...indices].sort((a, b) => key(a) - key(b) || a - b);
+}
+
+/**
+ * The resampling plan for the groups formed by `attributes` (their intersection when several): uniform sampling, or,
+ * with `scores`, preferential sampling — a cell above its target drops its `count − target` most borderline images; a
+ * cell below duplicates its images in borderline order, cycling through the cell (the paper moves a duplicated object
+ * to the end of the ranking), so each image appears floor(target / count) times and the first target mod count once more.
+ */
+export function planResampling(dataset: Dataset, attributes: string[], seed = 0x5eed, scores?: OwnLabelScores): ResamplingPlan {
   const reweighing = computeReweighing(dataset, attributes);
   if (reweighing.n === 0) throw new FairframeError('bad-config', `Dataset '${dataset.name}' has no image to resample.`);
   const random = mulberry32(seed);
@@ -63,14 +83,16 @@ export function planResampling(dataset: Dataset, attributes: string[], seed = 0x
   const cells: ResamplingCell[] = reweighing.cells.map((cell) => {
     const target = Math.max(1, Math.floor(cell.expected + 0.5));
     const indices = members.get(keyOf(cell.groupKey, cell.label)) ?? [];
+    const order = (): number[] => (scores ? borderlineFirst(indices, scores) : shuffled(indices, random));
     if (target < cell.count) {
-      // Undersample: drop count − target images chosen uniformly.
-      for (const index of shuffled(indices, random).slice(0, cell.count - target)) copies[index] = 0;
+      // Undersample: drop count − target images (uniform: chosen at random; preferential: the most borderline).
+      for (const index of order().slice(0, cell.count - target)) copies[index] = 0;
     } else if (target > cell.count) {
-      // Oversample: every image floor(target / count) times, and target mod count of them (chosen uniformly) once more.
+      // Oversample: every image floor(target / count) times, and target mod count of them (uniform: chosen at random;
+      // preferential: the most borderline) once more.
       const each = Math.floor(target / cell.count);
       for (const index of indices) copies[index] = each;
-      for (const index of shuffled(indices, random).slice(0, target - each * cell.count)) copies[index]++;
+      for (const index of order().slice(0, target - each * cell.count)) copies[index]++;
     }
     return {
       group: cell.group,
@@ -84,7 +106,9 @@ export function planResampling(dataset: Dataset, attributes: string[], seed = 0x
     };
   });
   return {
-    method: 'uniform sampling (Kamiran & Calders 2012): cell (g, y) resized to round(n_g · n_y / n); duplicates and drops chosen uniformly at random',
+    method: scores
+      ? "preferential sampling (Kamiran & Calders 2012): cell (g, y) resized to round(n_g · n_y / n); the images with the lowest model probability of their own label (closest to the decision boundary) are dropped or duplicated first"
+      : 'uniform sampling (Kamiran & Calders 2012): cell (g, y) resized to round(n_g · n_y / n); duplicates and drops chosen uniformly at random',
     attributes: [...attributes],
     seed,
     n: reweighing.n,

@@ -7,7 +7,7 @@ import { documentHtml, documentMarkdown, type DocumentModel } from './documentMo
 import { modelCard } from './modelCard';
 
 /** A file name part from any text: letters, digits, dot, dash and underscore only. */
-function safeName(text: string): string {
+export function safeName(text: string): string {
   return text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 80) || 'unnamed';
 }
 

@@ -8,6 +8,7 @@ import { COUNT_METRICS, type CountMetric } from '../metrics/countBootstrap';
 import { INTERSECTION_SEPARATOR } from '../metrics/metricFrame';
 import type { FairnessFigure, GroupMetric, GroupReport, ModelAudit, RecordPrediction } from '../modelAudit/modelAuditTypes';
 import { bootstrapChangeSteps, changeInterval, drainSteps, drainStepsAsync, sideEstimates, type ChangeMode, type ScoredImages, type SideDraws, type SideMetric, type SideValues } from './changeBootstrap';
+import { aucChangeSteps, probabilityRows } from './aucChange';
 import { diffFindings, type FindingsDiff } from './findingsDiff';
 import type { RunRecord } from './runRecord';
 
@@ -134,6 +135,7 @@ export function scoredImages(predictions: readonly RecordPrediction[], classes: 
   const groupNames = [...new Set(groupKeys)].sort();
   const groupIndex = new Map(groupNames.map((name, i) => [name, i]));
   const n = predictions.length;
+  const negativeLogSelf = new Float64Array(n);
   const images: ScoredImages = { k, bins: DEFAULT_CALIBRATION_BINS, cell: new Int32Array(n), bin: new Int32Array(n), confidence: new Float64Array(n), correct: new Uint8Array(n), group: new Int32Array(n), groupNames };
   predictions.forEach((prediction, i) => {
     images.cell[i] = (index.get(prediction.label) as number) * k + (index.get(prediction.predicted) as number);
@@ -141,8 +143,18 @@ export function scoredImages(predictions: readonly RecordPrediction[], classes: 
     images.bin[i] = calibrationBinIndex(prediction.confidence, images.bins);
     images.correct[i] = prediction.label === prediction.predicted ? 1 : 0;
     images.group[i] = groupIndex.get(groupKeys[i]) as number;
+    negativeLogSelf[i] = -Math.log(Math.max(prediction.selfConfidence, LOG_LOSS_EPSILON));
   });
+  images.negativeLogSelf = negativeLogSelf;
   return images;
+}
+
+/** The smallest probability log loss takes: float64 machine epsilon, as sklearn's log_loss clips (eps='auto'). */
+const LOG_LOSS_EPSILON = 2 ** -52;
+
+/** Whether the audit's scores are probabilities (an ONNX model, or a predictions file of probabilities or logits), not predicted labels only. */
+function hasProbabilities(audit: ModelAudit): boolean {
+  return audit.predictionsFile === undefined || audit.predictionsFile.scoreKind !== 'labels';
 }
 
 /** Whether the two audits scored the same images: same paths with the same labels, and the same dataset content. */
@@ -185,21 +197,29 @@ function* compareModels(before: ModelAudit, after: ModelAudit, beforeRun: RunRec
   const classes = [...new Set([...(before.usage?.classNames ?? []), ...(after.usage?.classNames ?? []), ...predictionsA.flatMap((p) => [p.label, p.predicted]), ...predictionsB.flatMap((p) => [p.label, p.predicted])])];
   const bootstrap = { replicates: options.replicates, seed: options.seed, signal: options.signal };
 
-  // Overall accuracy and balanced accuracy: images resampled as one stratum.
+  // Overall accuracy, balanced accuracy, macro F1 and (when both runs have probabilities) log loss: images resampled as one stratum.
   const wholeA = scoredImages(predictionsA, classes, predictionsA.map(() => 'all'));
   const wholeB = scoredImages(predictionsB, classes, predictionsB.map(() => 'all'));
-  const overallMetrics = ['accuracy', 'balancedAccuracy'] as const;
+  const overallMetrics: Array<'accuracy' | 'balancedAccuracy' | 'macroF1' | 'logLoss'> = ['accuracy', 'balancedAccuracy', 'macroF1', ...(hasProbabilities(before) && hasProbabilities(after) ? ['logLoss' as const] : [])];
   const overallSide = overallMetrics.map((name) => ({ metric: COUNT_METRICS[name], compared: new Set<string>() }));
   const overallDraws = yield* bootstrapChangeSteps(wholeA, wholeB, overallSide, overallSide, mode, bootstrap);
   const overallA = sideEstimates(wholeA, overallSide);
   const overallB = sideEstimates(wholeB, overallSide);
-  const overall = overallMetrics.map((metric, m) => ({ metric, ...figureChange(overallA[m].overall, overallB[m].overall, overallDraws.before[m].overall, overallDraws.after[m].overall, options.level) }));
+  const overall: ModelComparison['overall'] = overallMetrics.map((metric, m) => ({ metric: metric as string, ...figureChange(overallA[m].overall, overallB[m].overall, overallDraws.before[m].overall, overallDraws.after[m].overall, options.level) }));
 
   const reports: ReportChange[] = [];
   for (const reportA of before.groups ?? []) {
     const reportB = after.groups?.find((report) => report.name === reportA.name);
     if (!reportB) continue;
     reports.push(yield* compareReport(reportA, reportB, predictionsA, predictionsB, classes, beforeRun, afterRun, mode, bootstrap, options.level));
+  }
+  // ROC AUC, when both runs kept every class's probability for every image (their top classes cover all classes).
+  const rowsA = hasProbabilities(before) ? probabilityRows(predictionsA, classes) : undefined;
+  const rowsB = hasProbabilities(after) ? probabilityRows(predictionsB, classes) : undefined;
+  if (rowsA && rowsB && classes.length >= 2) {
+    const labelsOf = (predictions: RecordPrediction[]): Int32Array => Int32Array.from(predictions, (p) => classes.indexOf(p.label));
+    const auc = yield* aucChangeSteps({ labels: labelsOf(predictionsA), rows: rowsA }, { labels: labelsOf(predictionsB), rows: rowsB }, classes.length, mode, { ...bootstrap, level: options.level });
+    overall.push({ metric: classes.length === 2 ? 'auc' : 'macroAuc', before: orNull(auc.before), after: orNull(auc.after), change: auc.change });
   }
   return { ...head, mode, modeReason: sameness.reason, overall, reports };
 }

@@ -54,6 +54,83 @@ describe('runs/runDiff', () => {
     checkAgainstReference(diff, REFERENCE.independent);
   });
 
+  it('gives macro F1 and log loss with the paired interval of their change, as scikit-learn scores each resample', () => {
+    // scripts/reference/runDiffScoreReference.py (f1_score average='macro', log_loss on the same resampling indices).
+    const sklearn = {
+      macroF1: { before: 0.48571428571428577, after: 0.8333333333333334, interval: [0.09099766042780737, 0.6112581699346404] },
+      logLoss: { before: 1.203972804325936, after: 0.47156461188052945, interval: [-1.2817143367794612, -0.18310204811135156] },
+    };
+    const diff = diffRuns(handRun('before', PRED_BEFORE), handRun('after', PRED_AFTER), { replicates: 400, seed: 7 });
+    for (const [metric, expected] of Object.entries(sklearn)) {
+      const figure = diff.models[0].overall.find((entry) => entry.metric === metric);
+      assert.ok(figure, `${metric} is compared`);
+      close(figure.before, expected.before, `${metric} before`);
+      close(figure.after, expected.after, `${metric} after`);
+      close(figure.change.lower, expected.interval[0], `${metric} change lower`);
+      close(figure.change.upper, expected.interval[1], `${metric} change upper`);
+    }
+    // By hand: before, 6 of 12 right at 0.9 and 6 wrong at 0.1 → log loss (6·ln(1/0.9) + 6·ln(1/0.1)) / 12.
+    close(diff.models[0].overall.find((entry) => entry.metric === 'logLoss')?.before ?? null, (Math.log(1 / 0.9) + Math.log(10)) / 2, 'log loss by hand');
+    // Runs whose scores are predicted labels only have no log loss.
+    const labelsOnly = (run: ReturnType<typeof handRun>): ReturnType<typeof handRun> => {
+      run.result.models[0].predictionsFile = { file: '/p.csv', format: 'csv', sha256: 'x', scoreKind: 'labels', columns: { path: 'path', predicted: 'predicted', scores: [] }, rows: 12, invalidRows: 0, unmatchedRows: 0, duplicateRows: 0 } as never;
+      return run;
+    };
+    const withoutProbabilities = diffRuns(handRun('before', PRED_BEFORE), labelsOnly(handRun('after', PRED_AFTER)), { replicates: 50, seed: 7 });
+    assert.deepEqual(withoutProbabilities.models[0].overall.map((entry) => entry.metric), ['accuracy', 'balancedAccuracy', 'macroF1']);
+    assert.match(renderDiffMarkdown(diff), /\| macro F1 \| 0\.486 \| 0\.833 \|/);
+  });
+
+  it('gives the ROC AUC (binary, and macro one-vs-rest) with the paired interval of its change, as scikit-learn scores each resample', () => {
+    // scripts/reference/runDiffScoreReference.py: roc_auc_score on the same resampling indices (a resample missing a
+    // class leaves it out of the macro mean; one with a single class is undefined).
+    const sklearn = {
+      auc: { before: 0.5, after: 0.8333333333333334, interval: [0.08303571428571423, 0.5833333333333334] },
+      macroAuc: { before: 0.3489583333333333, after: 0.5, interval: [-0.19313409391534397, 0.5630787037037032] },
+    };
+    const check = (figure: { before: number | null; after: number | null; change: { lower: number | null; upper: number | null } } | undefined, expected: typeof sklearn.auc, what: string): void => {
+      assert.ok(figure, `${what} is compared`);
+      close(figure.before, expected.before, `${what} before`);
+      close(figure.after, expected.after, `${what} after`);
+      close(figure.change.lower, expected.interval[0], `${what} change lower`);
+      close(figure.change.upper, expected.interval[1], `${what} change upper`);
+    };
+    // Binary: each image keeps both classes' probabilities, 0.9 for the predicted class and 0.1 for the other.
+    const bothClasses = (run: ReturnType<typeof handRun>): ReturnType<typeof handRun> => {
+      for (const prediction of Object.values(run.result.models[0].predictions ?? {})) prediction.top = [[prediction.predicted, 0.9], [prediction.predicted === 'pos' ? 'neg' : 'pos', 0.1]];
+      return run;
+    };
+    const binary = diffRuns(bothClasses(handRun('before', PRED_BEFORE)), bothClasses(handRun('after', PRED_AFTER)), { replicates: 400, seed: 7 });
+    check(binary.models[0].overall.find((entry) => entry.metric === 'auc'), sklearn.auc, 'AUC');
+    // Without every class's probability (the hand runs keep the top class only) there is no AUC.
+    assert.equal(diffRuns(handRun('before', PRED_BEFORE), handRun('after', PRED_AFTER), { replicates: 50, seed: 7 }).models[0].overall.some((entry) => entry.metric === 'auc'), false);
+
+    // Three classes, seeded rows (from the script).
+    const labels3 = [0, 1, 2, 0, 1, 2, 2, 1, 0, 0, 1, 2];
+    const rowsBefore = [[0.159, 0.046, 0.795], [0.161, 0.051, 0.788], [0.462, 0.511, 0.027], [0.375, 0.511, 0.114], [0.628, 0.078, 0.294], [0.085, 0.61, 0.305], [0.155, 0.595, 0.25], [0.156, 0.492, 0.352], [0.398, 0.112, 0.49], [0.018, 0.955, 0.027], [0.527, 0.405, 0.068], [0.562, 0.015, 0.423]];
+    const rowsAfter = [[0.151, 0.254, 0.595], [0.217, 0.372, 0.411], [0.267, 0.188, 0.545], [0.207, 0.665, 0.128], [0.38, 0.438, 0.182], [0.384, 0.227, 0.389], [0.236, 0.487, 0.277], [0.156, 0.461, 0.383], [0.274, 0.386, 0.34], [0.52, 0.251, 0.229], [0.109, 0.191, 0.7], [0.244, 0.549, 0.207]];
+    const classes3 = ['neg', 'pos', 'mid'];
+    const threeClass = (id: string, rows: number[][]): ReturnType<typeof handRun> => {
+      const run = handRun(id, PRED_BEFORE);
+      const audit = run.result.models[0];
+      (audit.usage as { classNames: string[] }).classNames = classes3;
+      Object.values(audit.predictions ?? {}).forEach((prediction, i) => {
+        const row = rows[i];
+        const best = row.indexOf(Math.max(...row));
+        prediction.label = classes3[labels3[i]];
+        prediction.predicted = classes3[best];
+        prediction.correct = best === labels3[i];
+        prediction.confidence = row[best];
+        prediction.selfConfidence = row[labels3[i]];
+        prediction.top = row.map((p, c): [string, number] => [classes3[c], p]).sort((a, b) => b[1] - a[1]);
+      });
+      return run;
+    };
+    const macro = diffRuns(threeClass('before', rowsBefore), threeClass('after', rowsAfter), { replicates: 400, seed: 7 });
+    assert.equal(macro.models[0].mode, 'paired');
+    check(macro.models[0].overall.find((entry) => entry.metric === 'macroAuc'), sklearn.macroAuc, 'macro AUC');
+  });
+
   it('does not pair when the dataset content changed, even over the same paths', () => {
     const diff = diffRuns(handRun('before', PRED_BEFORE), handRun('after', PRED_AFTER, { contentHash: 'other' }), { replicates: 50, seed: 7 });
     assert.equal(diff.models[0].mode, 'independent');

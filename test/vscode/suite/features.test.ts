@@ -14,6 +14,7 @@ import type { ExplainCommandResult } from '../../../src/extension/explainImage';
 import type { FindingNode } from '../../../src/extension/findingsTreeProvider';
 import type { ModelNode } from '../../../src/extension/modelsTreeProvider';
 import type { ShiftCommandResult } from '../../../src/extension/shiftCommand';
+import type { MitigateCommandResult } from '../../../src/extension/mitigateCommand';
 
 const EXTENSION_ID = 'fairframe.fairframe';
 
@@ -101,7 +102,7 @@ export function registerFeatureTests(): void {
     it('contributes the commands, views and settings', async () => {
       const commands = await vscode.commands.getCommands(true);
       for (const command of ['fairframe.auditWorkspace', 'fairframe.auditDataset', 'fairframe.auditModel', 'fairframe.openDashboard', 'fairframe.exportReport',
-        'fairframe.exportReweighing', 'fairframe.clearCache', 'fairframe.refresh', 'fairframe.cancelAudits', 'fairframe.revealFinding', 'fairframe.explainImage',
+        'fairframe.exportReweighing', 'fairframe.exportHtmlReport', 'fairframe.exportModelCard', 'fairframe.exportDatasheet', 'fairframe.mitigateThresholds', 'fairframe.clearCache', 'fairframe.refresh', 'fairframe.cancelAudits', 'fairframe.revealFinding', 'fairframe.explainImage',
         'fairframe.compareDistributions', 'fairframe.auditRobustness']) {
         assert.ok(commands.includes(command), `${command} is registered`);
       }
@@ -225,10 +226,11 @@ export function registerFeatureTests(): void {
       assert.equal(csv.trim().split('\n').length, 10, 'a header and one row per record');
     });
 
-    it('exports the report as JSON, Markdown and SARIF to a folder', async () => {
+    it('exports the report (JSON, Markdown, SARIF, HTML, model card, datasheet) to a folder', async () => {
       const out = await fs.mkdtemp(path.join(os.tmpdir(), 'fairframe-report-'));
       const written = await vscode.commands.executeCommand<string[]>('fairframe.exportReport', out);
-      assert.deepEqual(written.map((file) => path.basename(file)), ['fairframe-report.json', 'fairframe-report.md', 'fairframe-report.sarif']);
+      assert.deepEqual(written.map((file) => path.basename(file)), ['fairframe-report.json', 'fairframe-report.md', 'fairframe-report.sarif', 'fairframe-report.html',
+        'model-card-classifier.md', 'model-card-classifier.html', 'datasheet-workspace.md', 'datasheet-workspace.html']);
       const json = JSON.parse(await fs.readFile(written[0], 'utf8')) as AuditResult;
       assert.equal(json.datasets[0].images, 9);
       const sarif = JSON.parse(await fs.readFile(written[2], 'utf8')) as { version: string };
@@ -284,6 +286,84 @@ export function registerFeatureTests(): void {
       } finally {
         await settings.update('runStore', undefined, vscode.ConfigurationTarget.Global);
       }
+    });
+
+    it('exports the HTML report, the model card and the datasheet of the audit in the store, with its numbers, never inside a dataset', async () => {
+      const api = await fairframeApi();
+      const [modelNode] = await items(api.models);
+      const [datasetNode] = await items(api.datasets);
+      const [stored] = api.store.modelResultsOf(modelUri().fsPath);
+      const audit = stored?.audit;
+      const accuracy = audit?.overall?.accuracy;
+      assert.ok(audit && accuracy && accuracy.lower !== null && accuracy.upper !== null);
+      // By hand: after the labelMap fix, 5 of the 8 readable dog and cat images are called right.
+      assert.equal(accuracy.estimate, 5 / 8);
+      const percent = (value: number): string => `${(100 * value).toFixed(1)}%`;
+      const interval = `[${percent(accuracy.lower)}, ${percent(accuracy.upper)}]`;
+      const unescape = (markdown: string): string => markdown.replace(/\\([\\`*_{}[\]()<>#+!|~])/g, '$1');
+
+      // A folder inside the dataset (this workspace folder is its root) is refused, and nothing is created.
+      const inside = path.join(root().fsPath, 'exports');
+      assert.deepEqual(await vscode.commands.executeCommand<string[]>('fairframe.exportModelCard', modelNode.node, inside), []);
+      await assert.rejects(fs.stat(inside));
+
+      // Without a folder: the report folder setting (outside the dataset), one subfolder per dataset.
+      const reports = await fs.mkdtemp(path.join(os.tmpdir(), 'fairframe-reports-'));
+      const settings = vscode.workspace.getConfiguration('fairframe');
+      await settings.update('reportFolder', reports, vscode.ConfigurationTarget.Global);
+      try {
+        const card = await vscode.commands.executeCommand<string[]>('fairframe.exportModelCard', modelNode.node);
+        assert.deepEqual(card.map((file) => path.relative(reports, file)), [path.join('workspace', 'model-card-classifier.md'), path.join('workspace', 'model-card-classifier.html')]);
+        const cardText = unescape(await fs.readFile(card[0], 'utf8'));
+        assert.ok(cardText.includes(`| accuracy | 62.5% | ${interval} |`), 'the card shows the store\'s accuracy and interval');
+        assert.ok(cardText.includes(`| SHA-256 | ${audit.model.sha256} |`));
+        const accuracyByTone = audit.groups?.find((report) => report.name === 'skin_tone')?.metrics.find((metric) => metric.metric === 'accuracy');
+        assert.ok(accuracyByTone && accuracyByTone.byGroup.length === 2);
+        for (const group of accuracyByTone.byGroup) {
+          assert.ok(group.estimate !== null && group.lower !== null && group.upper !== null);
+          assert.ok(cardText.includes(`| ${group.group} | ${group.count} | ${percent(group.estimate)} | [${percent(group.lower)}, ${percent(group.upper)}] |`), `the card's row of ${group.group}`);
+        }
+        const cardHtml = await fs.readFile(card[1], 'utf8');
+        assert.ok(cardHtml.includes(`<td>62.5%</td><td>${interval}</td>`));
+        assert.ok(cardHtml.includes('Content-Security-Policy" content="default-src &#39;none&#39;'), 'a CSP that allows nothing by default');
+
+        const sheet = await vscode.commands.executeCommand<string[]>('fairframe.exportDatasheet', datasetNode.node);
+        assert.deepEqual(sheet.map((file) => path.basename(file)), ['datasheet-workspace.md', 'datasheet-workspace.html']);
+        // By hand from metadata.csv: 9 images on disk, dog 5, cat 3, bird 1.
+        const sheetText = unescape(await fs.readFile(sheet[0], 'utf8'));
+        assert.ok(sheetText.includes('9 images'), 'the datasheet counts the images');
+        assert.ok(sheetText.includes('dog (5), cat (3), bird (1)'), 'and the classes');
+
+        const [html, ...moreHtml] = await vscode.commands.executeCommand<string[]>('fairframe.exportHtmlReport', datasetNode.node);
+        assert.equal(moreHtml.length, 0);
+        assert.equal(path.basename(html), 'fairframe-report.html');
+        const report = await fs.readFile(html, 'utf8');
+        assert.ok(report.includes('62.5%') && report.includes(interval), 'the HTML report shows the store\'s accuracy and interval');
+        assert.doesNotMatch(report, /\s(src|href)="(https?:)?\/\//, 'no external request');
+
+        // The whole report from the model's node: every format, the JSON being the store's composed result.
+        const all = await vscode.commands.executeCommand<string[]>('fairframe.exportReport', modelNode.node);
+        assert.deepEqual(all.map((file) => path.basename(file)), ['fairframe-report.json', 'fairframe-report.md', 'fairframe-report.sarif', 'fairframe-report.html',
+          'model-card-classifier.md', 'model-card-classifier.html', 'datasheet-workspace.md', 'datasheet-workspace.html']);
+        const json = JSON.parse(await fs.readFile(all[0], 'utf8')) as AuditResult;
+        assert.deepEqual(json.models[0].overall?.accuracy, accuracy);
+        // Nothing was written into the dataset.
+        assert.deepEqual((await fs.readdir(root().fsPath)).sort(), ['fairframe.json', 'images', 'metadata.csv', 'models']);
+      } finally {
+        await settings.update('reportFolder', undefined, vscode.ConfigurationTarget.Global);
+      }
+    });
+
+    it('Fit Fair Thresholds on the model audit in the store (its Models view node) fails cleanly on groups too small to fit, writing nothing', async () => {
+      const [modelNode] = await items(api.models);
+      const out = await fs.mkdtemp(path.join(os.tmpdir(), 'fairframe-thresholds-'));
+      // The store's audit scored 8 images; skin_tone 'dark' holds one of them (dog_06), so a per-group threshold for
+      // 'cat' cannot be fitted for it: the worker's error is shown, the command resolves to nothing, nothing is saved.
+      const outcome = await vscode.commands.executeCommand<MitigateCommandResult | undefined>('fairframe.mitigateThresholds', modelNode.node, { constraint: 'demographic_parity', replicates: 50, outDir: out });
+      assert.equal(outcome, undefined);
+      assert.deepEqual(await fs.readdir(out), []);
+      const next = await auditModel();
+      assert.equal(next?.models[0].status, 'ok', 'the worker still audits');
     });
 
     it('a cancelled model audit ends quietly with no result, and the next one works', async () => {
@@ -369,6 +449,11 @@ export function registerRestrictedFeatureTests(): void {
     it('Compare Data Distributions decodes nothing and says why', async () => {
       const result = await vscode.commands.executeCommand('fairframe.compareDistributions', { reference: manifest().fsPath, target: root().fsPath });
       assert.equal(result, undefined);
+    });
+
+    it('Fit Fair Thresholds runs no model', async () => {
+      const outcome = await vscode.commands.executeCommand('fairframe.mitigateThresholds', { model: modelUri().fsPath, dataset: manifest().fsPath, attribute: 'skin_tone', constraint: 'demographic_parity' });
+      assert.equal(outcome, undefined);
     });
 
     it('Explain Image runs no model', async () => {

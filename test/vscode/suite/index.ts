@@ -8,6 +8,7 @@ import { registerFeatureTests, registerFirstLookTests, registerRestrictedFeature
 import { registerOneTruthTests, registerReloadTests } from './oneTruth.test';
 import { registerPredictionsTests } from './predictions.test';
 import { registerRobustnessTests } from './robustness.test';
+import { registerMitigationTests } from './mitigation.test';
 
 /** Environment variable naming the phase of a two-session pass ('reload-before', 'reload-after'); unset: the usual suite. */
 export const SUITE_PHASE_ENV = 'FAIRFRAME_SUITE_PHASE';
@@ -38,6 +39,7 @@ export function run(): Promise<void> {
     registerOneTruthTests();
     registerPredictionsTests();
     registerRobustnessTests();
+    registerMitigationTests();
   } else {
     registerRestrictedFeatureTests();
     registerRestrictedModeTests();
