@@ -1,7 +1,7 @@
 """Reference values for test/unit/runs/runDiff.test.ts: the interval of a change between two runs by a paired (and an
 independent) group-stratified bootstrap, computed with numpy from the same resampling indices the engine draws.
 
-The indices come from mulberry32 (re-implemented here) in the documented order: per replicate, for each group in sorted
+The indices come from mulberry32 (re-implemented in referenceCommon.py) in the documented order: per replicate, for each group in sorted
 name order, size(group) draws of members[floor(u * size)], members in ascending image order. Paired: one draw per
 replicate scores both runs. Independent: the before run's draw, then the after run's (over its own images).
 Percentiles: numpy.percentile's default linear interpolation.
@@ -11,22 +11,7 @@ Run: python3 scripts/reference/runDiffReference.py
 import json
 import numpy as np
 
-
-def mulberry32(seed):
-    state = seed & 0xFFFFFFFF
-
-    def imul(a, b):
-        return (a * b) & 0xFFFFFFFF
-
-    def nxt():
-        nonlocal state
-        state = (state + 0x6D2B79F5) & 0xFFFFFFFF
-        t = state
-        t = imul(t ^ (t >> 15), t | 1)
-        t ^= (t + imul(t ^ (t >> 7), t | 61)) & 0xFFFFFFFF
-        return ((t ^ (t >> 14)) & 0xFFFFFFFF) / 4294967296
-
-    return nxt
+from referenceCommon import interval, mulberry32
 
 
 LABELS = [0, 1, 1, 0, 1, 0, 1, 1, 0, 0, 1, 0]
@@ -65,13 +50,6 @@ def figures(labels, preds, groups, idx):
         ratio = np.nan if np.any(np.isnan(vals)) or vals.max() <= 0 else vals.min() / vals.max()
         out[name] = {'overall': fn(y, p), 'a': per['a'], 'b': per['b'], 'difference': diff, 'ratio': ratio}
     return out
-
-
-def interval(before, after):
-    delta = np.array(after) - np.array(before)
-    delta = delta[np.isfinite(delta)]
-    lo, hi = np.percentile(delta, [2.5, 97.5])
-    return [float(lo), float(hi)]
 
 
 def run(mode):

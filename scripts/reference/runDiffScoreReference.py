@@ -12,6 +12,8 @@ Run: python3 scripts/reference/runDiffScoreReference.py
 import json
 
 import numpy as np
+
+from referenceCommon import interval, mulberry32
 from sklearn.metrics import f1_score, log_loss
 
 # The hand-made runs and the comparison's settings (as in runDiffReference.py and runFixtures.ts).
@@ -20,30 +22,6 @@ PRED_BEFORE = [0, 0, 1, 0, 1, 1, 0, 0, 0, 1, 0, 0]
 PRED_AFTER = [0, 1, 1, 0, 1, 0, 0, 1, 0, 1, 1, 0]
 REPLICATES = 400
 SEED = 7
-
-
-def mulberry32(seed):
-    state = seed & 0xFFFFFFFF
-
-    def imul(a, b):
-        return (a * b) & 0xFFFFFFFF
-
-    def nxt():
-        nonlocal state
-        state = (state + 0x6D2B79F5) & 0xFFFFFFFF
-        t = state
-        t = imul(t ^ (t >> 15), t | 1)
-        t ^= (t + imul(t ^ (t >> 7), t | 61)) & 0xFFFFFFFF
-        return ((t ^ (t >> 14)) & 0xFFFFFFFF) / 4294967296
-
-    return nxt
-
-
-def interval(before, after):
-    delta = np.array(after) - np.array(before)
-    delta = delta[np.isfinite(delta)]
-    lo, hi = np.percentile(delta, [2.5, 97.5])
-    return [float(lo), float(hi)]
 
 
 def probabilities(preds):

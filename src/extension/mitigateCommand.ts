@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ConfidenceInterval } from '../engine/metrics';
 import { THRESHOLD_FILES, thresholdFiles } from '../engine/mitigation/thresholdFiles';
-import type { ThresholdMitigationResult } from '../engine/mitigation/thresholdMitigation';
-import type { ThresholdConstraint, ThresholdObjective } from '../engine/mitigation/thresholdOptimizer';
+import type { ThresholdMitigationOptions, ThresholdMitigationResult } from '../engine/mitigation/thresholdMitigation';
+import type { ThresholdConstraint } from '../engine/mitigation/thresholdOptimizer';
 import { throttleProgress } from '../worker/progressThrottle';
 import type { AuditRunner } from './auditRunner';
 import { progressText } from './auditRunner';
@@ -18,21 +18,13 @@ import { chooseOutputFolder, datasetRoots } from './exportCommands';
 import type { FairframeOutput } from './fairframeOutput';
 
 /** A mitigation given in full (tests, other commands): no picker is shown. */
-export interface MitigateCommandArgument {
+export interface MitigateCommandArgument
+  extends Pick<ThresholdMitigationOptions, 'attribute' | 'positiveClass' | 'constraint' | 'objective' | 'fitSplit' | 'evalSplit' | 'seed' | 'replicates'> {
   /** The ONNX model or predictions file whose scores are thresholded. */
   model: string;
   /** The dataset: a folder or manifest (or a folder holding several, with `datasetName`). */
   dataset: string;
   datasetName?: string;
-  attribute: string;
-  /** The class mitigated one-vs-rest; default: the second class of a two-class model. */
-  positiveClass?: string;
-  constraint: ThresholdConstraint;
-  objective?: ThresholdObjective;
-  fitSplit?: string;
-  evalSplit?: string;
-  seed?: number;
-  replicates?: number;
   /** Folder to save into; default: the workspace's report folder. */
   outDir?: string;
 }
