@@ -8,6 +8,8 @@ import { toDashboardData, type DashboardData } from '../../webview/dashboardData
 import type { AuditStore, StoreSelection } from './auditStore';
 import type { RunHistory } from './runHistory';
 import { compareRunsOf, runsViewOf } from './dashboardRuns';
+import { compose, panelTitle, sameParts, type Composition } from './dashboardComposition';
+import type { ExplainTarget, ExplanationSource, ExplanationState } from './dashboardExplanation';
 import { dashboardHtml, makeNonce } from '../../webview/dashboardHtml';
 import { MessageEndpoint, ProtocolRequestError } from '../../webview/messageEndpoint';
 import {
@@ -16,39 +18,13 @@ import {
 } from '../../webview/protocol';
 
 export type { DashboardFocus, DashboardSection } from '../../webview/protocol';
+export type { ExplainTarget, ExplanationSource } from './dashboardExplanation';
 
 /** The panel's view type (for the serializer and the `onWebviewPanel:` activation event). */
 export const DASHBOARD_VIEW_TYPE = 'fairframe.dashboard';
 
 /** The command that opens the dashboard; its argument may be a DashboardFocus or a Finding. */
 export const OPEN_DASHBOARD_COMMAND = 'fairframe.openDashboard';
-
-/** How the dashboard gets explanations (the worker, in the extension): methods, one method's result, the image. */
-export interface ExplanationSource {
-  methods(): string[];
-  /** One method's explanation; never throws (a failure is a result with status 'failed'). */
-  explainMethod(request: { file: string; model: string; method: string; signal: AbortSignal }): Promise<Omit<ExplanationMethodResult, 'id'>>;
-  /** The image as a data: URI, or undefined when it cannot be read. */
-  image(file: string): Promise<string | undefined>;
-}
-
-/** An image to explain, with the model to explain it with. */
-export interface ExplainTarget {
-  file: string;
-  model: string;
-  title: string;
-  dataset?: string;
-  relPath?: string;
-  label?: string;
-}
-
-/** An explanation being computed or shown: the view, the results so far, and how to stop it. */
-interface ExplanationState {
-  view: ExplanationView;
-  target: ExplainTarget;
-  results: ExplanationMethodResult[];
-  abort: AbortController;
-}
 
 let explanationSource: ExplanationSource | undefined;
 let storeOfPanels: AuditStore | undefined;
@@ -60,29 +36,6 @@ let lastShiftResult: ShiftResult | undefined;
 /** The workspaceState key of the selection the dashboard last showed (restored with the panel after a reload). */
 const SELECTION_STATE_KEY = 'fairframe.dashboardSelection';
 
-/** What the dashboard shows: a dataset's audit and the model audits on it, rebuilt from the store. */
-interface Composition {
-  result: AuditResult;
-  stale: Array<string | undefined>;
-  /** The store entries it was built from: unchanged entries mean nothing to redraw. */
-  parts: unknown[];
-}
-
-function compose(selection: StoreSelection | undefined): Composition | undefined {
-  const composed = selection && storeOfPanels?.compose(selection);
-  if (!composed || !storeOfPanels) return undefined;
-  const dataset = storeOfPanels.datasetAudits().find((entry) => entry.key === selection?.datasetKey);
-  const models = composed.modelKeys.map((key) => storeOfPanels?.modelResult(key));
-  return {
-    result: composed.result,
-    stale: composed.stale.map((stale) => stale?.reason),
-    parts: [dataset?.audit, ...dataset?.findings ?? [], ...models.flatMap((entry) => [entry?.audit, entry?.stale?.reason, ...entry?.findings ?? []])],
-  };
-}
-
-function sameParts(a: unknown[] | undefined, b: unknown[] | undefined): boolean {
-  return a !== undefined && b !== undefined && a.length === b.length && a.every((part, index) => part === b[index]);
-}
 let nextExplanationId = 1;
 
 /** The one dashboard panel. */
@@ -136,7 +89,7 @@ export class DashboardPanel implements vscode.Disposable {
       else if (focus) open.focus(focus);
       return open;
     }
-    const composition = compose(selection);
+    const composition = compose(storeOfPanels, selection);
     const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, panelTitle(composition), vscode.ViewColumn.Active, webviewOptions(context, composition?.result));
     return new DashboardPanel(context, panel, selection, focus);
   }
@@ -144,7 +97,7 @@ export class DashboardPanel implements vscode.Disposable {
   /** Adopts a panel restored by VS Code after a reload, on the selection it showed before. */
   static revive(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, selection: StoreSelection | undefined): DashboardPanel {
     DashboardPanel.current?.dispose();
-    panel.webview.options = webviewOptions(context, compose(selection)?.result);
+    panel.webview.options = webviewOptions(context, compose(storeOfPanels, selection)?.result);
     return new DashboardPanel(context, panel, selection, undefined);
   }
 
@@ -159,7 +112,7 @@ export class DashboardPanel implements vscode.Disposable {
     private pendingFocus: DashboardFocus | undefined,
   ) {
     DashboardPanel.current = this;
-    this.composition = compose(selected);
+    this.composition = compose(storeOfPanels, selected);
     void context.workspaceState.update(SELECTION_STATE_KEY, selected);
     this.endpoint = new MessageEndpoint<HostRequests, WebviewRequests>(
       (message) => void this.panel.webview.postMessage(message),
@@ -199,7 +152,7 @@ export class DashboardPanel implements vscode.Disposable {
 
   /** Rebuilds what is shown from the store; posts it when it changed (or `force`). */
   refresh(focus?: DashboardFocus, force = false): void {
-    const next = compose(this.selected);
+    const next = compose(storeOfPanels, this.selected);
     if (focus) this.pendingFocus = focus;
     if (!force && sameParts(next?.parts, this.composition?.parts)) {
       if (focus) this.focus(focus);
@@ -485,14 +438,6 @@ function webviewOptions(context: vscode.ExtensionContext, result: AuditResult | 
   const datasetRoots = new Set([...(result?.datasets ?? []).map((dataset) => dataset.root), ...(storeOfPanels?.datasetAudits() ?? []).map((entry) => entry.audit.root)]);
   for (const root of [...datasetRoots].sort()) roots.push(vscode.Uri.file(root));
   return { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: roots };
-}
-
-/** "Fairframe: <dataset>" (and the first model), so two panels' worth of state is never ambiguous. */
-function panelTitle(composition: Composition | undefined): string {
-  const result = composition?.result;
-  if (!result) return 'Fairframe Dashboard';
-  const model = result.models[0] ? ` · ${path.basename(result.models[0].model.file)}` : '';
-  return `Fairframe Dashboard: ${result.datasets[0]?.name ?? path.basename(result.target)}${model}`;
 }
 
 /** Opens (or reveals) the dashboard on `selection` (undefined: what it shows, or nothing yet), scrolled to `focus`. */

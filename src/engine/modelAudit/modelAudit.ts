@@ -255,8 +255,9 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
   if (audited.length === 0 && inference.failures.some((failure) => failure.kind === 'non-finite-output')) {
     throw new FairframeError('bad-model', `its output holds NaN or ±Infinity for every image it ran on (${inference.failures.length} of ${items.length}; first: ${inference.failures[0].message}).`);
   }
+  const images = audited.map(({ record, prediction }) => ({ record, probs: prediction.probs, top: prediction.top }));
   const measured = measureAudited({
-    audited: audited.map(({ record, prediction }) => ({ record, probs: prediction.probs, top: prediction.top })),
+    audited: images,
     match,
     dataset,
     split,
@@ -269,7 +270,7 @@ async function runAudit(state: AuditState): Promise<{ audit: ModelAudit; finding
     groupDefinitions: (records) => groupDefinitions(dataset, records, config),
   });
   const { sample, overall, groups, labelIssues } = measured;
-  options.onAudited?.({ model: file, dataset: dataset.name, classNames: match.classNames, labelIndex: match.index, images: audited.map(({ record, prediction }) => ({ record, probs: prediction.probs, top: prediction.top })) });
+  options.onAudited?.({ model: file, dataset: dataset.name, classNames: match.classNames, labelIndex: match.index, images });
   pushAll(findings, measured.findings);
 
   // Robustness by group: the same images under corruptions and attacks, on request.

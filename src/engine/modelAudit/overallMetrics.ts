@@ -80,15 +80,7 @@ export function overallMetrics(sample: AuditedSample, bootstrap: CountBootstrapO
     accuracy: interval('accuracy'),
     balancedAccuracy: interval('balancedAccuracy'),
     topK,
-    perClass: labels.map((c) => ({
-      class: classNames[c],
-      precision: finite(scores.perClass.precision[c]),
-      recall: finite(scores.perClass.recall[c]),
-      f1: finite(scores.perClass.f1[c]),
-      support: scores.perClass.support[c],
-      predicted: scores.perClass.predicted[c],
-      auc: finite(auc.perClass[c]),
-    })),
+    perClass: perClassRows(scores, classNames, (c) => finite(auc.perClass[c])),
     macro: averaged(scores.macro),
     micro: averaged(scores.micro),
     weighted: averaged(scores.weighted),
@@ -112,15 +104,7 @@ function labelsOnlyMetrics(sample: AuditedSample, accuracy: Interval, balancedAc
     accuracy,
     balancedAccuracy,
     topK: {},
-    perClass: labels.map((c) => ({
-      class: classNames[c],
-      precision: finite(scores.perClass.precision[c]),
-      recall: finite(scores.perClass.recall[c]),
-      f1: finite(scores.perClass.f1[c]),
-      support: scores.perClass.support[c],
-      predicted: scores.perClass.predicted[c],
-      auc: null,
-    })),
+    perClass: perClassRows(scores, classNames, () => null),
     macro: averaged(scores.macro),
     micro: averaged(scores.micro),
     weighted: averaged(scores.weighted),
@@ -130,4 +114,17 @@ function labelsOnlyMetrics(sample: AuditedSample, accuracy: Interval, balancedAc
     logLoss: null,
     calibration: { ece: none, maxCalibrationError: null, bins: [] },
   };
+}
+
+/** One row per class: precision, recall, F1, support and predicted count from `scores`, and the class's AUC. */
+function perClassRows(scores: ReturnType<typeof precisionRecallF1>, classNames: readonly string[], auc: (c: number) => number | null): OverallMetrics['perClass'] {
+  return classNames.map((name, c) => ({
+    class: name,
+    precision: finite(scores.perClass.precision[c]),
+    recall: finite(scores.perClass.recall[c]),
+    f1: finite(scores.perClass.f1[c]),
+    support: scores.perClass.support[c],
+    predicted: scores.perClass.predicted[c],
+    auc: auc(c),
+  }));
 }
