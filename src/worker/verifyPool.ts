@@ -7,9 +7,12 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FairframeError } from '../engine/errors';
 import type { ParallelVerifier, VerifyShared } from '../engine/checks/verifyPairs';
+import type { FeatureShared } from '../engine/checks/searchFeatures';
 
 /** Pairs per unit of work handed to a thread. */
 const CHUNK_PAIRS = 1024;
+/** Thumbnails per unit of preparation handed to a thread. */
+const CHUNK_SLOTS = 1024;
 
 /**
  * A verifier over `threads` worker threads (default: the machine's available parallelism), or undefined
@@ -19,13 +22,30 @@ const CHUNK_PAIRS = 1024;
 export function verificationPool(threads = availableParallelism()): ParallelVerifier | undefined {
   const script = workerScript();
   if (threads < 2 || !script) return undefined;
-  return { threads, verify: (shared, count, signal) => runPool(shared, count, Math.min(threads, Math.ceil(count / CHUNK_PAIRS)), script, signal) };
+  return {
+    threads,
+    verify: (shared, count, signal) =>
+      runPool(shared, [{ phase: 'prepare', count: shared.slots, chunk: CHUNK_SLOTS }, { phase: 'verify', count, chunk: CHUNK_PAIRS }], Math.min(threads, Math.ceil(count / CHUNK_PAIRS)), script, signal),
+    features: (shared, signal) => runPool(shared, [{ phase: 'features', count: shared.count, chunk: CHUNK_SLOTS }], Math.min(threads, Math.ceil(shared.count / CHUNK_SLOTS)), script, signal),
+  };
 }
 
-/** Hands chunks of [0, count) to `threads` workers until all are done; rejects on abort or a worker's error. */
-function runPool(shared: VerifyShared, count: number, threads: number, script: WorkerScript, signal: AbortSignal | undefined): Promise<void> {
+/** One phase of a pool's work: `count` units handed out `chunk` at a time. */
+interface Phase {
+  phase: 'prepare' | 'verify' | 'features';
+  count: number;
+  chunk: number;
+}
+
+/**
+ * Hands out, to `threads` workers sharing `shared`, the chunks of each phase in turn (a phase starts once the
+ * one before is done: pairs read any prepared slot), until all are done; rejects on abort or a worker's error.
+ */
+function runPool(shared: VerifyShared | FeatureShared, phases: Phase[], threads: number, script: WorkerScript, signal: AbortSignal | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
+    let current = 0;
     const workers: Worker[] = [];
+    const idle: Worker[] = [];
     let next = 0;
     let pending = 0;
     let settled = false;
@@ -41,14 +61,22 @@ function runPool(shared: VerifyShared, count: number, threads: number, script: W
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort);
     const dispatch = (worker: Worker): void => {
-      if (next >= count) {
-        if (pending === 0) finish();
+      if (settled) return;
+      if (next >= phases[current].count) {
+        idle.push(worker);
+        if (pending > 0) return;
+        // This phase is done: start the next one on every thread, or finish.
+        if (current === phases.length - 1) return finish();
+        current++;
+        next = 0;
+        for (const waiting of idle.splice(0)) dispatch(waiting);
         return;
       }
+      const { phase, chunk } = phases[current];
       const start = next;
-      next = Math.min(count, next + CHUNK_PAIRS);
+      next = Math.min(phases[current].count, next + chunk);
       pending++;
-      worker.postMessage({ start, end: next });
+      worker.postMessage({ phase, start, end: next });
     };
     for (let t = 0; t < threads; t++) {
       const worker = new Worker(script.source, { eval: script.eval, workerData: shared });

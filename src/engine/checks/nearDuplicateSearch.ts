@@ -21,7 +21,8 @@ import { throwIfAborted } from '../errors';
 import { HammingIndex, type HammingSearchStats } from '../hash/hammingIndex';
 import { forEachSortedNeighbour } from '../hash/sortedNeighbours';
 import { verifyPairs, type ParallelVerifier } from './verifyPairs';
-import { layoutHashes, LAYOUT_HASHES, comparableThumbnail, unitCosine, layoutVector, simHash, spectrumHashes, spectrumVector, thumbnailCorrelation, SPECTRUM_HASHES, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
+import { LAYOUT_LENGTH, SPECTRUM_LENGTH, comparableThumbnail, thumbnailCorrelation, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
+import { searchFeatures } from './searchFeatures';
 
 /** Layout SimHashes within this many bits propose a pair (about a 22° angle between layouts). */
 export const LAYOUT_HASH_RADIUS = 8;
@@ -121,19 +122,10 @@ export interface NearDuplicateSearchResult {
 export async function findNearDuplicates(items: readonly SearchItem[], options: NearDuplicateOptions): Promise<NearDuplicateSearchResult> {
   const { threshold, signal } = options;
   const started = performance.now();
-  // Items with a layout, by position in `compared`.
-  const compared: number[] = [];
-  const layouts: Float32Array[] = [];
-  const spectra: Float32Array[] = [];
-  for (let i = 0; i < items.length; i++) {
-    const thumbnail = items[i].thumbnail;
-    const layout = thumbnail ? layoutVector(thumbnail) : undefined;
-    const spectrum = thumbnail ? spectrumVector(thumbnail) : undefined;
-    if (!layout || !spectrum) continue;
-    compared.push(i);
-    layouts.push(layout);
-    spectra.push(spectrum);
-  }
+  // Items with a layout, by position p in `compared`; their layouts and spectra side by side in one array each.
+  const radiusLimit = options.radiusSearchLimit ?? RADIUS_SEARCH_LIMIT;
+  const features = await searchFeatures(items.map((item) => item.thumbnail), radiusLimit, { parallel: options.parallel, parallelMinItems: options.parallelMinPairs, signal });
+  const { compared, layouts, spectra } = features;
   const n = compared.length;
   // Images of one kind propose each other by the hundred: keep the most similar by layout, and by
   // spectrum (which a shift does not change), so a shifted copy is not crowded out by look-alikes.
@@ -142,31 +134,24 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
   let proposals = 0;
   const propose = (p: number, q: number): void => {
     proposals++;
-    const similarity = unitCosine(layouts[p], layouts[q]);
+    const similarity = flatCosine(layouts, p, q, LAYOUT_LENGTH);
     if (similarity < MIN_LAYOUT_SIMILARITY) return;
     byLayout.offer(p, q, similarity);
     byLayout.offer(q, p, similarity);
-    const spectral = unitCosine(spectra[p], spectra[q]);
+    const spectral = flatCosine(spectra, p, q, SPECTRUM_LENGTH);
     bySpectrum.offer(p, q, spectral);
     bySpectrum.offer(q, p, spectral);
   };
 
-  const layoutHigh = new Uint32Array(n);
-  const layoutLow = new Uint32Array(n);
-  for (let p = 0; p < n; p++) [layoutHigh[p], layoutLow[p]] = simHash(layouts[p]);
-  throwIfAborted(signal);
   // Layout proposals: every pair within LAYOUT_HASH_RADIUS bits while that stays affordable; past
   // `radiusSearchLimit` images (a radius search's work grows with the square of a crowd) the
   // neighbours in the orders of LAYOUT_HASHES layout hashes instead, at a bounded cost per image.
-  const radiusLimit = options.radiusSearchLimit ?? RADIUS_SEARCH_LIMIT;
   let layoutSearch: LayoutSearchStats;
-  if (n <= radiusLimit) {
-    layoutSearch = { ...HammingIndex.fromHalves(layoutHigh, layoutLow).forEachPairWithin(LAYOUT_HASH_RADIUS, propose), kind: 'radius' };
+  if (features.layoutHigh && features.layoutLow) {
+    layoutSearch = { ...HammingIndex.fromHalves(features.layoutHigh, features.layoutLow).forEachPairWithin(LAYOUT_HASH_RADIUS, propose), kind: 'radius' };
   } else {
-    const orders = Array.from({ length: LAYOUT_HASHES }, () => new Uint32Array(n));
-    for (let p = 0; p < n; p++) layoutHashes(layouts[p]).forEach((hash, h) => (orders[h][p] = hash));
     let visits = 0;
-    forEachSortedNeighbour(orders, LAYOUT_WINDOW, (p, q) => {
+    forEachSortedNeighbour(features.layoutOrders!, LAYOUT_WINDOW, (p, q) => {
       visits++;
       propose(p, q);
     });
@@ -181,12 +166,10 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
   throwIfAborted(signal);
 
   // Spectrum neighbours: adjacent in the order of any of the spectrum hashes.
-  const spectrumOrders = Array.from({ length: SPECTRUM_HASHES }, () => new Uint32Array(n));
-  for (let p = 0; p < n; p++) spectrumHashes(spectra[p]).forEach((hash, h) => (spectrumOrders[h][p] = hash));
   let spectrumProposals = 0;
-  forEachSortedNeighbour(spectrumOrders, SPECTRUM_WINDOW, (p, q) => {
+  forEachSortedNeighbour(features.spectrumOrders, SPECTRUM_WINDOW, (p, q) => {
     spectrumProposals++;
-    const spectral = unitCosine(spectra[p], spectra[q]);
+    const spectral = flatCosine(spectra, p, q, SPECTRUM_LENGTH);
     if (spectral < MIN_SPECTRUM_SIMILARITY) return;
     bySpectrum.offer(p, q, spectral);
     bySpectrum.offer(q, p, spectral);
@@ -352,6 +335,15 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
       dhashSearch,
     },
   };
+}
+
+/** The dot product of unit vectors p and q of `length` numbers each, side by side in `vectors` (unitCosine without subarrays). */
+function flatCosine(vectors: Float32Array, p: number, q: number, length: number): number {
+  const x = p * length;
+  const y = q * length;
+  let dot = 0;
+  for (let i = 0; i < length; i++) dot += vectors[x + i] * vectors[y + i];
+  return dot;
 }
 
 /** For each item, the `k` partners with the highest score offered so far. */

@@ -1,46 +1,91 @@
 // Verification of candidate near-duplicate pairs: in this thread, or divided among threads by a
 // ParallelVerifier that the front end supplies (src/worker/verifyPool.ts; the engine starts no thread).
 // Every pair is verified by the same deterministic function (thumbnailCorrelation), so the result does
-// not depend on how many threads ran it. Thumbnails, pairs and results live in SharedArrayBuffers, so
-// nothing is copied per chunk; each chunk smooths its thumbnails once.
+// not depend on how many threads ran it. Thumbnails, their prepared forms, pairs and results live in
+// SharedArrayBuffers: the threads first prepare every thumbnail once (prepareChunk), then verify pairs
+// (verifyChunk) reading the prepared forms in place, so nothing is copied or prepared twice.
 import { throwIfAborted } from '../errors';
-import { comparableThumbnail, thumbnailCorrelation, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
+import { comparableThumbnail, PHASE_SUMS_LENGTH, thumbnailCorrelation, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
 import { THUMBNAIL_PIXELS } from '../image/thumbnail';
+import type { FeatureShared } from './searchFeatures';
 
 /** Below this many pairs, handing them to threads costs more than it saves: they are verified in this thread. */
 export const PARALLEL_MIN_PAIRS = 4096;
 /** Numbers stored per verified pair: correlation, dx, dy, scale. */
 const RESULT_STRIDE = 4;
 
-/** What every thread shares: thumbnails by slot, pairs of slots, and the results. */
+/** What every thread shares: thumbnails by slot, their prepared forms, pairs of slots, and the results. */
 export interface VerifyShared {
   thumbnails: SharedArrayBuffer;
+  /** PREPARED_BYTES per slot, written by prepareChunk (layout: preparedView). */
+  prepared: SharedArrayBuffer;
+  /** Slots (distinct thumbnails). */
+  slots: number;
   pairs: SharedArrayBuffer;
   results: SharedArrayBuffer;
   threshold: number;
 }
 
-/** Runs verifyChunk over [0, count) of `shared` in several threads; resolves when every pair is done. */
+/**
+ * Runs prepareChunk over slots [0, shared.slots), then, once every slot is prepared, verifyChunk over pairs
+ * [0, count), in several threads; resolves when every pair is done.
+ */
 export interface ParallelVerifier {
   /** Threads it verifies in. */
   readonly threads: number;
   verify(shared: VerifyShared, count: number, signal?: AbortSignal): Promise<void>;
+  /** Runs computeFeatures (searchFeatures.ts) over every slot of `shared` in several threads. */
+  features?(shared: FeatureShared, signal?: AbortSignal): Promise<void>;
 }
 
-/** Verifies pairs [start, end) of `shared` into its results (what each thread runs). */
-export function verifyChunk(shared: VerifyShared, start: number, end: number): void {
+/** Bytes of one prepared thumbnail: fine, coarse and phase-grid cells (1,024 bytes each), the grids' sums, the background. */
+const PREPARED_BYTES = 4 * THUMBNAIL_PIXELS;
+const SUMS_OFFSET = 3 * THUMBNAIL_PIXELS;
+const BACKGROUND_OFFSET = SUMS_OFFSET + 4 * PHASE_SUMS_LENGTH;
+
+/** The prepared thumbnail in `slot` of `prepared`, as views (nothing copied). */
+function preparedView(prepared: SharedArrayBuffer, slot: number): ComparableThumbnail {
+  const at = slot * PREPARED_BYTES;
+  return {
+    fine: new Uint8Array(prepared, at, THUMBNAIL_PIXELS),
+    coarse: new Uint8Array(prepared, at + THUMBNAIL_PIXELS, THUMBNAIL_PIXELS),
+    grids: { cells: new Uint8Array(prepared, at + 2 * THUMBNAIL_PIXELS, THUMBNAIL_PIXELS), sums: new Int32Array(prepared, at + SUMS_OFFSET, PHASE_SUMS_LENGTH) },
+    background: new Int32Array(prepared, at + BACKGROUND_OFFSET, 1)[0],
+  };
+}
+
+/** Prepares slots [start, end) of `shared` (smoothing, background, phase grids) into its prepared buffer. */
+export function prepareChunk(shared: VerifyShared, start: number, end: number): void {
   const thumbnails = new Uint8Array(shared.thumbnails);
+  for (let slot = start; slot < end; slot++) {
+    const comparable = comparableThumbnail(thumbnails.subarray(slot * THUMBNAIL_PIXELS, (slot + 1) * THUMBNAIL_PIXELS));
+    const at = slot * PREPARED_BYTES;
+    const bytes = new Uint8Array(shared.prepared, at, 3 * THUMBNAIL_PIXELS);
+    bytes.set(comparable.fine, 0);
+    bytes.set(comparable.coarse, THUMBNAIL_PIXELS);
+    bytes.set(comparable.grids.cells, 2 * THUMBNAIL_PIXELS);
+    new Int32Array(shared.prepared, at + SUMS_OFFSET, PHASE_SUMS_LENGTH).set(comparable.grids.sums);
+    new Int32Array(shared.prepared, at + BACKGROUND_OFFSET, 1)[0] = comparable.background;
+  }
+}
+
+/** Views of the prepared slots one thread has read so far (by buffer, so a new verification starts afresh). */
+const VIEWS = new WeakMap<SharedArrayBuffer, Array<ComparableThumbnail | undefined>>();
+
+/** Verifies pairs [start, end) of `shared` into its results (what each thread runs), once every slot is prepared. */
+export function verifyChunk(shared: VerifyShared, start: number, end: number): void {
   const pairs = new Int32Array(shared.pairs);
   const results = new Float64Array(shared.results);
-  const prepared = new Map<number, ComparableThumbnail>();
-  const comparable = (slot: number): ComparableThumbnail => {
-    let thumbnail = prepared.get(slot);
-    if (!thumbnail) prepared.set(slot, (thumbnail = comparableThumbnail(thumbnails.subarray(slot * THUMBNAIL_PIXELS, (slot + 1) * THUMBNAIL_PIXELS))));
-    return thumbnail;
-  };
+  let views = VIEWS.get(shared.prepared);
+  if (!views) VIEWS.set(shared.prepared, (views = new Array<ComparableThumbnail | undefined>(shared.slots)));
+  const comparable = (slot: number): ComparableThumbnail => views![slot] ?? (views![slot] = preparedView(shared.prepared, slot));
   for (let k = start; k < end; k++) {
     const alignment = thumbnailCorrelation(comparable(pairs[2 * k]), comparable(pairs[2 * k + 1]), shared.threshold);
-    results.set([alignment.correlation, alignment.dx, alignment.dy, alignment.scale], RESULT_STRIDE * k);
+    const at = RESULT_STRIDE * k;
+    results[at] = alignment.correlation;
+    results[at + 1] = alignment.dx;
+    results[at + 2] = alignment.dy;
+    results[at + 3] = alignment.scale;
   }
 }
 
@@ -85,6 +130,8 @@ export async function verifyPairs(
   for (const item of pairs) if (!slotOf.has(item)) slotOf.set(item, slotOf.size);
   const shared: VerifyShared = {
     thumbnails: new SharedArrayBuffer(slotOf.size * THUMBNAIL_PIXELS),
+    prepared: new SharedArrayBuffer(slotOf.size * PREPARED_BYTES),
+    slots: slotOf.size,
     pairs: new SharedArrayBuffer(pairs.length * Int32Array.BYTES_PER_ELEMENT),
     results: new SharedArrayBuffer(count * RESULT_STRIDE * Float64Array.BYTES_PER_ELEMENT),
     threshold: options.threshold,

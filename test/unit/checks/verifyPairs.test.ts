@@ -54,6 +54,22 @@ describe('near-duplicate verification in worker threads', function () {
     assert.ok(sorted.stats.proposals < radius.stats.proposals / 4, `${sorted.stats.proposals} proposals against ${radius.stats.proposals}`);
   });
 
+  it('flat thumbnails do not count toward the radius-search limit: the search is the same as with a higher limit', async () => {
+    const digits = await mnistItems(300, 10);
+    const flat: SearchItem[] = Array.from({ length: 100 }, () => ({ thumbnail: new Uint8Array(1024).fill(200), dhash: undefined }));
+    const items = [...digits.slice(0, 150), ...flat, ...digits.slice(150)];
+    // 410 thumbnails, 310 of them with a layout: under a limit of 350 the radius search still applies.
+    const limited = await findNearDuplicates(items, { threshold: 0.98, dhashRadius: 4, radiusSearchLimit: 350, parallel: verificationPool(2), parallelMinPairs: 1 });
+    const unlimited = await findNearDuplicates(items, { threshold: 0.98, dhashRadius: 4, radiusSearchLimit: 10_000 });
+    assert.equal(limited.stats.itemsCompared, 310);
+    assert.equal(limited.stats.itemsWithoutLayout, 100);
+    assert.equal(limited.stats.layoutSearch.kind, 'radius');
+    assert.ok(unlimited.pairs.length >= 10, `${unlimited.pairs.length} pairs`);
+    assert.deepEqual(limited.pairs, unlimited.pairs);
+    assert.deepEqual(limited.clusters, unlimited.clusters);
+    assert.equal(limited.stats.proposals, unlimited.stats.proposals);
+  });
+
   it('stops when the audit is cancelled', async () => {
     const items = await mnistItems(3000);
     const controller = new AbortController();

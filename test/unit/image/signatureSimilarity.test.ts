@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { alignedCorrelation, comparableThumbnail, unitCosine, layoutVector, simHash, spectrumVector, thumbnailCorrelation } from '../../../src/engine/image/signatureSimilarity';
+import { alignedCorrelation, comparableThumbnail, phaseGrids, rankShifts, RANK_GATE, smoothThumbnail, unitCosine, layoutVector, simHash, spectrumVector, thumbnailCorrelation } from '../../../src/engine/image/signatureSimilarity';
 import { decodeThumbnail, lumaThumbnail } from '../../../src/engine/image/thumbnail';
 import { popcount32 } from '../../../src/engine/hash/hammingDistance';
 import { pearsonAtShift } from '../pearsonReference';
@@ -45,6 +45,49 @@ describe('image/signatureSimilarity', () => {
     // Too little overlap, or a flat image, gives no correlation (−2).
     assert.equal(alignedCorrelation(a, b, 20, 0, 1), -2);
     assert.equal(alignedCorrelation(new Uint8Array(1024).fill(9), b, 0, 0, 1), -2);
+  });
+
+  it('rankShifts gives the plain Pearson correlation on every fourth pixel at all 49 shifts, and the same bits as alignedCorrelation', () => {
+    const out = new Float64Array(49);
+    const planes = [a, b, smooth(1), smooth(3), Uint8Array.from({ length: 1024 }, (_, i) => (i * i * 7 + 13 * (i >> 5)) % 256)];
+    let compared = 0;
+    for (const p of planes) {
+      for (const q of planes) {
+        rankShifts(phaseGrids(p), phaseGrids(q), out);
+        for (let dy = -3; dy <= 3; dy++) {
+          for (let dx = -3; dx <= 3; dx++) {
+            const value = out[(dy + 3) * 7 + dx + 3];
+            assert.ok(Math.abs(value - pearsonAtShift(p, q, 32, dx, dy, 4)) < 1e-12, `shift ${dx},${dy}`);
+            assert.equal(value, alignedCorrelation(p, q, dx, dy, 1, 4));
+            compared++;
+          }
+        }
+      }
+    }
+    assert.equal(compared, 25 * 49);
+    // A flat image has no correlation (−2) at any shift.
+    rankShifts(phaseGrids(new Uint8Array(1024).fill(77)), phaseGrids(a), out);
+    assert.deepEqual([...new Set(out)], [-2]);
+  });
+
+  it('a pair that falls out at the first look is far from any look-alike that the ratio test weighs', () => {
+    // Unrelated smooth patterns: the best correlation at any whole-pixel shift (plain reference, on the
+    // once-smoothed thumbnails) is far below 0.95, the least correlation a look-alike needs to count
+    // against a pair at the 0.98 threshold with the default ratio 0.4 (1 − 0.02 / 0.4).
+    let fellOut = 0;
+    for (let seed = 2; seed < 12; seed++) {
+      const p = smooth(seed);
+      const q = shift(smooth(seed + 17), 1, 0);
+      const found = thumbnailCorrelation(comparableThumbnail(p), comparableThumbnail(q), 0.98);
+      let best = -1;
+      for (let dy = -3; dy <= 3; dy++) for (let dx = -3; dx <= 3; dx++) best = Math.max(best, pearsonAtShift(smoothThumbnail(p), smoothThumbnail(q), 32, dx, dy));
+      if (found.correlation < 0.98 - RANK_GATE) {
+        fellOut++;
+        assert.ok(best < 0.95, `seed ${seed}: the estimate ${found.correlation} stood for a pair correlating ${best}`);
+      }
+      assert.ok(found.correlation < 0.98);
+    }
+    assert.ok(fellOut > 0, 'no pair fell out at the first look: the test shows nothing');
   });
 
   it('leaves out pixels that sit on both images\' background', () => {
