@@ -483,10 +483,23 @@ export function phaseGrids(thumbnail: Uint8Array): PhaseGrids {
           cells[phase * GRID * GRID + j * GRID + i] = v;
           sums[at] += v;
           sums[at + 1] += q;
-          if (j === 0) (sums[at + 2] += v), (sums[at + 3] += q);
-          if (j === last) (sums[at + 4] += v), (sums[at + 5] += q);
-          if (i === 0) (sums[at + 6] += v), (sums[at + 7] += q);
-          if (i === last) (sums[at + 8] += v), (sums[at + 9] += q);
+          // The first and last row, the first and last column.
+          if (j === 0) {
+            sums[at + 2] += v;
+            sums[at + 3] += q;
+          }
+          if (j === last) {
+            sums[at + 4] += v;
+            sums[at + 5] += q;
+          }
+          if (i === 0) {
+            sums[at + 6] += v;
+            sums[at + 7] += q;
+          }
+          if (i === last) {
+            sums[at + 8] += v;
+            sums[at + 9] += q;
+          }
         }
       }
       const grid = phase * GRID * GRID;
