@@ -11,7 +11,7 @@ import { decodeThumbnail } from '../image/thumbnail';
 import type { DatasetRecord, Finding, Location } from '../types';
 import { pushFinding, type CheckContext, type CheckOutput, type DatasetCheck, type RuleInfo } from './check';
 import { LAYOUT_HASHES, SPECTRUM_HASHES } from '../image/signatureSimilarity';
-import { CANDIDATES_PER_IMAGE, LAYOUT_HASH_RADIUS, RADIUS_SEARCH_LIMIT, SPECTRUM_CANDIDATES_PER_IMAGE, findNearDuplicates, type SearchItem, type VerifiedPair } from './nearDuplicateSearch';
+import { CANDIDATES_PER_IMAGE, CROWDED_LAYOUT_WINDOW, LAYOUT_HASH_RADIUS, RADIUS_SEARCH_LIMIT, SPECTRUM_CANDIDATES_PER_IMAGE, findNearDuplicates, type SearchItem, type VerifiedPair } from './nearDuplicateSearch';
 
 const DUPLICATE_EXACT: RuleInfo = {
   id: 'FF-D020',
@@ -219,7 +219,7 @@ async function runDuplicatesCheck(context: CheckContext): Promise<CheckOutput> {
       pairsSetAsideAsLookAlikes: stats.pairsSetAsideAsLookAlikes,
       lookAlikeNote: `A pair above ${threshold} counts only when its residual (1 − correlation) is at most ${lookAlikeRatio} × that of either image's closest look-alike (its most similar candidate below ${threshold}); ${stats.pairsSetAsideAsLookAlikes} such pair(s) were set aside as look-alikes.`,
       pairsCompared: stats.layoutSearch.comparisons + stats.dhashSearch.comparisons,
-      searchMethod: `Candidates: ${stats.layoutSearch.kind === 'radius' ? `layout SimHashes within ${LAYOUT_HASH_RADIUS} bits (${stats.layoutSearch.method})` : `neighbours in the orders of ${LAYOUT_HASHES} layout SimHashes (over ${RADIUS_SEARCH_LIMIT.toLocaleString('en-US')} images)`} or dHashes within ${radius} bits (${stats.dhashSearch.method}), or neighbours in the orders of ${SPECTRUM_HASHES} spectrum SimHashes, the ${CANDIDATES_PER_IMAGE} most similar by layout and ${SPECTRUM_CANDIDATES_PER_IMAGE} by spectrum kept per image; each candidate verified by the correlation of aligned 32×32 greyscale thumbnails over informative pixels (shift ±3 px, zoom ±10%) and a ratio test against each image's closest look-alike; clusters by complete linkage.`,
+      searchMethod: `Candidates: ${stats.layoutSearch.kind === 'radius' ? `layout SimHashes within ${LAYOUT_HASH_RADIUS} bits (${stats.layoutSearch.method})` : stats.layoutSearch.crowded ? `neighbours within ${CROWDED_LAYOUT_WINDOW} places in the orders of ${LAYOUT_HASHES} layout SimHashes (a crowded set: a radius search of ${LAYOUT_HASH_RADIUS} bits would propose about ${Math.round(stats.layoutSearch.estimatedRadiusPairs! / stats.itemsCompared)} pairs per image)` : `neighbours in the orders of ${LAYOUT_HASHES} layout SimHashes (over ${RADIUS_SEARCH_LIMIT.toLocaleString('en-US')} images)`} or dHashes within ${radius} bits (${stats.dhashSearch.method}), or neighbours in the orders of ${SPECTRUM_HASHES} spectrum SimHashes, the ${CANDIDATES_PER_IMAGE} most similar by layout and ${SPECTRUM_CANDIDATES_PER_IMAGE} by spectrum kept per image; each candidate verified by the correlation of aligned 32×32 greyscale thumbnails over informative pixels (shift ±3 px, zoom ±10%) and a ratio test against each image's closest look-alike; clusters by complete linkage.`,
       flatImagesSkipped: flatImages,
       flatImagesNote: `Images with RMS contrast below ${FLAT_CONTRAST} are only matched as exact duplicates: they carry no pattern to compare.`,
       missingSignatures,

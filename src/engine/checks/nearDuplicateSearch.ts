@@ -21,7 +21,8 @@ import { throwIfAborted } from '../errors';
 import { HammingIndex, type HammingSearchStats } from '../hash/hammingIndex';
 import { forEachSortedNeighbour } from '../hash/sortedNeighbours';
 import { verifyPairs, type ParallelVerifier } from './verifyPairs';
-import { LAYOUT_LENGTH, SPECTRUM_LENGTH, comparableThumbnail, thumbnailCorrelation, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
+import { popcount32 } from '../hash/hammingDistance';
+import { LAYOUT_HASHES, LAYOUT_LENGTH, layoutHashes, SPECTRUM_LENGTH, comparableThumbnail, thumbnailCorrelation, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
 import { searchFeatures } from './searchFeatures';
 
 /** Layout SimHashes within this many bits propose a pair (about a 22° angle between layouts). */
@@ -35,6 +36,16 @@ export const SPECTRUM_CANDIDATES_PER_IMAGE = 4;
 export const RADIUS_SEARCH_LIMIT = 20_000;
 /** Places either side at which items sorted by a layout hash are proposed to each other. */
 export const LAYOUT_WINDOW = 8;
+/**
+ * A set is crowded when a radius search would propose more than this many pairs per compared image (an
+ * estimate from a sample): images of one kind, whose layouts all lie within a few bits of each other. A crowded
+ * set below the radius-search limit takes its layout proposals from sorted hashes too, with twice the window
+ * (CROWDED_LAYOUT_WINDOW), which visits this many pairs per image.
+ */
+export const CROWDED_PAIRS_PER_IMAGE = 128;
+export const CROWDED_LAYOUT_WINDOW = 16;
+/** Images sampled to estimate how many pairs a radius search would propose. */
+const CROWDING_SAMPLE = 256;
 /** Places either side at which items sorted by a spectrum hash are proposed to each other. */
 export const SPECTRUM_WINDOW = 4;
 /** Spectrum-proposed pairs whose spectra correlate below this are dropped without verification. */
@@ -44,8 +55,12 @@ export const MAX_CLUSTER_SIZE = 256;
 /** Default ratio test: a near duplicate's residual is at most 0.4 of the closest look-alike's (a distance ratio of about 0.63). */
 export const LOOK_ALIKE_RATIO = 0.4;
 
-/** How layout proposals were found: a Hamming radius search, or sorted hashes (`comparisons`: neighbours visited). */
-export type LayoutSearchStats = HammingSearchStats & { kind: 'radius' | 'sorted' };
+/**
+ * How layout proposals were found: a Hamming radius search, or sorted hashes (`comparisons`: neighbours visited);
+ * below the radius-search limit, how many pairs the radius search was estimated to propose, and whether that
+ * made the set crowded (sorted hashes with CROWDED_LAYOUT_WINDOW).
+ */
+export type LayoutSearchStats = HammingSearchStats & { kind: 'radius' | 'sorted'; estimatedRadiusPairs?: number; crowded?: boolean };
 
 /** What the search knows of one distinct image. */
 export interface SearchItem {
@@ -68,6 +83,8 @@ export interface NearDuplicateOptions {
   signal?: AbortSignal;
   /** Above this many compared images, layout proposals come from sorted hashes (default RADIUS_SEARCH_LIMIT). */
   radiusSearchLimit?: number;
+  /** Estimated radius-search pairs per image above which a set is crowded (default CROWDED_PAIRS_PER_IMAGE). */
+  crowdedPairsPerImage?: number;
   /** Threads to verify the candidates in (default: this thread only). */
   parallel?: ParallelVerifier;
   /** Fewest candidate pairs worth handing to `parallel` (default PARALLEL_MIN_PAIRS). */
@@ -143,19 +160,30 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
     bySpectrum.offer(q, p, spectral);
   };
 
-  // Layout proposals: every pair within LAYOUT_HASH_RADIUS bits while that stays affordable; past
-  // `radiusSearchLimit` images (a radius search's work grows with the square of a crowd) the
-  // neighbours in the orders of LAYOUT_HASHES layout hashes instead, at a bounded cost per image.
+  // Layout proposals: every pair within LAYOUT_HASH_RADIUS bits while that stays affordable. Past
+  // `radiusSearchLimit` images (a radius search's work grows with the square of a crowd), and for a crowded
+  // set below it (digits, aligned faces: most layouts within a few bits of each other), the neighbours in
+  // the orders of LAYOUT_HASHES layout hashes instead, at a bounded cost per image.
   let layoutSearch: LayoutSearchStats;
-  if (features.layoutHigh && features.layoutLow) {
-    layoutSearch = { ...HammingIndex.fromHalves(features.layoutHigh, features.layoutLow).forEachPairWithin(LAYOUT_HASH_RADIUS, propose), kind: 'radius' };
-  } else {
+  const sortedSearch = (orders: Uint32Array[], window: number): LayoutSearchStats => {
     let visits = 0;
-    forEachSortedNeighbour(features.layoutOrders!, LAYOUT_WINDOW, (p, q) => {
+    forEachSortedNeighbour(orders, window, (p, q) => {
       visits++;
       propose(p, q);
     });
-    layoutSearch = { kind: 'sorted', method: 'brute-force', parts: 0, subRadius: 0, comparisons: visits };
+    return { kind: 'sorted', method: 'brute-force', parts: 0, subRadius: 0, comparisons: visits };
+  };
+  if (features.layoutHigh && features.layoutLow) {
+    const estimatedRadiusPairs = estimatePairsWithin(features.layoutHigh, features.layoutLow, LAYOUT_HASH_RADIUS);
+    if (estimatedRadiusPairs <= (options.crowdedPairsPerImage ?? CROWDED_PAIRS_PER_IMAGE) * n) {
+      layoutSearch = { ...HammingIndex.fromHalves(features.layoutHigh, features.layoutLow).forEachPairWithin(LAYOUT_HASH_RADIUS, propose), kind: 'radius', estimatedRadiusPairs };
+    } else {
+      const orders = Array.from({ length: LAYOUT_HASHES }, () => new Uint32Array(n));
+      for (let p = 0; p < n; p++) layoutHashes(layouts.subarray(p * LAYOUT_LENGTH, (p + 1) * LAYOUT_LENGTH)).forEach((hash, h) => (orders[h][p] = hash));
+      layoutSearch = { ...sortedSearch(orders, CROWDED_LAYOUT_WINDOW), estimatedRadiusPairs, crowded: true };
+    }
+  } else {
+    layoutSearch = sortedSearch(features.layoutOrders!, LAYOUT_WINDOW);
   }
   throwIfAborted(signal);
 
@@ -335,6 +363,21 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
       dhashSearch,
     },
   };
+}
+
+/**
+ * About how many pairs of the 64-bit hashes (high, low halves) lie within `radius` bits: the neighbours of
+ * CROWDING_SAMPLE evenly spaced items counted against every item, scaled to all n (exact when n ≤ the sample).
+ */
+export function estimatePairsWithin(high: Uint32Array, low: Uint32Array, radius: number): number {
+  const n = high.length;
+  const sample = Math.min(n, CROWDING_SAMPLE);
+  let within = 0;
+  for (let k = 0; k < sample; k++) {
+    const p = Math.floor((k * n) / sample);
+    for (let q = 0; q < n; q++) if (q !== p && popcount32(high[p] ^ high[q]) + popcount32(low[p] ^ low[q]) <= radius) within++;
+  }
+  return sample === 0 ? 0 : (within * n) / (2 * sample);
 }
 
 /** The dot product of unit vectors p and q of `length` numbers each, side by side in `vectors` (unitCosine without subarrays). */

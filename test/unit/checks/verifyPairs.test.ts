@@ -2,7 +2,8 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { LAYOUT_WINDOW, findNearDuplicates, type SearchItem } from '../../../src/engine/checks/nearDuplicateSearch';
+import { CROWDED_LAYOUT_WINDOW, CROWDED_PAIRS_PER_IMAGE, LAYOUT_WINDOW, estimatePairsWithin, findNearDuplicates, type SearchItem } from '../../../src/engine/checks/nearDuplicateSearch';
+import { popcount32 } from '../../../src/engine/hash/hammingDistance';
 import { LAYOUT_HASHES } from '../../../src/engine/image/signatureSimilarity';
 import { verificationPool } from '../../../src/worker/verifyPool';
 import { decodeThumbnail, lumaThumbnail } from '../../../src/engine/image/thumbnail';
@@ -49,9 +50,34 @@ describe('near-duplicate verification in worker threads', function () {
     const found = new Set(sorted.pairs.map((pair) => `${pair.a},${pair.b}`));
     const missing = Array.from({ length: 20 }, (_, i) => i).filter((i) => !found.has(`${i},${3000 + i}`));
     assert.deepEqual(missing, []);
-    const radius = await findNearDuplicates(items, { threshold: 0.98, dhashRadius: 4 });
+    const radius = await findNearDuplicates(items, { threshold: 0.98, dhashRadius: 4, crowdedPairsPerImage: Number.POSITIVE_INFINITY });
     assert.equal(radius.stats.layoutSearch.kind, 'radius');
     assert.ok(sorted.stats.proposals < radius.stats.proposals / 4, `${sorted.stats.proposals} proposals against ${radius.stats.proposals}`);
+  });
+
+  it('a crowded set (digits: most layouts within a few bits) takes sorted hashes below the limit too, and still pairs every planted copy', async () => {
+    const items = await mnistItems(3000, 20);
+    const crowded = await findNearDuplicates(items, { threshold: 0.98, dhashRadius: 4 });
+    const radius = await findNearDuplicates(items, { threshold: 0.98, dhashRadius: 4, crowdedPairsPerImage: Number.POSITIVE_INFINITY });
+    assert.equal(crowded.stats.layoutSearch.kind, 'sorted');
+    assert.equal(crowded.stats.layoutSearch.crowded, true);
+    // The estimate is near what the radius search then proposes (a sample of 256 of 3,020 digits).
+    const estimated = crowded.stats.layoutSearch.estimatedRadiusPairs!;
+    const actual = radius.stats.proposals; // the items have no dHash: every proposal is a layout pair
+    assert.ok(estimated > CROWDED_PAIRS_PER_IMAGE * items.length, `estimated ${estimated}`);
+    assert.ok(Math.abs(estimated - actual) < 0.25 * actual, `estimated ${estimated} pairs, the radius search proposed ${actual}`);
+    assert.ok(crowded.stats.layoutSearch.comparisons <= items.length * LAYOUT_HASHES * CROWDED_LAYOUT_WINDOW);
+    const found = new Set(crowded.pairs.map((pair) => `${pair.a},${pair.b}`));
+    assert.deepEqual(Array.from({ length: 20 }, (_, i) => i).filter((i) => !found.has(`${i},${3000 + i}`)), []);
+  });
+
+  it('estimates pairs within a radius exactly when every hash is in the sample', () => {
+    const high = Uint32Array.from({ length: 200 }, (_, i) => (i * 2654435761) >>> 0);
+    const low = Uint32Array.from({ length: 200 }, (_, i) => ((i % 7) * 0x01010101) >>> 0);
+    let pairs = 0;
+    for (let p = 0; p < 200; p++) for (let q = p + 1; q < 200; q++) if (popcount32(high[p] ^ high[q]) + popcount32(low[p] ^ low[q]) <= 12) pairs++;
+    assert.ok(pairs > 0);
+    assert.equal(estimatePairsWithin(high, low, 12), pairs);
   });
 
   it('flat thumbnails do not count toward the radius-search limit: the search is the same as with a higher limit', async () => {
