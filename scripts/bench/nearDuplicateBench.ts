@@ -1,5 +1,5 @@
 // Near-duplicate precision, recall and time on real images (not a test; prints a Markdown table).
-//   npx tsx scripts/bench/nearDuplicateBench.ts [DIR] [--only mnist,faces,photos,tiny,scale,diverse] [--threshold 0.95]
+//   npx tsx scripts/bench/nearDuplicateBench.ts [DIR] [--only mnist,faces,photos,tiny,scale,diverse,crowded] [--threshold 0.95]
 //     [--scale-n 100000] [--threads 1,2] [--look-alike-ratio 0.5]
 // Builds, once, under DIR (default bench-data/near-duplicates):
 // - mnist: the 10,000 MNIST test digits (../shared/data/mnist) as PNGs. Few real duplicates, many
@@ -22,7 +22,7 @@ import { scanImage } from '../../src/engine/image/scanImage';
 import { findNearDuplicates } from '../../src/engine/checks/nearDuplicateSearch';
 import { verificationPool } from '../../src/worker/verifyPool';
 import { comparableThumbnail, thumbnailCorrelation } from '../../src/engine/image/signatureSimilarity';
-import { decodeThumbnail } from '../../src/engine/image/thumbnail';
+import { decodeThumbnail, lumaThumbnail } from '../../src/engine/image/thumbnail';
 import type { Dataset, DatasetRecord, ScanOutcome } from '../../src/engine/types';
 
 const args = process.argv.slice(2);
@@ -353,6 +353,31 @@ async function diverseRun(): Promise<string> {
   return `diverse search over ${SCALE_N.toLocaleString('en-US')} thumbnails (${copyOf.length.toLocaleString('en-US')} planted copies), ${stats.verificationThreads} verification thread(s): ${seconds.toFixed(1)} s (CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s); stages ${Object.entries(stats.milliseconds).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}; layout ${stats.layoutSearch.kind}; ${stats.proposals.toLocaleString("en-US")} hash proposals (${(stats.layoutSearch.comparisons + stats.dhashSearch.comparisons).toLocaleString('en-US')} hash comparisons), ${stats.spectrumProposals.toLocaleString('en-US')} spectrum proposals, ${stats.pairsVerified.toLocaleString('en-US')} pairs verified; copies found ${found}/${copyOf.length}; pairs not a planted copy ${wrong}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`;
 }
 
+/**
+ * A crowded set just below the radius-search limit (`--only crowded`): MNIST's 10,000 test digits and the same
+ * digits transposed, searched with the crowded-set rule and with the radius search forced. Times both and lists
+ * the clusters (the independent check has judged the digits' one cluster; a transpose's cluster is its mirror).
+ */
+async function crowdedRun(): Promise<string> {
+  const images = gunzipSync(await fs.readFile(path.join(root, '..', 'shared', 'data', 'mnist', 't10k-images-idx3-ubyte.gz')));
+  const digit = (i: number): Uint8Array => images.subarray(16 + i * 784, 16 + (i + 1) * 784);
+  const transposed = (d: Uint8Array): Uint8Array => Uint8Array.from({ length: 784 }, (_, p) => d[(p % 28) * 28 + Math.floor(p / 28)]);
+  const items = [...Array.from({ length: 10_000 }, (_, i) => digit(i)), ...Array.from({ length: 10_000 }, (_, i) => transposed(digit(i)))].map((pixels) => ({
+    thumbnail: decodeThumbnail(lumaThumbnail(pixels, 28, 28)),
+    dhash: undefined,
+  }));
+  const lines: string[] = [];
+  for (const [name, crowdedPairsPerImage] of [['crowded-set rule', undefined], ['radius search forced', Number.POSITIVE_INFINITY]] as const) {
+    const start = performance.now();
+    const cpuStart = process.cpuUsage();
+    const result = await findNearDuplicates(items, { threshold: resolveConfig({}).thresholds.nearDuplicateCorrelation, dhashRadius: 4, crowdedPairsPerImage, parallel: verificationPool(THREADS[THREADS.length - 1]) });
+    const cpu = process.cpuUsage(cpuStart);
+    const { stats } = result;
+    lines.push(`MNIST digits and their transposes (20,000), ${name}: ${((performance.now() - start) / 1000).toFixed(1)} s (CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s); layout ${stats.layoutSearch.kind}, radius pairs estimated ${Math.round(stats.layoutSearch.estimatedRadiusPairs ?? 0).toLocaleString('en-US')}; ${stats.proposals.toLocaleString('en-US')} pairs proposed, ${stats.pairsVerified.toLocaleString('en-US')} verified; clusters ${JSON.stringify(result.clusters.map((cluster) => cluster.members))}`);
+  }
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   const builders: Record<string, (out: string) => Promise<Item[]>> = { mnist: buildMnist, faces: buildFaces, photos: buildPhotos, tiny: buildTiny };
   const results: SetResult[] = [];
@@ -366,6 +391,7 @@ async function main(): Promise<void> {
   }
   if (only.has('scale')) console.log(await scaleRun());
   if (only.has('diverse')) console.log(await diverseRun());
+  if (only.has('crowded')) console.log(await crowdedRun());
   console.log('| set | images | clusters | clusters from one source | FF-D022 | edited copies found | copy–source pairs the verifier passes | scan s | check s |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
