@@ -483,26 +483,16 @@ export function phaseGrids(thumbnail: Uint8Array): PhaseGrids {
           cells[phase * GRID * GRID + j * GRID + i] = v;
           sums[at] += v;
           sums[at + 1] += q;
-          // The first and last row, the first and last column.
-          if (j === 0) {
-            sums[at + 2] += v;
-            sums[at + 3] += q;
-          }
-          if (j === last) {
-            sums[at + 4] += v;
-            sums[at + 5] += q;
-          }
-          if (i === 0) {
-            sums[at + 6] += v;
-            sums[at + 7] += q;
-          }
-          if (i === last) {
-            sums[at + 8] += v;
-            sums[at + 9] += q;
-          }
         }
       }
       const grid = phase * GRID * GRID;
+      // The first and last row, the first and last column.
+      for (let k = 0; k < GRID; k++) {
+        [cells[grid + k], cells[grid + last * GRID + k], cells[grid + k * GRID], cells[grid + k * GRID + last]].forEach((v, edge) => {
+          sums[at + 2 + 2 * edge] += v;
+          sums[at + 3 + 2 * edge] += v * v;
+        });
+      }
       sums[at + 10] = cells[grid];
       sums[at + 11] = cells[grid + last];
       sums[at + 12] = cells[grid + last * GRID];
