@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { alignedCorrelation, comparableThumbnail, phaseGrids, rankShifts, RANK_GATE, smoothThumbnail, unitCosine, layoutVector, simHash, spectrumVector, thumbnailCorrelation } from '../../../src/engine/image/signatureSimilarity';
+import { alignedCorrelation, comparableThumbnail, phaseGrids, rankShifts, RANK_GATE, smoothThumbnail, zoomAround, unitCosine, layoutVector, simHash, spectrumVector, thumbnailCorrelation } from '../../../src/engine/image/signatureSimilarity';
 import { decodeThumbnail, lumaThumbnail } from '../../../src/engine/image/thumbnail';
 import { popcount32 } from '../../../src/engine/hash/hammingDistance';
 import { pearsonAtShift } from '../pearsonReference';
@@ -68,6 +68,29 @@ describe('image/signatureSimilarity', () => {
     // A flat image has no correlation (−2) at any shift.
     rankShifts(phaseGrids(new Uint8Array(1024).fill(77)), phaseGrids(a), out);
     assert.deepEqual([...new Set(out)], [-2]);
+  });
+
+  it('zoomAround gives alignedCorrelation\'s zoomed correlations to the last bit, in its order, edges included', () => {
+    const planes = [a, b, smooth(2), shift(smooth(4), 2, -1)];
+    let visited = 0;
+    for (const p of planes) {
+      for (const q of planes) {
+        for (const scale of [1 / 1.1, 1 / 1.05, 1.05, 1.1, 1.3]) {
+          for (const [cx, cy] of [[0, 0], [3, -3], [-2, 1], [3, 3]]) {
+            const seen: Array<[number, number]> = [];
+            zoomAround(p, q, scale, cx, cy, (r, dx, dy) => {
+              assert.equal(r, alignedCorrelation(p, q, dx, dy, scale, 2), `scale ${scale}, shift ${dx},${dy}`);
+              seen.push([dx, dy]);
+              visited++;
+            });
+            const expected: Array<[number, number]> = [];
+            for (let dy = cy - 1; dy <= cy + 1; dy++) for (let dx = cx - 1; dx <= cx + 1; dx++) if (Math.abs(dx) <= 3 && Math.abs(dy) <= 3) expected.push([dx, dy]);
+            assert.deepEqual(seen, expected);
+          }
+        }
+      }
+    }
+    assert.ok(visited > 16 * 5 * 20, `${visited} zooms compared`);
   });
 
   it('a pair that falls out at the first look is far from any look-alike that the ratio test weighs', () => {
