@@ -269,6 +269,24 @@ const ROW_INDEX = new Int32Array(SIDE);
 const ROW_FRACTION = new Float64Array(SIDE);
 
 /**
+ * Where every `step`-th column (or row) x of a samples b at zoom `scale` and shift `shift`: c + scale·(x − c) +
+ * shift, kept when inside b, as x | (left index << 8) in `index` and the fraction beyond that index in `fraction`.
+ * Returns how many were kept.
+ */
+function samplingTable(scale: number, shift: number, step: number, index: Int32Array, fraction: Float64Array): number {
+  let kept = 0;
+  for (let x = 0; x < SIDE; x += step) {
+    const position = CENTRE + scale * (x - CENTRE) + shift;
+    if (position < 0 || position > SIDE - 1) continue;
+    const left = Math.min(Math.floor(position), SIDE - 2);
+    index[kept] = x | (left << 8);
+    fraction[kept] = position - left;
+    kept++;
+  }
+  return kept;
+}
+
+/**
  * Pearson correlation between a and b sampled at (c + scale·(x − c) + dx, c + scale·(y − c) + dy),
  * bilinearly, over the pixels of a (every `step`-th row and column) whose sample falls inside b.
  * With `background`, pixels where both images sit within BACKGROUND_LEVELS of their own background
@@ -277,24 +295,8 @@ const ROW_FRACTION = new Float64Array(SIDE);
  */
 export function alignedCorrelation(a: Uint8Array, b: Uint8Array, dx: number, dy: number, scale: number, step = 1, background?: Background): number {
   if (scale === 1 && Number.isInteger(dx) && Number.isInteger(dy)) return shiftedCorrelation(a, b, dx, dy, step, background);
-  let columns = 0;
-  for (let x = 0; x < SIDE; x += step) {
-    const position = CENTRE + scale * (x - CENTRE) + dx;
-    if (position < 0 || position > SIDE - 1) continue;
-    const index = Math.min(Math.floor(position), SIDE - 2);
-    COLUMN_INDEX[columns] = x | (index << 8);
-    COLUMN_FRACTION[columns] = position - index;
-    columns++;
-  }
-  let rows = 0;
-  for (let y = 0; y < SIDE; y += step) {
-    const position = CENTRE + scale * (y - CENTRE) + dy;
-    if (position < 0 || position > SIDE - 1) continue;
-    const index = Math.min(Math.floor(position), SIDE - 2);
-    ROW_INDEX[rows] = y | (index << 8);
-    ROW_FRACTION[rows] = position - index;
-    rows++;
-  }
+  const columns = samplingTable(scale, dx, step, COLUMN_INDEX, COLUMN_FRACTION);
+  const rows = samplingTable(scale, dy, step, ROW_INDEX, ROW_FRACTION);
   const overlap = columns * rows;
   const possible = Math.ceil(SIDE / step) ** 2;
   if (overlap < MIN_OVERLAP * possible) return -2;
@@ -350,32 +352,21 @@ export function zoomAround(a: Uint8Array, b: Uint8Array, scale: number, centreDx
     const dx = centreDx - 1 + k;
     ZOOM_COUNT[k] = -1;
     if (Math.abs(dx) > MAX_SHIFT) continue;
-    let columns = 0;
-    for (let x = 0; x < SIDE; x += step) {
-      const position = CENTRE + scale * (x - CENTRE) + dx;
-      if (position < 0 || position > SIDE - 1) continue;
-      const index = Math.min(Math.floor(position), SIDE - 2);
-      const fx = position - index;
-      ZOOM_COLUMNS[k * SIDE + columns] = x;
+    const columns = samplingTable(scale, dx, step, COLUMN_INDEX, COLUMN_FRACTION);
+    for (let c = 0; c < columns; c++) {
+      const index = COLUMN_INDEX[c] >> 8;
+      const fx = COLUMN_FRACTION[c];
+      ZOOM_COLUMNS[k * SIDE + c] = COLUMN_INDEX[c] & 0xff;
       for (let row = 0; row < SIDE; row++) {
         const at = row * SIDE + index;
-        ZOOM_ROWS[(k * SIDE + row) * SIDE + columns] = b[at] + fx * (b[at + 1] - b[at]);
+        ZOOM_ROWS[(k * SIDE + row) * SIDE + c] = b[at] + fx * (b[at + 1] - b[at]);
       }
-      columns++;
     }
     ZOOM_COUNT[k] = columns;
   }
   for (let dy = centreDy - 1; dy <= centreDy + 1; dy++) {
     if (Math.abs(dy) > MAX_SHIFT) continue;
-    let rows = 0;
-    for (let y = 0; y < SIDE; y += step) {
-      const position = CENTRE + scale * (y - CENTRE) + dy;
-      if (position < 0 || position > SIDE - 1) continue;
-      const index = Math.min(Math.floor(position), SIDE - 2);
-      ROW_INDEX[rows] = y | (index << 8);
-      ROW_FRACTION[rows] = position - index;
-      rows++;
-    }
+    const rows = samplingTable(scale, dy, step, ROW_INDEX, ROW_FRACTION);
     for (let k = 0; k < 3; k++) {
       const columns = ZOOM_COUNT[k];
       if (columns < 0) continue;
