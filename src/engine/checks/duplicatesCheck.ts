@@ -10,7 +10,7 @@ import { isHex64 } from '../hash/hammingDistance';
 import { decodeThumbnail } from '../image/thumbnail';
 import type { DatasetRecord, Finding, Location } from '../types';
 import { pushFinding, type CheckContext, type CheckOutput, type DatasetCheck, type RuleInfo } from './check';
-import { LAYOUT_HASHES, SPECTRUM_HASHES } from '../image/signatureSimilarity';
+import { LAYOUT_HASHES, SPECTRUM_HASHES } from '../image/imageSignatures';
 import { CANDIDATES_PER_IMAGE, CROWDED_LAYOUT_WINDOW, LAYOUT_HASH_RADIUS, RADIUS_SEARCH_LIMIT, SPECTRUM_CANDIDATES_PER_IMAGE, findNearDuplicates, type SearchItem, type VerifiedPair } from './nearDuplicateSearch';
 
 const DUPLICATE_EXACT: RuleInfo = {

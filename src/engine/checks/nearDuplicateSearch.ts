@@ -22,7 +22,8 @@ import { HammingIndex, type HammingSearchStats } from '../hash/hammingIndex';
 import { forEachSortedNeighbour } from '../hash/sortedNeighbours';
 import { verifyPairs, type ParallelVerifier } from './verifyPairs';
 import { popcount32 } from '../hash/hammingDistance';
-import { LAYOUT_HASHES, LAYOUT_LENGTH, layoutHashes, SPECTRUM_LENGTH, comparableThumbnail, thumbnailCorrelation, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
+import { comparableThumbnail, thumbnailCorrelation, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
+import { LAYOUT_HASHES, LAYOUT_LENGTH, layoutHashes, SPECTRUM_LENGTH } from '../image/imageSignatures';
 import { searchFeatures } from './searchFeatures';
 
 /** Layout SimHashes within this many bits propose a pair (about a 22° angle between layouts). */

@@ -3,7 +3,7 @@
 // among threads when a ParallelVerifier is given (src/worker/verifyPool.ts); one function fills the
 // shared buffers in every thread, so the features do not depend on how many threads computed them.
 import { throwIfAborted } from '../errors';
-import { LAYOUT_HASHES, LAYOUT_LENGTH, layoutHashes, layoutVector, simHash, SPECTRUM_HASHES, SPECTRUM_LENGTH, spectrumHashes, spectrumVector } from '../image/signatureSimilarity';
+import { LAYOUT_HASHES, LAYOUT_LENGTH, layoutHashes, layoutVector, simHash, SPECTRUM_HASHES, SPECTRUM_LENGTH, spectrumHashes, spectrumVector } from '../image/imageSignatures';
 import { THUMBNAIL_PIXELS } from '../image/thumbnail';
 import type { ParallelVerifier } from './verifyPairs';
 

@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { CROWDED_LAYOUT_WINDOW, CROWDED_PAIRS_PER_IMAGE, LAYOUT_WINDOW, estimatePairsWithin, findNearDuplicates, type SearchItem } from '../../../src/engine/checks/nearDuplicateSearch';
 import { popcount32 } from '../../../src/engine/hash/hammingDistance';
-import { LAYOUT_HASHES } from '../../../src/engine/image/signatureSimilarity';
+import { LAYOUT_HASHES } from '../../../src/engine/image/imageSignatures';
 import { verificationPool } from '../../../src/worker/verifyPool';
 import { decodeThumbnail, lumaThumbnail } from '../../../src/engine/image/thumbnail';
 import { requireSharedData, sharedDataPath } from '../sharedData';

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { alignedCorrelation, comparableThumbnail, phaseGrids, rankShifts, RANK_GATE, smoothThumbnail, zoomAround, unitCosine, layoutVector, simHash, spectrumVector, thumbnailCorrelation } from '../../../src/engine/image/signatureSimilarity';
+import { alignedCorrelation, comparableThumbnail, phaseGrids, rankShifts, RANK_GATE, smoothThumbnail, zoomAround, thumbnailCorrelation } from '../../../src/engine/image/signatureSimilarity';
+import { unitCosine, layoutVector, simHash, spectrumVector } from '../../../src/engine/image/imageSignatures';
 import { decodeThumbnail, lumaThumbnail } from '../../../src/engine/image/thumbnail';
 import { popcount32 } from '../../../src/engine/hash/hammingDistance';
 import { pearsonAtShift } from '../pearsonReference';
