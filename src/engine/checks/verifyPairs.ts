@@ -5,7 +5,8 @@
 // SharedArrayBuffers: the threads first prepare every thumbnail once (prepareChunk), then verify pairs
 // (verifyChunk) reading the prepared forms in place, so nothing is copied or prepared twice.
 import { throwIfAborted } from '../errors';
-import { comparableThumbnail, PHASE_SUMS_LENGTH, thumbnailCorrelation, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
+import { PREPARED_BYTES } from '../kernels/correlationKernels';
+import { comparableThumbnail, comparableView, thumbnailCorrelation, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
 import { THUMBNAIL_PIXELS } from '../image/thumbnail';
 import type { FeatureShared } from './searchFeatures';
 
@@ -17,7 +18,7 @@ const RESULT_STRIDE = 4;
 /** What every thread shares: thumbnails by slot, their prepared forms, pairs of slots, and the results. */
 export interface VerifyShared {
   thumbnails: SharedArrayBuffer;
-  /** PREPARED_BYTES per slot, written by prepareChunk (layout: preparedView). */
+  /** PREPARED_BYTES per slot, written by prepareChunk (layout: comparableView in signatureSimilarity.ts). */
   prepared: SharedArrayBuffer;
   /** Slots (distinct thumbnails). */
   slots: number;
@@ -38,34 +39,11 @@ export interface ParallelVerifier {
   features?(shared: FeatureShared, signal?: AbortSignal): Promise<void>;
 }
 
-/** Bytes of one prepared thumbnail: fine, coarse and phase-grid cells (1,024 bytes each), the grids' sums, the background. */
-const PREPARED_BYTES = 4 * THUMBNAIL_PIXELS;
-const SUMS_OFFSET = 3 * THUMBNAIL_PIXELS;
-const BACKGROUND_OFFSET = SUMS_OFFSET + 4 * PHASE_SUMS_LENGTH;
-
-/** The prepared thumbnail in `slot` of `prepared`, as views (nothing copied). */
-function preparedView(prepared: SharedArrayBuffer, slot: number): ComparableThumbnail {
-  const at = slot * PREPARED_BYTES;
-  return {
-    fine: new Uint8Array(prepared, at, THUMBNAIL_PIXELS),
-    coarse: new Uint8Array(prepared, at + THUMBNAIL_PIXELS, THUMBNAIL_PIXELS),
-    grids: { cells: new Uint8Array(prepared, at + 2 * THUMBNAIL_PIXELS, THUMBNAIL_PIXELS), sums: new Int32Array(prepared, at + SUMS_OFFSET, PHASE_SUMS_LENGTH) },
-    background: new Int32Array(prepared, at + BACKGROUND_OFFSET, 1)[0],
-  };
-}
-
 /** Prepares slots [start, end) of `shared` (smoothing, background, phase grids) into its prepared buffer. */
 export function prepareChunk(shared: VerifyShared, start: number, end: number): void {
   const thumbnails = new Uint8Array(shared.thumbnails);
   for (let slot = start; slot < end; slot++) {
-    const comparable = comparableThumbnail(thumbnails.subarray(slot * THUMBNAIL_PIXELS, (slot + 1) * THUMBNAIL_PIXELS));
-    const at = slot * PREPARED_BYTES;
-    const bytes = new Uint8Array(shared.prepared, at, 3 * THUMBNAIL_PIXELS);
-    bytes.set(comparable.fine, 0);
-    bytes.set(comparable.coarse, THUMBNAIL_PIXELS);
-    bytes.set(comparable.grids.cells, 2 * THUMBNAIL_PIXELS);
-    new Int32Array(shared.prepared, at + SUMS_OFFSET, PHASE_SUMS_LENGTH).set(comparable.grids.sums);
-    new Int32Array(shared.prepared, at + BACKGROUND_OFFSET, 1)[0] = comparable.background;
+    comparableThumbnail(thumbnails.subarray(slot * THUMBNAIL_PIXELS, (slot + 1) * THUMBNAIL_PIXELS), new Uint8Array(shared.prepared, slot * PREPARED_BYTES, PREPARED_BYTES));
   }
 }
 
@@ -78,7 +56,7 @@ export function verifyChunk(shared: VerifyShared, start: number, end: number): v
   const results = new Float64Array(shared.results);
   let views = VIEWS.get(shared.prepared);
   if (!views) VIEWS.set(shared.prepared, (views = new Array<ComparableThumbnail | undefined>(shared.slots)));
-  const comparable = (slot: number): ComparableThumbnail => views![slot] ?? (views![slot] = preparedView(shared.prepared, slot));
+  const comparable = (slot: number): ComparableThumbnail => views![slot] ?? (views![slot] = comparableView(new Uint8Array(shared.prepared, slot * PREPARED_BYTES, PREPARED_BYTES)));
   for (let k = start; k < end; k++) {
     const alignment = thumbnailCorrelation(comparable(pairs[2 * k]), comparable(pairs[2 * k + 1]), shared.threshold);
     const at = RESULT_STRIDE * k;

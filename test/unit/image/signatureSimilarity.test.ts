@@ -3,7 +3,7 @@ import { alignedCorrelation, comparableThumbnail, phaseGrids, rankShifts, RANK_G
 import { unitCosine, layoutVector, simHash, spectrumVector } from '../../../src/engine/image/imageSignatures';
 import { decodeThumbnail, lumaThumbnail } from '../../../src/engine/image/thumbnail';
 import { popcount32 } from '../../../src/engine/hash/hammingDistance';
-import { pearsonAtShift } from '../pearsonReference';
+import { pearsonAtShift, pearsonBilinear } from '../pearsonReference';
 
 const a = Uint8Array.from({ length: 1024 }, (_, i) => (i * 37 + (i >> 5) * 11) % 251);
 const b = Uint8Array.from({ length: 1024 }, (_, i) => (i * 53 + (i >> 5) * 7) % 241);
@@ -46,6 +46,29 @@ describe('image/signatureSimilarity', () => {
     // Too little overlap, or a flat image, gives no correlation (−2).
     assert.equal(alignedCorrelation(a, b, 20, 0, 1), -2);
     assert.equal(alignedCorrelation(new Uint8Array(1024).fill(9), b, 0, 0, 1), -2);
+  });
+
+  it('alignedCorrelation equals a plain bilinear Pearson reference at sub-pixel shifts and zooms, with and without a background', () => {
+    // Marks on a plain ground of level 40 (a) and 200 (b), with grey levels near the ground too, so that
+    // the background rule decides for many pixels; the reference is an independent plain computation.
+    const marked = (seed: number, ground: number): Uint8Array => {
+      const pattern = smooth(seed);
+      return Uint8Array.from(pattern, (v, i) => (i % 32 > 8 && i % 32 < 24 && i > 200 && i < 800 ? v : ground + ((i * 7) % 21) - 10));
+    };
+    const p = marked(1, 40);
+    const q = shift(marked(1, 200), 1, -2);
+    let compared = 0;
+    for (const step of [1, 2]) {
+      for (const [dx, dy, scale] of [[0, 0, 1], [1, -2, 1], [-3, 3, 1], [0.5, -1.25, 1], [1, -2, 1.05], [-0.75, 0.25, 1 / 1.1], [2.5, 1, 1.13]]) {
+        for (const background of [undefined, { a: 40, b: 200 }, { a: 45, b: 193 }]) {
+          const expected = pearsonBilinear(p, q, 32, dx, dy, scale, step, background && { ...background, levels: 8 });
+          const actual = alignedCorrelation(p, q, dx, dy, scale, step, background);
+          assert.ok(Math.abs(actual - expected) < 1e-9, `step ${step}, shift ${dx},${dy}, scale ${scale}, background ${JSON.stringify(background)}: ${actual} against ${expected}`);
+          compared++;
+        }
+      }
+    }
+    assert.equal(compared, 42);
   });
 
   it('rankShifts gives the plain Pearson correlation on every fourth pixel at all 49 shifts, and the same bits as alignedCorrelation', () => {

@@ -1,0 +1,84 @@
+// The thumbnail comparison's inner loops as WebAssembly with 128-bit SIMD (source: wasm/kernels.ts,
+// compiled into kernelsWasm.ts by scripts/build-kernels.mjs). Each thread instantiates the module once, on
+// first use, synchronously. A comparison loads two prepared thumbnails into the module's memory (loadPair),
+// then runs any number of kernels on them.
+import { KERNELS_WASM_BASE64 } from './kernelsWasm';
+
+/** What wasm/kernels.ts exports. */
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  slotA(): number;
+  slotB(): number;
+  ranked(): number;
+  zoomed(): number;
+  rankShifts(): void;
+  zoomAround(scale: number, centreDx: number, centreDy: number): void;
+  alignedCorrelation(part: number, dx: number, dy: number, scale: number, step: number, useBackground: number, backgroundA: number, backgroundB: number): number;
+}
+
+/** Where the parts of a prepared thumbnail start, in bytes (the layout of PreparedThumbnail.bytes). */
+export const FINE_OFFSET = 0;
+export const COARSE_OFFSET = 1024;
+export const CELLS_OFFSET = 2048;
+export const SUMS_OFFSET = 3072;
+/** Bytes of a prepared thumbnail: fine, coarse and phase-grid cells (1,024 bytes each), phase sums (224 i32), background (i32). */
+export const PREPARED_BYTES = 4096;
+
+export interface Kernels {
+  /** Loads two prepared thumbnails (PREPARED_BYTES each); a thumbnail already in its place is not copied again. */
+  loadPair(a: Uint8Array, b: Uint8Array): void;
+  /** Copies `bytes` to offset `at` of a's (side 0) or b's (side 1) place, as a test or a one-off comparison needs. */
+  loadPart(side: 0 | 1, at: number, bytes: Uint8Array | Int32Array): void;
+  /** rankShifts on the loaded pair; the 49 correlations, by shift (a view, overwritten by the next call). */
+  rankShifts(): Float64Array;
+  /** zoomAround on the loaded pair's coarse thumbnails: nine correlations (a view), −3 where a shift is beyond ±3. */
+  zoomAround(scale: number, centreDx: number, centreDy: number): Float64Array;
+  /** alignedCorrelation of the loaded pair's thumbnails at `part` (FINE_OFFSET or COARSE_OFFSET). */
+  correlation(part: number, dx: number, dy: number, scale: number, step: number, background?: { a: number; b: number }): number;
+}
+
+let instance: Kernels | undefined;
+
+/** This thread's kernels (instantiated on first call). */
+export function kernels(): Kernels {
+  return (instance ??= instantiate());
+}
+
+function instantiate(): Kernels {
+  const module = new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+  const exports = new WebAssembly.Instance(module, {
+    env: {
+      abort: () => {
+        throw new Error('a WebAssembly kernel aborted');
+      },
+    },
+  }).exports as unknown as KernelExports;
+  const memory = new Uint8Array(exports.memory.buffer);
+  const slots = [exports.slotA(), exports.slotB()];
+  const ranked = new Float64Array(exports.memory.buffer, exports.ranked(), 49);
+  const zoomed = new Float64Array(exports.memory.buffer, exports.zoomed(), 9);
+  const loaded: Array<Uint8Array | undefined> = [undefined, undefined];
+  return {
+    loadPair(a, b) {
+      if (loaded[0] !== a) memory.set(a, slots[0]);
+      if (loaded[1] !== b) memory.set(b, slots[1]);
+      loaded[0] = a;
+      loaded[1] = b;
+    },
+    loadPart(side, at, bytes) {
+      loaded[side] = undefined;
+      memory.set(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), slots[side] + at);
+    },
+    rankShifts() {
+      exports.rankShifts();
+      return ranked;
+    },
+    zoomAround(scale, centreDx, centreDy) {
+      exports.zoomAround(scale, centreDx, centreDy);
+      return zoomed;
+    },
+    correlation(part, dx, dy, scale, step, background) {
+      return exports.alignedCorrelation(part, dx, dy, scale, step, background ? 1 : 0, background?.a ?? 0, background?.b ?? 0);
+    },
+  };
+}
