@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const source = 'wasm/kernels.ts';
+// Compiled from this entry with what it imports (wasm/*.ts).
 const target = `${root}src/engine/kernels/kernelsWasm.ts`;
 const check = process.argv.includes('--check');
 
@@ -16,7 +17,7 @@ export async function compileKernels() {
   let binary;
   const errors = [];
   const { error } = await asc.main(
-    [source, '--outFile', 'kernels.wasm', '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--initialMemory', '1', '--maximumMemory', '1'],
+    [source, '--outFile', 'kernels.wasm', '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--initialMemory', '8', '--maximumMemory', '8'],
     {
       readFile: async (name, baseDir) => {
         try {

@@ -5,7 +5,7 @@
 // SharedArrayBuffers: the threads first prepare every thumbnail once (prepareChunk), then verify pairs
 // (verifyChunk) reading the prepared forms in place, so nothing is copied or prepared twice.
 import { throwIfAborted } from '../errors';
-import { PREPARED_BYTES } from '../kernels/correlationKernels';
+import { PREPARED_BYTES } from '../kernels/wasmKernels';
 import { comparableThumbnail, comparableView, thumbnailCorrelation, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
 import { THUMBNAIL_PIXELS } from '../image/thumbnail';
 import type { FeatureShared } from './searchFeatures';

@@ -5,6 +5,7 @@
 // - spectrumVector: the low-frequency amplitude spectrum, which a shift does not change.
 // - simHash, layoutHashes, spectrumHashes: random-hyperplane hashes of those vectors (Charikar 2002),
 //   whose Hamming distances estimate the angles between them, for radius searches and sorted orders.
+import { kernels, SignatureTable, type Kernels } from '../kernels/wasmKernels';
 import { mulberry32 } from '../metrics/seededRandom';
 import { THUMBNAIL_SIDE } from './thumbnail';
 
@@ -37,24 +38,10 @@ const LAYOUT_WEIGHTS: Float64Array = (() => {
  * undefined when the thumbnail is flat (no layout to compare).
  */
 export function layoutVector(thumbnail: Uint8Array): Float32Array | undefined {
-  const rows = new Float64Array(LAYOUT_CELLS * SIDE); // cell row × thumbnail column
-  for (let cy = 0; cy < LAYOUT_CELLS; cy++) {
-    for (let y = 0; y < SIDE; y++) {
-      const w = LAYOUT_WEIGHTS[cy * SIDE + y];
-      if (w === 0) continue;
-      for (let x = 0; x < SIDE; x++) rows[cy * SIDE + x] += w * thumbnail[y * SIDE + x];
-    }
-  }
-  const layout = new Float64Array(LAYOUT_LENGTH);
+  // rows[cy][x] = Σ_y w[cy][y]·t(x, y), then layout[cy][cx] = Σ_x w[cx][x]·rows[cy][x] (the kernel layoutCells).
+  const layout = signatureKernels().layoutCells(thumbnail);
   let mean = 0;
-  for (let cy = 0; cy < LAYOUT_CELLS; cy++) {
-    for (let cx = 0; cx < LAYOUT_CELLS; cx++) {
-      let v = 0;
-      for (let x = 0; x < SIDE; x++) v += LAYOUT_WEIGHTS[cx * SIDE + x] * rows[cy * SIDE + x];
-      layout[cy * LAYOUT_CELLS + cx] = v;
-      mean += v;
-    }
-  }
+  for (let i = 0; i < LAYOUT_LENGTH; i++) mean += layout[i];
   mean /= LAYOUT_LENGTH;
   let norm = 0;
   for (let i = 0; i < LAYOUT_LENGTH; i++) norm += (layout[i] - mean) ** 2;
@@ -88,48 +75,11 @@ const DFT_SIN = Float64Array.from({ length: (SPECTRUM_BAND + 1) * SIDE }, (_, i)
  * kind differ in it: the ranking of candidates uses it beside the layout.
  */
 export function spectrumVector(thumbnail: Uint8Array): Float32Array | undefined {
-  const band = SPECTRUM_BAND;
-  // Row transforms: for each row y and horizontal frequency u, Σ_x t(x, y)·e^{−2πiux/SIDE}.
-  const rowRe = new Float64Array((band + 1) * SIDE);
-  const rowIm = new Float64Array((band + 1) * SIDE);
-  for (let y = 0; y < SIDE; y++) {
-    for (let u = 0; u <= band; u++) {
-      let re = 0;
-      let im = 0;
-      for (let x = 0; x < SIDE; x++) {
-        const v = thumbnail[y * SIDE + x];
-        re += v * DFT_COS[u * SIDE + x];
-        im -= v * DFT_SIN[u * SIDE + x];
-      }
-      rowRe[u * SIDE + y] = re;
-      rowIm[u * SIDE + y] = im;
-    }
-  }
-  const features = new Float64Array(SPECTRUM_LENGTH);
-  let count = 0;
+  // Row transforms Σ_x t(x, y)·e^{−2πiux/SIDE} for u = 0…4, then for each (u, v) Σ_y row(u, y)·e^{−2πivy/SIDE}
+  // and its magnitude (the kernel spectrumMagnitudes; e^{−2πi·v·y/SIDE} for v < 0 is the conjugate of that for −v).
+  const features = signatureKernels().spectrumMagnitudes(thumbnail);
   let energy = 0;
-  for (let u = 0; u <= band; u++) {
-    for (let v = -band; v <= band; v++) {
-      if (u === 0 && v <= 0) continue; // the mean, and the conjugate half of u = 0
-      // e^{−2πi·v·y/SIDE} for v < 0 is the conjugate of that for −v.
-      const row = Math.abs(v) * SIDE;
-      const sign = v < 0 ? -1 : 1;
-      let re = 0;
-      let im = 0;
-      for (let y = 0; y < SIDE; y++) {
-        const c = DFT_COS[row + y];
-        const sn = sign * DFT_SIN[row + y];
-        const a = rowRe[u * SIDE + y];
-        const b = rowIm[u * SIDE + y];
-        // (a + ib)(c − i·sn)
-        re += a * c + b * sn;
-        im += b * c - a * sn;
-      }
-      const magnitude = Math.sqrt(re * re + im * im);
-      features[count++] = magnitude;
-      energy += magnitude * magnitude;
-    }
-  }
+  for (let i = 0; i < SPECTRUM_LENGTH; i++) energy += features[i] * features[i];
   const norm = Math.sqrt(energy);
   if (!(norm > 0)) return undefined;
   const out = new Float32Array(SPECTRUM_LENGTH);
@@ -157,16 +107,7 @@ const HYPERPLANES: Float64Array = (() => {
  * Returned as [high, low] 32-bit halves (bit 63 = first plane).
  */
 export function simHash(vector: Float32Array): [number, number] {
-  let high = 0;
-  let low = 0;
-  for (let k = 0; k < 64; k++) {
-    let dot = 0;
-    const row = k * LAYOUT_LENGTH;
-    for (let i = 0; i < LAYOUT_LENGTH; i++) dot += HYPERPLANES[row + i] * vector[i];
-    const bit = dot > 0 ? 1 : 0;
-    if (k < 32) high = ((high << 1) | bit) >>> 0;
-    else low = ((low << 1) | bit) >>> 0;
-  }
+  const [high, low] = signatureKernels().projectionHashes(SignatureTable.SimHashPlanes, vector, 2);
   return [high, low];
 }
 
@@ -188,32 +129,72 @@ const SPECTRUM_PLANES = gaussianPlanes(0x85ebca6b, SPECTRUM_HASHES, SPECTRUM_LEN
 export const LAYOUT_HASHES = 8;
 const LAYOUT_PLANES = gaussianPlanes(0xc2b2ae35, LAYOUT_HASHES, LAYOUT_LENGTH);
 
-/**
- * `planes.length / (32 · vector.length)` independent 32-bit SimHashes of a vector (bit k of hash h set when
- * the vector lies on the positive side of plane 32·h + k; first plane in the highest bit).
- */
-function projectionHashes(vector: Float32Array, planes: Float64Array): Uint32Array {
-  const length = vector.length;
-  const out = new Uint32Array(planes.length / (32 * length));
-  for (let h = 0; h < out.length; h++) {
-    let hash = 0;
-    for (let k = 0; k < 32; k++) {
-      const row = (32 * h + k) * length;
-      let dot = 0;
-      for (let i = 0; i < length; i++) dot += planes[row + i] * vector[i];
-      hash = ((hash << 1) | (dot > 0 ? 1 : 0)) >>> 0;
-    }
-    out[h] = hash;
-  }
-  return out;
-}
-
 /** SPECTRUM_HASHES independent 32-bit SimHashes of a spectrum vector. */
 export function spectrumHashes(spectrum: Float32Array): Uint32Array {
-  return projectionHashes(spectrum, SPECTRUM_PLANES);
+  return signatureKernels().projectionHashes(SignatureTable.SpectrumPlanes, spectrum, SPECTRUM_HASHES).slice();
 }
 
 /** LAYOUT_HASHES independent 32-bit SimHashes of a layout vector. */
 export function layoutHashes(layout: Float32Array): Uint32Array {
-  return projectionHashes(layout, LAYOUT_PLANES);
+  return signatureKernels().projectionHashes(SignatureTable.LayoutPlanes, layout, LAYOUT_HASHES).slice();
+}
+
+/**
+ * Planes two by two, as the kernel projectionHashes reads them: coordinate i of planes 2m and 2m + 1 side by side
+ * (each plane a row of `length` coordinates in `planes`).
+ */
+function planesInPairs(planes: Float64Array, length: number): Float64Array {
+  const out = new Float64Array(planes.length);
+  for (let m = 0; m < planes.length / (2 * length); m++) {
+    for (let i = 0; i < length; i++) {
+      out[2 * (m * length + i)] = planes[2 * m * length + i];
+      out[2 * (m * length + i) + 1] = planes[(2 * m + 1) * length + i];
+    }
+  }
+  return out;
+}
+
+/** Lanes of the kernel's first DFT stage (u = 0…SPECTRUM_BAND, padded to an even count) and second (v = −SPECTRUM_BAND…SPECTRUM_BAND, padded). */
+const U_LANES = 6;
+const V_LANES = 10;
+
+let kernelsWithTables: Kernels | undefined;
+
+/** This thread's kernels, with the signature tables written (once). */
+function signatureKernels(): Kernels {
+  if (kernelsWithTables) return kernelsWithTables;
+  const k = kernels();
+  const transposed = new Float64Array(SIDE * LAYOUT_CELLS);
+  for (let cell = 0; cell < LAYOUT_CELLS; cell++) for (let x = 0; x < SIDE; x++) transposed[x * LAYOUT_CELLS + cell] = LAYOUT_WEIGHTS[cell * SIDE + x];
+  const rowCos = new Float64Array(SIDE * U_LANES);
+  const rowSin = new Float64Array(SIDE * U_LANES);
+  for (let x = 0; x < SIDE; x++) {
+    for (let u = 0; u <= SPECTRUM_BAND; u++) {
+      rowCos[x * U_LANES + u] = DFT_COS[u * SIDE + x];
+      rowSin[x * U_LANES + u] = DFT_SIN[u * SIDE + x];
+    }
+  }
+  const columnCos = new Float64Array(SIDE * V_LANES);
+  const columnSin = new Float64Array(SIDE * V_LANES);
+  for (let y = 0; y < SIDE; y++) {
+    for (let v = -SPECTRUM_BAND; v <= SPECTRUM_BAND; v++) {
+      columnCos[y * V_LANES + v + SPECTRUM_BAND] = DFT_COS[Math.abs(v) * SIDE + y];
+      columnSin[y * V_LANES + v + SPECTRUM_BAND] = (v < 0 ? -1 : 1) * DFT_SIN[Math.abs(v) * SIDE + y];
+    }
+  }
+  k.writeTable(SignatureTable.LayoutWeights, LAYOUT_WEIGHTS);
+  k.writeTable(SignatureTable.LayoutWeightsTransposed, transposed);
+  k.writeTable(SignatureTable.RowCos, rowCos);
+  k.writeTable(SignatureTable.RowSin, rowSin);
+  k.writeTable(SignatureTable.ColumnCos, columnCos);
+  k.writeTable(SignatureTable.ColumnSin, columnSin);
+  k.writeTable(SignatureTable.LayoutPlanes, planesInPairs(LAYOUT_PLANES, LAYOUT_LENGTH));
+  k.writeTable(SignatureTable.SpectrumPlanes, planesInPairs(SPECTRUM_PLANES, SPECTRUM_LENGTH));
+  k.writeTable(SignatureTable.SimHashPlanes, planesInPairs(HYPERPLANES, LAYOUT_LENGTH));
+  return (kernelsWithTables = k);
+}
+
+/** The hyperplanes of the three hashes, one plane per row (what a reference implementation needs to check them). */
+export function hashPlanes(): { simHash: Float64Array; layout: Float64Array; spectrum: Float64Array } {
+  return { simHash: HYPERPLANES.slice(), layout: LAYOUT_PLANES.slice(), spectrum: SPECTRUM_PLANES.slice() };
 }

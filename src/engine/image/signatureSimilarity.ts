@@ -6,7 +6,7 @@
 //   moderate colour changes keep it high; re-encoding, resizing, small crops and shifts are undone
 //   by the alignment. Images of one kind that merely look alike (two digits, two aligned faces)
 //   differ in detail at 32×32 and stay below the threshold.
-import { CELLS_OFFSET, COARSE_OFFSET, FINE_OFFSET, kernels, PREPARED_BYTES, SUMS_OFFSET } from '../kernels/correlationKernels';
+import { CELLS_OFFSET, COARSE_OFFSET, FINE_OFFSET, kernels, PREPARED_BYTES, SUMS_OFFSET } from '../kernels/wasmKernels';
 import { THUMBNAIL_PIXELS, THUMBNAIL_SIDE } from './thumbnail';
 
 const SIDE = THUMBNAIL_SIDE;

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { FINE_OFFSET, kernels, PREPARED_BYTES } from '../../../src/engine/kernels/correlationKernels';
+import { FINE_OFFSET, kernels, PREPARED_BYTES } from '../../../src/engine/kernels/wasmKernels';
 
 const root = path.resolve(__dirname, '../../..');
 

@@ -1,7 +1,7 @@
-// The thumbnail comparison's inner loops as WebAssembly with 128-bit SIMD (source: wasm/kernels.ts,
-// compiled into kernelsWasm.ts by scripts/build-kernels.mjs). Each thread instantiates the module once, on
-// first use, synchronously. A comparison loads two prepared thumbnails into the module's memory (loadPair),
-// then runs any number of kernels on them.
+// The near-duplicate search's inner loops as WebAssembly with 128-bit SIMD (source: wasm/*.ts, compiled
+// into kernelsWasm.ts by scripts/build-kernels.mjs). Each thread instantiates the module once, on first use,
+// synchronously. A comparison loads two prepared thumbnails into the module's memory (loadPair), then runs
+// any number of kernels on them; a signature loads one thumbnail (or vector) and reads what it computed.
 import { KERNELS_WASM_BASE64 } from './kernelsWasm';
 
 /** What wasm/kernels.ts exports. */
@@ -14,6 +14,29 @@ interface KernelExports {
   rankShifts(): void;
   zoomAround(scale: number, centreDx: number, centreDy: number): void;
   alignedCorrelation(part: number, dx: number, dy: number, scale: number, step: number, useBackground: number, backgroundA: number, backgroundB: number): number;
+  thumbnailInput(): number;
+  layoutOutput(): number;
+  spectrumOutput(): number;
+  vectorInput(): number;
+  hashesOutput(): number;
+  table(which: number): number;
+  layoutCells(): void;
+  spectrumMagnitudes(): void;
+  projectionHashes(planes: number, length: number, words: number): void;
+  MEMORY_END: WebAssembly.Global;
+}
+
+/** The signature kernels' tables, by number (wasm/signatures.ts, `table`). */
+export enum SignatureTable {
+  LayoutWeights = 0,
+  LayoutWeightsTransposed = 1,
+  RowCos = 2,
+  RowSin = 3,
+  ColumnCos = 4,
+  ColumnSin = 5,
+  LayoutPlanes = 6,
+  SpectrumPlanes = 7,
+  SimHashPlanes = 8,
 }
 
 /** Where the parts of a prepared thumbnail start, in bytes (the layout of PreparedThumbnail.bytes). */
@@ -35,6 +58,14 @@ export interface Kernels {
   zoomAround(scale: number, centreDx: number, centreDy: number): Float64Array;
   /** alignedCorrelation of the loaded pair's thumbnails at `part` (FINE_OFFSET or COARSE_OFFSET). */
   correlation(part: number, dx: number, dy: number, scale: number, step: number, background?: { a: number; b: number }): number;
+  /** Writes a signature table (once per thread, before the signature kernels run). */
+  writeTable(which: SignatureTable, values: Float64Array): void;
+  /** The 64 layout cells of a 32×32 thumbnail before centring and scaling (a view, overwritten by the next call). */
+  layoutCells(thumbnail: Uint8Array): Float64Array;
+  /** The 40 low-frequency DFT magnitudes of a 32×32 thumbnail before scaling (a view). */
+  spectrumMagnitudes(thumbnail: Uint8Array): Float64Array;
+  /** `words` 32-bit hashes of `vector` on the hyperplanes of table `planes` (a view). */
+  projectionHashes(planes: SignatureTable, vector: Float32Array, words: number): Uint32Array;
 }
 
 let instance: Kernels | undefined;
@@ -54,6 +85,12 @@ function instantiate(): Kernels {
     },
   }).exports as unknown as KernelExports;
   const memory = new Uint8Array(exports.memory.buffer);
+  if (memory.length < (exports.MEMORY_END.value as number)) throw new Error('the WebAssembly kernels need more memory than they declare');
+  const buffer = exports.memory.buffer;
+  const layout = new Float64Array(buffer, exports.layoutOutput(), 64);
+  const spectrum = new Float64Array(buffer, exports.spectrumOutput(), 40);
+  const vectorIn = new Float32Array(buffer, exports.vectorInput(), 64);
+  const hashes = new Uint32Array(buffer, exports.hashesOutput(), 8);
   const slots = [exports.slotA(), exports.slotB()];
   const ranked = new Float64Array(exports.memory.buffer, exports.ranked(), 49);
   const zoomed = new Float64Array(exports.memory.buffer, exports.zoomed(), 9);
@@ -79,6 +116,24 @@ function instantiate(): Kernels {
     },
     correlation(part, dx, dy, scale, step, background) {
       return exports.alignedCorrelation(part, dx, dy, scale, step, background ? 1 : 0, background?.a ?? 0, background?.b ?? 0);
+    },
+    writeTable(which, values) {
+      new Float64Array(buffer, exports.table(which), values.length).set(values);
+    },
+    layoutCells(thumbnail) {
+      memory.set(thumbnail, exports.thumbnailInput());
+      exports.layoutCells();
+      return layout;
+    },
+    spectrumMagnitudes(thumbnail) {
+      memory.set(thumbnail, exports.thumbnailInput());
+      exports.spectrumMagnitudes();
+      return spectrum;
+    },
+    projectionHashes(planes, vector, words) {
+      vectorIn.set(vector);
+      exports.projectionHashes(exports.table(planes), vector.length, words);
+      return hashes.subarray(0, words);
     },
   };
 }

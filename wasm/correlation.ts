@@ -1,0 +1,316 @@
+// The thumbnail comparison's inner loops (see src/engine/image/signatureSimilarity.ts for what each one
+// computes): the first look at 49 shifts (rankShifts), correlation at a whole-pixel shift (shiftedCorrelation,
+// integer sums in SIMD lanes) or after bilinear resampling (alignedCorrelation), and the zoom search
+// (zoomAround). Where a sum is of non-integers, its terms are added one by one in a fixed order, so the zoom
+// search and alignedCorrelation give the same bits (test/unit/image/signatureSimilarity.test.ts checks that,
+// and every path against an independent Pearson reference).
+//
+// Memory (memory.ts): two prepared thumbnails, a at SLOT_A and b at SLOT_B, each in the layout of
+// wasmKernels.ts (fine, coarse, phase-grid cells, phase sums, background), then outputs and scratch.
+import { SIDE, MAX_SHIFT, SHIFT_SPAN, GRID, PHASE_SUMS, MIN_OVERLAP, MIN_INFORMATIVE, CENTRE, FINE, COARSE, CELLS, SUMS, SLOT_A, SLOT_B, RANKED, MASKED, ZOOMED, COLUMN_INDEX, COLUMN_FRACTION, ROW_INDEX, ROW_FRACTION, ZOOM_ROWS, ZOOM_COLUMNS, ZOOM_COUNT } from './memory';
+
+export function slotA(): usize {
+  return SLOT_A;
+}
+export function slotB(): usize {
+  return SLOT_B;
+}
+export function ranked(): usize {
+  return RANKED;
+}
+export function zoomed(): usize {
+  return ZOOMED;
+}
+
+/** pearsonFromSums of signatureSimilarity.ts. */
+@inline
+function pearsonFromSums(n: f64, sa: f64, sb: f64, saa: f64, sbb: f64, sab: f64, possible: f64): f64 {
+  if (n < MIN_INFORMATIVE * possible) return -2;
+  const varA = n * saa - sa * sa;
+  const varB = n * sbb - sb * sb;
+  if (!(varA > n * n) || !(varB > n * n)) return -2;
+  return (n * sab - sa * sb) / Math.sqrt(varA * varB);
+}
+
+/**
+ * rankShifts of signatureSimilarity.ts for a (SLOT_A) and b (SLOT_B) into RANKED. Σab over a grid row is an
+ * 8-lane dot product of 16-bit values (i32x4.dot_i16x8_s); every sum is of integers, so the order does not matter.
+ */
+export function rankShifts(): void {
+  const cellsA = SLOT_A + CELLS;
+  const cellsB = SLOT_B + CELLS;
+  const sumsA = SLOT_A + SUMS;
+  const sumsB = SLOT_B + SUMS;
+  for (let j = 0; j < GRID; j++) {
+    const row = <usize>(j * GRID);
+    store<u8>(MASKED + row, 0);
+    for (let i = 1; i < GRID; i++) store<u8>(MASKED + row + <usize>i, load<u8>(cellsA + row + <usize>i));
+  }
+  const possible: f64 = <f64>(GRID * GRID);
+  for (let dy = -MAX_SHIFT; dy <= MAX_SHIFT; dy++) {
+    const j0 = dy < 0 ? 1 : 0;
+    const py = dy & 3;
+    for (let dx = -MAX_SHIFT; dx <= MAX_SHIFT; dx++) {
+      const i0 = dx < 0 ? 1 : 0;
+      const phase = 4 * py + (dx & 3);
+      // a's cell (i, j) meets cell (i − i0, j − j0) of b's phase grid; with i0, lane 0 of a's row is 0.
+      const rowsA = i0 ? MASKED : cellsA;
+      const gridB = cellsB + <usize>(phase * GRID * GRID - j0 * GRID - i0);
+      let acc = i32x4.splat(0);
+      for (let j = j0; j < GRID; j++) {
+        const va = v128.load8x8_u(rowsA + <usize>(j * GRID));
+        const vb = v128.load8x8_u(gridB + <usize>(j * GRID));
+        acc = i32x4.add(acc, i32x4.dot_i16x8_s(va, vb));
+      }
+      const sab = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+      let sa = load<i32>(sumsA);
+      let saa = load<i32>(sumsA, 4);
+      const at = sumsB + <usize>(4 * phase * PHASE_SUMS);
+      let sb = load<i32>(at);
+      let sbb = load<i32>(at, 4);
+      if (j0) {
+        sa -= load<i32>(sumsA, 8);
+        saa -= load<i32>(sumsA, 12);
+        sb -= load<i32>(at, 16);
+        sbb -= load<i32>(at, 20);
+      }
+      if (i0) {
+        sa -= load<i32>(sumsA, 24);
+        saa -= load<i32>(sumsA, 28);
+        sb -= load<i32>(at, 32);
+        sbb -= load<i32>(at, 36);
+      }
+      if (j0 && i0) {
+        const cornerA = load<i32>(sumsA, 40);
+        const cornerB = load<i32>(at, 52);
+        sa += cornerA;
+        saa += cornerA * cornerA;
+        sb += cornerB;
+        sbb += cornerB * cornerB;
+      }
+      const n = <f64>((GRID - j0) * (GRID - i0));
+      store<f64>(RANKED + <usize>(8 * ((dy + MAX_SHIFT) * SHIFT_SPAN + dx + MAX_SHIFT)), pearsonFromSums(n, <f64>sa, <f64>sb, <f64>saa, <f64>sbb, <f64>sab, possible));
+    }
+  }
+}
+
+/** samplingTable of signatureSimilarity.ts, into the tables at `index` and `fraction`. */
+function samplingTable(scale: f64, shift: f64, step: i32, index: usize, fraction: usize): i32 {
+  let kept = 0;
+  for (let x = 0; x < SIDE; x += step) {
+    const position = CENTRE + scale * (<f64>x - CENTRE) + shift;
+    if (position < 0 || position > <f64>(SIDE - 1)) continue;
+    const left = <i32>Math.min(Math.floor(position), <f64>(SIDE - 2));
+    store<i32>(index + 4 * <usize>kept, x | (left << 8));
+    store<f64>(fraction + 8 * <usize>kept, position - <f64>left);
+    kept++;
+  }
+  return kept;
+}
+
+/**
+ * zoomAround of signatureSimilarity.ts on the coarse thumbnails of a and b, for the nine whole-pixel shifts
+ * around (centreDx, centreDy): the correlations into ZOOMED, row of shifts by row (dy, then dx, ascending),
+ * −3 where a shift lies beyond ±MAX_SHIFT. The same positions, fractions, interpolations and sums, in the
+ * same order, as the TypeScript.
+ */
+export function zoomAround(scale: f64, centreDx: i32, centreDy: i32): void {
+  const step = 2;
+  const possible: f64 = <f64>((SIDE / step) * (SIDE / step));
+  const a = SLOT_A + COARSE;
+  const b = SLOT_B + COARSE;
+  for (let k = 0; k < 3; k++) {
+    const dx = centreDx - 1 + k;
+    store<i32>(ZOOM_COUNT + 4 * <usize>k, -1);
+    if (abs(dx) > MAX_SHIFT) continue;
+    const columns = samplingTable(scale, <f64>dx, step, COLUMN_INDEX, COLUMN_FRACTION);
+    for (let c = 0; c < columns; c++) {
+      const packed = load<i32>(COLUMN_INDEX + 4 * <usize>c);
+      const left = packed >> 8;
+      const fx = load<f64>(COLUMN_FRACTION + 8 * <usize>c);
+      store<i32>(ZOOM_COLUMNS + 4 * <usize>(k * SIDE + c), packed & 0xff);
+      for (let row = 0; row < SIDE; row++) {
+        const at = b + <usize>(row * SIDE + left);
+        const b0 = <i32>load<u8>(at);
+        const b1 = <i32>load<u8>(at, 1);
+        store<f64>(ZOOM_ROWS + 8 * <usize>((k * SIDE + row) * SIDE + c), <f64>b0 + fx * <f64>(b1 - b0));
+      }
+    }
+    store<i32>(ZOOM_COUNT + 4 * <usize>k, columns);
+  }
+  for (let d = 0; d < 3; d++) {
+    const dy = centreDy - 1 + d;
+    if (abs(dy) > MAX_SHIFT) {
+      for (let k = 0; k < 3; k++) store<f64>(ZOOMED + 8 * <usize>(3 * d + k), -3);
+      continue;
+    }
+    const rows = samplingTable(scale, <f64>dy, step, ROW_INDEX, ROW_FRACTION);
+    for (let k = 0; k < 3; k++) {
+      const out = ZOOMED + 8 * <usize>(3 * d + k);
+      const columns = load<i32>(ZOOM_COUNT + 4 * <usize>k);
+      if (columns < 0) {
+        store<f64>(out, -3);
+        continue;
+      }
+      if (<f64>(columns * rows) < MIN_OVERLAP * possible) {
+        store<f64>(out, -2);
+        continue;
+      }
+      let sa: f64 = 0;
+      let sb: f64 = 0;
+      let saa: f64 = 0;
+      let sbb: f64 = 0;
+      let sab: f64 = 0;
+      const columnsOfA = ZOOM_COLUMNS + 4 * <usize>(k * SIDE);
+      for (let r = 0; r < rows; r++) {
+        const packed = load<i32>(ROW_INDEX + 4 * <usize>r);
+        const rowA = a + <usize>((packed & 0xff) * SIDE);
+        const fy = load<f64>(ROW_FRACTION + 8 * <usize>r);
+        const top = ZOOM_ROWS + 8 * <usize>((k * SIDE + (packed >> 8)) * SIDE);
+        const bottom = top + 8 * <usize>SIDE;
+        for (let c = 0; c < columns; c++) {
+          const upper = load<f64>(top + 8 * <usize>c);
+          const vb = upper + fy * (load<f64>(bottom + 8 * <usize>c) - upper);
+          const va = <f64>load<u8>(rowA + <usize>load<i32>(columnsOfA + 4 * <usize>c));
+          sa += va;
+          sb += vb;
+          saa += va * va;
+          sbb += vb * vb;
+          sab += va * vb;
+        }
+      }
+      store<f64>(out, pearsonFromSums(<f64>(columns * rows), sa, sb, saa, sbb, sab, possible));
+    }
+  }
+}
+
+/** Grey levels (of 255) within which a pixel counts as background (BACKGROUND_LEVELS of signatureSimilarity.ts). */
+const BACKGROUND_LEVELS: i32 = 8;
+/** Lane numbers 0…15. */
+const LANES: v128 = i8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+
+/** Σ of the four i32 lanes. */
+@inline
+function laneSum(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
+}
+
+/**
+ * alignedCorrelation of signatureSimilarity.ts for a whole-pixel shift at scale 1 (its shiftedCorrelation), of the
+ * thumbnails at offset `part` (FINE or COARSE) of a and b: every step-th row and column of a that lands inside b,
+ * less (when `useBackground`) the pixels where both sit within BACKGROUND_LEVELS of their background. A row is two
+ * 16-byte vectors; a lane mask keeps the columns sampled, and all sums are of integers.
+ */
+export function shiftedCorrelation(part: usize, dx: i32, dy: i32, step: i32, useBackground: bool, backgroundA: i32, backgroundB: i32): f64 {
+  const x0 = max(0, -dx);
+  const x1 = min(SIDE, SIDE - dx);
+  const y0 = max(0, -dy);
+  const y1 = min(SIDE, SIDE - dy);
+  const xStart = x0 + ((step - (x0 % step)) % step);
+  const yStart = y0 + ((step - (y0 % step)) % step);
+  const columns = x1 > xStart ? (x1 - xStart + step - 1) / step : 0;
+  const rows = y1 > yStart ? (y1 - yStart + step - 1) / step : 0;
+  const perSide = (SIDE + step - 1) / step;
+  const possible = <f64>(perSide * perSide);
+  if (<f64>(columns * rows) < MIN_OVERLAP * possible) return -2;
+  // Columns sampled: x0 ≤ x < x1 and x a multiple of step (xStart is the first such).
+  const stepMask = step == 1 ? i8x16.splat(-1) : i8x16.eq(v128.and(LANES, i8x16.splat(<i8>(step - 1))), i8x16.splat(0));
+  const low = v128.and(stepMask, v128.and(i8x16.ge_u(LANES, i8x16.splat(<i8>x0)), i8x16.lt_u(LANES, i8x16.splat(<i8>x1))));
+  const high = v128.and(stepMask, v128.and(i8x16.ge_u(LANES, i8x16.splat(<i8>max(0, x0 - 16))), i8x16.lt_u(LANES, i8x16.splat(<i8>(x1 - 16)))));
+  // A pixel is near its background when its level lies in [background − LEVELS, background + LEVELS] ∩ [0, 255];
+  // an empty range (a background far outside 0…255) leaves nothing near.
+  const fromA = max(0, backgroundA - BACKGROUND_LEVELS);
+  const toA = min(255, backgroundA + BACKGROUND_LEVELS);
+  const fromB = max(0, backgroundB - BACKGROUND_LEVELS);
+  const toB = min(255, backgroundB + BACKGROUND_LEVELS);
+  const background = useBackground && fromA <= toA && fromB <= toB;
+  const lowA = i8x16.splat(<i8>fromA);
+  const highA = i8x16.splat(<i8>toA);
+  const lowB = i8x16.splat(<i8>fromB);
+  const highB = i8x16.splat(<i8>toB);
+  let n = 0;
+  let sa = i32x4.splat(0);
+  let sb = i32x4.splat(0);
+  let saa = i32x4.splat(0);
+  let sbb = i32x4.splat(0);
+  let sab = i32x4.splat(0);
+  const a = SLOT_A + part;
+  const b = SLOT_B + part + <usize>(dy * SIDE + dx);
+  for (let y = yStart; y < y1; y += step) {
+    for (let half = 0; half < 2; half++) {
+      const at = <usize>(y * SIDE + 16 * half);
+      let keep = half ? high : low;
+      let va = v128.load(a + at);
+      let vb = v128.load(b + at);
+      if (background) {
+        const nearA = v128.and(i8x16.ge_u(va, lowA), i8x16.le_u(va, highA));
+        const nearB = v128.and(i8x16.ge_u(vb, lowB), i8x16.le_u(vb, highB));
+        keep = v128.andnot(keep, v128.and(nearA, nearB));
+      }
+      va = v128.and(va, keep);
+      vb = v128.and(vb, keep);
+      n += <i32>popcnt(i8x16.bitmask(keep));
+      sa = i32x4.add(sa, i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(va)));
+      sb = i32x4.add(sb, i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(vb)));
+      const aLow = i16x8.extend_low_i8x16_u(va);
+      const aHigh = i16x8.extend_high_i8x16_u(va);
+      const bLow = i16x8.extend_low_i8x16_u(vb);
+      const bHigh = i16x8.extend_high_i8x16_u(vb);
+      saa = i32x4.add(saa, i32x4.add(i32x4.dot_i16x8_s(aLow, aLow), i32x4.dot_i16x8_s(aHigh, aHigh)));
+      sbb = i32x4.add(sbb, i32x4.add(i32x4.dot_i16x8_s(bLow, bLow), i32x4.dot_i16x8_s(bHigh, bHigh)));
+      sab = i32x4.add(sab, i32x4.add(i32x4.dot_i16x8_s(aLow, bLow), i32x4.dot_i16x8_s(aHigh, bHigh)));
+    }
+  }
+  return pearsonFromSums(<f64>n, <f64>laneSum(sa), <f64>laneSum(sb), <f64>laneSum(saa), <f64>laneSum(sbb), <f64>laneSum(sab), possible);
+}
+
+/**
+ * alignedCorrelation of signatureSimilarity.ts in general (bilinear sampling at zoom `scale` and shift (dx, dy)),
+ * of the thumbnails at offset `part` of a and b: the same positions, fractions, interpolation and sums, in the
+ * same order. A whole-pixel shift at scale 1 goes to shiftedCorrelation.
+ */
+export function alignedCorrelation(part: usize, dx: f64, dy: f64, scale: f64, step: i32, useBackground: bool, backgroundA: i32, backgroundB: i32): f64 {
+  if (scale == 1 && Math.floor(dx) == dx && Math.floor(dy) == dy) return shiftedCorrelation(part, <i32>dx, <i32>dy, step, useBackground, backgroundA, backgroundB);
+  const columns = samplingTable(scale, dx, step, COLUMN_INDEX, COLUMN_FRACTION);
+  const rows = samplingTable(scale, dy, step, ROW_INDEX, ROW_FRACTION);
+  const perSide = (SIDE + step - 1) / step;
+  const possible = <f64>(perSide * perSide);
+  if (<f64>(columns * rows) < MIN_OVERLAP * possible) return -2;
+  const a = SLOT_A + part;
+  const b = SLOT_B + part;
+  const levelA = <f64>backgroundA;
+  const levelB = <f64>backgroundB;
+  let counted = 0;
+  let sa: f64 = 0;
+  let sb: f64 = 0;
+  let saa: f64 = 0;
+  let sbb: f64 = 0;
+  let sab: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const packedRow = load<i32>(ROW_INDEX + 4 * <usize>r);
+    const fy = load<f64>(ROW_FRACTION + 8 * <usize>r);
+    const top = b + <usize>((packedRow >> 8) * SIDE);
+    const bottom = top + <usize>SIDE;
+    const rowA = a + <usize>((packedRow & 0xff) * SIDE);
+    for (let c = 0; c < columns; c++) {
+      const packed = load<i32>(COLUMN_INDEX + 4 * <usize>c);
+      const x = <usize>(packed & 0xff);
+      const bx = <usize>(packed >> 8);
+      const fx = load<f64>(COLUMN_FRACTION + 8 * <usize>c);
+      const topLeft = <f64>load<u8>(top + bx);
+      const bottomLeft = <f64>load<u8>(bottom + bx);
+      const upper = topLeft + fx * (<f64>load<u8>(top + bx, 1) - topLeft);
+      const lower = bottomLeft + fx * (<f64>load<u8>(bottom + bx, 1) - bottomLeft);
+      const vb = upper + fy * (lower - upper);
+      const va = <f64>load<u8>(rowA + x);
+      if (useBackground && Math.abs(va - levelA) <= <f64>BACKGROUND_LEVELS && Math.abs(vb - levelB) <= <f64>BACKGROUND_LEVELS) continue;
+      counted++;
+      sa += va;
+      sb += vb;
+      saa += va * va;
+      sbb += vb * vb;
+      sab += va * vb;
+    }
+  }
+  return pearsonFromSums(<f64>counted, sa, sb, saa, sbb, sab, possible);
+}
