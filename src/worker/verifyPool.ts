@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { FairframeError } from '../engine/errors';
 import type { ParallelVerifier, VerifyShared } from '../engine/checks/verifyPairs';
 import type { FeatureShared } from '../engine/checks/searchFeatures';
+import type { ScoringShared } from '../engine/checks/proposalScoring';
 
 /** Pairs per unit of work handed to a thread. */
 const CHUNK_PAIRS = 1024;
@@ -27,12 +28,14 @@ export function verificationPool(threads = availableParallelism()): ParallelVeri
     verify: (shared, count, signal) =>
       runPool(shared, [{ phase: 'prepare', count: shared.slots, chunk: CHUNK_SLOTS }, { phase: 'verify', count, chunk: CHUNK_PAIRS }], Math.min(threads, Math.ceil(count / CHUNK_PAIRS)), script, signal),
     features: (shared, signal) => runPool(shared, [{ phase: 'features', count: shared.count, chunk: CHUNK_SLOTS }], Math.min(threads, Math.ceil(shared.count / CHUNK_SLOTS)), script, signal),
+    // One unit per thread: every thread is handed its unit as it starts, so each unit has a thread of its own.
+    scores: (shared, signal) => runPool(shared, [{ phase: 'scores', count: shared.units, chunk: 1 }], Math.min(threads, shared.units), script, signal),
   };
 }
 
 /** One phase of a pool's work: `count` units handed out `chunk` at a time. */
 interface Phase {
-  phase: 'prepare' | 'verify' | 'features';
+  phase: 'prepare' | 'verify' | 'features' | 'scores';
   count: number;
   chunk: number;
 }
@@ -41,7 +44,7 @@ interface Phase {
  * Hands out, to `threads` workers sharing `shared`, the chunks of each phase in turn (a phase starts once the
  * one before is done: pairs read any prepared slot), until all are done; rejects on abort or a worker's error.
  */
-function runPool(shared: VerifyShared | FeatureShared, phases: Phase[], threads: number, script: WorkerScript, signal: AbortSignal | undefined): Promise<void> {
+function runPool(shared: VerifyShared | FeatureShared | ScoringShared, phases: Phase[], threads: number, script: WorkerScript, signal: AbortSignal | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let current = 0;
     const workers: Worker[] = [];

@@ -19,20 +19,18 @@
 //    left on its own although it has verified links is reported with its strongest link as a pair.
 import { throwIfAborted } from '../errors';
 import { HammingIndex, type HammingSearchStats } from '../hash/hammingIndex';
-import { forEachSortedNeighbour } from '../hash/sortedNeighbours';
 import { verifyPairs, type ParallelVerifier } from './verifyPairs';
 import { popcount32 } from '../hash/hammingDistance';
 import { comparableThumbnail, thumbnailCorrelation, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
 import { LAYOUT_HASHES, LAYOUT_LENGTH, layoutHashes, SPECTRUM_LENGTH } from '../image/imageSignatures';
 import { searchFeatures } from './searchFeatures';
+import { flatCosine, MIN_LAYOUT_SIMILARITY, scoreSortedProposals } from './proposalScoring';
+
+export { CANDIDATES_PER_IMAGE, MIN_SPECTRUM_SIMILARITY, SPECTRUM_CANDIDATES_PER_IMAGE, SPECTRUM_WINDOW } from './proposalScoring';
+export { MIN_LAYOUT_SIMILARITY };
 
 /** Layout SimHashes within this many bits propose a pair (about a 22° angle between layouts). */
 export const LAYOUT_HASH_RADIUS = 8;
-/** Proposed pairs whose layouts correlate below this are dropped without verification. */
-export const MIN_LAYOUT_SIMILARITY = 0.5;
-/** Partners kept per image for verification: the best by layout similarity, and by spectrum similarity. */
-export const CANDIDATES_PER_IMAGE = 6;
-export const SPECTRUM_CANDIDATES_PER_IMAGE = 4;
 /** Above this many compared images, layout proposals come from sorted layout hashes, not a radius search. */
 export const RADIUS_SEARCH_LIMIT = 20_000;
 /** Places either side at which items sorted by a layout hash are proposed to each other. */
@@ -47,10 +45,6 @@ export const CROWDED_PAIRS_PER_IMAGE = 128;
 export const CROWDED_LAYOUT_WINDOW = 16;
 /** Images sampled to estimate how many pairs a radius search would propose. */
 const CROWDING_SAMPLE = 256;
-/** Places either side at which items sorted by a spectrum hash are proposed to each other. */
-export const SPECTRUM_WINDOW = 4;
-/** Spectrum-proposed pairs whose spectra correlate below this are dropped without verification. */
-export const MIN_SPECTRUM_SIMILARITY = 0.9;
 /** Largest cluster complete linkage builds (a merge beyond it is not attempted). */
 export const MAX_CLUSTER_SIZE = 256;
 /** Default ratio test: a near duplicate's residual is at most 0.4 of the closest look-alike's (a distance ratio of about 0.63). */
@@ -145,11 +139,35 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
   const features = await searchFeatures(items.map((item) => item.thumbnail), radiusLimit, { parallel: options.parallel, parallelMinItems: options.parallelMinPairs, signal });
   const { compared, layouts, spectra } = features;
   const n = compared.length;
+  // Layout proposals: every pair within LAYOUT_HASH_RADIUS bits while that stays affordable. Past
+  // `radiusSearchLimit` images (a radius search's work grows with the square of a crowd), and for a crowded
+  // set below it (digits, aligned faces: most layouts within a few bits of each other), the neighbours in
+  // the orders of LAYOUT_HASHES layout hashes instead, at a bounded cost per image.
+  let estimatedRadiusPairs: number | undefined;
+  let layoutOrders: Uint32Array[] = [];
+  let layoutWindow = 0;
+  if (features.layoutHigh && features.layoutLow) {
+    estimatedRadiusPairs = estimatePairsWithin(features.layoutHigh, features.layoutLow, LAYOUT_HASH_RADIUS);
+    if (estimatedRadiusPairs > (options.crowdedPairsPerImage ?? CROWDED_PAIRS_PER_IMAGE) * n) {
+      layoutOrders = Array.from({ length: LAYOUT_HASHES }, () => new Uint32Array(n));
+      for (let p = 0; p < n; p++) layoutHashes(layouts.subarray(p * LAYOUT_LENGTH, (p + 1) * LAYOUT_LENGTH)).forEach((hash, h) => (layoutOrders[h][p] = hash));
+      layoutWindow = CROWDED_LAYOUT_WINDOW;
+    }
+  } else {
+    layoutOrders = features.layoutOrders!;
+    layoutWindow = LAYOUT_WINDOW;
+  }
   // Images of one kind propose each other by the hundred: keep the most similar by layout, and by
-  // spectrum (which a shift does not change), so a shifted copy is not crowded out by look-alikes.
-  const byLayout = new CandidateLists(n, CANDIDATES_PER_IMAGE);
-  const bySpectrum = new CandidateLists(n, SPECTRUM_CANDIDATES_PER_IMAGE);
-  let proposals = 0;
+  // spectrum (which a shift does not change), so a shifted copy is not crowded out by look-alikes. The
+  // sorted orders, layout and spectrum (items adjacent in the order of any spectrum hash), are scored first,
+  // in threads when there are many items.
+  const scored = await scoreSortedProposals(layouts, spectra, layoutOrders, layoutWindow, features.spectrumOrders, {
+    parallel: options.parallel,
+    parallelMinItems: options.parallelMinPairs,
+    signal,
+  });
+  const { byLayout, bySpectrum } = scored;
+  let proposals = scored.layoutVisits;
   const propose = (p: number, q: number): void => {
     proposals++;
     const similarity = flatCosine(layouts, p, q, LAYOUT_LENGTH);
@@ -160,31 +178,12 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
     bySpectrum.offer(p, q, spectral);
     bySpectrum.offer(q, p, spectral);
   };
-
-  // Layout proposals: every pair within LAYOUT_HASH_RADIUS bits while that stays affordable. Past
-  // `radiusSearchLimit` images (a radius search's work grows with the square of a crowd), and for a crowded
-  // set below it (digits, aligned faces: most layouts within a few bits of each other), the neighbours in
-  // the orders of LAYOUT_HASHES layout hashes instead, at a bounded cost per image.
   let layoutSearch: LayoutSearchStats;
-  const sortedSearch = (orders: Uint32Array[], window: number): LayoutSearchStats => {
-    let visits = 0;
-    forEachSortedNeighbour(orders, window, (p, q) => {
-      visits++;
-      propose(p, q);
-    });
-    return { kind: 'sorted', method: 'brute-force', parts: 0, subRadius: 0, comparisons: visits };
-  };
-  if (features.layoutHigh && features.layoutLow) {
-    const estimatedRadiusPairs = estimatePairsWithin(features.layoutHigh, features.layoutLow, LAYOUT_HASH_RADIUS);
-    if (estimatedRadiusPairs <= (options.crowdedPairsPerImage ?? CROWDED_PAIRS_PER_IMAGE) * n) {
-      layoutSearch = { ...HammingIndex.fromHalves(features.layoutHigh, features.layoutLow).forEachPairWithin(LAYOUT_HASH_RADIUS, propose), kind: 'radius', estimatedRadiusPairs };
-    } else {
-      const orders = Array.from({ length: LAYOUT_HASHES }, () => new Uint32Array(n));
-      for (let p = 0; p < n; p++) layoutHashes(layouts.subarray(p * LAYOUT_LENGTH, (p + 1) * LAYOUT_LENGTH)).forEach((hash, h) => (orders[h][p] = hash));
-      layoutSearch = { ...sortedSearch(orders, CROWDED_LAYOUT_WINDOW), estimatedRadiusPairs, crowded: true };
-    }
+  if (layoutOrders.length === 0) {
+    layoutSearch = { ...HammingIndex.fromHalves(features.layoutHigh!, features.layoutLow!).forEachPairWithin(LAYOUT_HASH_RADIUS, propose), kind: 'radius', estimatedRadiusPairs };
   } else {
-    layoutSearch = sortedSearch(features.layoutOrders!, LAYOUT_WINDOW);
+    const sorted: LayoutSearchStats = { kind: 'sorted', method: 'brute-force', parts: 0, subRadius: 0, comparisons: scored.layoutVisits };
+    layoutSearch = estimatedRadiusPairs === undefined ? sorted : { ...sorted, estimatedRadiusPairs, crowded: true };
   }
   throwIfAborted(signal);
 
@@ -193,17 +192,7 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
   const dhashSearch = HammingIndex.build(hashed.map((p) => items[compared[p]].dhash!))
     .forEachPairWithin(options.dhashRadius, (x, y) => propose(hashed[x], hashed[y]));
   throwIfAborted(signal);
-
-  // Spectrum neighbours: adjacent in the order of any of the spectrum hashes.
-  let spectrumProposals = 0;
-  forEachSortedNeighbour(features.spectrumOrders, SPECTRUM_WINDOW, (p, q) => {
-    spectrumProposals++;
-    const spectral = flatCosine(spectra, p, q, SPECTRUM_LENGTH);
-    if (spectral < MIN_SPECTRUM_SIMILARITY) return;
-    bySpectrum.offer(p, q, spectral);
-    bySpectrum.offer(q, p, spectral);
-  });
-  throwIfAborted(signal);
+  const spectrumProposals = scored.spectrumVisits;
 
   // Verification of every kept candidate pair, once.
   const verified = new PairMemo(n);
@@ -379,45 +368,6 @@ export function estimatePairsWithin(high: Uint32Array, low: Uint32Array, radius:
     for (let q = 0; q < n; q++) if (q !== p && popcount32(high[p] ^ high[q]) + popcount32(low[p] ^ low[q]) <= radius) within++;
   }
   return sample === 0 ? 0 : (within * n) / (2 * sample);
-}
-
-/** The dot product of unit vectors p and q of `length` numbers each, side by side in `vectors` (unitCosine without subarrays). */
-function flatCosine(vectors: Float32Array, p: number, q: number, length: number): number {
-  const x = p * length;
-  const y = q * length;
-  let dot = 0;
-  for (let i = 0; i < length; i++) dot += vectors[x + i] * vectors[y + i];
-  return dot;
-}
-
-/** For each item, the `k` partners with the highest score offered so far. */
-class CandidateLists {
-  private readonly partner: Int32Array;
-  private readonly score: Float32Array;
-
-  constructor(count: number, private readonly k: number) {
-    this.partner = new Int32Array(count * k).fill(-1);
-    this.score = new Float32Array(count * k).fill(Number.NEGATIVE_INFINITY);
-  }
-
-  offer(item: number, partner: number, score: number): void {
-    const start = item * this.k;
-    let lowest = start;
-    for (let s = start; s < start + this.k; s++) {
-      if (this.partner[s] === partner) return;
-      if (this.score[s] < this.score[lowest]) lowest = s;
-    }
-    if (score > this.score[lowest]) {
-      this.partner[lowest] = partner;
-      this.score[lowest] = score;
-    }
-  }
-
-  of(item: number): number[] {
-    const out: number[] = [];
-    for (let s = item * this.k; s < (item + 1) * this.k; s++) if (this.partner[s] >= 0) out.push(this.partner[s]);
-    return out;
-  }
 }
 
 /** Alignments of unordered pairs (lo < hi), keyed by lo·n + hi (exact below 2^53). */

@@ -9,6 +9,7 @@ import { PREPARED_BYTES } from '../kernels/wasmKernels';
 import { comparableThumbnail, comparableView, thumbnailCorrelation, type Alignment, type ComparableThumbnail } from '../image/signatureSimilarity';
 import { THUMBNAIL_PIXELS } from '../image/thumbnail';
 import type { FeatureShared } from './searchFeatures';
+import type { ScoringShared } from './proposalScoring';
 
 /** Below this many pairs, handing them to threads costs more than it saves: they are verified in this thread. */
 export const PARALLEL_MIN_PAIRS = 4096;
@@ -37,6 +38,8 @@ export interface ParallelVerifier {
   verify(shared: VerifyShared, count: number, signal?: AbortSignal): Promise<void>;
   /** Runs computeFeatures (searchFeatures.ts) over every slot of `shared` in several threads. */
   features?(shared: FeatureShared, signal?: AbortSignal): Promise<void>;
+  /** Runs scoreUnit (proposalScoring.ts) for every unit of `shared`, each in a thread of its own. */
+  scores?(shared: ScoringShared, signal?: AbortSignal): Promise<void>;
 }
 
 /** Prepares slots [start, end) of `shared` (smoothing, background, phase grids) into its prepared buffer. */
