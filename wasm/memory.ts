@@ -46,12 +46,16 @@ export const SPECTRUM_LENGTH: i32 = (SPECTRUM_BAND + 1) * (2 * SPECTRUM_BAND + 1
 export const U_LANES: i32 = 6;
 export const V_LANES: i32 = 10;
 export const THUMB: usize = ZOOM_COUNT + 64;
-export const LAYOUT_RAW: usize = THUMB + <usize>PIXELS;
+/** The thumbnail as f64 (layoutCells). */
+export const THUMB_F64: usize = THUMB + <usize>PIXELS;
+export const LAYOUT_RAW: usize = THUMB_F64 + 8 * <usize>PIXELS;
 export const SPECTRUM_RAW: usize = LAYOUT_RAW + 8 * <usize>LAYOUT_LENGTH;
 export const LAYOUT_ROWS: usize = SPECTRUM_RAW + 8 * <usize>SPECTRUM_LENGTH;
 export const ROW_RE: usize = LAYOUT_ROWS + 8 * <usize>(LAYOUT_CELLS * SIDE);
 export const ROW_IM: usize = ROW_RE + 8 * <usize>(U_LANES * SIDE);
-export const VECTOR: usize = ROW_IM + 8 * <usize>(U_LANES * SIDE);
+/** The ten magnitudes of one u (spectrumMagnitudes' scratch). */
+export const MAGNITUDES: usize = ROW_IM + 8 * <usize>(U_LANES * SIDE);
+export const VECTOR: usize = MAGNITUDES + 8 * 10;
 /** The vector's coordinates, each in both lanes of an f64x2. */
 export const VECTOR_SPLAT: usize = VECTOR + 4 * <usize>LAYOUT_LENGTH;
 export const HASHES: usize = VECTOR_SPLAT + 16 * <usize>LAYOUT_LENGTH;
