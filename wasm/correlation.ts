@@ -7,7 +7,7 @@
 //
 // Memory (memory.ts): two prepared thumbnails, a at SLOT_A and b at SLOT_B, each in the layout of
 // wasmKernels.ts (fine, coarse, phase-grid cells, phase sums, background), then outputs and scratch.
-import { SIDE, MAX_SHIFT, SHIFT_SPAN, GRID, PHASE_SUMS, MIN_OVERLAP, MIN_INFORMATIVE, CENTRE, FINE, COARSE, CELLS, SUMS, SLOT_A, SLOT_B, RANKED, MASKED, ZOOMED, COLUMN_INDEX, COLUMN_FRACTION, ROW_INDEX, ROW_FRACTION, ZOOM_ROWS, ZOOM_COLUMNS, ZOOM_COUNT } from './memory';
+import { SIDE, MAX_SHIFT, SHIFT_SPAN, GRID, PHASE_SUMS, MIN_OVERLAP, MIN_INFORMATIVE, CENTRE, FINE, COARSE, CELLS, SUMS, SLOT_A, SLOT_B, RANKED, MASKED, ZOOMED, COLUMN_INDEX, COLUMN_FRACTION, ROW_INDEX, ROW_FRACTION, ZOOM_A, ZOOM_COUNT, ZOOM_LANES, ZOOM_ROWS } from './memory';
 
 export function slotA(): usize {
   return SLOT_A;
@@ -111,75 +111,105 @@ function samplingTable(scale: f64, shift: f64, step: i32, index: usize, fraction
 /**
  * zoomAround of signatureSimilarity.ts on the coarse thumbnails of a and b, for the nine whole-pixel shifts
  * around (centreDx, centreDy): the correlations into ZOOMED, row of shifts by row (dy, then dx, ascending),
- * −3 where a shift lies beyond ±MAX_SHIFT. The same positions, fractions, interpolations and sums, in the
- * same order, as the TypeScript.
+ * −3 where a shift lies beyond ±MAX_SHIFT. b is interpolated along rows once per column shift k and shared
+ * by the three row shifts; the three column shifts of a row shift are summed together, one per SIMD lane.
+ * Each lane adds its own samples in the same order as a single evaluation would (with exact zeros after a
+ * row's last column where another lane has more), so every correlation has alignedCorrelation's bits.
  */
 export function zoomAround(scale: f64, centreDx: i32, centreDy: i32): void {
   const step = 2;
-  const possible: f64 = <f64>((SIDE / step) * (SIDE / step));
+  const half = SIDE / step;
+  const possible: f64 = <f64>(half * half);
   const a = SLOT_A + COARSE;
   const b = SLOT_B + COARSE;
+  let widest = 0;
   for (let k = 0; k < 3; k++) {
     const dx = centreDx - 1 + k;
     store<i32>(ZOOM_COUNT + 4 * <usize>k, -1);
     if (abs(dx) > MAX_SHIFT) continue;
     const columns = samplingTable(scale, <f64>dx, step, COLUMN_INDEX, COLUMN_FRACTION);
-    for (let c = 0; c < columns; c++) {
+    for (let c = 0; c < half; c++) {
+      const lane = 8 * <usize>(c * ZOOM_LANES + k);
+      if (c >= columns) {
+        for (let row = 0; row < SIDE; row++) store<f64>(ZOOM_ROWS + 8 * <usize>(row * half * ZOOM_LANES) + lane, 0);
+        for (let row = 0; row < half; row++) store<f64>(ZOOM_A + 8 * <usize>(row * half * ZOOM_LANES) + lane, 0);
+        continue;
+      }
       const packed = load<i32>(COLUMN_INDEX + 4 * <usize>c);
+      const x = packed & 0xff;
       const left = packed >> 8;
       const fx = load<f64>(COLUMN_FRACTION + 8 * <usize>c);
-      store<i32>(ZOOM_COLUMNS + 4 * <usize>(k * SIDE + c), packed & 0xff);
       for (let row = 0; row < SIDE; row++) {
         const at = b + <usize>(row * SIDE + left);
         const b0 = <i32>load<u8>(at);
         const b1 = <i32>load<u8>(at, 1);
-        store<f64>(ZOOM_ROWS + 8 * <usize>((k * SIDE + row) * SIDE + c), <f64>b0 + fx * <f64>(b1 - b0));
+        store<f64>(ZOOM_ROWS + 8 * <usize>(row * half * ZOOM_LANES) + lane, <f64>b0 + fx * <f64>(b1 - b0));
       }
+      for (let row = 0; row < half; row++) store<f64>(ZOOM_A + 8 * <usize>(row * half * ZOOM_LANES) + lane, <f64>load<u8>(a + <usize>(step * row * SIDE + x)));
     }
     store<i32>(ZOOM_COUNT + 4 * <usize>k, columns);
+    if (columns > widest) widest = columns;
   }
+  const rowBytes = 8 * <usize>(half * ZOOM_LANES);
   for (let d = 0; d < 3; d++) {
     const dy = centreDy - 1 + d;
+    const out = ZOOMED + 8 * <usize>(3 * d);
     if (abs(dy) > MAX_SHIFT) {
-      for (let k = 0; k < 3; k++) store<f64>(ZOOMED + 8 * <usize>(3 * d + k), -3);
+      for (let k = 0; k < 3; k++) store<f64>(out + 8 * <usize>k, -3);
       continue;
     }
     const rows = samplingTable(scale, <f64>dy, step, ROW_INDEX, ROW_FRACTION);
+    let sa01 = f64x2.splat(0);
+    let sb01 = f64x2.splat(0);
+    let saa01 = f64x2.splat(0);
+    let sbb01 = f64x2.splat(0);
+    let sab01 = f64x2.splat(0);
+    let sa23 = f64x2.splat(0);
+    let sb23 = f64x2.splat(0);
+    let saa23 = f64x2.splat(0);
+    let sbb23 = f64x2.splat(0);
+    let sab23 = f64x2.splat(0);
+    for (let r = 0; r < rows; r++) {
+      const packed = load<i32>(ROW_INDEX + 4 * <usize>r);
+      const fy = f64x2.splat(load<f64>(ROW_FRACTION + 8 * <usize>r));
+      const top = ZOOM_ROWS + rowBytes * <usize>(packed >> 8);
+      const bottom = top + rowBytes;
+      const rowA = ZOOM_A + rowBytes * <usize>((packed & 0xff) / step);
+      for (let c = 0; c < widest; c++) {
+        const at = 8 * <usize>(c * ZOOM_LANES);
+        const upper01 = v128.load(top + at);
+        const upper23 = v128.load(top + at, 16);
+        const vb01 = f64x2.add(upper01, f64x2.mul(fy, f64x2.sub(v128.load(bottom + at), upper01)));
+        const vb23 = f64x2.add(upper23, f64x2.mul(fy, f64x2.sub(v128.load(bottom + at, 16), upper23)));
+        const va01 = v128.load(rowA + at);
+        const va23 = v128.load(rowA + at, 16);
+        sa01 = f64x2.add(sa01, va01);
+        sb01 = f64x2.add(sb01, vb01);
+        saa01 = f64x2.add(saa01, f64x2.mul(va01, va01));
+        sbb01 = f64x2.add(sbb01, f64x2.mul(vb01, vb01));
+        sab01 = f64x2.add(sab01, f64x2.mul(va01, vb01));
+        sa23 = f64x2.add(sa23, va23);
+        sb23 = f64x2.add(sb23, vb23);
+        saa23 = f64x2.add(saa23, f64x2.mul(va23, va23));
+        sbb23 = f64x2.add(sbb23, f64x2.mul(vb23, vb23));
+        sab23 = f64x2.add(sab23, f64x2.mul(va23, vb23));
+      }
+    }
     for (let k = 0; k < 3; k++) {
-      const out = ZOOMED + 8 * <usize>(3 * d + k);
       const columns = load<i32>(ZOOM_COUNT + 4 * <usize>k);
-      if (columns < 0) {
-        store<f64>(out, -3);
-        continue;
-      }
-      if (<f64>(columns * rows) < MIN_OVERLAP * possible) {
-        store<f64>(out, -2);
-        continue;
-      }
-      let sa: f64 = 0;
-      let sb: f64 = 0;
-      let saa: f64 = 0;
-      let sbb: f64 = 0;
-      let sab: f64 = 0;
-      const columnsOfA = ZOOM_COLUMNS + 4 * <usize>(k * SIDE);
-      for (let r = 0; r < rows; r++) {
-        const packed = load<i32>(ROW_INDEX + 4 * <usize>r);
-        const rowA = a + <usize>((packed & 0xff) * SIDE);
-        const fy = load<f64>(ROW_FRACTION + 8 * <usize>r);
-        const top = ZOOM_ROWS + 8 * <usize>((k * SIDE + (packed >> 8)) * SIDE);
-        const bottom = top + 8 * <usize>SIDE;
-        for (let c = 0; c < columns; c++) {
-          const upper = load<f64>(top + 8 * <usize>c);
-          const vb = upper + fy * (load<f64>(bottom + 8 * <usize>c) - upper);
-          const va = <f64>load<u8>(rowA + <usize>load<i32>(columnsOfA + 4 * <usize>c));
-          sa += va;
-          sb += vb;
-          saa += va * va;
-          sbb += vb * vb;
-          sab += va * vb;
+      let r: f64 = -3;
+      if (columns >= 0) {
+        if (<f64>(columns * rows) < MIN_OVERLAP * possible) {
+          r = -2;
+        } else if (k == 0) {
+          r = pearsonFromSums(<f64>(columns * rows), f64x2.extract_lane(sa01, 0), f64x2.extract_lane(sb01, 0), f64x2.extract_lane(saa01, 0), f64x2.extract_lane(sbb01, 0), f64x2.extract_lane(sab01, 0), possible);
+        } else if (k == 1) {
+          r = pearsonFromSums(<f64>(columns * rows), f64x2.extract_lane(sa01, 1), f64x2.extract_lane(sb01, 1), f64x2.extract_lane(saa01, 1), f64x2.extract_lane(sbb01, 1), f64x2.extract_lane(sab01, 1), possible);
+        } else {
+          r = pearsonFromSums(<f64>(columns * rows), f64x2.extract_lane(sa23, 0), f64x2.extract_lane(sb23, 0), f64x2.extract_lane(saa23, 0), f64x2.extract_lane(sbb23, 0), f64x2.extract_lane(sab23, 0), possible);
         }
       }
-      store<f64>(out, pearsonFromSums(<f64>(columns * rows), sa, sb, saa, sbb, sab, possible));
+      store<f64>(out + 8 * <usize>k, r);
     }
   }
 }

@@ -31,10 +31,15 @@ export const COLUMN_INDEX: usize = ZOOMED + 8 * 9;
 export const COLUMN_FRACTION: usize = COLUMN_INDEX + 4 * <usize>SIDE;
 export const ROW_INDEX: usize = COLUMN_FRACTION + 8 * <usize>SIDE;
 export const ROW_FRACTION: usize = ROW_INDEX + 4 * <usize>SIDE;
-/** The zoom search's b interpolated along rows, [column shift k][row][column] f64, a's columns per k, and counts. */
+/**
+ * The zoom search's tables, four lanes per entry (column shifts k = 0, 1, 2 and an unused lane), f64: b
+ * interpolated along rows [row][column c][k] (32 rows), a's sampled pixels [row / 2][c][k] (every other row),
+ * with zeros past each k's columns; and each k's column count.
+ */
+export const ZOOM_LANES: i32 = 4;
 export const ZOOM_ROWS: usize = ROW_FRACTION + 8 * <usize>SIDE;
-export const ZOOM_COLUMNS: usize = ZOOM_ROWS + 8 * 3 * <usize>PIXELS;
-export const ZOOM_COUNT: usize = ZOOM_COLUMNS + 4 * 3 * <usize>SIDE;
+export const ZOOM_A: usize = ZOOM_ROWS + 8 * <usize>(SIDE * (SIDE / 2) * ZOOM_LANES);
+export const ZOOM_COUNT: usize = ZOOM_A + 8 * <usize>((SIDE / 2) * (SIDE / 2) * ZOOM_LANES);
 
 // The per-image signatures (signatures.ts): a thumbnail in, its layout cells and spectrum magnitudes out;
 // a unit vector in, its random-hyperplane hashes out; and the tables that TypeScript writes once.

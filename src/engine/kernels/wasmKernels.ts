@@ -48,7 +48,10 @@ export const SUMS_OFFSET = 3072;
 export const PREPARED_BYTES = 4096;
 
 export interface Kernels {
-  /** Loads two prepared thumbnails (PREPARED_BYTES each); a thumbnail already in its place is not copied again. */
+  /**
+   * Gives the kernels two prepared thumbnails (PREPARED_BYTES each): each part is copied into memory when a kernel
+   * first needs it, and not again while the same arrays stay loaded (they must not change meanwhile).
+   */
   loadPair(a: Uint8Array, b: Uint8Array): void;
   /** Copies `bytes` to offset `at` of a's (side 0) or b's (side 1) place, as a test or a one-off comparison needs. */
   loadPart(side: 0 | 1, at: number, bytes: Uint8Array | Int32Array): void;
@@ -94,27 +97,52 @@ function instantiate(): Kernels {
   const slots = [exports.slotA(), exports.slotB()];
   const ranked = new Float64Array(exports.memory.buffer, exports.ranked(), 49);
   const zoomed = new Float64Array(exports.memory.buffer, exports.zoomed(), 9);
-  const loaded: Array<Uint8Array | undefined> = [undefined, undefined];
+  // The pair given to loadPair, and what of each side is in memory: the phase grids and sums of `gridsOf` (all
+  // the first look reads: most pairs stop there), and also the rest of the prepared form when `whole`.
+  const given: Array<Uint8Array | undefined> = [undefined, undefined];
+  const gridsOf: Array<Uint8Array | undefined> = [undefined, undefined];
+  const whole = [false, false];
+  const needGrids = (): void => {
+    for (const side of [0, 1]) {
+      const bytes = given[side];
+      if (!bytes || gridsOf[side] === bytes) continue;
+      memory.set(bytes.subarray(CELLS_OFFSET), slots[side] + CELLS_OFFSET);
+      gridsOf[side] = bytes;
+      whole[side] = false;
+    }
+  };
+  const needWhole = (): void => {
+    for (const side of [0, 1]) {
+      const bytes = given[side];
+      if (!bytes || (gridsOf[side] === bytes && whole[side])) continue;
+      if (gridsOf[side] === bytes) memory.set(bytes.subarray(0, CELLS_OFFSET), slots[side]);
+      else memory.set(bytes, slots[side]);
+      gridsOf[side] = bytes;
+      whole[side] = true;
+    }
+  };
   return {
     loadPair(a, b) {
-      if (loaded[0] !== a) memory.set(a, slots[0]);
-      if (loaded[1] !== b) memory.set(b, slots[1]);
-      loaded[0] = a;
-      loaded[1] = b;
+      given[0] = a;
+      given[1] = b;
     },
     loadPart(side, at, bytes) {
-      loaded[side] = undefined;
+      given[side] = gridsOf[side] = undefined;
+      whole[side] = false;
       memory.set(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), slots[side] + at);
     },
     rankShifts() {
+      needGrids();
       exports.rankShifts();
       return ranked;
     },
     zoomAround(scale, centreDx, centreDy) {
+      needWhole();
       exports.zoomAround(scale, centreDx, centreDy);
       return zoomed;
     },
     correlation(part, dx, dy, scale, step, background) {
+      needWhole();
       return exports.alignedCorrelation(part, dx, dy, scale, step, background ? 1 : 0, background?.a ?? 0, background?.b ?? 0);
     },
     writeTable(which, values) {
