@@ -7,7 +7,7 @@
 //
 // Memory (memory.ts): two prepared thumbnails, a at SLOT_A and b at SLOT_B, each in the layout of
 // wasmKernels.ts (fine, coarse, phase-grid cells, phase sums, background), then outputs and scratch.
-import { SIDE, MAX_SHIFT, SHIFT_SPAN, GRID, PHASE_SUMS, MIN_OVERLAP, MIN_INFORMATIVE, CENTRE, FINE, COARSE, CELLS, SUMS, SLOT_A, SLOT_B, RANKED, MASKED, ZOOMED, COLUMN_INDEX, COLUMN_FRACTION, ROW_INDEX, ROW_FRACTION, ZOOM_A, ZOOM_COUNT, ZOOM_LANES, ZOOM_ROWS } from './memory';
+import { SIDE, MAX_SHIFT, SHIFT_SPAN, GRID, PHASE_SUMS, MIN_OVERLAP, MIN_INFORMATIVE, CENTRE, FINE, COARSE, CELLS, SUMS, SLOT_A, SLOT_B, RANKED, MASKED, ZOOMED, COLUMN_INDEX, COLUMN_FRACTION, ROW_INDEX, ROW_FRACTION, ZOOM_A, ZOOM_COUNT, ZOOM_LANES, ZOOM_ROWS, PIXELS, SMOOTH_ROWS, HISTOGRAM, PREPARE_IN, PREPARE_OUT } from './memory';
 
 export function slotA(): usize {
   return SLOT_A;
@@ -343,4 +343,125 @@ export function alignedCorrelation(part: usize, dx: f64, dy: f64, scale: f64, st
     }
   }
   return pearsonFromSums(<f64>counted, sa, sb, saa, sbb, sab, possible);
+}
+
+/**
+ * smoothThumbnail of signatureSimilarity.ts: the [1 2 1]/4 × [1 2 1]/4 binomial smoothing of the thumbnail at
+ * `from` (edges replicated), rounded to 8 bits ((Σ + 8) >> 4), into `to`. Integer arithmetic in 16-bit lanes
+ * (a sum is at most 16 × 255 + 8): a row's horizontal sums, then the vertical sums of three rows.
+ */
+export function smooth(from: usize, to: usize): void {
+  for (let y = 0; y < SIDE; y++) {
+    const row = from + <usize>(y * SIDE);
+    const left = v128.load(row);
+    const right = v128.load(row, 16);
+    // Each pixel's left and right neighbours (the edge pixel standing in for the missing one).
+    const leftOfLeft = i8x16.shuffle(left, left, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+    const rightOfLeft = i8x16.shuffle(left, right, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+    const leftOfRight = i8x16.shuffle(left, right, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30);
+    const rightOfRight = i8x16.shuffle(right, right, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 15);
+    const out = SMOOTH_ROWS + 2 * <usize>(y * SIDE);
+    v128.store(out, horizontal(i16x8.extend_low_i8x16_u(leftOfLeft), i16x8.extend_low_i8x16_u(left), i16x8.extend_low_i8x16_u(rightOfLeft)));
+    v128.store(out, horizontal(i16x8.extend_high_i8x16_u(leftOfLeft), i16x8.extend_high_i8x16_u(left), i16x8.extend_high_i8x16_u(rightOfLeft)), 16);
+    v128.store(out, horizontal(i16x8.extend_low_i8x16_u(leftOfRight), i16x8.extend_low_i8x16_u(right), i16x8.extend_low_i8x16_u(rightOfRight)), 32);
+    v128.store(out, horizontal(i16x8.extend_high_i8x16_u(leftOfRight), i16x8.extend_high_i8x16_u(right), i16x8.extend_high_i8x16_u(rightOfRight)), 48);
+  }
+  const rounding = i16x8.splat(8);
+  for (let y = 0; y < SIDE; y++) {
+    const up = SMOOTH_ROWS + 2 * <usize>((y > 0 ? y - 1 : 0) * SIDE);
+    const here = SMOOTH_ROWS + 2 * <usize>(y * SIDE);
+    const down = SMOOTH_ROWS + 2 * <usize>((y < SIDE - 1 ? y + 1 : y) * SIDE);
+    const out = to + <usize>(y * SIDE);
+    for (let half = 0; half < 2; half++) {
+      const at = 32 * <usize>half;
+      const first = i16x8.shr_u(i16x8.add(horizontal(v128.load(up + at), v128.load(here + at), v128.load(down + at)), rounding), 4);
+      const second = i16x8.shr_u(i16x8.add(horizontal(v128.load(up + at + 16), v128.load(here + at + 16), v128.load(down + at + 16)), rounding), 4);
+      v128.store(out + 16 * <usize>half, i8x16.narrow_i16x8_u(first, second));
+    }
+  }
+}
+
+/** a + 2b + c in 16-bit lanes. */
+@inline
+function horizontal(a: v128, b: v128, c: v128): v128 {
+  return i16x8.add(i16x8.add(a, c), i16x8.shl(b, 1));
+}
+
+/** The lower median of the 1,024 levels at `from`, by histogram (medianLevel of signatureSimilarity.ts). */
+export function medianLevel(from: usize): i32 {
+  memory.fill(HISTOGRAM, 0, 4 * 256);
+  for (let i = 0; i < PIXELS; i++) {
+    const at = HISTOGRAM + 4 * <usize>load<u8>(from + <usize>i);
+    store<i32>(at, load<i32>(at) + 1);
+  }
+  const half = (PIXELS - 1) >> 1;
+  let seen = 0;
+  for (let level = 0; level < 256; level++) {
+    seen += load<i32>(HISTOGRAM + 4 * <usize>level);
+    if (seen > half) return level;
+  }
+  return 255;
+}
+
+/**
+ * phaseGrids of signatureSimilarity.ts: the 16 every-fourth-pixel grids of the thumbnail at `from` into `cells`
+ * (phase (px, py) at (4·py + px)·64, cell (i, j) at j·8 + i), and per phase into `sums` (14 i32): Σv and Σv² over
+ * the grid, its first row, last row, first column and last column, then the four corner values.
+ */
+export function phaseGrids(from: usize, cells: usize, sums: usize): void {
+  const last = GRID - 1;
+  for (let phase = 0; phase < 16; phase++) {
+    const px = phase & 3;
+    const py = phase >> 2;
+    const grid = cells + <usize>(phase * GRID * GRID);
+    const at = sums + 4 * <usize>(phase * PHASE_SUMS);
+    let total = 0;
+    let squares = 0;
+    for (let j = 0; j < GRID; j++) {
+      for (let i = 0; i < GRID; i++) {
+        const v = <i32>load<u8>(from + <usize>((4 * j + py) * SIDE + 4 * i + px));
+        store<u8>(grid + <usize>(j * GRID + i), <u8>v);
+        total += v;
+        squares += v * v;
+      }
+    }
+    store<i32>(at, total);
+    store<i32>(at, squares, 4);
+    // The first and last row, the first and last column.
+    for (let edge = 0; edge < 4; edge++) {
+      let s = 0;
+      let q = 0;
+      for (let k = 0; k < GRID; k++) {
+        const index = edge == 0 ? k : edge == 1 ? last * GRID + k : edge == 2 ? k * GRID : k * GRID + last;
+        const v = <i32>load<u8>(grid + <usize>index);
+        s += v;
+        q += v * v;
+      }
+      store<i32>(at + 8 + 8 * <usize>edge, s);
+      store<i32>(at + 12 + 8 * <usize>edge, q);
+    }
+    store<i32>(at, <i32>load<u8>(grid), 40);
+    store<i32>(at, <i32>load<u8>(grid + <usize>last), 44);
+    store<i32>(at, <i32>load<u8>(grid + <usize>(last * GRID)), 48);
+    store<i32>(at, <i32>load<u8>(grid + <usize>(last * GRID + last)), 52);
+  }
+}
+
+/**
+ * comparableThumbnail of signatureSimilarity.ts: the thumbnail at PREPARE_IN prepared into PREPARE_OUT (the
+ * layout of a prepared slot): smoothed once (fine), twice (coarse), the coarse thumbnail's phase grids and sums,
+ * and the fine thumbnail's median level.
+ */
+export function prepare(): void {
+  smooth(PREPARE_IN, PREPARE_OUT + FINE);
+  smooth(PREPARE_OUT + FINE, PREPARE_OUT + COARSE);
+  phaseGrids(PREPARE_OUT + COARSE, PREPARE_OUT + CELLS, PREPARE_OUT + SUMS);
+  store<i32>(PREPARE_OUT + SUMS + 4 * <usize>(16 * PHASE_SUMS), medianLevel(PREPARE_OUT + FINE));
+}
+
+export function prepareInput(): usize {
+  return PREPARE_IN;
+}
+export function prepareOutput(): usize {
+  return PREPARE_OUT;
 }

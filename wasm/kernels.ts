@@ -1,5 +1,5 @@
 // The WebAssembly kernels' entry (AssemblyScript): `npm run build:kernels` compiles this module and what it
 // exports into src/engine/kernels/kernelsWasm.ts, which src/engine/kernels/wasmKernels.ts loads.
-export { alignedCorrelation, ranked, rankShifts, shiftedCorrelation, slotA, slotB, zoomAround, zoomed } from './correlation';
+export { alignedCorrelation, medianLevel, phaseGrids, prepare, prepareInput, prepareOutput, ranked, rankShifts, shiftedCorrelation, slotA, slotB, smooth, zoomAround, zoomed } from './correlation';
 export { hashesOutput, layoutCells, layoutOutput, projectionHashes, spectrumMagnitudes, spectrumOutput, table, thumbnailInput, vectorInput } from './signatures';
 export { MEMORY_END } from './memory';

@@ -40,6 +40,11 @@ export const ZOOM_LANES: i32 = 4;
 export const ZOOM_ROWS: usize = ROW_FRACTION + 8 * <usize>SIDE;
 export const ZOOM_A: usize = ZOOM_ROWS + 8 * <usize>(SIDE * (SIDE / 2) * ZOOM_LANES);
 export const ZOOM_COUNT: usize = ZOOM_A + 8 * <usize>((SIDE / 2) * (SIDE / 2) * ZOOM_LANES);
+/** Preparing a thumbnail: the thumbnail in, its prepared form out (a slot's layout), and scratch. */
+export const PREPARE_IN: usize = ZOOM_COUNT + 64;
+export const PREPARE_OUT: usize = PREPARE_IN + <usize>PIXELS;
+export const SMOOTH_ROWS: usize = PREPARE_OUT + PREPARED_BYTES;
+export const HISTOGRAM: usize = SMOOTH_ROWS + 4 * <usize>PIXELS;
 
 // The per-image signatures (signatures.ts): a thumbnail in, its layout cells and spectrum magnitudes out;
 // a unit vector in, its random-hyperplane hashes out; and the tables that TypeScript writes once.
@@ -50,7 +55,7 @@ export const SPECTRUM_LENGTH: i32 = (SPECTRUM_BAND + 1) * (2 * SPECTRUM_BAND + 1
 /** Lanes of the first DFT stage (u = 0…4, and one unused) and of the second (v = −4…4, and one unused). */
 export const U_LANES: i32 = 6;
 export const V_LANES: i32 = 10;
-export const THUMB: usize = ZOOM_COUNT + 64;
+export const THUMB: usize = HISTOGRAM + 4 * 256;
 /** The thumbnail as f64 (layoutCells). */
 export const THUMB_F64: usize = THUMB + <usize>PIXELS;
 export const LAYOUT_RAW: usize = THUMB_F64 + 8 * <usize>PIXELS;

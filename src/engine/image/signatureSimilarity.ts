@@ -7,9 +7,8 @@
 //   by the alignment. Images of one kind that merely look alike (two digits, two aligned faces)
 //   differ in detail at 32×32 and stay below the threshold.
 import { CELLS_OFFSET, COARSE_OFFSET, FINE_OFFSET, kernels, PREPARED_BYTES, SUMS_OFFSET } from '../kernels/wasmKernels';
-import { THUMBNAIL_PIXELS, THUMBNAIL_SIDE } from './thumbnail';
+import { THUMBNAIL_PIXELS } from './thumbnail';
 
-const SIDE = THUMBNAIL_SIDE;
 /** Largest shift searched, in thumbnail pixels (±3 of 32: about ±10% of the side). */
 export const MAX_SHIFT = 3;
 /** Scales searched around 1 (the copy is zoomed in or out by up to about 10%). */
@@ -87,25 +86,10 @@ function visitZoomed(zoomed: Float64Array, centreDx: number, centreDy: number, v
   }
 }
 
-/** A [1 2 1]/4 × [1 2 1]/4 binomial smoothing of a thumbnail (edges replicated), rounded to 8 bits. */
+/** A [1 2 1]/4 × [1 2 1]/4 binomial smoothing of a thumbnail (edges replicated), rounded to 8 bits: (Σ + 8) >> 4 of the 16-weighted sum. */
 export function smoothThumbnail(thumbnail: Uint8Array): Uint8Array {
-  const horizontal = SMOOTH_SCRATCH;
-  for (let y = 0; y < SIDE; y++) {
-    const row = y * SIDE;
-    for (let x = 0; x < SIDE; x++) {
-      horizontal[row + x] = thumbnail[row + (x > 0 ? x - 1 : 0)] + 2 * thumbnail[row + x] + thumbnail[row + (x < SIDE - 1 ? x + 1 : x)];
-    }
-  }
-  const out = new Uint8Array(THUMBNAIL_PIXELS);
-  for (let y = 0; y < SIDE; y++) {
-    const up = (y > 0 ? y - 1 : 0) * SIDE;
-    const down = (y < SIDE - 1 ? y + 1 : y) * SIDE;
-    const row = y * SIDE;
-    for (let x = 0; x < SIDE; x++) out[row + x] = (horizontal[up + x] + 2 * horizontal[row + x] + horizontal[down + x] + 8) >> 4;
-  }
-  return out;
+  return kernels().smooth(thumbnail);
 }
-const SMOOTH_SCRATCH = new Int32Array(THUMBNAIL_PIXELS);
 
 /** A thumbnail prepared for comparison: smoothed once (compared) and twice (searched), in one block of PREPARED_BYTES. */
 export interface ComparableThumbnail {
@@ -131,37 +115,19 @@ export function comparableView(bytes: Uint8Array): ComparableThumbnail {
   };
 }
 
-/** Prepares a thumbnail into `bytes` (PREPARED_BYTES, at a multiple of 4 in its buffer; a new block when not given). */
+/**
+ * Prepares a thumbnail into `bytes` (PREPARED_BYTES, at a multiple of 4 in its buffer; a new block when not given):
+ * smoothed once (fine) and twice (coarse) by smoothThumbnail, the coarse thumbnail's phaseGrids, and the fine
+ * thumbnail's lower median level, by histogram, as its background (the kernel prepare).
+ */
 export function comparableThumbnail(thumbnail: Uint8Array, bytes: Uint8Array<ArrayBufferLike> = new Uint8Array(PREPARED_BYTES)): ComparableThumbnail {
-  const fine = smoothThumbnail(thumbnail);
-  const coarse = smoothThumbnail(fine);
-  bytes.set(fine, FINE_OFFSET);
-  bytes.set(coarse, COARSE_OFFSET);
-  const grids = phaseGrids(coarse);
-  bytes.set(grids.cells, CELLS_OFFSET);
-  new Int32Array(bytes.buffer, bytes.byteOffset + SUMS_OFFSET, PHASE_SUMS_LENGTH).set(grids.sums);
-  new Int32Array(bytes.buffer, bytes.byteOffset + BACKGROUND_OFFSET, 1)[0] = medianLevel(fine);
+  kernels().prepare(thumbnail, bytes);
   return comparableView(bytes);
-}
-
-/** The lower median of 8-bit values, by histogram. */
-function medianLevel(values: Uint8Array): number {
-  const histogram = new Int32Array(256);
-  for (let i = 0; i < values.length; i++) histogram[values[i]]++;
-  const half = (values.length - 1) >> 1;
-  let seen = 0;
-  for (let level = 0; level < 256; level++) {
-    seen += histogram[level];
-    if (seen > half) return level;
-  }
-  return 255;
 }
 
 /** Whole-pixel shifts ranked on every fourth pixel: (2·MAX_SHIFT + 1)², shift (dx, dy) at (dy + MAX_SHIFT)·SHIFT_SPAN + dx + MAX_SHIFT. */
 const SHIFT_SPAN = 2 * MAX_SHIFT + 1;
-/** Cells per side of a phase grid: every fourth pixel. */
-const GRID = SIDE / 4;
-/** Numbers kept per phase grid (see phaseGrids). */
+/** Numbers kept per phase grid (see phaseGrids; a grid has GRID = 8 cells per side: every fourth pixel). */
 const PHASE_SUMS = 14;
 /** Length of PhaseGrids.sums: PHASE_SUMS for each of the 16 phases. */
 export const PHASE_SUMS_LENGTH = 16 * PHASE_SUMS;
@@ -179,39 +145,9 @@ export interface PhaseGrids {
   sums: Int32Array;
 }
 
+/** The every-fourth-pixel grids of a thumbnail and their sums (the kernel phaseGrids). */
 export function phaseGrids(thumbnail: Uint8Array): PhaseGrids {
-  const cells = new Uint8Array(THUMBNAIL_PIXELS);
-  const sums = new Int32Array(16 * PHASE_SUMS);
-  const last = GRID - 1;
-  for (let py = 0; py < 4; py++) {
-    for (let px = 0; px < 4; px++) {
-      const phase = 4 * py + px;
-      const at = phase * PHASE_SUMS;
-      for (let j = 0; j < GRID; j++) {
-        for (let i = 0; i < GRID; i++) {
-          const v = thumbnail[(4 * j + py) * SIDE + 4 * i + px];
-          const q = v * v;
-          cells[phase * GRID * GRID + j * GRID + i] = v;
-          sums[at] += v;
-          sums[at + 1] += q;
-        }
-      }
-      const grid = phase * GRID * GRID;
-      // The first and last row, the first and last column.
-      for (let k = 0; k < GRID; k++) {
-        const edges = [cells[grid + k], cells[grid + last * GRID + k], cells[grid + k * GRID], cells[grid + k * GRID + last]];
-        for (let edge = 0; edge < 4; edge++) {
-          sums[at + 2 + 2 * edge] += edges[edge];
-          sums[at + 3 + 2 * edge] += edges[edge] * edges[edge];
-        }
-      }
-      sums[at + 10] = cells[grid];
-      sums[at + 11] = cells[grid + last];
-      sums[at + 12] = cells[grid + last * GRID];
-      sums[at + 13] = cells[grid + last * GRID + last];
-    }
-  }
-  return { cells, sums };
+  return kernels().phaseGrids(thumbnail);
 }
 
 /**

@@ -24,6 +24,11 @@ interface KernelExports {
   spectrumMagnitudes(): void;
   projectionHashes(planes: number, length: number, words: number): void;
   MEMORY_END: WebAssembly.Global;
+  prepare(): void;
+  prepareInput(): number;
+  prepareOutput(): number;
+  smooth(from: number, to: number): void;
+  phaseGrids(from: number, cells: number, sums: number): void;
 }
 
 /** The signature kernels' tables, by number (wasm/signatures.ts, `table`). */
@@ -61,6 +66,12 @@ export interface Kernels {
   zoomAround(scale: number, centreDx: number, centreDy: number): Float64Array;
   /** alignedCorrelation of the loaded pair's thumbnails at `part` (FINE_OFFSET or COARSE_OFFSET). */
   correlation(part: number, dx: number, dy: number, scale: number, step: number, background?: { a: number; b: number }): number;
+  /** Prepares a 32×32 thumbnail into `out` (PREPARED_BYTES, the layout above). */
+  prepare(thumbnail: Uint8Array, out: Uint8Array): void;
+  /** The 3×3 binomial smoothing of a 32×32 thumbnail (a new array). */
+  smooth(thumbnail: Uint8Array): Uint8Array;
+  /** The phase grids of a 32×32 thumbnail: cells (1,024 bytes) and sums (224 i32), new arrays. */
+  phaseGrids(thumbnail: Uint8Array): { cells: Uint8Array; sums: Int32Array };
   /** Writes a signature table (once per thread, before the signature kernels run). */
   writeTable(which: SignatureTable, values: Float64Array): void;
   /** The 64 layout cells of a 32×32 thumbnail before centring and scaling (a view, overwritten by the next call). */
@@ -94,6 +105,8 @@ function instantiate(): Kernels {
   const spectrum = new Float64Array(buffer, exports.spectrumOutput(), 40);
   const vectorIn = new Float32Array(buffer, exports.vectorInput(), 64);
   const hashes = new Uint32Array(buffer, exports.hashesOutput(), 8);
+  const prepareIn = exports.prepareInput();
+  const prepareOut = exports.prepareOutput();
   const slots = [exports.slotA(), exports.slotB()];
   const ranked = new Float64Array(exports.memory.buffer, exports.ranked(), 49);
   const zoomed = new Float64Array(exports.memory.buffer, exports.zoomed(), 9);
@@ -144,6 +157,21 @@ function instantiate(): Kernels {
     correlation(part, dx, dy, scale, step, background) {
       needWhole();
       return exports.alignedCorrelation(part, dx, dy, scale, step, background ? 1 : 0, background?.a ?? 0, background?.b ?? 0);
+    },
+    prepare(thumbnail, out) {
+      memory.set(thumbnail, prepareIn);
+      exports.prepare();
+      out.set(memory.subarray(prepareOut, prepareOut + PREPARED_BYTES));
+    },
+    smooth(thumbnail) {
+      memory.set(thumbnail, prepareIn);
+      exports.smooth(prepareIn, prepareOut);
+      return memory.slice(prepareOut, prepareOut + thumbnail.length);
+    },
+    phaseGrids(thumbnail) {
+      memory.set(thumbnail, prepareIn);
+      exports.phaseGrids(prepareIn, prepareOut + CELLS_OFFSET, prepareOut + SUMS_OFFSET);
+      return { cells: memory.slice(prepareOut + CELLS_OFFSET, prepareOut + SUMS_OFFSET), sums: new Int32Array(buffer.slice(prepareOut + SUMS_OFFSET, prepareOut + SUMS_OFFSET + 4 * 224)) };
     },
     writeTable(which, values) {
       new Float64Array(buffer, exports.table(which), values.length).set(values);

@@ -71,6 +71,53 @@ describe('image/signatureSimilarity', () => {
     assert.equal(compared, 42);
   });
 
+  it('prepares a thumbnail as plain references do: smoothing, phase grids and their sums, background level', () => {
+    const random = (seed: number): Uint8Array => {
+      let state = seed;
+      return Uint8Array.from({ length: 1024 }, () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) >>> 24);
+    };
+    // Plain references: a 3×3 [1 2 1] binomial with replicated edges, rounded; cells (4i + px, 4j + py); sorted lower median.
+    const at = (p: Uint8Array, x: number, y: number): number => p[Math.min(31, Math.max(0, y)) * 32 + Math.min(31, Math.max(0, x))];
+    const smoothed = (p: Uint8Array): number[] =>
+      Array.from({ length: 1024 }, (_, i) => {
+        const [x, y] = [i % 32, Math.floor(i / 32)];
+        let sum = 0;
+        for (const [dx, wx] of [[-1, 1], [0, 2], [1, 1]]) for (const [dy, wy] of [[-1, 1], [0, 2], [1, 1]]) sum += wx * wy * at(p, x + dx, y + dy);
+        return Math.floor((sum + 8) / 16);
+      });
+    for (const p of [a, b, smooth(3), random(1), random(2), new Uint8Array(1024).fill(255), new Uint8Array(1024)]) {
+      const prepared = comparableThumbnail(p);
+      const fine = smoothed(p);
+      assert.deepEqual([...prepared.fine], fine);
+      assert.deepEqual([...smoothThumbnail(p)], fine);
+      const coarse = smoothed(Uint8Array.from(fine));
+      assert.deepEqual([...prepared.coarse], coarse);
+      assert.equal(prepared.background, [...fine].sort((x, y) => x - y)[511]);
+      const grids = phaseGrids(Uint8Array.from(coarse));
+      assert.deepEqual([...prepared.grids.cells], [...grids.cells]);
+      assert.deepEqual([...prepared.grids.sums], [...grids.sums]);
+      for (let phase = 0; phase < 16; phase++) {
+        const [px, py] = [phase % 4, Math.floor(phase / 4)];
+        const cell = (i: number, j: number): number => coarse[(4 * j + py) * 32 + 4 * i + px];
+        const range = [0, 1, 2, 3, 4, 5, 6, 7];
+        for (const i of range) for (const j of range) assert.equal(grids.cells[phase * 64 + j * 8 + i], cell(i, j));
+        const sums = (cells: number[]): number[] => [cells.reduce((s, v) => s + v, 0), cells.reduce((s, v) => s + v * v, 0)];
+        const expected = [
+          ...sums(range.flatMap((j) => range.map((i) => cell(i, j)))),
+          ...sums(range.map((i) => cell(i, 0))),
+          ...sums(range.map((i) => cell(i, 7))),
+          ...sums(range.map((j) => cell(0, j))),
+          ...sums(range.map((j) => cell(7, j))),
+          cell(0, 0),
+          cell(7, 0),
+          cell(0, 7),
+          cell(7, 7),
+        ];
+        assert.deepEqual([...grids.sums.subarray(phase * 14, phase * 14 + 14)], expected, `phase ${phase}`);
+      }
+    }
+  });
+
   it('rankShifts gives the plain Pearson correlation on every fourth pixel at all 49 shifts, and the same bits as alignedCorrelation', () => {
     const out = new Float64Array(49);
     const planes = [a, b, smooth(1), smooth(3), Uint8Array.from({ length: 1024 }, (_, i) => (i * i * 7 + 13 * (i >> 5)) % 256)];
