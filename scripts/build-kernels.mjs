@@ -17,7 +17,7 @@ export async function compileKernels() {
   let binary;
   const errors = [];
   const { error } = await asc.main(
-    [source, '--outFile', 'kernels.wasm', '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--initialMemory', '8', '--maximumMemory', '8'],
+    [source, '--outFile', 'kernels.wasm', '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--initialMemory', '24', '--maximumMemory', '24'],
     {
       readFile: async (name, baseDir) => {
         try {

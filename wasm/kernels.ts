@@ -3,3 +3,4 @@
 export { alignedCorrelation, medianLevel, phaseGrids, prepare, prepareInput, prepareOutput, ranked, rankShifts, shiftedCorrelation, slotA, slotB, smooth, zoomAround, zoomed } from './correlation';
 export { hashesOutput, layoutCells, layoutOutput, projectionHashes, spectrumMagnitudes, spectrumOutput, table, thumbnailInput, vectorInput } from './signatures';
 export { MEMORY_END } from './memory';
+export { maxWindow, scoreBlock, scoreLayoutCosines, scoreLayouts, scoreRows, scoreSpectra, scoreSpectrumCosines } from './scoring';

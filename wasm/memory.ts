@@ -81,4 +81,13 @@ export const DFT_COLUMN_SIN: usize = DFT_COLUMN_COS + 8 * <usize>(V_LANES * SIDE
 export const LAYOUT_PLANES: usize = DFT_COLUMN_SIN + 8 * <usize>(V_LANES * SIDE);
 export const SPECTRUM_PLANES: usize = LAYOUT_PLANES + 8 * 256 * <usize>LAYOUT_LENGTH;
 export const SIMHASH_PLANES: usize = SPECTRUM_PLANES + 8 * 256 * <usize>SPECTRUM_LENGTH;
-export const MEMORY_END: usize = SIMHASH_PLANES + 8 * 64 * <usize>LAYOUT_LENGTH;
+
+// Proposal scoring (scoring.ts): a block of rows gathered in sorted order (layouts, spectra: f32), and the
+// cosines of each row with the rows after it within the window (f64, [row][place − 1]).
+export const SCORE_BLOCK: i32 = 1024;
+export const MAX_WINDOW: i32 = 16;
+export const SCORE_LAYOUTS: usize = SIMHASH_PLANES + 8 * 64 * <usize>LAYOUT_LENGTH;
+export const SCORE_SPECTRA: usize = SCORE_LAYOUTS + 4 * <usize>((SCORE_BLOCK + MAX_WINDOW) * LAYOUT_LENGTH);
+export const SCORE_LAYOUT_COSINES: usize = SCORE_SPECTRA + 4 * <usize>((SCORE_BLOCK + MAX_WINDOW) * SPECTRUM_LENGTH);
+export const SCORE_SPECTRUM_COSINES: usize = SCORE_LAYOUT_COSINES + 8 * <usize>(SCORE_BLOCK * MAX_WINDOW);
+export const MEMORY_END: usize = SCORE_SPECTRUM_COSINES + 8 * <usize>(SCORE_BLOCK * MAX_WINDOW);

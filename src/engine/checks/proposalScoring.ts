@@ -8,6 +8,7 @@ import { throwIfAborted } from '../errors';
 import { sortByHash } from '../hash/sortedNeighbours';
 import { LAYOUT_LENGTH, SPECTRUM_LENGTH } from '../image/imageSignatures';
 import type { ParallelVerifier } from './verifyPairs';
+import { kernels } from '../kernels/wasmKernels';
 
 /** Proposed pairs whose layouts correlate below this are dropped without verification. */
 export const MIN_LAYOUT_SIMILARITY = 0.5;
@@ -109,8 +110,9 @@ function unitLists(shared: ScoringShared, unit: number): { byLayout: CandidateLi
 }
 
 /**
- * Scores the orders of unit `unit` into its lists (what each thread runs). For each order the vectors are first
- * gathered in sorted order, so that the pairs of a window read neighbouring memory.
+ * Scores the orders of unit `unit` into its lists (what each thread runs). Each order is scored block by block:
+ * the vectors of a block of places (and the window after it) are gathered in sorted order into the kernels'
+ * memory, which compute every cosine of the block at once (kernel scoreRows), then the lists are offered them.
  */
 export function scoreUnit(shared: ScoringShared, unit: number): void {
   const n = shared.count;
@@ -123,62 +125,69 @@ export function scoreUnit(shared: ScoringShared, unit: number): void {
   bySpectrum.score.fill(Number.NEGATIVE_INFINITY);
   const visits = new Float64Array(shared.visits, 16 * unit, 2);
   visits.fill(0);
-  let gatheredLayouts: Float32Array | undefined;
-  const gatheredSpectra = new Float32Array(n * SPECTRUM_LENGTH);
+  const block = kernels().scoring;
   const orders = shared.layoutOrderCount + shared.spectrumOrderCount;
   for (let o = unit; o < orders; o += shared.units) {
     const layoutOrder = o < shared.layoutOrderCount;
     const hashes = layoutOrder ? new Uint32Array(shared.layoutOrders, 4 * n * o, n) : new Uint32Array(shared.spectrumOrders, 4 * n * (o - shared.layoutOrderCount), n);
+    const window = layoutOrder ? shared.layoutWindow : SPECTRUM_WINDOW;
+    if (window > block.maxWindow) throw new Error(`a window of ${window} places is more than the scoring kernel holds (${block.maxWindow})`);
     const sorted = sortByHash(hashes);
-    gather(spectra, sorted, SPECTRUM_LENGTH, gatheredSpectra);
-    if (layoutOrder) {
-      gatheredLayouts ??= new Float32Array(n * LAYOUT_LENGTH);
-      gather(layouts, sorted, LAYOUT_LENGTH, gatheredLayouts);
-      const window = shared.layoutWindow;
-      for (let i = 0; i < n; i++) {
-        const p = sorted[i];
-        const end = Math.min(n, i + 1 + window);
-        for (let j = i + 1; j < end; j++) {
-          visits[0]++;
-          const similarity = flatCosine(gatheredLayouts, i, j, LAYOUT_LENGTH);
-          if (similarity < MIN_LAYOUT_SIMILARITY) continue;
-          const q = sorted[j];
-          byLayout.offer(p, q, similarity);
-          byLayout.offer(q, p, similarity);
-          const spectral = flatCosine(gatheredSpectra, i, j, SPECTRUM_LENGTH);
-          bySpectrum.offer(p, q, spectral);
-          bySpectrum.offer(q, p, spectral);
-        }
+    for (let start = 0; start < n; start += block.rows) {
+      const count = Math.min(block.rows, n - start);
+      const total = Math.min(n - start, block.rows + window);
+      for (let i = 0; i < total; i++) {
+        const item = sorted[start + i];
+        block.spectra.set(spectra.subarray(item * SPECTRUM_LENGTH, (item + 1) * SPECTRUM_LENGTH), i * SPECTRUM_LENGTH);
+        if (layoutOrder) block.layouts.set(layouts.subarray(item * LAYOUT_LENGTH, (item + 1) * LAYOUT_LENGTH), i * LAYOUT_LENGTH);
       }
-    } else {
-      for (let i = 0; i < n; i++) {
-        const p = sorted[i];
-        const end = Math.min(n, i + 1 + SPECTRUM_WINDOW);
-        for (let j = i + 1; j < end; j++) {
-          visits[1]++;
-          const spectral = flatCosine(gatheredSpectra, i, j, SPECTRUM_LENGTH);
-          if (spectral < MIN_SPECTRUM_SIMILARITY) continue;
-          const q = sorted[j];
-          bySpectrum.offer(p, q, spectral);
-          bySpectrum.offer(q, p, spectral);
+      block.score(count, total, window, layoutOrder);
+      for (let i = 0; i < count; i++) {
+        const p = sorted[start + i];
+        const places = Math.min(window, total - 1 - i);
+        for (let place = 1; place <= places; place++) {
+          const q = sorted[start + i + place];
+          const at = i * block.maxWindow + place - 1;
+          const spectral = block.spectrumCosines[at];
+          if (layoutOrder) {
+            visits[0]++;
+            const similarity = block.layoutCosines[at];
+            if (similarity < MIN_LAYOUT_SIMILARITY) continue;
+            byLayout.offer(p, q, similarity);
+            byLayout.offer(q, p, similarity);
+            bySpectrum.offer(p, q, spectral);
+            bySpectrum.offer(q, p, spectral);
+          } else {
+            visits[1]++;
+            if (spectral < MIN_SPECTRUM_SIMILARITY) continue;
+            bySpectrum.offer(p, q, spectral);
+            bySpectrum.offer(q, p, spectral);
+          }
         }
       }
     }
   }
 }
 
-/** Rows `order[i]` of `vectors` (rows of `length`) into row i of `out`. */
-function gather(vectors: Float32Array, order: Uint32Array, length: number, out: Float32Array): void {
-  for (let i = 0; i < order.length; i++) out.set(vectors.subarray(order[i] * length, (order[i] + 1) * length), i * length);
-}
-
-/** The dot product of unit vectors p and q of `length` numbers each, side by side in `vectors` (the cosine of their angle). */
+/**
+ * The dot product of unit vectors p and q of `length` numbers each (a multiple of 4), side by side in `vectors`:
+ * the cosine of their angle. The products are summed in four partial sums by coordinate index mod 4, combined as
+ * (s0 + s1) + (s2 + s3): the order of the kernel scoreRows, so a pair scores the same bits on either path.
+ */
 export function flatCosine(vectors: Float32Array, p: number, q: number, length: number): number {
   const x = p * length;
   const y = q * length;
-  let dot = 0;
-  for (let i = 0; i < length; i++) dot += vectors[x + i] * vectors[y + i];
-  return dot;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let i = 0; i < length; i += 4) {
+    s0 += vectors[x + i] * vectors[y + i];
+    s1 += vectors[x + i + 1] * vectors[y + i + 1];
+    s2 += vectors[x + i + 2] * vectors[y + i + 2];
+    s3 += vectors[x + i + 3] * vectors[y + i + 3];
+  }
+  return s0 + s1 + (s2 + s3);
 }
 
 /** Fewest items worth scoring in threads. */

@@ -29,6 +29,28 @@ interface KernelExports {
   prepareOutput(): number;
   smooth(from: number, to: number): void;
   phaseGrids(from: number, cells: number, sums: number): void;
+  scoreLayouts(): number;
+  scoreSpectra(): number;
+  scoreLayoutCosines(): number;
+  scoreSpectrumCosines(): number;
+  scoreBlock(): number;
+  maxWindow(): number;
+  scoreRows(count: number, total: number, window: number, layouts: number): void;
+}
+
+/** The proposal scoring's block: rows gathered in sorted order in, cosines with the next rows out (all views). */
+export interface ScoringBlock {
+  /** Rows a block scores, and the most places after a row it reaches. */
+  readonly rows: number;
+  readonly maxWindow: number;
+  /** (rows + maxWindow) × 64 layout and × 40 spectrum coordinates, row by row. */
+  readonly layouts: Float32Array;
+  readonly spectra: Float32Array;
+  /** rows × maxWindow cosines: row i with row i + place at i·maxWindow + place − 1. */
+  readonly layoutCosines: Float64Array;
+  readonly spectrumCosines: Float64Array;
+  /** Cosines of rows [0, count) with the rows up to `window` places after (below `total`); layouts too when `layouts`. */
+  score(count: number, total: number, window: number, layouts: boolean): void;
 }
 
 /** The signature kernels' tables, by number (wasm/signatures.ts, `table`). */
@@ -72,6 +94,8 @@ export interface Kernels {
   smooth(thumbnail: Uint8Array): Uint8Array;
   /** The phase grids of a 32×32 thumbnail: cells (1,024 bytes) and sums (224 i32), new arrays. */
   phaseGrids(thumbnail: Uint8Array): { cells: Uint8Array; sums: Int32Array };
+  /** The proposal scoring's block (its views and kernel). */
+  readonly scoring: ScoringBlock;
   /** Writes a signature table (once per thread, before the signature kernels run). */
   writeTable(which: SignatureTable, values: Float64Array): void;
   /** The 64 layout cells of a 32×32 thumbnail before centring and scaling (a view, overwritten by the next call). */
@@ -105,6 +129,17 @@ function instantiate(): Kernels {
   const spectrum = new Float64Array(buffer, exports.spectrumOutput(), 40);
   const vectorIn = new Float32Array(buffer, exports.vectorInput(), 64);
   const hashes = new Uint32Array(buffer, exports.hashesOutput(), 8);
+  const rows = exports.scoreBlock();
+  const maxWindow = exports.maxWindow();
+  const scoring: ScoringBlock = {
+    rows,
+    maxWindow,
+    layouts: new Float32Array(buffer, exports.scoreLayouts(), (rows + maxWindow) * 64),
+    spectra: new Float32Array(buffer, exports.scoreSpectra(), (rows + maxWindow) * 40),
+    layoutCosines: new Float64Array(buffer, exports.scoreLayoutCosines(), rows * maxWindow),
+    spectrumCosines: new Float64Array(buffer, exports.scoreSpectrumCosines(), rows * maxWindow),
+    score: (count, total, window, layouts) => exports.scoreRows(count, total, window, layouts ? 1 : 0),
+  };
   const prepareIn = exports.prepareInput();
   const prepareOut = exports.prepareOutput();
   const slots = [exports.slotA(), exports.slotB()];
@@ -135,6 +170,7 @@ function instantiate(): Kernels {
     }
   };
   return {
+    scoring,
     loadPair(a, b) {
       given[0] = a;
       given[1] = b;
