@@ -7,7 +7,7 @@
 //
 // Memory (memory.ts): two prepared thumbnails, a at SLOT_A and b at SLOT_B, each in the layout of
 // wasmKernels.ts (fine, coarse, phase-grid cells, phase sums, background), then outputs and scratch.
-import { SIDE, MAX_SHIFT, SHIFT_SPAN, GRID, PHASE_SUMS, MIN_OVERLAP, MIN_INFORMATIVE, CENTRE, FINE, COARSE, CELLS, SUMS, SLOT_A, SLOT_B, RANKED, MASKED, ZOOMED, COLUMN_INDEX, COLUMN_FRACTION, ROW_INDEX, ROW_FRACTION, ZOOM_A, ZOOM_COUNT, ZOOM_LANES, ZOOM_ROWS, PIXELS, SMOOTH_ROWS, HISTOGRAM, PREPARE_IN, PREPARE_OUT } from './memory';
+import { SIDE, MAX_SHIFT, SHIFT_SPAN, GRID, PHASE_SUMS, MIN_OVERLAP, MIN_INFORMATIVE, CENTRE, FINE, COARSE, CELLS, SUMS, SLOT_A, SLOT_B, RANKED, MASKED, ZOOMED, COLUMN_INDEX, COLUMN_FRACTION, ROW_INDEX, ROW_FRACTION, ZOOM_A, ZOOM_B, ZOOM_COUNT, ZOOM_LANES, ZOOM_ROWS, PIXELS, SMOOTH_ROWS, HISTOGRAM, PREPARE_IN, PREPARE_OUT } from './memory';
 
 export function slotA(): usize {
   return SLOT_A;
@@ -108,6 +108,12 @@ function samplingTable(scale: f64, shift: f64, step: i32, index: usize, fraction
   return kept;
 }
 
+/** b's coarse thumbnail as f64, row by row (ZOOM_B, with ZOOM_B_MARGIN zeros before and after): what zoomAround interpolates. Run when b changes. */
+export function zoomRowsOfB(): void {
+  const b = SLOT_B + COARSE;
+  for (let i = 0; i < PIXELS; i++) store<f64>(ZOOM_B + 8 * <usize>i, <f64>load<u8>(b + <usize>i));
+}
+
 /**
  * zoomAround of signatureSimilarity.ts on the coarse thumbnails of a and b, for the nine whole-pixel shifts
  * around (centreDx, centreDy): the correlations into ZOOMED, row of shifts by row (dy, then dx, ascending),
@@ -121,36 +127,69 @@ export function zoomAround(scale: f64, centreDx: i32, centreDy: i32): void {
   const half = SIDE / step;
   const possible: f64 = <f64>(half * half);
   const a = SLOT_A + COARSE;
-  const b = SLOT_B + COARSE;
-  let widest = 0;
-  for (let k = 0; k < 3; k++) {
-    const dx = centreDx - 1 + k;
-    store<i32>(ZOOM_COUNT + 4 * <usize>k, -1);
-    if (abs(dx) > MAX_SHIFT) continue;
-    const columns = samplingTable(scale, <f64>dx, step, COLUMN_INDEX, COLUMN_FRACTION);
-    for (let c = 0; c < half; c++) {
-      const lane = 8 * <usize>(c * ZOOM_LANES + k);
-      if (c >= columns) {
-        for (let row = 0; row < SIDE; row++) store<f64>(ZOOM_ROWS + 8 * <usize>(row * half * ZOOM_LANES) + lane, 0);
-        for (let row = 0; row < half; row++) store<f64>(ZOOM_A + 8 * <usize>(row * half * ZOOM_LANES) + lane, 0);
-        continue;
-      }
-      const packed = load<i32>(COLUMN_INDEX + 4 * <usize>c);
-      const x = packed & 0xff;
-      const left = packed >> 8;
-      const fx = load<f64>(COLUMN_FRACTION + 8 * <usize>c);
-      for (let row = 0; row < SIDE; row++) {
-        const at = b + <usize>(row * SIDE + left);
-        const b0 = <i32>load<u8>(at);
-        const b1 = <i32>load<u8>(at, 1);
-        store<f64>(ZOOM_ROWS + 8 * <usize>(row * half * ZOOM_LANES) + lane, <f64>b0 + fx * <f64>(b1 - b0));
-      }
-      for (let row = 0; row < half; row++) store<f64>(ZOOM_A + 8 * <usize>(row * half * ZOOM_LANES) + lane, <f64>load<u8>(a + <usize>(step * row * SIDE + x)));
-    }
-    store<i32>(ZOOM_COUNT + 4 * <usize>k, columns);
-    if (columns > widest) widest = columns;
-  }
+  // Columns x = 2c: for each column shift k, where x samples b (position, left index, fraction) and whether it
+  // lies inside b. Lanes are indexed by x, so a lane adds exact zeros (masked) where its shift leaves b: its
+  // own samples still come in ascending x, as in a single evaluation. Unclamped left indices: at position 31
+  // exactly, b31 + 0·(…) is the clamped b30 + 1·(b31 − b30), the same integer.
+  let count0 = 0;
+  let count1 = 0;
+  let count2 = 0;
+  const valid0 = abs(centreDx - 1) <= MAX_SHIFT;
+  const valid1 = abs(centreDx) <= MAX_SHIFT;
+  const valid2 = abs(centreDx + 1) <= MAX_SHIFT;
   const rowBytes = 8 * <usize>(half * ZOOM_LANES);
+  for (let c = 0; c < half; c++) {
+    const x = step * c;
+    const q = CENTRE + scale * (<f64>x - CENTRE);
+    const p0 = q + <f64>(centreDx - 1);
+    const p1 = q + <f64>centreDx;
+    const p2 = q + <f64>(centreDx + 1);
+    const inside0 = valid0 && p0 >= 0 && p0 <= <f64>(SIDE - 1);
+    const inside1 = valid1 && p1 >= 0 && p1 <= <f64>(SIDE - 1);
+    const inside2 = valid2 && p2 >= 0 && p2 <= <f64>(SIDE - 1);
+    count0 += <i32>inside0;
+    count1 += <i32>inside1;
+    count2 += <i32>inside2;
+    const left0 = <i32>Math.floor(p0);
+    const left1 = <i32>Math.floor(p1);
+    const left2 = <i32>Math.floor(p2);
+    const fractions01 = f64x2(p0 - <f64>left0, p1 - <f64>left1);
+    const fractions23 = f64x2(p2 - <f64>left2, 0);
+    const mask01 = i64x2(inside0 ? -1 : 0, inside1 ? -1 : 0);
+    const mask23 = i64x2(inside2 ? -1 : 0, 0);
+    const lane = 8 * <usize>(c * ZOOM_LANES);
+    if (left1 == left0 + 1 && left2 == left0 + 2) {
+      // b's pixels left0 … left0 + 4 of a row give all three lanes' neighbours: two loads per pair of lanes.
+      for (let row = 0; row < SIDE; row++) {
+        const from = ZOOM_B + 8 * <usize>(row * SIDE + left0);
+        const b0 = v128.load(from);
+        const b1 = v128.load(from, 8);
+        const b2 = v128.load(from, 16);
+        const b3 = v128.load(from, 24);
+        const at = ZOOM_ROWS + rowBytes * <usize>row + lane;
+        v128.store(at, v128.and(f64x2.add(b0, f64x2.mul(fractions01, f64x2.sub(b1, b0))), mask01));
+        v128.store(at, v128.and(f64x2.add(b2, f64x2.mul(fractions23, f64x2.sub(b3, b2))), mask23), 16);
+      }
+    } else {
+      // Rounding put two shifts' left indices other than one apart: each lane on its own.
+      for (let row = 0; row < SIDE; row++) {
+        const from = ZOOM_B + 8 * <usize>(row * SIDE);
+        const at = ZOOM_ROWS + rowBytes * <usize>row + lane;
+        v128.store(at, v128.and(f64x2.add(f64x2(load<f64>(from + 8 * <usize>left0), load<f64>(from + 8 * <usize>left1)), f64x2.mul(fractions01, f64x2.sub(f64x2(load<f64>(from + 8 * <usize>(left0 + 1)), load<f64>(from + 8 * <usize>(left1 + 1))), f64x2(load<f64>(from + 8 * <usize>left0), load<f64>(from + 8 * <usize>left1))))), mask01));
+        v128.store(at, v128.and(f64x2.add(f64x2(load<f64>(from + 8 * <usize>left2), 0), f64x2.mul(fractions23, f64x2.sub(f64x2(load<f64>(from + 8 * <usize>(left2 + 1)), 0), f64x2(load<f64>(from + 8 * <usize>left2), 0)))), mask23), 16);
+      }
+    }
+    for (let row = 0; row < half; row++) {
+      const va = f64x2.splat(<f64>load<u8>(a + <usize>(step * row * SIDE + x)));
+      const at = ZOOM_A + rowBytes * <usize>row + lane;
+      v128.store(at, v128.and(va, mask01));
+      v128.store(at, v128.and(va, mask23), 16);
+    }
+  }
+  store<i32>(ZOOM_COUNT, valid0 ? count0 : -1);
+  store<i32>(ZOOM_COUNT, valid1 ? count1 : -1, 4);
+  store<i32>(ZOOM_COUNT, valid2 ? count2 : -1, 8);
+  const widest = half;
   for (let d = 0; d < 3; d++) {
     const dy = centreDy - 1 + d;
     const out = ZOOMED + 8 * <usize>(3 * d);

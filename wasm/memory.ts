@@ -40,8 +40,11 @@ export const ZOOM_LANES: i32 = 4;
 export const ZOOM_ROWS: usize = ROW_FRACTION + 8 * <usize>SIDE;
 export const ZOOM_A: usize = ZOOM_ROWS + 8 * <usize>(SIDE * (SIDE / 2) * ZOOM_LANES);
 export const ZOOM_COUNT: usize = ZOOM_A + 8 * <usize>((SIDE / 2) * (SIDE / 2) * ZOOM_LANES);
+/** b's coarse thumbnail as f64, row by row (zoomRowsOfB), with ZOOM_B_MARGIN zero f64 before and after (shifts beyond b read there, masked). */
+export const ZOOM_B_MARGIN: i32 = 16;
+export const ZOOM_B: usize = ZOOM_COUNT + 64 + 8 * <usize>ZOOM_B_MARGIN;
 /** Preparing a thumbnail: the thumbnail in, its prepared form out (a slot's layout), and scratch. */
-export const PREPARE_IN: usize = ZOOM_COUNT + 64;
+export const PREPARE_IN: usize = ZOOM_B + 8 * <usize>(PIXELS + ZOOM_B_MARGIN);
 export const PREPARE_OUT: usize = PREPARE_IN + <usize>PIXELS;
 export const SMOOTH_ROWS: usize = PREPARE_OUT + PREPARED_BYTES;
 export const HISTOGRAM: usize = SMOOTH_ROWS + 4 * <usize>PIXELS;

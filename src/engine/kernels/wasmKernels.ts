@@ -13,6 +13,7 @@ interface KernelExports {
   zoomed(): number;
   rankShifts(): void;
   zoomAround(scale: number, centreDx: number, centreDy: number): void;
+  zoomRowsOfB(): void;
   alignedCorrelation(part: number, dx: number, dy: number, scale: number, step: number, useBackground: number, backgroundA: number, backgroundB: number): number;
   thumbnailInput(): number;
   layoutOutput(): number;
@@ -150,6 +151,8 @@ function instantiate(): Kernels {
   const given: Array<Uint8Array | undefined> = [undefined, undefined];
   const gridsOf: Array<Uint8Array | undefined> = [undefined, undefined];
   const whole = [false, false];
+  // Whether the zoom search's copy of b by column (zoomRowsOfB) is of the b in memory.
+  let columnsOfB = false;
   const needGrids = (): void => {
     for (const side of [0, 1]) {
       const bytes = given[side];
@@ -165,6 +168,7 @@ function instantiate(): Kernels {
       if (!bytes || (gridsOf[side] === bytes && whole[side])) continue;
       if (gridsOf[side] === bytes) memory.set(bytes.subarray(0, CELLS_OFFSET), slots[side]);
       else memory.set(bytes, slots[side]);
+      if (side === 1) columnsOfB = false;
       gridsOf[side] = bytes;
       whole[side] = true;
     }
@@ -178,6 +182,7 @@ function instantiate(): Kernels {
     loadPart(side, at, bytes) {
       given[side] = gridsOf[side] = undefined;
       whole[side] = false;
+      if (side === 1) columnsOfB = false;
       memory.set(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), slots[side] + at);
     },
     rankShifts() {
@@ -187,6 +192,8 @@ function instantiate(): Kernels {
     },
     zoomAround(scale, centreDx, centreDy) {
       needWhole();
+      if (!columnsOfB) exports.zoomRowsOfB();
+      columnsOfB = true;
       exports.zoomAround(scale, centreDx, centreDy);
       return zoomed;
     },
