@@ -1,6 +1,8 @@
-// Worker threads for the near-duplicate verification (engine: src/engine/checks/verifyPairs.ts).
-// Threads start for one verification and stop after it; chunks are handed out as threads finish,
-// so a slow chunk does not hold the others back.
+// Worker threads for the near-duplicate search (engine: src/engine/checks/verifyPairs.ts, searchFeatures.ts,
+// proposalScoring.ts). A pool's threads start when its first work comes and are kept for the work that follows
+// (features, scoring, preparation, verification of one search, and of the next), then stop after IDLE_MS without
+// work; an idle thread does not keep the process alive. Chunks are handed out as threads finish, so a slow chunk
+// does not hold the others back.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
@@ -14,6 +16,8 @@ import type { ScoringShared } from '../engine/checks/proposalScoring';
 const CHUNK_PAIRS = 1024;
 /** Thumbnails per unit of preparation handed to a thread. */
 const CHUNK_SLOTS = 1024;
+/** Idle time after which a pool's threads stop (they start again on the next work). */
+const IDLE_MS = 2000;
 
 /**
  * A verifier over `threads` worker threads (default: the machine's available parallelism), or undefined
@@ -23,13 +27,14 @@ const CHUNK_SLOTS = 1024;
 export function verificationPool(threads = availableParallelism()): ParallelVerifier | undefined {
   const script = workerScript();
   if (threads < 2 || !script) return undefined;
+  const pool = new ThreadPool(script);
   return {
     threads,
     verify: (shared, count, signal) =>
-      runPool(shared, [{ phase: 'prepare', count: shared.slots, chunk: CHUNK_SLOTS }, { phase: 'verify', count, chunk: CHUNK_PAIRS }], Math.min(threads, Math.ceil(count / CHUNK_PAIRS)), script, signal),
-    features: (shared, signal) => runPool(shared, [{ phase: 'features', count: shared.count, chunk: CHUNK_SLOTS }], Math.min(threads, Math.ceil(shared.count / CHUNK_SLOTS)), script, signal),
+      pool.run(shared, [{ phase: 'prepare', count: shared.slots, chunk: CHUNK_SLOTS }, { phase: 'verify', count, chunk: CHUNK_PAIRS }], Math.min(threads, Math.ceil(count / CHUNK_PAIRS)), signal),
+    features: (shared, signal) => pool.run(shared, [{ phase: 'features', count: shared.count, chunk: CHUNK_SLOTS }], Math.min(threads, Math.ceil(shared.count / CHUNK_SLOTS)), signal),
     // One unit per thread: every thread is handed its unit as it starts, so each unit has a thread of its own.
-    scores: (shared, signal) => runPool(shared, [{ phase: 'scores', count: shared.units, chunk: 1 }], Math.min(threads, shared.units), script, signal),
+    scores: (shared, signal) => pool.run(shared, [{ phase: 'scores', count: shared.units, chunk: 1 }], Math.min(threads, shared.units), signal),
   };
 }
 
@@ -40,61 +45,106 @@ interface Phase {
   chunk: number;
 }
 
-/**
- * Hands out, to `threads` workers sharing `shared`, the chunks of each phase in turn (a phase starts once the
- * one before is done: pairs read any prepared slot), until all are done; rejects on abort or a worker's error.
- */
-function runPool(shared: VerifyShared | FeatureShared | ScoringShared, phases: Phase[], threads: number, script: WorkerScript, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let current = 0;
-    const workers: Worker[] = [];
-    const idle: Worker[] = [];
-    let next = 0;
-    let pending = 0;
-    let settled = false;
-    const finish = (error?: unknown): void => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      for (const worker of workers) void worker.terminate();
-      if (error) reject(error);
-      else resolve();
-    };
-    const onAbort = (): void => finish(new FairframeError('cancelled', 'The audit was cancelled.'));
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort);
-    const dispatch = (worker: Worker): void => {
-      if (settled) return;
-      if (next >= phases[current].count) {
-        idle.push(worker);
-        if (pending > 0) return;
-        // This phase is done: start the next one on every thread, or finish.
-        if (current === phases.length - 1) return finish();
-        current++;
-        next = 0;
-        for (const waiting of idle.splice(0)) dispatch(waiting);
-        return;
+/** Worker threads kept between runs (one run at a time), stopped after IDLE_MS without one. */
+class ThreadPool {
+  private readonly workers: Worker[] = [];
+  private idle: NodeJS.Timeout | undefined;
+
+  constructor(private readonly script: WorkerScript) {}
+
+  /**
+   * Hands out, to `threads` workers, the chunks of each phase in turn over `shared` (a phase starts once the one
+   * before is done: pairs read any prepared slot), until all are done; rejects on abort or a worker's error (the
+   * threads are then stopped, and started afresh by the next run).
+   */
+  run(shared: VerifyShared | FeatureShared | ScoringShared, phases: Phase[], threads: number, signal: AbortSignal | undefined): Promise<void> {
+    clearTimeout(this.idle);
+    return new Promise<void>((resolve, reject) => {
+      let current = 0;
+      const idle: Worker[] = [];
+      let next = 0;
+      let pending = 0;
+      let settled = false;
+      const listeners: Array<[Worker, (message: unknown) => void, (error: Error) => void, (code: number) => void]> = [];
+      const finish = (error?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        for (const [worker, onMessage, onError, onExit] of listeners) {
+          worker.off('message', onMessage);
+          worker.off('error', onError);
+          worker.off('exit', onExit);
+        }
+        if (error) {
+          this.stop();
+          reject(error);
+          return;
+        }
+        for (const worker of this.workers) worker.unref();
+        this.idle = setTimeout(() => this.stop(), IDLE_MS);
+        this.idle.unref();
+        resolve();
+      };
+      const onAbort = (): void => finish(new FairframeError('cancelled', 'The audit was cancelled.'));
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort);
+      const dispatch = (worker: Worker): void => {
+        if (settled) return;
+        if (next >= phases[current].count) {
+          idle.push(worker);
+          if (pending > 0) return;
+          // This phase is done: start the next one on every thread, or finish.
+          if (current === phases.length - 1) return finish();
+          current++;
+          next = 0;
+          for (const waiting of idle.splice(0)) dispatch(waiting);
+          return;
+        }
+        const { phase, chunk } = phases[current];
+        const start = next;
+        next = Math.min(phases[current].count, next + chunk);
+        pending++;
+        worker.postMessage({ phase, start, end: next });
+      };
+      while (this.workers.length < threads) this.workers.push(this.start());
+      const running = this.workers.slice(0, threads);
+      for (const worker of running) {
+        const onMessage = (): void => {
+          pending--;
+          dispatch(worker);
+        };
+        const onError = (error: Error): void => finish(error);
+        const onExit = (code: number): void => finish(new Error(`A near-duplicate search thread stopped early (exit code ${code}).`));
+        listeners.push([worker, onMessage, onError, onExit]);
+        worker.on('message', onMessage);
+        worker.on('error', onError);
+        worker.on('exit', onExit);
+        worker.ref();
+        // The buffers of this run, then its chunks (messages arrive in order).
+        worker.postMessage({ shared });
       }
-      const { phase, chunk } = phases[current];
-      const start = next;
-      next = Math.min(phases[current].count, next + chunk);
-      pending++;
-      worker.postMessage({ phase, start, end: next });
-    };
-    for (let t = 0; t < threads; t++) {
-      const worker = new Worker(script.source, { eval: script.eval, workerData: shared });
-      workers.push(worker);
-      worker.on('message', () => {
-        pending--;
-        dispatch(worker);
-      });
-      worker.on('error', (error) => finish(error));
-      worker.on('exit', (code) => {
-        if (!settled) finish(new Error(`A near-duplicate verification thread stopped early (exit code ${code}).`));
-      });
-      dispatch(worker);
-    }
-  });
+      for (const worker of running) dispatch(worker);
+    });
+  }
+
+  private start(): Worker {
+    const worker = new Worker(this.script.source, { eval: this.script.eval });
+    // A thread that fails between runs is dropped; the next run starts another.
+    worker.on('error', () => this.drop(worker));
+    worker.on('exit', () => this.drop(worker));
+    return worker;
+  }
+
+  private drop(worker: Worker): void {
+    const at = this.workers.indexOf(worker);
+    if (at >= 0) this.workers.splice(at, 1);
+  }
+
+  /** Stops every thread (an idle pool's, or after a failure). */
+  private stop(): void {
+    clearTimeout(this.idle);
+    for (const worker of this.workers.splice(0)) void worker.terminate();
+  }
 }
 
 interface WorkerScript {
