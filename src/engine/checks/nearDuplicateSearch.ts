@@ -195,7 +195,7 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
   const spectrumProposals = scored.spectrumVisits;
 
   // Verification of every kept candidate pair, once.
-  const verified = new PairMemo(n);
+  const verified = new PairMemo<Alignment>();
   // Smoothed thumbnails, prepared once per item that takes part in a verification (2 KB each).
   const prepared = new Map<number, ComparableThumbnail>();
   const comparable = (p: number): ComparableThumbnail => {
@@ -214,14 +214,14 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
   };
   // The kept candidates, each unordered pair once, verified together (in worker threads when many).
   const candidatePairs: number[] = [];
-  const listed = new Set<number>();
   for (let p = 0; p < n; p++) {
-    for (const q of [...byLayout.of(p), ...bySpectrum.of(p)]) {
-      const [lo, hi] = p < q ? [p, q] : [q, p];
-      if (listed.has(lo * n + hi)) continue;
-      listed.add(lo * n + hi);
-      candidatePairs.push(lo, hi);
-    }
+    const partners = [...byLayout.of(p), ...bySpectrum.of(p)];
+    partners.forEach((q, k) => {
+      // Each unordered pair once: from the first of p's lists to name q, and from the lower of p and q when both name the other.
+      if (partners.indexOf(q) !== k) return;
+      if (q < p && (byLayout.of(q).includes(p) || bySpectrum.of(q).includes(p))) return;
+      candidatePairs.push(Math.min(p, q), Math.max(p, q));
+    });
   }
   throwIfAborted(signal);
   const proposed = performance.now();
@@ -252,16 +252,16 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
     }
     return false;
   };
-  const decided = new Map<number, boolean>();
+  const decided = new PairMemo<boolean>();
   /** A verified near duplicate: above the threshold, and standing out from both images' look-alikes. */
   const isNear = (p: number, q: number, alignment: Alignment): boolean => {
     if (alignment.correlation < threshold) return false;
     const [lo, hi] = p < q ? [p, q] : [q, p];
-    let near = decided.get(lo * n + hi);
+    let near = decided.get(lo, hi);
     if (near === undefined) {
       const residual = 1 - alignment.correlation;
       near = !hasCloseLookAlike(lo, hi, residual) && !hasCloseLookAlike(hi, lo, residual);
-      decided.set(lo * n + hi, near);
+      decided.set(lo, hi, near);
     }
     return near;
   };
@@ -370,20 +370,61 @@ export function estimatePairsWithin(high: Uint32Array, low: Uint32Array, radius:
   return sample === 0 ? 0 : (within * n) / (2 * sample);
 }
 
-/** Alignments of unordered pairs (lo < hi), keyed by lo·n + hi (exact below 2^53). */
-class PairMemo {
-  private readonly map = new Map<number, Alignment>();
-  constructor(private readonly n: number) {}
+/**
+ * Values of unordered pairs (lo < hi): an open-addressing hash table of the two indices (linear probing, at most
+ * half full), which unlike a Map of lo·n + hi needs no heap number per key; visited in insertion order.
+ */
+export class PairMemo<T> {
+  private keys = new Int32Array(2 * 1024).fill(-1);
+  private values: Array<T | undefined> = new Array<T | undefined>(1024);
+  private readonly order: number[] = [];
+
   get size(): number {
-    return this.map.size;
+    return this.order.length / 2;
   }
-  get(lo: number, hi: number): Alignment | undefined {
-    return this.map.get(lo * this.n + hi);
+
+  private slot(lo: number, hi: number): number {
+    const mask = this.values.length - 1;
+    let h = (Math.imul(lo, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca77)) >>> 0;
+    h = (h ^ (h >>> 15)) & mask;
+    while (this.keys[2 * h] !== -1 && (this.keys[2 * h] !== lo || this.keys[2 * h + 1] !== hi)) h = (h + 1) & mask;
+    return h;
   }
-  set(lo: number, hi: number, alignment: Alignment): void {
-    this.map.set(lo * this.n + hi, alignment);
+
+  get(lo: number, hi: number): T | undefined {
+    const h = this.slot(lo, hi);
+    return this.keys[2 * h] === -1 ? undefined : this.values[h];
   }
-  forEach(visit: (lo: number, hi: number, alignment: Alignment) => void): void {
-    for (const [key, alignment] of this.map) visit(Math.floor(key / this.n), key % this.n, alignment);
+
+  set(lo: number, hi: number, value: T): void {
+    let h = this.slot(lo, hi);
+    if (this.keys[2 * h] === -1) {
+      if (2 * (this.size + 1) > this.values.length) {
+        this.grow();
+        h = this.slot(lo, hi);
+      }
+      this.keys[2 * h] = lo;
+      this.keys[2 * h + 1] = hi;
+      this.order.push(lo, hi);
+    }
+    this.values[h] = value;
+  }
+
+  forEach(visit: (lo: number, hi: number, value: T) => void): void {
+    for (let k = 0; k < this.order.length; k += 2) visit(this.order[k], this.order[k + 1], this.get(this.order[k], this.order[k + 1])!);
+  }
+
+  private grow(): void {
+    const keys = this.keys;
+    const values = this.values;
+    this.keys = new Int32Array(4 * values.length).fill(-1);
+    this.values = new Array<T | undefined>(2 * values.length);
+    for (let h = 0; h < values.length; h++) {
+      if (keys[2 * h] === -1) continue;
+      const to = this.slot(keys[2 * h], keys[2 * h + 1]);
+      this.keys[2 * to] = keys[2 * h];
+      this.keys[2 * to + 1] = keys[2 * h + 1];
+      this.values[to] = values[h];
+    }
   }
 }

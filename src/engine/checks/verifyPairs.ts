@@ -107,20 +107,27 @@ export async function verifyPairs(
   }
 
   // Slots: the items that take part, each thumbnail copied once into shared memory.
-  const slotOf = new Map<number, number>();
-  for (const item of pairs) if (!slotOf.has(item)) slotOf.set(item, slotOf.size);
+  let largest = 0;
+  for (const item of pairs) largest = Math.max(largest, item);
+  const slotOf = new Int32Array(largest + 1).fill(-1);
+  const itemOf: number[] = [];
+  for (const item of pairs) {
+    if (slotOf[item] >= 0) continue;
+    slotOf[item] = itemOf.length;
+    itemOf.push(item);
+  }
   const shared: VerifyShared = {
-    thumbnails: new SharedArrayBuffer(slotOf.size * THUMBNAIL_PIXELS),
-    prepared: new SharedArrayBuffer(slotOf.size * PREPARED_BYTES),
-    slots: slotOf.size,
+    thumbnails: new SharedArrayBuffer(itemOf.length * THUMBNAIL_PIXELS),
+    prepared: new SharedArrayBuffer(itemOf.length * PREPARED_BYTES),
+    slots: itemOf.length,
     pairs: new SharedArrayBuffer(pairs.length * Int32Array.BYTES_PER_ELEMENT),
     results: new SharedArrayBuffer(count * RESULT_STRIDE * Float64Array.BYTES_PER_ELEMENT),
     threshold: options.threshold,
   };
   const thumbnails = new Uint8Array(shared.thumbnails);
-  for (const [item, slot] of slotOf) thumbnails.set(thumbnailOf(item), slot * THUMBNAIL_PIXELS);
+  itemOf.forEach((item, slot) => thumbnails.set(thumbnailOf(item), slot * THUMBNAIL_PIXELS));
   const slotPairs = new Int32Array(shared.pairs);
-  for (let i = 0; i < pairs.length; i++) slotPairs[i] = slotOf.get(pairs[i])!;
+  for (let i = 0; i < pairs.length; i++) slotPairs[i] = slotOf[pairs[i]];
 
   throwIfAborted(options.signal);
   await parallel.verify(shared, count, options.signal);
