@@ -36,7 +36,33 @@ export async function compileKernels() {
     },
   );
   if (error || !binary) throw new Error(`compiling ${source} failed: ${error?.message ?? 'no output'}\n${errors.join('')}`);
+  if (hasDataSegment(binary)) throw new Error(`${source} compiles to a module with static data, which would overlap the fixed memory layout of wasm/memory.ts: replace the array or string literal`);
   return binary;
+}
+
+/** Whether a WebAssembly binary has a data section (section id 11) with at least one segment. */
+function hasDataSegment(binary) {
+  const bytes = Uint8Array.from(binary);
+  let at = 8;
+  const leb = () => {
+    let value = 0;
+    let shift = 0;
+    let byte;
+    do {
+      byte = bytes[at++];
+      value += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return value;
+  };
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const size = leb();
+    const end = at + size;
+    if (id === 11 && leb() > 0) return true;
+    at = end;
+  }
+  return false;
 }
 
 function moduleText(binary) {

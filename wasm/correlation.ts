@@ -7,7 +7,7 @@
 //
 // Memory (memory.ts): two prepared thumbnails, a at SLOT_A and b at SLOT_B, each in the layout of
 // wasmKernels.ts (fine, coarse, phase-grid cells, phase sums, background), then outputs and scratch.
-import { SIDE, MAX_SHIFT, SHIFT_SPAN, GRID, PHASE_SUMS, MIN_OVERLAP, MIN_INFORMATIVE, CENTRE, FINE, COARSE, CELLS, SUMS, SLOT_A, SLOT_B, RANKED, MASKED, ZOOMED, COLUMN_INDEX, COLUMN_FRACTION, ROW_INDEX, ROW_FRACTION, ZOOM_A, ZOOM_B, ZOOM_COUNT, ZOOM_LANES, ZOOM_ROWS, PIXELS, SMOOTH_ROWS, HISTOGRAM, PREPARE_IN, PREPARE_OUT } from './memory';
+import { SIDE, MAX_SHIFT, SHIFT_SPAN, GRID, PHASE_SUMS, MIN_OVERLAP, MIN_INFORMATIVE, CENTRE, FINE, COARSE, CELLS, SUMS, SLOT_A, SLOT_B, RANKED, MASKED, ZOOMED, COLUMN_INDEX, COLUMN_FRACTION, ROW_INDEX, ROW_FRACTION, ZOOM_A, ZOOM_B, ZOOM_COUNT, ZOOM_LANES, ZOOM_ROWS, PIXELS, SMOOTH_ROWS, HISTOGRAM, PREPARE_IN, PREPARE_OUT, ALIGNMENT, KEPT } from './memory';
 
 export function slotA(): usize {
   return SLOT_A;
@@ -503,4 +503,154 @@ export function prepareInput(): usize {
 }
 export function prepareOutput(): usize {
   return PREPARE_OUT;
+}
+
+// The whole comparison of a loaded pair (thumbnailCorrelation of signatureSimilarity.ts), in two steps so that
+// TypeScript copies the fine and coarse thumbnails only for the pairs that pass the first look.
+/** Scales searched around 1, the gates and limits of the search (the constants of signatureSimilarity.ts). */
+/** Search scale k of 4: 1/1.1, 1/1.05, 1.05, 1.1 (a function, not an array: the module keeps no static data, see memory.ts). */
+@inline
+function searchScale(k: i32): f64 {
+  return k == 0 ? 1 / 1.1 : k == 1 ? 1 / 1.05 : k == 2 ? 1.05 : 1.1;
+}
+const RANK_GATE: f64 = 0.22;
+const SCALE_GATE: f64 = 0.15;
+const REFINE_MARGIN: f64 = 0.06;
+const SHIFTS_KEPT: i32 = 4;
+const MAX_SCALE: f64 = 1.15;
+const FINE_MARGIN: f64 = 0.03;
+const MAX_REFINE_STEPS: i32 = 8;
+
+/** Where the result goes: correlation, dx, dy, scale (f64). */
+export function alignment(): usize {
+  return ALIGNMENT;
+}
+
+@inline
+function result(correlation: f64, dx: f64, dy: f64, scale: f64): void {
+  store<f64>(ALIGNMENT, correlation);
+  store<f64>(ALIGNMENT, dx, 8);
+  store<f64>(ALIGNMENT, dy, 16);
+  store<f64>(ALIGNMENT, scale, 24);
+}
+
+/**
+ * The first look (rankShifts on the phase grids, which must be loaded): true when the pair goes on (then the whole
+ * prepared thumbnails must be loaded before verifyRest); false when it stops, its estimate at ALIGNMENT.
+ */
+export function firstLook(threshold: f64): bool {
+  rankShifts();
+  let first = 0;
+  for (let s = 1; s < SHIFT_SPAN * SHIFT_SPAN; s++) if (load<f64>(RANKED + 8 * <usize>s) > load<f64>(RANKED + 8 * <usize>first)) first = s;
+  const best = load<f64>(RANKED + 8 * <usize>first);
+  if (best >= threshold - RANK_GATE) return true;
+  result(max<f64>(-1, best), <f64>((first % SHIFT_SPAN) - MAX_SHIFT), <f64>(first / SHIFT_SPAN - MAX_SHIFT), 1);
+  return false;
+}
+
+/** The rest of the comparison after a first look that went on (the ranking still at RANKED), into ALIGNMENT. */
+export function verifyRest(threshold: f64): void {
+  // The best SHIFTS_KEPT shifts of the ranking other than the zero shift: highest first, the earlier first among equals.
+  const centre = MAX_SHIFT * SHIFT_SPAN + MAX_SHIFT;
+  let kept = 0;
+  for (let s = 0; s < SHIFT_SPAN * SHIFT_SPAN; s++) {
+    if (s == centre) continue;
+    const value = load<f64>(RANKED + 8 * <usize>s);
+    let at = kept;
+    while (at > 0 && value > load<f64>(RANKED + 8 * <usize>load<i32>(KEPT + 4 * <usize>(at - 1)))) at--;
+    if (at >= SHIFTS_KEPT) continue;
+    for (let m = min(kept, SHIFTS_KEPT - 1); m > at; m--) store<i32>(KEPT + 4 * <usize>m, load<i32>(KEPT + 4 * <usize>(m - 1)));
+    store<i32>(KEPT + 4 * <usize>at, s);
+    if (kept < SHIFTS_KEPT) kept++;
+  }
+  const backgroundA = load<i32>(SLOT_A + SUMS + 4 * <usize>(16 * PHASE_SUMS));
+  const backgroundB = load<i32>(SLOT_B + SUMS + 4 * <usize>(16 * PHASE_SUMS));
+  const identity = max<f64>(-1, alignedCorrelation(FINE, 0, 0, 1, 1, true, backgroundA, backgroundB));
+  if (identity >= threshold) {
+    result(identity, 0, 0, 1);
+    return;
+  }
+  let coarseR = alignedCorrelation(COARSE, 0, 0, 1, 2, false, 0, 0);
+  let coarseDx: f64 = 0;
+  let coarseDy: f64 = 0;
+  let coarseScale: f64 = 1;
+  for (let m = 0; m < kept; m++) {
+    const s = load<i32>(KEPT + 4 * <usize>m);
+    const dx = <f64>((s % SHIFT_SPAN) - MAX_SHIFT);
+    const dy = <f64>(s / SHIFT_SPAN - MAX_SHIFT);
+    const r = alignedCorrelation(COARSE, dx, dy, 1, 2, false, 0, 0);
+    if (r > coarseR) {
+      coarseR = r;
+      coarseDx = dx;
+      coarseDy = dy;
+    }
+  }
+  if (coarseR < threshold - SCALE_GATE) {
+    result(identity, 0, 0, 1);
+    return;
+  }
+  const centreDx = <i32>coarseDx;
+  const centreDy = <i32>coarseDy;
+  zoomRowsOfB();
+  for (let k = 0; k < 4; k++) {
+    const scale = searchScale(k);
+    zoomAround(scale, centreDx, centreDy);
+    for (let d = 0; d < 3; d++) {
+      for (let c = 0; c < 3; c++) {
+        const r = load<f64>(ZOOMED + 8 * <usize>(3 * d + c));
+        if (r == -3) continue;
+        if (r > coarseR) {
+          coarseR = r;
+          coarseDx = <f64>(centreDx - 1 + c);
+          coarseDy = <f64>(centreDy - 1 + d);
+          coarseScale = scale;
+        }
+      }
+    }
+  }
+  if (coarseR < threshold - REFINE_MARGIN) {
+    result(identity, 0, 0, 1);
+    return;
+  }
+  // Fine: hill-climb on every other pixel of the once-smoothed thumbnails, from the coarse optimum.
+  let bestR = alignedCorrelation(FINE, coarseDx, coarseDy, coarseScale, 2, false, 0, 0);
+  let bestDx = coarseDx;
+  let bestDy = coarseDy;
+  let bestScale = coarseScale;
+  for (let stage = 0; stage < 2; stage++) {
+    const shiftStep: f64 = stage == 0 ? 0.5 : 0.25;
+    const scaleStep: f64 = stage == 0 ? 1.02 : 1.01;
+    for (let steps = 0; steps < MAX_REFINE_STEPS; steps++) {
+      const dx0 = bestDx;
+      const dy0 = bestDy;
+      const scale0 = bestScale;
+      let improved = false;
+      for (let move = 0; move < 6; move++) {
+        let dx = dx0;
+        let dy = dy0;
+        let scale = scale0;
+        if (move == 0) dx = dx0 + shiftStep;
+        else if (move == 1) dx = dx0 - shiftStep;
+        else if (move == 2) dy = dy0 + shiftStep;
+        else if (move == 3) dy = dy0 - shiftStep;
+        else if (move == 4) scale = scale0 * scaleStep;
+        else scale = scale0 / scaleStep;
+        if (Math.abs(dx) > <f64>MAX_SHIFT + 0.5 || Math.abs(dy) > <f64>MAX_SHIFT + 0.5 || scale > MAX_SCALE || scale < 1 / MAX_SCALE) continue;
+        const r = alignedCorrelation(FINE, dx, dy, scale, 2, false, 0, 0);
+        if (r > bestR) {
+          bestR = r;
+          bestDx = dx;
+          bestDy = dy;
+          bestScale = scale;
+          improved = true;
+        }
+      }
+      if (!improved) break;
+    }
+    // Quarter pixels only when half pixels came close.
+    if (bestR < threshold - FINE_MARGIN) break;
+  }
+  const correlation = alignedCorrelation(FINE, bestDx, bestDy, bestScale, 1, true, backgroundA, backgroundB);
+  if (correlation > identity) result(correlation, bestDx, bestDy, bestScale);
+  else result(identity, 0, 0, 1);
 }

@@ -1,4 +1,6 @@
-// Where everything lives in the kernels' linear memory (fixed offsets: no allocator).
+// Where everything lives in the kernels' linear memory (fixed offsets: no allocator). The module must keep no
+// static data (no array or string literals), which would lie in this memory too: scripts/build-kernels.mjs fails
+// when the compiled module has a data segment.
 
 export const SIDE: i32 = 32;
 export const PIXELS: i32 = SIDE * SIDE;
@@ -26,8 +28,11 @@ export const RANKED: usize = SLOT_B + PREPARED_BYTES + 64;
 export const MASKED: usize = RANKED + 8 * <usize>(SHIFT_SPAN * SHIFT_SPAN);
 /** zoomAround's output: 9 f64, row of shifts by row; −3 where the shift lies beyond ±MAX_SHIFT. */
 export const ZOOMED: usize = MASKED + 64;
+/** The comparison's result (correlation, dx, dy, scale: f64) and the shifts it keeps from the ranking (i32). */
+export const ALIGNMENT: usize = ZOOMED + 8 * 9;
+export const KEPT: usize = ALIGNMENT + 32;
 /** Sampling tables: index (x | left << 8) as i32 and fraction as f64, for columns and for rows. */
-export const COLUMN_INDEX: usize = ZOOMED + 8 * 9;
+export const COLUMN_INDEX: usize = KEPT + 16;
 export const COLUMN_FRACTION: usize = COLUMN_INDEX + 4 * <usize>SIDE;
 export const ROW_INDEX: usize = COLUMN_FRACTION + 8 * <usize>SIDE;
 export const ROW_FRACTION: usize = ROW_INDEX + 4 * <usize>SIDE;

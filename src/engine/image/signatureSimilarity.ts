@@ -11,20 +11,6 @@ import { THUMBNAIL_PIXELS } from './thumbnail';
 
 /** Largest shift searched, in thumbnail pixels (±3 of 32: about ±10% of the side). */
 export const MAX_SHIFT = 3;
-/** Scales searched around 1 (the copy is zoomed in or out by up to about 10%). */
-const SEARCH_SCALES = [1 / 1.1, 1 / 1.05, 1.05, 1.1];
-/** Scale-and-shift search runs only when the best shift alone is within this of the threshold. */
-const SCALE_GATE = 0.15;
-/** Sub-pixel refinement runs only when the coarse search is within this of the threshold. */
-const REFINE_MARGIN = 0.06;
-/** Whole-pixel shifts, of the 48 ranked on a sparse grid, measured on the denser one. */
-const SHIFTS_KEPT = 4;
-/** Largest zoom the refinement reaches. */
-const MAX_SCALE = 1.15;
-/** The quarter-pixel stage runs only when the half-pixel stage ends within this of the threshold. */
-const FINE_MARGIN = 0.03;
-/** Refinement gives up after this many improving steps. */
-const MAX_REFINE_STEPS = 8;
 
 // The correlation's own limits are the kernels' (wasm/kernels.ts): at least MIN_OVERLAP = 60% of the sampled
 // pixels must overlap after alignment, at least MIN_INFORMATIVE = 5% must be informative, and a pixel within
@@ -125,8 +111,6 @@ export function comparableThumbnail(thumbnail: Uint8Array, bytes: Uint8Array<Arr
   return comparableView(bytes);
 }
 
-/** Whole-pixel shifts ranked on every fourth pixel: (2·MAX_SHIFT + 1)², shift (dx, dy) at (dy + MAX_SHIFT)·SHIFT_SPAN + dx + MAX_SHIFT. */
-const SHIFT_SPAN = 2 * MAX_SHIFT + 1;
 /** Numbers kept per phase grid (see phaseGrids; a grid has GRID = 8 cells per side: every fourth pixel). */
 const PHASE_SUMS = 14;
 /** Length of PhaseGrids.sums: PHASE_SUMS for each of the 16 phases. */
@@ -167,95 +151,29 @@ export function rankShifts(a: PhaseGrids, b: PhaseGrids, out: Float64Array): voi
   out.set(k.rankShifts());
 }
 
-/** The first look, on every fourth pixel, must come within this of the threshold for the search to go on. */
+/** The first look, on every fourth pixel, must come within this of the threshold for the search to go on (the kernels' RANK_GATE). */
 export const RANK_GATE = 0.22;
-
-/** The best `count` of the 48 ranked shifts other than the zero shift: highest first, the earlier shift first among equals. */
-function bestShifts(ranked: Float64Array, count: number): number[] {
-  const centre = MAX_SHIFT * SHIFT_SPAN + MAX_SHIFT;
-  const best: number[] = [];
-  for (let k = 0; k < ranked.length; k++) {
-    if (k === centre) continue;
-    let at = best.length;
-    while (at > 0 && ranked[k] > ranked[best[at - 1]]) at--;
-    if (at < count) {
-      best.splice(at, 0, k);
-      if (best.length > count) best.pop();
-    }
-  }
-  return best;
-}
 
 /**
  * The best alignment of thumbnail b onto a, and the correlation there. Both are compared smoothed once
  * with a 3×3 binomial filter, so JPEG noise and resampling do not decide. The alignment is searched
  * coarse to fine on the twice-smoothed thumbnails (a wider, smoother landscape): every whole-pixel shift
- * within ±MAX_SHIFT on every fourth pixel, the best few on every other pixel, then zooms of ±5% and ±10%
- * around the best shift; then, if within REFINE_MARGIN of `threshold`, a hill-climb on the once-smoothed
- * thumbnails in half and quarter pixels and 2% and 1% zoom steps. The correlation returned is over all
- * informative pixels (those off the background in either image), so a shared plain ground (digits on
- * black, products on white) does not make two different objects look alike.
+ * within ±MAX_SHIFT on every fourth pixel (rankShifts), the best 4 on every other pixel, then zooms of ±5% and
+ * ±10% around the best shift (zoomAround); then, if within 0.06 of `threshold`, a hill-climb on the
+ * once-smoothed thumbnails in half and quarter pixels and 2% and 1% zoom steps (to at most ±3.5 px and a zoom
+ * of 1.15; quarter steps only when half steps end within 0.03). The correlation returned is over all
+ * informative pixels (those off the background in either image), so a shared plain ground (digits on black,
+ * products on white) does not make two different objects look alike.
  *
- * A pair that falls out at a gate (within RANK_GATE, SCALE_GATE or REFINE_MARGIN of the threshold) gets
- * the coarse search's estimate instead, at its alignment: far below the threshold (below threshold −
- * RANK_GATE + 0.1 on the benchmark sets whatever its exact value), which is all the look-alike ratio test
- * needs of it. A pair at or above the threshold always gets the exact correlation.
+ * A pair that falls out at a gate gets the coarse search's estimate instead, at its alignment: below
+ * threshold − RANK_GATE at the first look, or below threshold − 0.15 after the best shifts, or below
+ * threshold − 0.06 after the zooms: far below the threshold (below threshold − RANK_GATE + 0.1 on the
+ * benchmark sets whatever its exact value), which is all the look-alike ratio test needs of it. A pair at or
+ * above the threshold always gets the exact correlation. (The kernels firstLook and verifyRest of
+ * wasm/correlation.ts run the whole search; the thumbnails' parts are copied as they are needed.)
  */
 export function thumbnailCorrelation(a: ComparableThumbnail, b: ComparableThumbnail, threshold: number): Alignment {
   const k = kernels();
   k.loadPair(a.bytes, b.bytes);
-  const ranked = k.rankShifts();
-  let first = 0;
-  for (let s = 1; s < ranked.length; s++) if (ranked[s] > ranked[first]) first = s;
-  const estimate = (r: number, dx: number, dy: number, scale: number): Alignment => ({ correlation: Math.max(-1, r), dx, dy, scale });
-  if (ranked[first] < threshold - RANK_GATE) return estimate(ranked[first], (first % SHIFT_SPAN) - MAX_SHIFT, Math.floor(first / SHIFT_SPAN) - MAX_SHIFT, 1);
-  // The shifts worth a closer look, read before the next kernel call overwrites the ranking.
-  const kept = bestShifts(ranked, SHIFTS_KEPT);
-
-  const background: Background = { a: a.background, b: b.background };
-  const identity = Math.max(-1, k.correlation(FINE_OFFSET, 0, 0, 1, 1, background));
-  if (identity >= threshold) return { correlation: identity, dx: 0, dy: 0, scale: 1 };
-
-  let coarse = { r: k.correlation(COARSE_OFFSET, 0, 0, 1, 2), dx: 0, dy: 0, scale: 1 };
-  // Whole-pixel shifts: the best few of the ranking (the zero shift aside) measured on every other pixel.
-  for (const s of kept) {
-    const dx = (s % SHIFT_SPAN) - MAX_SHIFT;
-    const dy = Math.floor(s / SHIFT_SPAN) - MAX_SHIFT;
-    const r = k.correlation(COARSE_OFFSET, dx, dy, 1, 2);
-    if (r > coarse.r) coarse = { r, dx, dy, scale: 1 };
-  }
-  if (coarse.r < threshold - SCALE_GATE) return { correlation: identity, dx: 0, dy: 0, scale: 1 };
-  const shifted = coarse;
-  for (const scale of SEARCH_SCALES) {
-    visitZoomed(k.zoomAround(scale, shifted.dx, shifted.dy), shifted.dx, shifted.dy, (r, dx, dy) => {
-      if (r > coarse.r) coarse = { r, dx, dy, scale };
-    });
-  }
-  if (coarse.r < threshold - REFINE_MARGIN) return { correlation: identity, dx: 0, dy: 0, scale: 1 };
-
-  // Fine: hill-climb on every other pixel of the once-smoothed thumbnails, from the coarse optimum.
-  let best = { r: k.correlation(FINE_OFFSET, coarse.dx, coarse.dy, coarse.scale, 2), dx: coarse.dx, dy: coarse.dy, scale: coarse.scale };
-  for (const [shiftStep, scaleStep] of [[0.5, 1.02], [0.25, 1.01]] as const) {
-    for (let steps = 0; steps < MAX_REFINE_STEPS; steps++) {
-      const current = best;
-      const moves: Array<[number, number, number]> = [
-        [current.dx + shiftStep, current.dy, current.scale],
-        [current.dx - shiftStep, current.dy, current.scale],
-        [current.dx, current.dy + shiftStep, current.scale],
-        [current.dx, current.dy - shiftStep, current.scale],
-        [current.dx, current.dy, current.scale * scaleStep],
-        [current.dx, current.dy, current.scale / scaleStep],
-      ];
-      for (const [dx, dy, scale] of moves) {
-        if (Math.abs(dx) > MAX_SHIFT + 0.5 || Math.abs(dy) > MAX_SHIFT + 0.5 || scale > MAX_SCALE || scale < 1 / MAX_SCALE) continue;
-        const r = k.correlation(FINE_OFFSET, dx, dy, scale, 2);
-        if (r > best.r) best = { r, dx, dy, scale };
-      }
-      if (best === current) break;
-    }
-    // Quarter pixels only when half pixels came close.
-    if (best.r < threshold - FINE_MARGIN) break;
-  }
-  const correlation = k.correlation(FINE_OFFSET, best.dx, best.dy, best.scale, 1, background);
-  return correlation > identity ? { correlation, dx: best.dx, dy: best.dy, scale: best.scale } : { correlation: identity, dx: 0, dy: 0, scale: 1 };
+  return k.verify(threshold);
 }

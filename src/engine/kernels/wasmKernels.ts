@@ -14,6 +14,9 @@ interface KernelExports {
   rankShifts(): void;
   zoomAround(scale: number, centreDx: number, centreDy: number): void;
   zoomRowsOfB(): void;
+  alignment(): number;
+  firstLook(threshold: number): number;
+  verifyRest(threshold: number): void;
   alignedCorrelation(part: number, dx: number, dy: number, scale: number, step: number, useBackground: number, backgroundA: number, backgroundB: number): number;
   thumbnailInput(): number;
   layoutOutput(): number;
@@ -83,6 +86,8 @@ export interface Kernels {
   loadPair(a: Uint8Array, b: Uint8Array): void;
   /** Copies `bytes` to offset `at` of a's (side 0) or b's (side 1) place, as a test or a one-off comparison needs. */
   loadPart(side: 0 | 1, at: number, bytes: Uint8Array | Int32Array): void;
+  /** The whole comparison of the loaded pair (thumbnailCorrelation): correlation, dx, dy, scale. */
+  verify(threshold: number): { correlation: number; dx: number; dy: number; scale: number };
   /** rankShifts on the loaded pair; the 49 correlations, by shift (a view, overwritten by the next call). */
   rankShifts(): Float64Array;
   /** zoomAround on the loaded pair's coarse thumbnails: nine correlations (a view), −3 where a shift is beyond ±3. */
@@ -141,6 +146,7 @@ function instantiate(): Kernels {
     spectrumCosines: new Float64Array(buffer, exports.scoreSpectrumCosines(), rows * maxWindow),
     score: (count, total, window, layouts) => exports.scoreRows(count, total, window, layouts ? 1 : 0),
   };
+  const alignment = new Float64Array(buffer, exports.alignment(), 4);
   const prepareIn = exports.prepareInput();
   const prepareOut = exports.prepareOutput();
   const slots = [exports.slotA(), exports.slotB()];
@@ -184,6 +190,16 @@ function instantiate(): Kernels {
       whole[side] = false;
       if (side === 1) columnsOfB = false;
       memory.set(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), slots[side] + at);
+    },
+    verify(threshold) {
+      needGrids();
+      if (exports.firstLook(threshold)) {
+        needWhole();
+        exports.verifyRest(threshold);
+        // The kernel's copy of b by row is now of this b.
+        columnsOfB = true;
+      }
+      return { correlation: alignment[0], dx: alignment[1], dy: alignment[2], scale: alignment[3] };
     },
     rankShifts() {
       needGrids();
