@@ -227,26 +227,55 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
   const proposed = performance.now();
   const candidates = await verifyPairs(Int32Array.from(candidatePairs), (p) => items[compared[p]].thumbnail!, comparable, { threshold, parallel: options.parallel, parallelMinPairs: options.parallelMinPairs, signal });
   const candidatesDone = performance.now();
-  // Each image's candidates below the threshold (its look-alikes), closest first.
-  const below: Array<Array<[partner: number, residual: number]>> = Array.from({ length: n }, () => []);
+  // Each image's candidates below the threshold (its look-alikes), closest first: image p's at
+  // [belowStart[p], belowStart[p + 1]) of belowPartner and belowResidual.
+  const belowStart = new Int32Array(n + 1);
   candidates.alignments.forEach((alignment, k) => {
     const lo = candidatePairs[2 * k];
     const hi = candidatePairs[2 * k + 1];
     verified.set(lo, hi, alignment);
     if (alignment.correlation >= threshold) return;
-    below[lo].push([hi, 1 - alignment.correlation]);
-    below[hi].push([lo, 1 - alignment.correlation]);
+    belowStart[lo + 1]++;
+    belowStart[hi + 1]++;
+  });
+  for (let p = 0; p < n; p++) belowStart[p + 1] += belowStart[p];
+  const belowPartner = new Int32Array(belowStart[n]);
+  const belowResidual = new Float64Array(belowStart[n]);
+  const filled = belowStart.slice(0, n);
+  candidates.alignments.forEach((alignment, k) => {
+    if (alignment.correlation >= threshold) return;
+    const lo = candidatePairs[2 * k];
+    const hi = candidatePairs[2 * k + 1];
+    belowPartner[filled[lo]] = hi;
+    belowResidual[filled[lo]++] = 1 - alignment.correlation;
+    belowPartner[filled[hi]] = lo;
+    belowResidual[filled[hi]++] = 1 - alignment.correlation;
   });
   const candidatesVerified = verified.size;
-  for (const list of below) list.sort((x, y) => x[1] - y[1] || x[0] - y[0]);
+  // Closest first, then by partner: an insertion sort of each image's few look-alikes.
+  for (let p = 0; p < n; p++) {
+    for (let i = belowStart[p] + 1; i < belowStart[p + 1]; i++) {
+      const partner = belowPartner[i];
+      const residual = belowResidual[i];
+      let j = i - 1;
+      while (j >= belowStart[p] && (belowResidual[j] > residual || (belowResidual[j] === residual && belowPartner[j] > partner))) {
+        belowPartner[j + 1] = belowPartner[j];
+        belowResidual[j + 1] = belowResidual[j];
+        j--;
+      }
+      belowPartner[j + 1] = partner;
+      belowResidual[j + 1] = residual;
+    }
+  }
   const ratio = options.lookAlikeRatio ?? LOOK_ALIKE_RATIO;
   /**
    * Whether p has a look-alike within `residual / ratio`: a candidate below the threshold that is not
    * itself a copy of q (a second, more edited copy of one image is not a look-alike of the first).
    */
   const hasCloseLookAlike = (p: number, q: number, residual: number): boolean => {
-    for (const [other, otherResidual] of below[p]) {
-      if (residual <= ratio * otherResidual) return false; // this look-alike and every later one are far enough
+    for (let i = belowStart[p]; i < belowStart[p + 1]; i++) {
+      const other = belowPartner[i];
+      if (residual <= ratio * belowResidual[i]) return false; // this look-alike and every later one are far enough
       if (other === q) continue;
       if (verify(q, other).correlation < threshold) return true;
     }

@@ -25,17 +25,25 @@ export const MIN_SPECTRUM_SIMILARITY = 0.9;
  * among equal scores, the lower partner index ranks higher, so what is kept does not depend on the order of offers.
  */
 export class CandidateLists {
+  /** Per item, the lowest score kept while its list is full (−∞ until then): a lower offer changes nothing. */
+  private readonly floor: Float32Array;
+
   constructor(
     readonly k: number,
     readonly partner: Int32Array,
     readonly score: Float32Array,
-  ) {}
+  ) {
+    this.floor = new Float32Array(partner.length / k).fill(Number.NEGATIVE_INFINITY);
+    for (let item = 0; item < this.floor.length; item++) this.updateFloor(item);
+  }
 
   static empty(count: number, k: number): CandidateLists {
     return new CandidateLists(k, new Int32Array(count * k).fill(-1), new Float32Array(count * k).fill(Number.NEGATIVE_INFINITY));
   }
 
   offer(item: number, partner: number, score: number): void {
+    const rounded = Math.fround(score);
+    if (rounded < this.floor[item]) return;
     const start = item * this.k;
     // The slot that ranks lowest: the lowest score, and among equal scores the highest partner (an empty slot, −1, first).
     let lowest = start;
@@ -43,11 +51,24 @@ export class CandidateLists {
       if (this.partner[s] === partner) return;
       if (this.score[s] < this.score[lowest] || (this.score[s] === this.score[lowest] && ranksBelow(this.partner[s], this.partner[lowest]))) lowest = s;
     }
-    const rounded = Math.fround(score);
     if (rounded > this.score[lowest] || (rounded === this.score[lowest] && ranksBelow(this.partner[lowest], partner))) {
       this.partner[lowest] = partner;
       this.score[lowest] = rounded;
+      this.updateFloor(item);
     }
+  }
+
+  /** Empties every list. */
+  clear(): void {
+    this.partner.fill(-1);
+    this.score.fill(Number.NEGATIVE_INFINITY);
+    this.floor.fill(Number.NEGATIVE_INFINITY);
+  }
+
+  private updateFloor(item: number): void {
+    let floor = Number.POSITIVE_INFINITY;
+    for (let s = item * this.k; s < (item + 1) * this.k; s++) floor = this.partner[s] < 0 ? Number.NEGATIVE_INFINITY : Math.min(floor, this.score[s]);
+    this.floor[item] = floor;
   }
 
   /** Offers everything `other` kept (the same items and k). */
@@ -119,10 +140,8 @@ export function scoreUnit(shared: ScoringShared, unit: number): void {
   const layouts = new Float32Array(shared.layouts);
   const spectra = new Float32Array(shared.spectra);
   const { byLayout, bySpectrum } = unitLists(shared, unit);
-  byLayout.partner.fill(-1);
-  byLayout.score.fill(Number.NEGATIVE_INFINITY);
-  bySpectrum.partner.fill(-1);
-  bySpectrum.score.fill(Number.NEGATIVE_INFINITY);
+  byLayout.clear();
+  bySpectrum.clear();
   const visits = new Float64Array(shared.visits, 16 * unit, 2);
   visits.fill(0);
   const block = kernels().scoring;
@@ -138,8 +157,8 @@ export function scoreUnit(shared: ScoringShared, unit: number): void {
       const total = Math.min(n - start, block.rows + window);
       for (let i = 0; i < total; i++) {
         const item = sorted[start + i];
-        block.spectra.set(spectra.subarray(item * SPECTRUM_LENGTH, (item + 1) * SPECTRUM_LENGTH), i * SPECTRUM_LENGTH);
-        if (layoutOrder) block.layouts.set(layouts.subarray(item * LAYOUT_LENGTH, (item + 1) * LAYOUT_LENGTH), i * LAYOUT_LENGTH);
+        copyRow(spectra, item, block.spectra, i, SPECTRUM_LENGTH);
+        if (layoutOrder) copyRow(layouts, item, block.layouts, i, LAYOUT_LENGTH);
       }
       block.score(count, total, window, layoutOrder);
       for (let i = 0; i < count; i++) {
@@ -167,6 +186,13 @@ export function scoreUnit(shared: ScoringShared, unit: number): void {
       }
     }
   }
+}
+
+/** Row `from` of `source` into row `to` of `target` (rows of `length`). */
+function copyRow(source: Float32Array, from: number, target: Float32Array, to: number, length: number): void {
+  const x = from * length;
+  const y = to * length;
+  for (let i = 0; i < length; i++) target[y + i] = source[x + i];
 }
 
 /**
