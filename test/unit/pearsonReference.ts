@@ -12,17 +12,7 @@ export function pearsonAtShift(a: ArrayLike<number>, b: ArrayLike<number>, side:
       ys.push(b[(y + dy) * side + x + dx]);
     }
   }
-  const mean = (v: number[]): number => v.reduce((s, t) => s + t, 0) / v.length;
-  const [mx, my] = [mean(xs), mean(ys)];
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  xs.forEach((x, i) => {
-    sxy += (x - mx) * (ys[i] - my);
-    sxx += (x - mx) ** 2;
-    syy += (ys[i] - my) ** 2;
-  });
-  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : Number.NaN;
+  return pearson(xs, ys);
 }
 
 /** Pearson correlation of two equally long lists. */
