@@ -1,7 +1,8 @@
-// The thumbnail comparison's inner loops (see src/engine/image/signatureSimilarity.ts for what each one
-// computes): the first look at 49 shifts (rankShifts), correlation at a whole-pixel shift (shiftedCorrelation,
-// integer sums in SIMD lanes) or after bilinear resampling (alignedCorrelation), and the zoom search
-// (zoomAround). Where a sum is of non-integers, its terms are added one by one in a fixed order, so the zoom
+// The thumbnail comparison (src/engine/image/signatureSimilarity.ts documents what it computes): thumbnail
+// preparation (smooth, phaseGrids, medianLevel, prepare), the first look at 49 shifts (rankShifts),
+// correlation at a whole-pixel shift (shiftedCorrelation, integer sums in SIMD lanes) or after bilinear
+// resampling (alignedCorrelation), the zoom search (zoomAround), and the whole search of a pair (firstLook,
+// verifyRest). Where a sum is of non-integers, its terms are added one by one in a fixed order, so the zoom
 // search and alignedCorrelation give the same bits (test/unit/image/signatureSimilarity.test.ts checks that,
 // and every path against an independent Pearson reference).
 //
@@ -22,7 +23,10 @@ export function zoomed(): usize {
   return ZOOMED;
 }
 
-/** pearsonFromSums of signatureSimilarity.ts. */
+/**
+ * Pearson correlation from the sums over n pairs; −2 when fewer than MIN_INFORMATIVE of `possible` pixels were
+ * counted, or either side is flat within a grey level (variance·n² ≤ n²).
+ */
 @inline
 function pearsonFromSums(n: f64, sa: f64, sb: f64, saa: f64, sbb: f64, sab: f64, possible: f64): f64 {
   if (n < MIN_INFORMATIVE * possible) return -2;
@@ -33,7 +37,7 @@ function pearsonFromSums(n: f64, sa: f64, sb: f64, saa: f64, sbb: f64, sab: f64,
 }
 
 /**
- * rankShifts of signatureSimilarity.ts for a (SLOT_A) and b (SLOT_B) into RANKED. Σab over a grid row is an
+ * rankShifts (see signatureSimilarity.ts) for a (SLOT_A) and b (SLOT_B) into RANKED. Σab over a grid row is an
  * 8-lane dot product of 16-bit values (i32x4.dot_i16x8_s); every sum is of integers, so the order does not matter.
  */
 export function rankShifts(): void {
@@ -94,7 +98,11 @@ export function rankShifts(): void {
   }
 }
 
-/** samplingTable of signatureSimilarity.ts, into the tables at `index` and `fraction`. */
+/**
+ * Where every `step`-th column (or row) x of a samples b at zoom `scale` and shift `shift`: c + scale·(x − c) + shift,
+ * kept when inside b, as x | (left index << 8) at `index` and the fraction beyond that index at `fraction`. Returns
+ * how many were kept.
+ */
 function samplingTable(scale: f64, shift: f64, step: i32, index: usize, fraction: usize): i32 {
   let kept = 0;
   for (let x = 0; x < SIDE; x += step) {
@@ -115,7 +123,7 @@ export function zoomRowsOfB(): void {
 }
 
 /**
- * zoomAround of signatureSimilarity.ts on the coarse thumbnails of a and b, for the nine whole-pixel shifts
+ * zoomAround (see signatureSimilarity.ts) on the coarse thumbnails of a and b, for the nine whole-pixel shifts
  * around (centreDx, centreDy): the correlations into ZOOMED, row of shifts by row (dy, then dx, ascending),
  * −3 where a shift lies beyond ±MAX_SHIFT. b is interpolated along rows once per column shift k and shared
  * by the three row shifts; the three column shifts of a row shift are summed together, one per SIMD lane.
@@ -253,7 +261,7 @@ export function zoomAround(scale: f64, centreDx: i32, centreDy: i32): void {
   }
 }
 
-/** Grey levels (of 255) within which a pixel counts as background (BACKGROUND_LEVELS of signatureSimilarity.ts). */
+/** Grey levels (of 255) within which a pixel counts as background (its image's median level). */
 const BACKGROUND_LEVELS: i32 = 8;
 /** Lane numbers 0…15. */
 const LANES: v128 = i8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -265,7 +273,7 @@ function laneSum(v: v128): i32 {
 }
 
 /**
- * alignedCorrelation of signatureSimilarity.ts for a whole-pixel shift at scale 1 (its shiftedCorrelation), of the
+ * alignedCorrelation (see signatureSimilarity.ts) for a whole-pixel shift at scale 1, of the
  * thumbnails at offset `part` (FINE or COARSE) of a and b: every step-th row and column of a that lands inside b,
  * less (when `useBackground`) the pixels where both sit within BACKGROUND_LEVELS of their background. A row is two
  * 16-byte vectors; a lane mask keeps the columns sampled, and all sums are of integers.
@@ -334,7 +342,7 @@ export function shiftedCorrelation(part: usize, dx: i32, dy: i32, step: i32, use
 }
 
 /**
- * alignedCorrelation of signatureSimilarity.ts in general (bilinear sampling at zoom `scale` and shift (dx, dy)),
+ * alignedCorrelation (see signatureSimilarity.ts) in general (bilinear sampling at zoom `scale` and shift (dx, dy)),
  * of the thumbnails at offset `part` of a and b: the same positions, fractions, interpolation and sums, in the
  * same order. A whole-pixel shift at scale 1 goes to shiftedCorrelation.
  */
@@ -385,7 +393,7 @@ export function alignedCorrelation(part: usize, dx: f64, dy: f64, scale: f64, st
 }
 
 /**
- * smoothThumbnail of signatureSimilarity.ts: the [1 2 1]/4 × [1 2 1]/4 binomial smoothing of the thumbnail at
+ * smoothThumbnail (see signatureSimilarity.ts): the [1 2 1]/4 × [1 2 1]/4 binomial smoothing of the thumbnail at
  * `from` (edges replicated), rounded to 8 bits ((Σ + 8) >> 4), into `to`. Integer arithmetic in 16-bit lanes
  * (a sum is at most 16 × 255 + 8): a row's horizontal sums, then the vertical sums of three rows.
  */
@@ -426,7 +434,7 @@ function horizontal(a: v128, b: v128, c: v128): v128 {
   return i16x8.add(i16x8.add(a, c), i16x8.shl(b, 1));
 }
 
-/** The lower median of the 1,024 levels at `from`, by histogram (medianLevel of signatureSimilarity.ts). */
+/** The lower median of the 1,024 levels at `from`, by histogram. */
 export function medianLevel(from: usize): i32 {
   memory.fill(HISTOGRAM, 0, 4 * 256);
   for (let i = 0; i < PIXELS; i++) {
@@ -443,7 +451,7 @@ export function medianLevel(from: usize): i32 {
 }
 
 /**
- * phaseGrids of signatureSimilarity.ts: the 16 every-fourth-pixel grids of the thumbnail at `from` into `cells`
+ * phaseGrids (see signatureSimilarity.ts): the 16 every-fourth-pixel grids of the thumbnail at `from` into `cells`
  * (phase (px, py) at (4·py + px)·64, cell (i, j) at j·8 + i), and per phase into `sums` (14 i32): Σv and Σv² over
  * the grid, its first row, last row, first column and last column, then the four corner values.
  */
@@ -487,7 +495,7 @@ export function phaseGrids(from: usize, cells: usize, sums: usize): void {
 }
 
 /**
- * comparableThumbnail of signatureSimilarity.ts: the thumbnail at PREPARE_IN prepared into PREPARE_OUT (the
+ * comparableThumbnail (see signatureSimilarity.ts): the thumbnail at PREPARE_IN prepared into PREPARE_OUT (the
  * layout of a prepared slot): smoothed once (fine), twice (coarse), the coarse thumbnail's phase grids and sums,
  * and the fine thumbnail's median level.
  */
@@ -505,9 +513,9 @@ export function prepareOutput(): usize {
   return PREPARE_OUT;
 }
 
-// The whole comparison of a loaded pair (thumbnailCorrelation of signatureSimilarity.ts), in two steps so that
+// The whole comparison of a loaded pair (thumbnailCorrelation, documented in signatureSimilarity.ts), in two steps so that
 // TypeScript copies the fine and coarse thumbnails only for the pairs that pass the first look.
-/** Scales searched around 1, the gates and limits of the search (the constants of signatureSimilarity.ts). */
+/** Scales searched around 1, the gates and limits of the search (documented with thumbnailCorrelation). */
 /** Search scale k of 4: 1/1.1, 1/1.05, 1.05, 1.1 (a function, not an array: the module keeps no static data, see memory.ts). */
 @inline
 function searchScale(k: i32): f64 {
