@@ -1,8 +1,9 @@
 // The per-image signatures' inner loops (see src/engine/image/imageSignatures.ts for what each one
 // computes): the layout's tent-weighted cells, the low-frequency DFT magnitudes, and random-hyperplane
-// hashes. Every sum adds its terms one by one in the TypeScript definition's order; SIMD lanes hold
-// independent sums (neighbouring columns, frequencies or hyperplanes), so the results are the same bits
-// as the plain definitions (test/unit/image/imageSignatures.test.ts checks that on real images).
+// hashes. Every sum adds its terms one by one in the order of the plain sequential computation; SIMD lanes
+// hold independent sums (neighbouring columns, frequencies or hyperplanes), so the results are that
+// computation's bits (test/unit/image/imageSignatures.test.ts checks them against plain references on real
+// digits and textures).
 //
 // Memory (memory.ts): the thumbnail at THUMB; tables written once by TypeScript (weights, DFT factors,
 // hyperplanes two by two); outputs at LAYOUT_RAW, SPECTRUM_RAW and HASHES.
