@@ -1,7 +1,7 @@
 // Compiles the WebAssembly kernels (wasm/kernels.ts, AssemblyScript) and writes them, base64-encoded, to
 // src/engine/kernels/kernelsWasm.ts, which is committed: bundles, tests and the container build read it
 // without a compiler. `node scripts/build-kernels.mjs --check` fails when that file is not what the source
-// compiles to (test/unit/kernels/kernelsBuild.test.ts runs it).
+// compiles to (test/unit/kernels/wasmKernels.test.ts runs it).
 import asc from 'assemblyscript/asc';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';

@@ -219,7 +219,7 @@ export async function findNearDuplicates(items: readonly SearchItem[], options: 
     partners.forEach((q, k) => {
       // Each unordered pair once: from the first of p's lists to name q, and from the lower of p and q when both name the other.
       if (partners.indexOf(q) !== k) return;
-      if (q < p && (byLayout.of(q).includes(p) || bySpectrum.of(q).includes(p))) return;
+      if (q < p && (byLayout.has(q, p) || bySpectrum.has(q, p))) return;
       candidatePairs.push(Math.min(p, q), Math.max(p, q));
     });
   }

@@ -78,6 +78,12 @@ export class CandidateLists {
     }
   }
 
+  /** Whether `partner` is in `item`'s list. */
+  has(item: number, partner: number): boolean {
+    for (let s = item * this.k; s < (item + 1) * this.k; s++) if (this.partner[s] === partner) return true;
+    return false;
+  }
+
   of(item: number): number[] {
     const out: number[] = [];
     for (let s = item * this.k; s < (item + 1) * this.k; s++) if (this.partner[s] >= 0) out.push(this.partner[s]);
@@ -142,8 +148,8 @@ export function scoreUnit(shared: ScoringShared, unit: number): void {
   const { byLayout, bySpectrum } = unitLists(shared, unit);
   byLayout.clear();
   bySpectrum.clear();
-  const visits = new Float64Array(shared.visits, 16 * unit, 2);
-  visits.fill(0);
+  let layoutVisits = 0;
+  let spectrumVisits = 0;
   const block = kernels().scoring;
   const orders = shared.layoutOrderCount + shared.spectrumOrderCount;
   for (let o = unit; o < orders; o += shared.units) {
@@ -169,7 +175,7 @@ export function scoreUnit(shared: ScoringShared, unit: number): void {
           const at = i * block.maxWindow + place - 1;
           const spectral = block.spectrumCosines[at];
           if (layoutOrder) {
-            visits[0]++;
+            layoutVisits++;
             const similarity = block.layoutCosines[at];
             if (similarity < MIN_LAYOUT_SIMILARITY) continue;
             byLayout.offer(p, q, similarity);
@@ -177,7 +183,7 @@ export function scoreUnit(shared: ScoringShared, unit: number): void {
             bySpectrum.offer(p, q, spectral);
             bySpectrum.offer(q, p, spectral);
           } else {
-            visits[1]++;
+            spectrumVisits++;
             if (spectral < MIN_SPECTRUM_SIMILARITY) continue;
             bySpectrum.offer(p, q, spectral);
             bySpectrum.offer(q, p, spectral);
@@ -186,6 +192,7 @@ export function scoreUnit(shared: ScoringShared, unit: number): void {
       }
     }
   }
+  new Float64Array(shared.visits, 16 * unit, 2).set([layoutVisits, spectrumVisits]);
 }
 
 /** Row `from` of `source` into row `to` of `target` (rows of `length`). */

@@ -3,25 +3,11 @@
 // hash bit with probability 1 − angle/π, so they often share a long prefix and sit close together once
 // the hashes are sorted. Over several independent hashes, a vector's near neighbours are, with high
 // probability, within a few places of it in at least one order. Unlike a radius search, the work is
-// bounded whatever the data's crowding: O(orders · n log n + orders · n · window).
+// bounded whatever the data's crowding: O(orders · n log n + orders · n · window). The walk over each order's
+// window is proposalScoring.ts's, block by block.
 
 /** Items up to this many sort by a packed float key (hash · 2^21 + index), exact in a double. */
 const PACKED_LIMIT = 2 ** 21;
-
-/**
- * Calls `visit(p, q)` (p ≠ q) for every two items at most `window` places apart in the order of each
- * hash in `orders` (one 32-bit hash per item each; ties in item order). A pair adjacent in several
- * orders is visited once per order.
- */
-export function forEachSortedNeighbour(orders: readonly Uint32Array[], window: number, visit: (p: number, q: number) => void): void {
-  for (const hashes of orders) {
-    const sorted = sortByHash(hashes);
-    for (let i = 0; i < sorted.length; i++) {
-      const end = Math.min(sorted.length, i + 1 + window);
-      for (let j = i + 1; j < end; j++) visit(sorted[i], sorted[j]);
-    }
-  }
-}
 
 /** Item indices ordered by hash, then index. */
 export function sortByHash(hashes: Uint32Array): Uint32Array {

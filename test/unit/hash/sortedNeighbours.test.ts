@@ -1,21 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { forEachSortedNeighbour, sortByHash } from '../../../src/engine/hash/sortedNeighbours';
+import { sortByHash } from '../../../src/engine/hash/sortedNeighbours';
 
 describe('hash/sortedNeighbours', () => {
   it('orders items by hash, ties by index (worked by hand)', () => {
     // hashes: item0 = 7, item1 = 2, item2 = 0xffffffff, item3 = 2, item4 = 0 → order 4, 1, 3, 0, 2.
     assert.deepEqual([...sortByHash(Uint32Array.from([7, 2, 0xffffffff, 2, 0]))], [4, 1, 3, 0, 2]);
-  });
-
-  it('visits the pairs within the window in each order', () => {
-    const visited: string[] = [];
-    const a = Uint32Array.from([10, 40, 5, 20]); // sorted: 2 (5), 0 (10), 3 (20), 1 (40)
-    const b = Uint32Array.from([3, 2, 1, 0]); // sorted: 3, 2, 1, 0
-    forEachSortedNeighbour([a, b], 1, (p, q) => visited.push(`${p}-${q}`));
-    assert.deepEqual(visited, ['2-0', '0-3', '3-1', '3-2', '2-1', '1-0']);
-    const wide: string[] = [];
-    forEachSortedNeighbour([a], 2, (p, q) => wide.push(`${p}-${q}`));
-    assert.deepEqual(wide, ['2-0', '2-3', '0-3', '0-1', '3-1']);
   });
 
   it('sorts the same way past the packed-key limit as below it', function () {
